@@ -1,0 +1,58 @@
+/**
+ * The JSON contract of POST /calibrate, shared by the job, the HTTP service and the remote client.
+ * It is the R IRT Plumber service's contract: field names and shapes must not change.
+ */
+
+export interface Observation {
+  user_id: string;
+  item_id: string;
+  is_correct: boolean | 0 | 1 | null;
+  responded_at?: string | null;
+}
+
+export interface ItemParamsRecord {
+  item_id: string;
+  model: string;
+  /** IRT form; `c` only for the 3PL. */
+  params: { a: number; b: number; c?: number };
+  version: string;
+  /** Beyond the seed contract (optional for callers): standard errors, counts and item fit. */
+  se?: { a: number | null; b: number | null; c?: number | null };
+  n?: number;
+  p_correct?: number;
+  fit?: { statistic: 'S-X2'; value: number; df: number; p: number; rmsea: number } | { statistic: null; reason: string };
+}
+
+export interface AbilityRecord {
+  user_id: string;
+  theta: number;
+  /** null where no standard error exists (ML/WLE on all-right or all-wrong answers). */
+  se: number | null;
+  model: string;
+  version: string;
+}
+
+export interface FitMeta {
+  run_id: string;
+  model_spec: { model: string; n_items: number; n_users: number; [key: string]: unknown };
+  metrics: { logLik: number; AIC: number; [key: string]: unknown };
+}
+
+export interface CalibrateResponse {
+  item_params: ItemParamsRecord[];
+  abilities: AbilityRecord[];
+  fit_meta: FitMeta;
+}
+
+export interface CalibrateRequest {
+  observations: Observation[];
+  model?: string;
+  /** Optional beyond the seed. */
+  quadpts?: number;
+  score_method?: string;
+  c_prior?: string;
+  max_cycles?: number;
+  tol?: number;
+  version?: string;
+  run_id?: string;
+}

@@ -1,0 +1,159 @@
+/**
+ * The engine's public vocabulary: models, options and results.
+ *
+ * Parameterisation (as mirt): P(correct | theta) = c + (1 - c) / (1 + exp(-(a*theta + d))),
+ * IRT form b = -d / a. No 1.702 scaling constant.
+ */
+
+/** Item response models. `Rasch`: a = 1, latent variance estimated. `1PL`: one shared a, latent N(0,1). */
+export type ModelName = 'Rasch' | '1PL' | '2PL' | '3PL';
+export const MODEL_NAMES: readonly ModelName[] = ['Rasch', '1PL', '2PL', '3PL'];
+
+/** Raised for input the engine cannot work with (unknown model, empty data, bad option). */
+export class EngineInputError extends Error {
+  override name = 'EngineInputError';
+}
+
+/** Model names are case-insensitive; anything else is an error (never a silent fallback to 2PL). */
+export function parseModel(name: string): ModelName {
+  const wanted = String(name).trim().toLowerCase();
+  const found = MODEL_NAMES.find((m) => m.toLowerCase() === wanted);
+  if (!found) {
+    throw new EngineInputError(`unknown model "${name}": expected one of ${MODEL_NAMES.join(', ')}`);
+  }
+  return found;
+}
+
+/**
+ * Prior on the 3PL lower asymptote c.
+ * - `normal`: a normal density on logit(c) (mirt's `PRIOR = (1-J, g, norm, mean, sd)`).
+ * - `beta`: a Beta(alpha, beta) density on c itself.
+ */
+export type CPrior =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'normal'; readonly mean: number; readonly sd: number }
+  | { readonly kind: 'beta'; readonly alpha: number; readonly beta: number };
+
+/** Default prior for unattended 3PL runs: N(-1.1, 2^2) on logit(c), centred near c = 0.25. */
+export const DEFAULT_C_PRIOR: CPrior = { kind: 'normal', mean: -1.1, sd: 2 };
+
+/** Parses `none`, `normal:MEAN:SD` or `beta:A:B`. */
+export function parseCPrior(spec: string): CPrior {
+  const parts = spec.trim().toLowerCase().split(':');
+  const nums = parts.slice(1).map(Number);
+  if (parts[0] === 'none' && parts.length === 1) return { kind: 'none' };
+  if (parts[0] === 'normal' && nums.length === 2 && nums.every(Number.isFinite) && nums[1] > 0) {
+    return { kind: 'normal', mean: nums[0], sd: nums[1] };
+  }
+  if (parts[0] === 'beta' && nums.length === 2 && nums.every((x) => Number.isFinite(x) && x > 0)) {
+    return { kind: 'beta', alpha: nums[0], beta: nums[1] };
+  }
+  throw new EngineInputError(`bad c prior "${spec}": expected none, normal:MEAN:SD (SD > 0) or beta:A:B (A, B > 0)`);
+}
+
+export function formatCPrior(p: CPrior): string {
+  switch (p.kind) {
+    case 'none':
+      return 'none';
+    case 'normal':
+      return `normal:${p.mean}:${p.sd}`;
+    case 'beta':
+      return `beta:${p.alpha}:${p.beta}`;
+  }
+}
+
+export type ScoreMethod = 'EAP' | 'MAP' | 'ML' | 'WLE';
+export const SCORE_METHODS: readonly ScoreMethod[] = ['EAP', 'MAP', 'ML', 'WLE'];
+
+export function parseScoreMethod(name: string): ScoreMethod {
+  const found = SCORE_METHODS.find((m) => m.toLowerCase() === String(name).trim().toLowerCase());
+  if (!found) throw new EngineInputError(`unknown scoring method "${name}": expected ${SCORE_METHODS.join(', ')}`);
+  return found;
+}
+
+/** Item parameters in IRT form (c = 0 outside the 3PL). */
+export interface ItemParams {
+  readonly a: number;
+  readonly b: number;
+  readonly c: number;
+}
+
+/** Normal latent distribution of the population. */
+export interface LatentDistribution {
+  readonly mean: number;
+  readonly variance: number;
+}
+
+/** S-X2 item fit (Orlando & Thissen), or why it was not computed. */
+export type ItemFit =
+  | { readonly kind: 'S-X2'; readonly statistic: number; readonly df: number; readonly p: number; readonly rmsea: number }
+  | { readonly kind: 'unavailable'; readonly reason: string };
+
+export interface ItemResult {
+  readonly id: string;
+  /** IRT form. */
+  readonly a: number;
+  readonly b: number;
+  readonly c: number;
+  /** Slope-intercept intercept: P = c + (1-c) / (1 + exp(-(a theta + d))). */
+  readonly d: number;
+  /** Standard errors in IRT form (null where the parameter is fixed or no SE was computed). */
+  readonly se: { readonly a: number | null; readonly b: number | null; readonly c: number | null };
+  /** Answers and proportion correct. */
+  readonly n: number;
+  readonly pCorrect: number;
+  readonly fit: ItemFit;
+}
+
+/** Per-user ability estimates; index u matches `userIds[u]`. */
+export interface Abilities {
+  readonly method: ScoreMethod;
+  readonly theta: Float64Array;
+  /** NaN where no standard error exists (ML/WLE on an all-right or all-wrong pattern). */
+  readonly se: Float64Array;
+  /** 0 = ordinary, 1 = all answers right, 2 = all answers wrong. */
+  readonly pattern: Uint8Array;
+}
+
+export interface FitStatistics {
+  readonly logLik: number;
+  /** Sum of the log prior densities (0 without priors): the EM objective is logLik + logPrior. */
+  readonly logPrior: number;
+  readonly AIC: number;
+  readonly BIC: number;
+  readonly SABIC: number;
+  readonly nParams: number;
+  /** Marginal reliability of the EAP scores: var(theta) / (var(theta) + mean(se^2)). */
+  readonly reliability: number | null;
+}
+
+export interface CalibrationSettings {
+  readonly model: ModelName;
+  readonly quadPoints: number;
+  readonly quadRange: number;
+  readonly maxCycles: number;
+  readonly tol: number;
+  readonly cPrior: CPrior;
+  readonly scoreMethod: ScoreMethod | null;
+  readonly acceleration: 'squarem' | 'none';
+  readonly standardErrors: 'auto' | 'full' | 'item' | 'none';
+  readonly threads: number;
+}
+
+export interface CalibrationResult {
+  readonly settings: CalibrationSettings;
+  readonly userIds: readonly string[];
+  readonly itemIds: readonly string[];
+  readonly items: readonly ItemResult[];
+  readonly latent: LatentDistribution;
+  readonly abilities: Abilities | null;
+  readonly fit: FitStatistics;
+  readonly converged: boolean;
+  readonly cycles: number;
+  /** E-step passes over the data (acceleration makes more than one per cycle). */
+  readonly eSteps: number;
+  readonly nObs: number;
+  readonly hygiene: import('./responses.js').HygieneReport;
+  /** Seconds spent per phase. */
+  readonly timings: { readonly em: number; readonly se: number; readonly scoring: number; readonly itemFit: number };
+}
