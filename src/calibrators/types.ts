@@ -1,0 +1,28 @@
+/**
+ * Where estimation runs. The job talks to a Calibrator only: `local` runs the engine in-process,
+ * `remote` posts the observations to a /calibrate service (ours or the legacy R Plumber one).
+ */
+import type { CalibrateResponse } from '../contract/types.js';
+import type { ResponseData } from '../engine/responses.js';
+
+export interface CalibrationJob {
+  /** Model name as configured (validated by the engine or the service). */
+  readonly model: string;
+  readonly version: string;
+  readonly runId: string;
+  /** Optional engine settings (the remote service receives them as optional request fields). */
+  readonly quadPoints?: number;
+  readonly scoreMethod?: string;
+  readonly cPrior?: string;
+  readonly maxCycles?: number;
+  readonly tol?: number;
+  readonly threads?: number;
+}
+
+export interface Calibrator {
+  /** `local` or `remote`, for the job's summary line. */
+  readonly kind: 'local' | 'remote';
+  /** One line for logs, e.g. `local engine (2 threads)` or `remote http://svc:8000/calibrate`. No secrets. */
+  describe(): string;
+  calibrate(data: ResponseData, job: CalibrationJob): Promise<CalibrateResponse>;
+}
