@@ -201,6 +201,11 @@ export class EmMap {
     this.dScratch = new Float64Array(data.nItems);
   }
 
+  /** Tables and weights of the last E-step (for passes that need the posteriors again). */
+  lastInput(): EStepInput {
+    return this.input;
+  }
+
   /** Log prior of x (3PL lower asymptotes). */
   logPrior(x: Float64Array): number {
     if (this.options.model !== '3PL' || this.options.cPrior.kind === 'none') return 0;

@@ -259,7 +259,12 @@ export function itemDerivs3PL(cnt: ItemCounts, a: number, d: number, g: number, 
 
 const d3 = new Float64Array(15);
 
-/** Exact M-step of a 3PL item: damped Newton in (a, d, logit c) with a line search on f + prior. */
+/**
+ * Exact M-step of a 3PL item. On the logit scale the gradient in g carries a factor c(1-c), so
+ * once c is near 0 it vanishes and Newton can never bring c back, even when later cycles move
+ * the optimum inside (0, 1). So when the solve ends with c below ~1e-3, a second solve starts
+ * from c = 0.05 and the better of the two local maxima of the item's objective is kept.
+ */
 export function mStep3PL(
   cnt: ItemCounts,
   a0: number,
@@ -267,6 +272,23 @@ export function mStep3PL(
   g0: number,
   prior: CPrior,
 ): { a: number; d: number; g: number } {
+  const first = newton3PL(cnt, a0, d0, g0, prior);
+  if (first.g > LOW_LOGIT_C) return first;
+  const second = newton3PL(cnt, first.a, first.d, RESTART_LOGIT_C, prior);
+  return second.f > first.f ? second : first;
+}
+
+const LOW_LOGIT_C = -7;
+const RESTART_LOGIT_C = Math.log(0.05 / 0.95);
+
+/** Damped Newton in (a, d, logit c) with a line search on f + prior. */
+function newton3PL(
+  cnt: ItemCounts,
+  a0: number,
+  d0: number,
+  g0: number,
+  prior: CPrior,
+): { a: number; d: number; g: number; f: number } {
   let a = a0;
   let d = d0;
   let g = Math.max(g0, MIN_LOGIT_C);
@@ -304,7 +326,7 @@ export function mStep3PL(
     }
     if (!accepted || m * t < NEWTON_TOL) break;
   }
-  return { a, d, g };
+  return { a, d, g, f };
 }
 
 function setSym3(h: Float64Array, aa: number, ad: number, ag: number, dd: number, dg: number, gg: number): void {
