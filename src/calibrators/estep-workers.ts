@@ -72,6 +72,26 @@ export async function createExecutor(data: ResponseData, threads: number | undef
   return WorkerExecutor.start(data, t, nQ);
 }
 
+/**
+ * The worker runs the engine's own kernel, shipped as source: the kernel is a self-contained
+ * function, and this works the same from the built JavaScript and from TypeScript under a
+ * loader (a worker started from a .ts file would need the loader registered in it too).
+ * `__name` is a no-op for transpilers that wrap functions to keep their names.
+ */
+const WORKER_SOURCE = `
+const __name = (f) => f;
+const { parentPort, workerData: init } = require('node:worker_threads');
+const clearAccumulators = ${clearAccumulators.toString()};
+const eStepRange = ${eStepRange.toString()};
+const acc = { r0: init.r0, r1: init.r1, nodeN: init.nodeN };
+const work = new Float64Array(init.nQ);
+parentPort.on('message', () => {
+  clearAccumulators(acc);
+  const logLik = eStepRange(init, init.u0, init.u1, acc, work);
+  parentPort.postMessage({ logLik });
+});
+`;
+
 class WorkerExecutor implements SizedExecutor {
   private pending = new Map<Worker, (v: number) => void>();
   private readonly work: Float64Array;
@@ -101,15 +121,13 @@ class WorkerExecutor implements SizedExecutor {
     const userResp = shared(data.userResp);
     const tables = { logP: sharedF64(J * nQ), logQ: sharedF64(J * nQ), logW: sharedF64(nQ) };
     const cuts = splitUsers(userPtr, threads);
-    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-    const url = new URL(`./estep-worker${ext}`, import.meta.url);
     const workers: Worker[] = [];
     const accs: EStepAccumulators[] = [];
     for (let p = 1; p < threads; p++) {
       const acc = { r0: sharedF64(J * nQ), r1: sharedF64(J * nQ), nodeN: sharedF64(nQ) };
       accs.push(acc);
       const init: WorkerInit = { nQ, u0: cuts[p], u1: cuts[p + 1], userPtr, userItem, userResp, ...tables, ...acc };
-      const w = new Worker(url, { workerData: init });
+      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: init });
       w.unref();
       workers.push(w);
     }
