@@ -71,6 +71,10 @@ export function countParams(model: ModelName, nItems: number): number {
 export async function calibrate(data: ResponseData, options: CalibrateOptions): Promise<CalibrationResult> {
   const settings = resolveSettings(options);
   if (data.nObs === 0 || data.nItems === 0) throw new EngineInputError('no usable observations');
+  // One binary item shows only its proportion correct: no slope or latent variance is identified.
+  if (data.nItems < 2) {
+    throw new EngineInputError(`${settings.model} needs at least 2 estimable items, got ${data.nItems} (${data.itemIds.join(', ')})`);
+  }
   const executor = options.executor ?? inlineExecutor();
   const now = () => performance.now() / 1000;
   const t0 = now();
