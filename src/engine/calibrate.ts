@@ -150,7 +150,7 @@ export async function calibrate(data: ResponseData, options: CalibrateOptions): 
     },
     converged: em.converged,
     cycles: em.cycles,
-    eSteps: map.evaluations,
+    eSteps: em.eSteps,
     nObs: data.nObs,
     hygiene: data.hygiene,
     timings: { em: t1 - t0, se: t2 - t1, scoring: t3 - t2, itemFit: t4 - t3 },

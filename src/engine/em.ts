@@ -57,6 +57,8 @@ export interface EmResult {
   readonly converged: boolean;
   /** EM maps evaluated (each one E-step and one M-step). */
   readonly cycles: number;
+  /** E-steps run, the final one at the estimate included. */
+  readonly eSteps: number;
   readonly x: Float64Array;
 }
 
@@ -285,7 +287,7 @@ export async function runEm(data: ResponseData, options: EmOptions, executor: ES
     // Objective at the returned point, from one more E-step (keeps logLik and x consistent).
     const logLik = await em.eStep(x);
     const variance = layout.unpack(x, em.bank);
-    return { bank: em.bank, variance, logLik, logPrior: em.logPrior(x), converged, cycles: em.evaluations - 1, x };
+    return { bank: em.bank, variance, logLik, logPrior: em.logPrior(x), converged, cycles: em.evaluations - 1, eSteps: em.evaluations, x };
   };
 
   for (;;) {

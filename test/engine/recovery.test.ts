@@ -41,7 +41,7 @@ describe('parameter recovery', () => {
   it('2PL, sparse 20,000 users x 200 items, 20 answers each, on 2 threads equals 1 thread', async () => {
     const { data, truth } = simulateResponses({ model: '2PL', nUsers: 20000, nItems: 200, perUser: 20, seed: 5 });
     const one = await calibrate(data, { model: '2PL', scoreMethod: null, standardErrors: 'none' });
-    const ex = await createExecutor(data, 2, 61);
+    const ex = await createExecutor(data, 61, { threads: 2 });
     const two = await calibrate(data, { model: '2PL', scoreMethod: null, standardErrors: 'none', executor: ex });
     await ex.close();
     assert.equal(ex.threads, 2);
