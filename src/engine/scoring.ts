@@ -369,6 +369,7 @@ function scoreModal(
   const v = latent.variance;
   const nGrid = Math.round((2 * SEARCH) / GRID_STEP) + 1;
   const C = bank.c;
+  const grid = gridTables(bank, nGrid, withInfo);
   for (let u = 0; u < nUsers; u++) {
     const k0 = userPtr[u];
     const k1 = userPtr[u + 1];
@@ -394,13 +395,37 @@ function scoreModal(
     if (guessing || method === 'WLE') {
       let best = -Infinity;
       let bi = 0;
-      for (let g = 0; g < nGrid; g++) {
-        const th = -SEARCH + g * GRID_STEP;
-        evaluate(th, k0, k1, userItem, userResp, bank, withInfo);
-        objective(method, th, mu, v);
-        if (OBJ[0] > best) {
-          best = OBJ[0];
-          bi = g;
+      if (grid) {
+        // Table lookup: acc_g = sum log P / log Q at the grid nodes (+ info for WLE).
+        const { logP, logQ, info, acc, accInfo } = grid;
+        acc.fill(0);
+        if (info && accInfo) accInfo.fill(0);
+        for (let k = k0; k < k1; k++) {
+          const base = userItem[k] * nGrid;
+          const tab = userResp[k] === 1 ? logP : logQ;
+          for (let g = 0; g < nGrid; g++) acc[g] += tab[base + g];
+          if (info && accInfo) for (let g = 0; g < nGrid; g++) accInfo[g] += info[base + g];
+        }
+        for (let g = 0; g < nGrid; g++) {
+          const th = -SEARCH + g * GRID_STEP;
+          let f = acc[g];
+          if (method === 'MAP') f -= ((th - mu) * (th - mu)) / (2 * v);
+          else if (method === 'WLE' && accInfo)
+            f = accInfo[g] > 0 ? f + 0.5 * Math.log(accInfo[g]) : -Infinity;
+          if (f > best) {
+            best = f;
+            bi = g;
+          }
+        }
+      } else {
+        for (let g = 0; g < nGrid; g++) {
+          const th = -SEARCH + g * GRID_STEP;
+          evaluate(th, k0, k1, userItem, userResp, bank, withInfo);
+          objective(method, th, mu, v);
+          if (OBJ[0] > best) {
+            best = OBJ[0];
+            bi = g;
+          }
         }
       }
       start = -SEARCH + bi * GRID_STEP;
@@ -430,6 +455,52 @@ function scoreModal(
     theta[u] = th;
     se[u] = s;
   }
+}
+
+/** Largest table (entries per table) built for the grid search; bigger banks evaluate directly. */
+const MAX_GRID_TABLE = 1 << 23;
+
+interface GridTables {
+  readonly logP: Float64Array;
+  readonly logQ: Float64Array;
+  /** Item information at the nodes (WLE only). */
+  readonly info: Float64Array | null;
+  readonly acc: Float64Array;
+  readonly accInfo: Float64Array | null;
+}
+
+/**
+ * Per-item tables at the search-grid nodes, so that the grid search of a user costs additions
+ * only (as the EAP): log P, log Q and, for WLE, i_j(theta) = (1-c) a^2 s^2 t / (c + (1-c) s).
+ */
+function gridTables(bank: ItemBank, nGrid: number, withInfo: boolean): GridTables | null {
+  const nItems = bank.a.length;
+  if (nItems * nGrid > MAX_GRID_TABLE) return null;
+  const nodes = equallySpacedNodes(nGrid, SEARCH);
+  const logP = new Float64Array(nItems * nGrid);
+  const logQ = new Float64Array(nItems * nGrid);
+  fillLogTables(bank, nodes, logP, logQ);
+  let info: Float64Array | null = null;
+  if (withInfo) {
+    info = new Float64Array(nItems * nGrid);
+    for (let j = 0; j < nItems; j++) {
+      const a = bank.a[j];
+      const c = bank.c[j];
+      for (let g = 0; g < nGrid; g++) {
+        const z = a * nodes[g] + bank.d[j];
+        const s = 1 / (1 + Math.exp(-z));
+        const t = 1 / (1 + Math.exp(z));
+        info[j * nGrid + g] = c === 0 ? a * a * s * t : ((1 - c) * a * a * s * s * t) / (c + (1 - c) * s);
+      }
+    }
+  }
+  return {
+    logP,
+    logQ,
+    info,
+    acc: new Float64Array(nGrid),
+    accInfo: withInfo ? new Float64Array(nGrid) : null,
+  };
 }
 
 /**
