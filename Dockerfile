@@ -1,0 +1,41 @@
+# syntax=docker/dockerfile:1
+# One image for the nightly job and the HTTP service:
+#   docker build -t mirt-calibrate .
+#   docker run --rm -e DATABASE_URL=postgresql://... mirt-calibrate          # the job (run)
+#   docker run --rm -p 8000:8000 -e R_IRT_INTERNAL_TOKEN=... mirt-calibrate serve   # the service
+#   docker run --rm -v "$PWD:/work" mirt-calibrate fit --input /work/responses.csv
+
+# ---- build: all dependencies, TypeScript compiled to dist/ ----
+FROM node:20-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: `prepare` would build before the sources are here; we build below.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# ---- runtime: production dependencies and dist/ only, non-root ----
+FROM node:20-slim AS runtime
+# tini as PID 1: forwards SIGTERM to node (a bare PID 1 ignores it) and reaps children.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini \
+ && rm -rf /var/lib/apt/lists/*
+ENV NODE_ENV=production \
+    PORT=8000 \
+    MIRT_DATA_DIR=/var/lib/mirt-calibrate
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY deploy/healthcheck.mjs ./deploy/healthcheck.mjs
+# The embedded PGlite database (used only without DATABASE_URL) lives in MIRT_DATA_DIR.
+RUN mkdir -p /var/lib/mirt-calibrate && chown node:node /var/lib/mirt-calibrate
+# The node image's unprivileged user (uid 1000).
+USER node
+EXPOSE 8000
+# Only the service answers /health; the check passes trivially in a job or fit container.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "deploy/healthcheck.mjs"]
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "dist/job/cli.js"]
+CMD []
