@@ -6,7 +6,7 @@
 #   docker run --rm -v "$PWD:/work" mirt-calibrate fit --input /work/responses.csv
 
 # ---- build: all dependencies, TypeScript compiled to dist/ ----
-FROM node:20-slim AS build
+FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` would build before the sources are here; we build below.
@@ -16,7 +16,7 @@ COPY src ./src
 RUN npm run build
 
 # ---- runtime: production dependencies and dist/ only, non-root ----
-FROM node:20-slim AS runtime
+FROM node:20-bookworm-slim AS runtime
 # tini as PID 1: forwards SIGTERM to node (a bare PID 1 ignores it) and reaps children.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends tini \

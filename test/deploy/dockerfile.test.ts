@@ -1,0 +1,158 @@
+/**
+ * The image, checked from the Dockerfile's text against the repository (Docker cannot build
+ * here): stages and base images, what each stage copies exists and is not .dockerignored, the
+ * build produces the file the ENTRYPOINT runs (package.json's bin), production dependencies
+ * install without scripts, a non-root user, a healthcheck on /health.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { copyOf, execForm, ignoreMatcher, instructions, stages, workdir } from './dockerfile.js';
+import { cliCommands, packageJson, ROOT, read, rel, walk } from './repo.js';
+
+const text = read('Dockerfile');
+const all = stages(text);
+const pkg = packageJson();
+const build = all.find((s) => s.name === 'build');
+const runtime = all[all.length - 1];
+const ignored = ignoreMatcher(read('.dockerignore'));
+const runs = (s: typeof runtime) => s.instructions.filter((i) => i.op === 'RUN').map((i) => i.args);
+
+test('the reader handles continuations and comments (guards the checks below)', () => {
+  const ins = instructions('# c\nFROM a AS b\nRUN x \\\n  # inner\n  && y\n');
+  assert.deepEqual(
+    ins.map((i) => [i.op, i.args]),
+    [
+      ['FROM', 'a AS b'],
+      ['RUN', 'x && y'],
+    ],
+  );
+  assert.ok(ignoreMatcher('dist\n*.log')('dist/job/cli.js'));
+  assert.ok(ignoreMatcher('*.log')('x.log') && !ignoreMatcher('*.log')('src/x.ts'));
+});
+
+test('multi-stage, every stage on node:20 slim (Debian bookworm)', () => {
+  assert.ok(all.length >= 2, 'at least a build and a runtime stage');
+  assert.ok(build, 'a stage named build');
+  assert.notEqual(runtime, build, 'the runtime is its own stage');
+  for (const s of all) assert.match(s.base, /^node:20(\.\d+){0,2}-bookworm-slim$/, `base ${s.base}`);
+  assert.match(pkg.scripts.build, /tsc -p tsconfig\.build\.json/);
+});
+
+test('build stage: npm ci then npm run build, with the files the build reads', () => {
+  const r = runs(build as never);
+  assert.ok(r.some((x) => /\bnpm ci\b/.test(x)), 'npm ci');
+  assert.ok(r.some((x) => /\bnpm run build\b/.test(x)), 'npm run build');
+  const copied = (build?.instructions ?? [])
+    .filter((i) => i.op === 'COPY')
+    .flatMap((i) => copyOf(i).sources.map((s) => s.replace(/\/$/, '')));
+  for (const need of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src']) {
+    assert.ok(copied.includes(need), `build stage copies ${need}`);
+  }
+  const tsBuild = JSON.parse(read('tsconfig.build.json')) as { compilerOptions: { rootDir: string; outDir: string } };
+  assert.equal(tsBuild.compilerOptions.rootDir, 'src');
+  assert.equal(tsBuild.compilerOptions.outDir, 'dist');
+});
+
+test('runtime stage: production dependencies only, dist/ from the build stage', () => {
+  assert.ok(
+    runs(runtime).some((x) => /\bnpm ci\b.*--omit=dev/.test(x) && /--ignore-scripts/.test(x)),
+    'npm ci --omit=dev --ignore-scripts',
+  );
+  const fromBuild = runtime.instructions.filter((i) => i.op === 'COPY').map(copyOf).filter((c) => c.from === 'build');
+  const dist = `${workdir(build as never).replace(/\/$/, '')}/dist`;
+  assert.ok(
+    fromBuild.some((c) => c.sources.includes(dist) && /^(\.\/)?dist\/?$/.test(c.dest)),
+    `COPY --from=build ${dist} ./dist`,
+  );
+  assert.equal(workdir(runtime), workdir(build as never), 'same WORKDIR, so dist/ sits where package.json expects');
+});
+
+test('every COPY from the build context exists and is not excluded by .dockerignore', () => {
+  const copies = all.flatMap((s) => s.instructions.filter((i) => i.op === 'COPY' || i.op === 'ADD').map(copyOf));
+  const local = copies.filter((c) => c.from === null).flatMap((c) => c.sources);
+  assert.ok(local.length > 0);
+  for (const src of local) {
+    assert.ok(!src.includes('*'), `no globs (${src})`);
+    const p = src.replace(/\/$/, '');
+    assert.ok(existsSync(join(ROOT, p)), `${p} exists in the repository`);
+    assert.ok(!ignored(p), `${p} is not .dockerignored`);
+  }
+  // src/ goes in whole: none of its files may be ignored either.
+  for (const f of walk(join(ROOT, 'src'), () => true)) assert.ok(!ignored(rel(f)), `${rel(f)} is not .dockerignored`);
+  for (const heavy of ['node_modules', 'dist', '.git', '.mirt-data']) assert.ok(ignored(heavy), `${heavy} is .dockerignored`);
+});
+
+test('runs as a non-root user', () => {
+  const users = runtime.instructions.filter((i) => i.op === 'USER');
+  assert.ok(users.length > 0, 'USER in the runtime stage');
+  const user = users[users.length - 1].args.split(':')[0];
+  assert.notEqual(user, 'root');
+  assert.notEqual(user, '0');
+});
+
+test("ENTRYPOINT runs package.json's bin, which the build compiles from src/job/cli.ts", () => {
+  const eps = runtime.instructions.filter((i) => i.op === 'ENTRYPOINT');
+  assert.equal(eps.length, 1);
+  const argv = execForm(eps[0].args);
+  assert.ok(argv, 'exec form (signals reach the process)');
+  const bin = Object.values(pkg.bin);
+  assert.equal(bin.length, 1);
+  assert.deepEqual(argv.slice(-2), ['node', bin[0]], 'ends with node <bin>');
+  assert.match(bin[0], /^dist\/(.+)\.js$/);
+  const source = bin[0].replace(/^dist\//, 'src/').replace(/\.js$/, '.ts');
+  assert.ok(existsSync(join(ROOT, source)), `${source} exists`);
+  assert.equal(source, 'src/job/cli.ts');
+  // A CMD, if any, must not add a subcommand: no arguments = the job, `serve` = the service.
+  const cmd = runtime.instructions.filter((i) => i.op === 'CMD').pop();
+  if (cmd) assert.deepEqual(execForm(cmd.args), []);
+});
+
+describe('the commands the containers run answer --help (src/job/cli.ts dispatcher)', () => {
+  const cli = join(ROOT, 'src/job/cli.ts');
+  for (const sub of ['run', 'serve', 'fit']) {
+    test(sub, () => {
+      assert.ok(cliCommands().has(sub));
+      const r = spawnSync(process.execPath, ['--import', 'tsx', cli, sub, '--help'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(r.status, 0, `${sub} --help: ${r.stderr}`);
+      assert.match(`${r.stdout}${r.stderr}`, /usage/i);
+    });
+  }
+});
+
+test('HEALTHCHECK runs a file the runtime stage copies, probing /health', () => {
+  const hc = runtime.instructions.filter((i) => i.op === 'HEALTHCHECK');
+  assert.equal(hc.length, 1);
+  const argv = execForm(hc[0].args.replace(/^.*?\bCMD\s+/, ''));
+  assert.ok(argv);
+  const script = argv.find((a) => a.endsWith('.mjs') || a.endsWith('.js')) as string;
+  const copied = runtime.instructions.filter((i) => i.op === 'COPY').flatMap((i) => copyOf(i).sources);
+  assert.ok(copied.includes(script), `${script} copied into the runtime stage`);
+  assert.match(read(script), /\/health\b/);
+});
+
+test('every package the code imports at run time is a production dependency', () => {
+  const builtins = new Set(['node']);
+  const missing = new Set<string>();
+  for (const f of walk(join(ROOT, 'src'), (p) => p.endsWith('.ts') && !p.endsWith('.d.ts'))) {
+    const src = read(rel(f));
+    for (const m of src.matchAll(/^\s*(import|export)\s+(type\s+)?[^'";]*?from\s+'([^']+)'/gm)) {
+      if (m[2]) continue; // type-only: erased
+      const spec = m[3];
+      if (spec.startsWith('.') || spec.startsWith('node:') || builtins.has(spec)) continue;
+      const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+      if (!(name in pkg.dependencies)) missing.add(`${name} (${rel(f)})`);
+    }
+  }
+  assert.deepEqual([...missing], [], 'imported by src/ but not in dependencies');
+});
+
+test('no production dependency needs an install script (the runtime installs with --ignore-scripts)', () => {
+  const lock = JSON.parse(read('package-lock.json')) as { packages: Record<string, { dev?: boolean; hasInstallScript?: boolean }> };
+  const needing = Object.entries(lock.packages)
+    .filter(([k, v]) => k && v.hasInstallScript && !v.dev)
+    .map(([k]) => k);
+  assert.deepEqual(needing, []);
+});
