@@ -43,15 +43,23 @@ test('multi-stage, every stage on node:20 slim (Debian bookworm)', () => {
 
 test('build stage: npm ci then npm run build, with the files the build reads', () => {
   const r = runs(build as never);
-  assert.ok(r.some((x) => /\bnpm ci\b/.test(x)), 'npm ci');
-  assert.ok(r.some((x) => /\bnpm run build\b/.test(x)), 'npm run build');
+  assert.ok(
+    r.some((x) => /\bnpm ci\b/.test(x)),
+    'npm ci',
+  );
+  assert.ok(
+    r.some((x) => /\bnpm run build\b/.test(x)),
+    'npm run build',
+  );
   const copied = (build?.instructions ?? [])
     .filter((i) => i.op === 'COPY')
     .flatMap((i) => copyOf(i).sources.map((s) => s.replace(/\/$/, '')));
   for (const need of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src']) {
     assert.ok(copied.includes(need), `build stage copies ${need}`);
   }
-  const tsBuild = JSON.parse(read('tsconfig.build.json')) as { compilerOptions: { rootDir: string; outDir: string } };
+  const tsBuild = JSON.parse(read('tsconfig.build.json')) as {
+    compilerOptions: { rootDir: string; outDir: string };
+  };
   assert.equal(tsBuild.compilerOptions.rootDir, 'src');
   assert.equal(tsBuild.compilerOptions.outDir, 'dist');
 });
@@ -61,17 +69,26 @@ test('runtime stage: production dependencies only, dist/ from the build stage', 
     runs(runtime).some((x) => /\bnpm ci\b.*--omit=dev/.test(x) && /--ignore-scripts/.test(x)),
     'npm ci --omit=dev --ignore-scripts',
   );
-  const fromBuild = runtime.instructions.filter((i) => i.op === 'COPY').map(copyOf).filter((c) => c.from === 'build');
+  const fromBuild = runtime.instructions
+    .filter((i) => i.op === 'COPY')
+    .map(copyOf)
+    .filter((c) => c.from === 'build');
   const dist = `${workdir(build as never).replace(/\/$/, '')}/dist`;
   assert.ok(
     fromBuild.some((c) => c.sources.includes(dist) && /^(\.\/)?dist\/?$/.test(c.dest)),
     `COPY --from=build ${dist} ./dist`,
   );
-  assert.equal(workdir(runtime), workdir(build as never), 'same WORKDIR, so dist/ sits where package.json expects');
+  assert.equal(
+    workdir(runtime),
+    workdir(build as never),
+    'same WORKDIR, so dist/ sits where package.json expects',
+  );
 });
 
 test('every COPY from the build context exists and is not excluded by .dockerignore', () => {
-  const copies = all.flatMap((s) => s.instructions.filter((i) => i.op === 'COPY' || i.op === 'ADD').map(copyOf));
+  const copies = all.flatMap((s) =>
+    s.instructions.filter((i) => i.op === 'COPY' || i.op === 'ADD').map(copyOf),
+  );
   const local = copies.filter((c) => c.from === null).flatMap((c) => c.sources);
   assert.ok(local.length > 0);
   for (const src of local) {
@@ -81,8 +98,10 @@ test('every COPY from the build context exists and is not excluded by .dockerign
     assert.ok(!ignored(p), `${p} is not .dockerignored`);
   }
   // src/ goes in whole: none of its files may be ignored either.
-  for (const f of walk(join(ROOT, 'src'), () => true)) assert.ok(!ignored(rel(f)), `${rel(f)} is not .dockerignored`);
-  for (const heavy of ['node_modules', 'dist', '.git', '.mirt-data']) assert.ok(ignored(heavy), `${heavy} is .dockerignored`);
+  for (const f of walk(join(ROOT, 'src'), () => true))
+    assert.ok(!ignored(rel(f)), `${rel(f)} is not .dockerignored`);
+  for (const heavy of ['node_modules', 'dist', '.git', '.mirt-data'])
+    assert.ok(ignored(heavy), `${heavy} is .dockerignored`);
 });
 
 test('runs as a non-root user', () => {
@@ -115,7 +134,11 @@ describe('the commands the containers run answer --help (src/job/cli.ts dispatch
   for (const sub of ['run', 'serve', 'fit']) {
     test(sub, () => {
       assert.ok(cliCommands().has(sub));
-      const r = spawnSync(process.execPath, ['--import', 'tsx', cli, sub, '--help'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+      const r = spawnSync(process.execPath, ['--import', 'tsx', cli, sub, '--help'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
       assert.equal(r.status, 0, `${sub} --help: ${r.stderr}`);
       assert.match(`${r.stdout}${r.stderr}`, /usage/i);
     });
@@ -150,7 +173,9 @@ test('every package the code imports at run time is a production dependency', ()
 });
 
 test('no production dependency needs an install script (the runtime installs with --ignore-scripts)', () => {
-  const lock = JSON.parse(read('package-lock.json')) as { packages: Record<string, { dev?: boolean; hasInstallScript?: boolean }> };
+  const lock = JSON.parse(read('package-lock.json')) as {
+    packages: Record<string, { dev?: boolean; hasInstallScript?: boolean }>;
+  };
   const needing = Object.entries(lock.packages)
     .filter(([k, v]) => k && v.hasInstallScript && !v.dev)
     .map(([k]) => k);

@@ -89,7 +89,8 @@ export function ignoreMatcher(text: string): (path: string) => boolean {
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith('#'));
-  if (patterns.some((p) => p.startsWith('!'))) throw new Error('.dockerignore exceptions (!) are not supported by this reader');
+  if (patterns.some((p) => p.startsWith('!')))
+    throw new Error('.dockerignore exceptions (!) are not supported by this reader');
   const res = patterns.map((p) => {
     const body = p
       .replace(/^\/+/, '')

@@ -19,7 +19,10 @@ export function tableRows(md: string): string[][] {
       inTable = false;
       continue;
     }
-    const cells = line.slice(1, line.endsWith('|') ? -1 : undefined).split('|').map((c) => c.trim());
+    const cells = line
+      .slice(1, line.endsWith('|') ? -1 : undefined)
+      .split('|')
+      .map((c) => c.trim());
     if (!inTable) {
       inTable = true; // header row
       continue;
@@ -33,7 +36,8 @@ export function tableRows(md: string): string[][] {
 /** Contents of fenced code blocks, optionally of one language. */
 export function codeBlocks(md: string, lang?: string): string[] {
   const out: string[] = [];
-  for (const m of md.matchAll(/^```(\w*)\n([\s\S]*?)^```/gm)) if (lang === undefined || m[1] === lang) out.push(m[2]);
+  for (const m of md.matchAll(/^```(\w*)\n([\s\S]*?)^```/gm))
+    if (lang === undefined || m[1] === lang) out.push(m[2]);
   return out;
 }
 

@@ -75,7 +75,10 @@ describe('every object validates against the Kubernetes schemas (kubernetes-mode
   for (const o of objects) {
     test(`${o.file}: ${o.kind}/${o.metadata.name}`, async () => {
       const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : ['', o.apiVersion];
-      const mod = (await import(`kubernetes-models/${group ? `${group}/` : ''}${version}`)) as Record<string, unknown>;
+      const mod = (await import(`kubernetes-models/${group ? `${group}/` : ''}${version}`)) as Record<
+        string,
+        unknown
+      >;
       const Model = mod[o.kind] as (new (x: unknown) => { validate(): void }) | undefined;
       assert.ok(Model, `kubernetes-models knows ${o.apiVersion} ${o.kind}`);
       const { file: _file, ...plain } = o;
@@ -102,7 +105,10 @@ describe('kustomization.yaml', () => {
       files.filter((f) => f !== 'secret.example.yaml').sort(),
       'kustomization.yaml resources = the manifests in deploy/k8s',
     );
-    assert.ok(!listed.includes('secret.example.yaml'), 'apply -k must never overwrite the real Secrets with placeholders');
+    assert.ok(
+      !listed.includes('secret.example.yaml'),
+      'apply -k must never overwrite the real Secrets with placeholders',
+    );
     assert.equal(base.namespace, NAMESPACE);
   });
 
@@ -115,23 +121,22 @@ describe('kustomization.yaml', () => {
 
   test('every container image is the one kustomization.yaml rewrites', () => {
     const names = new Set((base.images ?? []).map((i) => i.name));
-    for (const w of workloads) for (const c of containers(w)) assert.ok(names.has(c.image), `${w.kind} image ${c.image}`);
+    for (const w of workloads)
+      for (const c of containers(w)) assert.ok(names.has(c.image), `${w.kind} image ${c.image}`);
   });
 
   const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
   for (const dir of ['deploy/k8s', 'deploy/overlays/r-irt-plumber']) {
-    test(
-      `kubectl kustomize ${dir} builds`,
-      { skip: kubectl.status !== 0 ? 'kubectl is not installed here (apt-get install kubectl)' : false },
-      () => {
-        const r = spawnSync('kubectl', ['kustomize', join(ROOT, dir)], { encoding: 'utf8' });
-        assert.equal(r.status, 0, r.stderr);
-        assert.match(r.stdout, /kind: CronJob/);
-        assert.match(r.stdout, /image: registry\.example\.com\/seedtest\/mirt-calibrate:/);
-        if (dir.endsWith('r-irt-plumber')) assert.match(r.stdout, /name: r-irt-plumber/);
-        assert.doesNotMatch(r.stdout, /kind: Secret/);
-      },
-    );
+    test(`kubectl kustomize ${dir} builds`, {
+      skip: kubectl.status !== 0 ? 'kubectl is not installed here (apt-get install kubectl)' : false,
+    }, () => {
+      const r = spawnSync('kubectl', ['kustomize', join(ROOT, dir)], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /kind: CronJob/);
+      assert.match(r.stdout, /image: registry\.example\.com\/seedtest\/mirt-calibrate:/);
+      if (dir.endsWith('r-irt-plumber')) assert.match(r.stdout, /name: r-irt-plumber/);
+      assert.doesNotMatch(r.stdout, /kind: Secret/);
+    });
   }
 });
 
@@ -163,13 +168,17 @@ test('the calibration service: 2 replicas, port 8000, /health probes, 1 CPU / 2G
   const d = find('Deployment', 'mirt-calibrate-service');
   assert.equal(d.spec.replicas, 2);
   const [c] = containers(d);
-  const port = (p: string | number | undefined) => (typeof p === 'number' ? p : c.ports?.find((x) => x.name === p)?.containerPort);
+  const port = (p: string | number | undefined) =>
+    typeof p === 'number' ? p : c.ports?.find((x) => x.name === p)?.containerPort;
   assert.ok(c.ports?.some((p) => p.containerPort === 8000));
   for (const probe of [c.readinessProbe, c.livenessProbe]) {
     assert.equal(probe?.httpGet?.path, '/health');
     assert.equal(port(probe?.httpGet?.port), 8000);
   }
-  assert.deepEqual(c.resources, { requests: { cpu: '1', memory: '2Gi' }, limits: { cpu: '2', memory: '4Gi' } });
+  assert.deepEqual(c.resources, {
+    requests: { cpu: '1', memory: '2Gi' },
+    limits: { cpu: '2', memory: '4Gi' },
+  });
   // The service finishes in-flight calibrations on SIGTERM: the grace period must cover one.
   const cm = find('ConfigMap', 'mirt-calibrate-service');
   const limit = Number(cm.data?.MIRT_SERVICE_TIMEOUT_SECS ?? 300);
@@ -185,14 +194,21 @@ describe('Services select the service pods on port 8000', () => {
   for (const name of ['mirt-calibrate-service', 'r-irt-plumber']) {
     test(name, () => {
       const s = find('Service', name);
-      for (const [k, v] of Object.entries(s.spec.selector as Record<string, string>)) assert.equal(podLabels[k], v, k);
+      for (const [k, v] of Object.entries(s.spec.selector as Record<string, string>))
+        assert.equal(podLabels[k], v, k);
       const [p] = s.spec.ports;
       assert.equal(p.port, 8000);
-      assert.ok(c.ports?.some((x) => x.name === p.targetPort || x.containerPort === p.targetPort), 'targetPort is a container port');
+      assert.ok(
+        c.ports?.some((x) => x.name === p.targetPort || x.containerPort === p.targetPort),
+        'targetPort is a container port',
+      );
     });
   }
   test('the Deployment selector and the PodDisruptionBudget match the pod labels', () => {
-    for (const sel of [d.spec.selector.matchLabels, find('PodDisruptionBudget', 'mirt-calibrate-service').spec.selector.matchLabels]) {
+    for (const sel of [
+      d.spec.selector.matchLabels,
+      find('PodDisruptionBudget', 'mirt-calibrate-service').spec.selector.matchLabels,
+    ]) {
       for (const [k, v] of Object.entries(sel as Record<string, string>)) assert.equal(podLabels[k], v, k);
     }
   });
@@ -226,7 +242,8 @@ describe('env vars named in the manifests are read by the code', () => {
       for (const c of containers(w)) {
         const named = (c.env ?? []).map((e) => e.name);
         for (const from of c.envFrom ?? []) {
-          if (from.configMapRef) named.push(...Object.keys(find('ConfigMap', from.configMapRef.name).data ?? {}));
+          if (from.configMapRef)
+            named.push(...Object.keys(find('ConfigMap', from.configMapRef.name).data ?? {}));
           if (from.secretRef) {
             const s = examples.find((x) => x.metadata.name === from.secretRef?.name);
             assert.ok(s, `Secret ${from.secretRef.name} has an example`);
@@ -235,13 +252,24 @@ describe('env vars named in the manifests are read by the code', () => {
         }
         assert.ok(named.length > 0);
         const unread = named.filter((n) => !known.has(n));
-        assert.deepEqual(unread, [], `not read by the code: ${unread.join(', ')} (the code reads: ${[...known].sort().join(', ')})`);
+        assert.deepEqual(
+          unread,
+          [],
+          `not read by the code: ${unread.join(', ')} (the code reads: ${[...known].sort().join(', ')})`,
+        );
       }
     });
   }
   test('the env scan finds what the job is known to read (guards the check above)', () => {
     const env = jobEnv();
-    for (const n of ['DATABASE_URL', 'MIRT_LOOKBACK_DAYS', 'IRT_CALIB_LOOKBACK_DAYS', 'MIRT_MODEL', 'DRY_RUN', 'R_IRT_BASE_URL']) {
+    for (const n of [
+      'DATABASE_URL',
+      'MIRT_LOOKBACK_DAYS',
+      'IRT_CALIB_LOOKBACK_DAYS',
+      'MIRT_MODEL',
+      'DRY_RUN',
+      'R_IRT_BASE_URL',
+    ]) {
       assert.ok(env.has(n), n);
     }
     assert.ok(!env.has('NOT_A_REAL_SETTING'));
@@ -268,7 +296,11 @@ describe('Secret and ConfigMap references resolve to keys of the examples', () =
     });
   }
   test('the workloads use the Secrets seedtest-irt-credentials and a database Secret', () => {
-    const used = new Set(workloads.flatMap((w) => containers(w).flatMap((c) => (c.env ?? []).map((e) => e.valueFrom?.secretKeyRef?.name))));
+    const used = new Set(
+      workloads.flatMap((w) =>
+        containers(w).flatMap((c) => (c.env ?? []).map((e) => e.valueFrom?.secretKeyRef?.name)),
+      ),
+    );
     assert.ok(used.has('seedtest-irt-credentials'));
     assert.ok(used.has('seedtest-db-credentials'));
   });

@@ -4,10 +4,22 @@
  * the code reads; documented log lines are printed by the code; the manifests' names match.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { codeBlocks, codeSpans, ENV_TOKEN, missingPieces, section, tableRows } from './docs.js';
-import { cliCommands, envReads, jobEnv, jobFlags, manifests, packageJson, parseArgsFlags, read, serviceEnv, walk, ROOT } from './repo.js';
-import { join } from 'node:path';
+import {
+  cliCommands,
+  envReads,
+  jobEnv,
+  jobFlags,
+  manifests,
+  packageJson,
+  parseArgsFlags,
+  ROOT,
+  read,
+  serviceEnv,
+  walk,
+} from './repo.js';
 
 const readme = read('README.md');
 const deployment = read('docs/DEPLOYMENT.md');
@@ -18,7 +30,10 @@ const allSource = walk(join(ROOT, 'src'), (p) => p.endsWith('.ts'))
 
 test('Quick start: the two commands, as package.json defines them', () => {
   const quick = codeBlocks(section(readme, 'Quick start'), 'sh')[0];
-  const lines = quick.split('\n').map((l) => l.replace(/#.*$/, '').trim()).filter(Boolean);
+  const lines = quick
+    .split('\n')
+    .map((l) => l.replace(/#.*$/, '').trim())
+    .filter(Boolean);
   assert.deepEqual(lines, ['npm ci && npm run demo', 'npm test']);
   for (const s of ['demo', 'test', 'build']) assert.ok(scripts[s], `script ${s}`);
   assert.match(scripts.demo, /node dist\/job\/demo\.js/);
@@ -42,7 +57,9 @@ test('every `mirt-calibrate <command> --flag` in the docs exists', () => {
     serve: parseArgsFlags('src/service/serve-command.ts'),
   };
   let seen = 0;
-  for (const m of `${readme}\n${deployment}`.matchAll(/(?:^|npx |`)mirt-calibrate(?![\w-])((?: +(?:[a-z]+|--?[a-z-]+(?:=\S+)?|[^\s`|-][^\s`|]*))*)/gm)) {
+  for (const m of `${readme}\n${deployment}`.matchAll(
+    /(?:^|npx |`)mirt-calibrate(?![\w-])((?: +(?:[a-z]+|--?[a-z-]+(?:=\S+)?|[^\s`|-][^\s`|]*))*)/gm,
+  )) {
     const words = m[1].trim().split(/\s+/).filter(Boolean);
     const cmd = words[0] && !words[0].startsWith('-') && commands.has(words[0]) ? words[0] : 'run';
     for (const w of words.filter((x) => x.startsWith('-'))) {
@@ -58,15 +75,27 @@ describe('configuration tables = what the code reads', () => {
   const parts = [
     { heading: 'The job', env: jobEnv, flags: jobFlags },
     { heading: 'The service', env: serviceEnv, flags: () => parseArgsFlags('src/service/serve-command.ts') },
-    { heading: 'The fit command', env: () => new Set<string>(), flags: () => parseArgsFlags('src/job/fit-command.ts') },
+    {
+      heading: 'The fit command',
+      env: () => new Set<string>(),
+      flags: () => parseArgsFlags('src/job/fit-command.ts'),
+    },
   ];
   for (const part of parts) {
     const rows = tableRows(section(config, part.heading));
     test(`${part.heading}: env vars`, () => {
       const documented = new Set(rows.flatMap((r) => codeSpans(r[1] ?? '')).filter((s) => ENV_TOKEN.test(s)));
       const code = part.env();
-      assert.deepEqual([...documented].filter((n) => !code.has(n)), [], 'documented but not read by the code');
-      assert.deepEqual([...code].filter((n) => !documented.has(n)), [], 'read by the code but not documented');
+      assert.deepEqual(
+        [...documented].filter((n) => !code.has(n)),
+        [],
+        'documented but not read by the code',
+      );
+      assert.deepEqual(
+        [...code].filter((n) => !documented.has(n)),
+        [],
+        'read by the code but not documented',
+      );
     });
     test(`${part.heading}: flags`, () => {
       const documented = new Set(rows.flatMap((r) => codeSpans(r[0] ?? '')).map((s) => s.split(/[\s=]/)[0]));
@@ -78,7 +107,8 @@ describe('configuration tables = what the code reads', () => {
   }
   test('every env var the code reads anywhere is in a table', () => {
     const documented = new Set(tableRows(config).flatMap((r) => codeSpans(r[1] ?? '')));
-    for (const [name, files] of envReads()) assert.ok(documented.has(name), `${name} (read in ${files.join(', ')})`);
+    for (const [name, files] of envReads())
+      assert.ok(documented.has(name), `${name} (read in ${files.join(', ')})`);
   });
 });
 
@@ -99,10 +129,13 @@ describe('documented log lines are printed by the code', () => {
       '[WARN] attempt VIEW not available: <reason>; trying fallback...',
       '[INFO] Loaded <n> observations from responses table',
       '[ERROR] R IRT service call failed: <reason>',
-    ]) assert.ok(lines.includes(l), l);
+    ])
+      assert.ok(lines.includes(l), l);
   });
   test('messages quoted in Troubleshooting are printed by the code', () => {
-    const quoted = codeSpans(section(readme, 'Troubleshooting')).filter((s) => /^\[(ERROR|WARN|INFO)\]|exiting\.$/.test(s));
+    const quoted = codeSpans(section(readme, 'Troubleshooting')).filter((s) =>
+      /^\[(ERROR|WARN|INFO)\]|exiting\.$/.test(s),
+    );
     assert.ok(quoted.length >= 4);
     for (const q of quoted) assert.deepEqual(missingPieces(q, allSource, true), [], q);
   });
@@ -110,16 +143,27 @@ describe('documented log lines are printed by the code', () => {
 
 describe('docs/DEPLOYMENT.md names what the manifests define', () => {
   const objects = manifests().flatMap((m) => m.objects);
-  const has = (kind: string, name: string) => objects.some((o) => o.kind.toLowerCase() === kind && o.metadata.name === name);
+  const has = (kind: string, name: string) =>
+    objects.some((o) => o.kind.toLowerCase() === kind && o.metadata.name === name);
   test('the manual run command', () => {
-    assert.ok(deployment.includes('kubectl create job --from=cronjob/mirt-calibrate -n seedtest manual-$(date +%s)'));
+    assert.ok(
+      deployment.includes('kubectl create job --from=cronjob/mirt-calibrate -n seedtest manual-$(date +%s)'),
+    );
     assert.ok(has('cronjob', 'mirt-calibrate'));
   });
   test('every kind/name in a kubectl command exists', () => {
-    const kinds: Record<string, string> = { cronjob: 'cronjob', deployment: 'deployment', service: 'service', configmap: 'configmap', pdb: 'poddisruptionbudget' };
+    const kinds: Record<string, string> = {
+      cronjob: 'cronjob',
+      deployment: 'deployment',
+      service: 'service',
+      configmap: 'configmap',
+      pdb: 'poddisruptionbudget',
+    };
     let n = 0;
     for (const block of codeBlocks(deployment, 'sh')) {
-      for (const m of block.matchAll(/(?<![\w.-])(cronjob|deployment|service|configmap|pdb)\/([a-z0-9-]+)/g)) {
+      for (const m of block.matchAll(
+        /(?<![\w.-])(cronjob|deployment|service|configmap|pdb)\/([a-z0-9-]+)/g,
+      )) {
         if (m[2] === 'r-irt-plumber' && m[1] === 'deployment') continue; // the R service's own Deployment
         n++;
         assert.ok(has(kinds[m[1]], m[2]), `${m[1]}/${m[2]}`);
@@ -129,7 +173,9 @@ describe('docs/DEPLOYMENT.md names what the manifests define', () => {
   });
   test('the Secrets and keys it tells to create are the ones the manifests use', () => {
     const ex = objects.filter((o) => o.kind === 'Secret');
-    for (const m of deployment.matchAll(/kubectl create secret generic (\S+)[^\n]*((?:\n\s+--from-literal=\w+[^\n]*)+)/g)) {
+    for (const m of deployment.matchAll(
+      /kubectl create secret generic (\S+)[^\n]*((?:\n\s+--from-literal=\w+[^\n]*)+)/g,
+    )) {
       const secret = ex.find((s) => s.metadata.name === m[1]);
       assert.ok(secret, m[1]);
       const keys = [...m[2].matchAll(/--from-literal=(\w+)/g)].map((k) => k[1]).sort();

@@ -68,7 +68,11 @@ export function manifests(dir = join(ROOT, 'deploy')): Manifest[] {
     .map((file) => ({ file, objects: parseYamlFile(file) as K8sObject[] }));
 }
 
-export function kustomization(dir: string): { resources?: string[]; images?: { name: string; newName?: string }[]; namespace?: string } {
+export function kustomization(dir: string): {
+  resources?: string[];
+  images?: { name: string; newName?: string }[];
+  namespace?: string;
+} {
   return parseYamlFile(join(dir, 'kustomization.yaml'))[0] as never;
 }
 
@@ -115,7 +119,8 @@ export const serviceEnv = (): Set<string> => new Set(envReads('src/service').key
 export function cliCommands(): Map<string, string> {
   const cli = read('src/job/cli.ts');
   const out = new Map<string, string>();
-  for (const m of cli.matchAll(/^\s+(\w+): \{ module: '([^']+)', source: '([^']+)' \}/gm)) out.set(m[1], m[3]);
+  for (const m of cli.matchAll(/^\s+(\w+): \{ module: '([^']+)', source: '([^']+)' \}/gm))
+    out.set(m[1], m[3]);
   return out;
 }
 
@@ -128,7 +133,9 @@ export function jobFlags(): Set<string> {
 /** Long flags of a command that uses node:util parseArgs (`name: { type: ... }` options). */
 export function parseArgsFlags(rel: string): Set<string> {
   const src = read(rel);
-  return new Set([...src.matchAll(/^\s+'?([a-z][a-z-]*)'?: \{ type: '(?:string|boolean)'/gm)].map((m) => `--${m[1]}`));
+  return new Set(
+    [...src.matchAll(/^\s+'?([a-z][a-z-]*)'?: \{ type: '(?:string|boolean)'/gm)].map((m) => `--${m[1]}`),
+  );
 }
 
 export interface PackageJson {
