@@ -11,6 +11,11 @@ describe('library API', { skip: !referenceAvailable() && 'no ../shared/reference
     const b = await calibrateInline(data, { model: '2PL' });
     assert.ok(Math.abs(a.fit.logLik - b.fit.logLik) < 1e-9);
     a.items.forEach((it, j) => assert.ok(Math.abs(it.a - b.items[j].a) < 1e-9));
+    // EAP from the WebAssembly kernel's posterior moments equals the JavaScript scoring.
+    for (let u = 0; u < data.nUsers; u++) {
+      assert.ok(Math.abs(a.abilities!.theta[u] - b.abilities!.theta[u]) < 1e-9);
+      assert.ok(Math.abs(a.abilities!.se[u] - b.abilities!.se[u]) < 1e-9);
+    }
   });
 
   it('score() with mirt fitted parameters gives mirt EAP scores', () => {

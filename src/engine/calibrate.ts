@@ -8,7 +8,7 @@ import { type EStepExecutor, EmMap, inlineExecutor, runEm } from './em.js';
 import { fullInformation, invertSpd, itemBlockCovariances } from './information.js';
 import { itemFitSX2 } from './itemfit.js';
 import type { ResponseData } from './responses.js';
-import { marginalReliability, marginalRxx, scoreAbilities } from './scoring.js';
+import { eapFromMoments, eapTables, marginalReliability, marginalRxx, scoreAbilities } from './scoring.js';
 import {
   type Abilities,
   type CalibrationResult,
@@ -89,7 +89,13 @@ export async function calibrate(data: ResponseData, options: CalibrateOptions): 
   const t2 = now();
 
   let abilities: Abilities | null = null;
-  if (settings.scoreMethod) abilities = scoreAbilities(data, bank, { method: settings.scoreMethod, latent });
+  if (settings.scoreMethod === 'EAP' && executor.posteriorMoments) {
+    const t = eapTables(bank, latent);
+    const moments = await executor.posteriorMoments({ ...map.lastInput(), nQ: t.nodes.length, ...t }, t.nodes);
+    abilities = eapFromMoments(data, bank, latent, moments);
+  } else if (settings.scoreMethod) {
+    abilities = scoreAbilities(data, bank, { method: settings.scoreMethod, latent });
+  }
   const t3 = now();
 
   // Counted as mirt counts them for S-X2's df (itemfit.ts): the 1PL's shared slope in every item.

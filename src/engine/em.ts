@@ -30,6 +30,8 @@ export interface EStepExecutor {
    * per item, sum over answers of m m' with m the posterior mean of the answer's score.
    */
   scoreOuterProducts?(input: EStepInput, s1: Float64Array, s0: Float64Array, p: number, nItems: number): Promise<Float64Array>;
+  /** Optional fast path of EAP scoring: posterior mean and SD of every user on `nodes`. */
+  posteriorMoments?(input: EStepInput, nodes: Float64Array): Promise<{ mean: Float64Array; sd: Float64Array }>;
   close(): Promise<void>;
 }
 
