@@ -1,25 +1,21 @@
 /**
- * POST /calibrate and /irt/calibrate as a plain function: body in, seed-contract response out.
- * No HTTP here; the route only adds the status code and the headers.
+ * POST /calibrate and /irt/calibrate as plain functions: JSON bytes or a parsed body in,
+ * seed-contract response out. No HTTP here. The service runs `calibrateJsonBytes` inside a
+ * worker thread (calibration-worker.ts), so parsing 100 MiB of JSON, validating it and fitting
+ * the model all happen off the event loop.
  */
 import { randomUUID } from 'node:crypto';
 import type { CalibrationJob, Calibrator } from '../calibrators/types.js';
 import type { CalibrateOptions } from '../contract/forms.js';
 import type { CalibrateResponse } from '../contract/types.js';
 import { ContractError, validateCalibrateRequest } from '../contract/validate.js';
-import type { ResponseData } from '../engine/responses.js';
 import { EngineInputError, parseCPrior, parseModel, parseScoreMethod } from '../engine/types.js';
-import { HttpError } from './errors.js';
 import { calibrateInputToData } from './request-data.js';
-
-/** A calibrator that can also be told to give up (the worker one terminates its thread). */
-export interface AbortableCalibrator extends Calibrator {
-  calibrate(data: ResponseData, job: CalibrationJob, signal?: AbortSignal): Promise<CalibrateResponse>;
-}
 
 export interface CalibrateOutcome {
   readonly response: CalibrateResponse;
   readonly model: string;
+  /** Observations that reached the model (after hygiene). */
   readonly nObs: number;
 }
 
@@ -33,7 +29,7 @@ function checked<T>(field: string, parse: () => T): T {
   }
 }
 
-/** The job settings a request asks for; names are validated here so a bad one is a 400, not a 500. */
+/** The job settings a request asks for; names are validated here so that a bad one is a 400, not a 500. */
 export function jobFromOptions(o: CalibrateOptions, now: Date = new Date()): CalibrationJob {
   const model = checked('model', () => parseModel(o.model));
   if (o.score_method !== undefined) checked('score_method', () => parseScoreMethod(o.score_method as string));
@@ -51,27 +47,43 @@ export function jobFromOptions(o: CalibrateOptions, now: Date = new Date()): Cal
   };
 }
 
-/** The calibration time limit: past it the calibration is abandoned (its thread terminated). */
-export async function calibrateWithin<T>(ms: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const ac = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      ac.abort();
-      reject(new HttpError(503, 'timeout', `calibration exceeded the service time limit of ${Math.round(ms / 1000)} s`));
-    }, ms);
-  });
-  try {
-    return await Promise.race([run(ac.signal), limit]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-export async function handleCalibrate(body: unknown, calibrator: AbortableCalibrator, timeLimitMs: number): Promise<CalibrateOutcome> {
+/** Validates a parsed body, builds the compact data and calibrates. */
+export async function calibrateBody(body: unknown, calibrator: Calibrator): Promise<CalibrateOutcome> {
   const input = validateCalibrateRequest(body);
   const job = jobFromOptions(input.options);
   const data = calibrateInputToData(input);
-  const response = await calibrateWithin(timeLimitMs, (signal) => calibrator.calibrate(data, job, signal));
-  return { response, model: job.model, nObs: data.nObs };
+  const nObs = data.nObs;
+  const response = await calibrator.calibrate(data, job);
+  return { response, model: job.model, nObs };
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Parses a JSON request body. V8's JSON.parse is iterative, so deep nesting costs time and
+ * memory (bounded by the body limit) but cannot overflow the stack; validation then reads only
+ * the contract's fixed depth.
+ */
+export function parseJsonBytes(bytes: Uint8Array): unknown {
+  if (bytes.byteLength === 0) throw new ContractError('body', 'is empty');
+  let text: string;
+  try {
+    text = decoder.decode(bytes);
+  } catch {
+    throw new ContractError('body', 'is not valid UTF-8');
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ContractError('body', 'is not valid JSON');
+  }
+}
+
+/** The whole request as the worker runs it: bytes in, response JSON text out. */
+export async function calibrateJsonBytes(
+  bytes: Uint8Array,
+  calibrator: Calibrator,
+): Promise<{ json: string; model: string; nObs: number }> {
+  const outcome = await calibrateBody(parseJsonBytes(bytes), calibrator);
+  return { json: JSON.stringify(outcome.response), model: outcome.model, nObs: outcome.nObs };
 }

@@ -1,0 +1,95 @@
+/**
+ * Runs calibration requests in worker threads, one fresh thread per request: a terminated
+ * thread frees everything a large fit allocated, and the time limit can stop a fit in the
+ * middle of its computation (`worker.terminate()`), which a promise on the main thread cannot.
+ * The calibrator class (by default the engine's LocalCalibrator) is loaded inside the worker.
+ */
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { ContractError } from '../contract/validate.js';
+import { EngineInputError } from '../engine/types.js';
+import type { CalibrationReply, CalibrationTask } from './calibration-worker.js';
+import { HttpError } from './errors.js';
+
+// Run from source (tsx, .ts) or from the build (.js): sibling files share this file's extension.
+const ext = extname(fileURLToPath(import.meta.url));
+const workerUrl = new URL(`./calibration-worker${ext}`, import.meta.url);
+export const LOCAL_CALIBRATOR_MODULE = new URL(`../calibrators/local${ext}`, import.meta.url).href;
+
+export interface CalibrationRunnerOptions {
+  /** Module holding the calibrator class; default the engine's local calibrator. */
+  readonly moduleUrl?: string;
+  readonly exportName?: string;
+  /** Passed to the class's constructor inside the worker (structured-cloned). */
+  readonly calibratorOptions?: unknown;
+  /** Past this the worker is terminated and the request answered 503. */
+  readonly timeLimitMs: number;
+}
+
+export interface CalibrationRun {
+  readonly json: string;
+  readonly model: string;
+  readonly nObs: number;
+}
+
+/** An error from the worker, rebuilt so that the service maps it to the right status. */
+function rebuild(reply: Extract<CalibrationReply, { ok: false }>): Error {
+  if (reply.name === 'EngineInputError') return new EngineInputError(reply.message);
+  if (reply.name === 'ContractError' && reply.field !== undefined) {
+    const e = new ContractError(reply.field, '');
+    e.message = reply.message;
+    return e;
+  }
+  const e = new Error(reply.message);
+  e.name = reply.name;
+  if (reply.stack) e.stack = reply.stack;
+  return e;
+}
+
+/** The body's bytes as a standalone ArrayBuffer that can be moved to the worker. */
+function ownBuffer(body: Uint8Array): Uint8Array {
+  if (body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer) return body;
+  return new Uint8Array(body); // small bodies come from Node's shared pool: copy, never transfer the pool
+}
+
+export class CalibrationRunner {
+  readonly moduleUrl: string;
+  readonly exportName: string;
+
+  constructor(private readonly options: CalibrationRunnerOptions) {
+    this.moduleUrl = options.moduleUrl ?? LOCAL_CALIBRATOR_MODULE;
+    this.exportName = options.exportName ?? 'LocalCalibrator';
+  }
+
+  run(body: Uint8Array): Promise<CalibrationRun> {
+    const bytes = ownBuffer(body);
+    const task: CalibrationTask = {
+      moduleUrl: this.moduleUrl,
+      exportName: this.exportName,
+      calibratorOptions: this.options.calibratorOptions ?? {},
+      body: bytes,
+    };
+    return new Promise((resolve, reject) => {
+      const worker = new Worker(workerUrl, { workerData: task, transferList: [bytes.buffer as ArrayBuffer] });
+      let settled = false;
+      const settle = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        fn();
+      };
+      const timer = setTimeout(() => {
+        const secs = Math.round(this.options.timeLimitMs / 1000);
+        settle(() => reject(new HttpError(503, 'timeout', `calibration exceeded the service time limit of ${secs} s`)));
+        void worker.terminate();
+      }, this.options.timeLimitMs);
+      worker.once('message', (reply: CalibrationReply) => {
+        settle(() => (reply.ok ? resolve({ json: reply.json, model: reply.model, nObs: reply.nObs }) : reject(rebuild(reply))));
+        void worker.terminate();
+      });
+      worker.once('error', (err) => settle(() => reject(err)));
+      worker.once('exit', (code) => settle(() => reject(new Error(`calibration worker exited with code ${code}`))));
+    });
+  }
+}
