@@ -21,8 +21,8 @@ export interface CalibrationRunnerOptions {
   /** Module holding the calibrator class; default the engine's local calibrator. */
   readonly moduleUrl?: string;
   readonly exportName?: string;
-  /** Passed to the class's constructor inside the worker (structured-cloned). */
-  readonly calibratorOptions?: unknown;
+  /** The class constructor's argument inside the worker (structured-cloned): LocalCalibrator takes its thread count. */
+  readonly calibratorArg?: unknown;
   /** Past this the worker is terminated and the request answered 503. */
   readonly timeLimitMs: number;
 }
@@ -67,7 +67,7 @@ export class CalibrationRunner {
     const task: CalibrationTask = {
       moduleUrl: this.moduleUrl,
       exportName: this.exportName,
-      calibratorOptions: this.options.calibratorOptions ?? {},
+      calibratorArg: this.options.calibratorArg,
       body: bytes,
     };
     return new Promise((resolve, reject) => {

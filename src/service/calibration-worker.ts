@@ -11,7 +11,7 @@ import { calibrateJsonBytes } from './calibrate-handler.js';
 export interface CalibrationTask {
   readonly moduleUrl: string;
   readonly exportName: string;
-  readonly calibratorOptions: unknown;
+  readonly calibratorArg: unknown;
   readonly body: Uint8Array;
 }
 
@@ -21,10 +21,10 @@ export type CalibrationReply =
 
 async function run(task: CalibrationTask): Promise<CalibrationReply> {
   try {
-    const mod = (await import(task.moduleUrl)) as Record<string, new (options: unknown) => Calibrator>;
+    const mod = (await import(task.moduleUrl)) as Record<string, new (arg: unknown) => Calibrator>;
     const Ctor = mod[task.exportName];
     if (typeof Ctor !== 'function') throw new Error(`${task.moduleUrl} exports no class ${task.exportName}`);
-    const out = await calibrateJsonBytes(task.body, new Ctor(task.calibratorOptions));
+    const out = await calibrateJsonBytes(task.body, new Ctor(task.calibratorArg));
     return { ok: true, ...out };
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));

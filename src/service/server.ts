@@ -25,7 +25,7 @@ export interface ServerOptions {
   /** The engine's scoring function for /irt/score. */
   readonly score: ScoreAbilities;
   /** Calibrator class run in the worker (default the engine's LocalCalibrator). */
-  readonly calibrator?: { moduleUrl: string; exportName: string; options?: unknown };
+  readonly calibrator?: { moduleUrl: string; exportName: string; arg?: unknown };
   /** /calibrate body limit. Default 256 MiB: 1M observations with UUID ids and timestamps is ~150 MiB. */
   readonly bodyLimitBytes?: number;
   /** /irt/score body limit. Default 16 MiB: scoring runs on the event loop, so it stays small. */
@@ -66,7 +66,7 @@ export function buildServer(options: ServerOptions): CalibrationService {
   const runner = new CalibrationRunner({
     moduleUrl: options.calibrator?.moduleUrl,
     exportName: options.calibrator?.exportName,
-    calibratorOptions: options.calibrator?.options,
+    calibratorArg: options.calibrator?.arg,
     timeLimitMs: options.calibrationTimeLimitMs ?? 300_000,
   });
   const checkToken = options.token === null ? null : tokenChecker(options.token);
@@ -163,7 +163,10 @@ export function buildServer(options: ServerOptions): CalibrationService {
         metrics.calibrations.inc({ model, outcome });
       };
       try {
-        const run = await runner.run(req.body as Buffer);
+        if (!(req.body instanceof Uint8Array)) {
+          throw new HttpError(400, 'bad_request', 'a JSON body is required (Content-Type: application/json)', {}, 'body');
+        }
+        const run = await runner.run(req.body);
         done(run.model, 'ok');
         metrics.observations.inc({ route: '/calibrate' }, run.nObs);
         return reply.type('application/json; charset=utf-8').send(run.json);
