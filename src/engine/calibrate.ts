@@ -88,7 +88,8 @@ export async function calibrate(data: ResponseData, options: CalibrateOptions): 
   if (settings.scoreMethod) abilities = scoreAbilities(data, bank, { method: settings.scoreMethod, latent });
   const t3 = now();
 
-  const free = settings.model === '3PL' ? 3 : settings.model === '2PL' ? 2 : 1;
+  // Counted as mirt counts them for S-X2's df (itemfit.ts): the 1PL's shared slope in every item.
+  const free = settings.model === '3PL' ? 3 : settings.model === 'Rasch' ? 1 : 2;
   const fits: ItemFit[] =
     options.itemFit === false
       ? new Array(J).fill({ kind: 'unavailable', reason: 'item fit not requested' })
@@ -96,6 +97,7 @@ export async function calibrate(data: ResponseData, options: CalibrateOptions): 
           quadPoints: settings.quadPoints,
           quadRange: settings.quadRange,
           freeParamsPerItem: new Int32Array(J).fill(free),
+          freeLatentParams: settings.model === 'Rasch' ? 1 : 0,
         });
   // Marginal reliability from EAP scores, whatever the reported method.
   const eap = settings.scoreMethod === 'EAP' ? abilities : scoreAbilities(data, bank, { method: 'EAP', latent });
