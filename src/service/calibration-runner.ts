@@ -17,6 +17,17 @@ const ext = extname(fileURLToPath(import.meta.url));
 const workerUrl = new URL(`./calibration-worker${ext}`, import.meta.url);
 export const LOCAL_CALIBRATOR_MODULE = new URL(`../calibrators/local${ext}`, import.meta.url).href;
 
+/**
+ * Starts the worker. From the build it is a plain .js file. From source (tests, bench, tsx) Node 20
+ * does not apply the parent's `--import tsx` loader inside workers, so a one-line bootstrap
+ * registers tsx (a devDependency, present wherever the .ts sources run) and imports the .ts file.
+ */
+function startWorker(options: ConstructorParameters<typeof Worker>[1]): Worker {
+  if (ext !== '.ts') return new Worker(workerUrl, options);
+  const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(workerUrl.href)}); })`;
+  return new Worker(boot, { ...options, eval: true });
+}
+
 export interface CalibrationRunnerOptions {
   /** Module holding the calibrator class; default the engine's local calibrator. */
   readonly moduleUrl?: string;
@@ -71,7 +82,7 @@ export class CalibrationRunner {
       body: bytes,
     };
     return new Promise((resolve, reject) => {
-      const worker = new Worker(workerUrl, { workerData: task, transferList: [bytes.buffer as ArrayBuffer] });
+      const worker = startWorker({ workerData: task, transferList: [bytes.buffer as ArrayBuffer] });
       let settled = false;
       const settle = (fn: () => void) => {
         if (settled) return;

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { presentedToken, tokenChecker } from './auth.js';
 import { CalibrationRunner } from './calibration-runner.js';
 import { busy, HttpError, toErrorReply } from './errors.js';
@@ -75,7 +75,7 @@ export function buildServer(options: ServerOptions): CalibrationService {
   const app = Fastify({
     logger: options.log === false ? false : { level: options.log?.level ?? 'info', stream: options.log?.stream ?? process.stdout },
     // Fastify's own request logs include headers: replaced by one line of our own per request.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: scoreBodyLimit,
     requestTimeout: options.requestTimeoutMs ?? 120_000,
     return503OnClosing: true,
