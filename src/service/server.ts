@@ -154,8 +154,11 @@ export function buildServer(options: ServerOptions): CalibrationService {
   // Calibration routes get their own context: the body arrives as raw bytes (parsed in the
   // worker, not here) under the large body limit, and a slot is taken before it is read.
   void app.register(async (calib) => {
-    calib.removeContentTypeParser('application/json');
-    calib.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
+    // text/plain too: R clients posting a JSON string without a content type (httr's default) still work.
+    calib.removeContentTypeParser(['application/json', 'text/plain']);
+    calib.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'buffer', bodyLimit }, (_req, body, done) =>
+      done(null, body),
+    );
     const calibrate = async (req: FastifyRequest, reply: FastifyReply) => {
       metrics.calibrationsInFlight.inc();
       const done = (model: string, outcome: string) => {
