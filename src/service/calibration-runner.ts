@@ -67,10 +67,16 @@ function ownBuffer(body: Uint8Array): Uint8Array {
 export class CalibrationRunner {
   readonly moduleUrl: string;
   readonly exportName: string;
+  private workers = 0;
 
   constructor(private readonly options: CalibrationRunnerOptions) {
     this.moduleUrl = options.moduleUrl ?? LOCAL_CALIBRATOR_MODULE;
     this.exportName = options.exportName ?? 'LocalCalibrator';
+  }
+
+  /** Worker threads alive right now (parsing or fitting). */
+  get running(): number {
+    return this.workers;
   }
 
   run(body: Uint8Array): Promise<CalibrationRun> {
@@ -83,6 +89,8 @@ export class CalibrationRunner {
     };
     return new Promise((resolve, reject) => {
       const worker = startWorker({ workerData: task, transferList: [bytes.buffer as ArrayBuffer] });
+      this.workers++;
+      worker.once('exit', () => this.workers--);
       let settled = false;
       const settle = (fn: () => void) => {
         if (settled) return;

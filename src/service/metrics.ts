@@ -14,9 +14,11 @@ export interface ServiceMetrics {
   readonly calibrationsInFlight: Gauge;
   readonly observations: Counter<'route'>;
   readonly scored: Counter;
+  readonly workers: Gauge;
 }
 
-export function createMetrics(options: { processMetrics?: boolean } = {}): ServiceMetrics {
+export function createMetrics(options: { processMetrics?: boolean; workers?: () => number } = {}): ServiceMetrics {
+  const workersNow = options.workers ?? (() => 0);
   const registry = new Registry();
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'mirt_' });
   const registers = [registry];
@@ -57,6 +59,14 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Servi
       help: 'Observations that reached the model (after hygiene), by route',
       labelNames: ['route'],
       registers,
+    }),
+    workers: new Gauge({
+      name: 'mirt_calibration_workers',
+      help: 'Worker threads parsing or fitting a calibration right now',
+      registers,
+      collect() {
+        this.set(workersNow());
+      },
     }),
     scored: new Counter({
       name: 'mirt_users_scored_total',

@@ -62,7 +62,7 @@ export function buildServer(options: ServerOptions): CalibrationService {
   const scoreBodyLimit = options.scoreBodyLimitBytes ?? 16 * MiB;
   const retryAfter = options.retryAfterSecs ?? 10;
   const gate = new ConcurrencyGate(options.maxConcurrentCalibrations ?? Math.max(1, availableParallelism() - 1));
-  const metrics = createMetrics({ processMetrics: options.processMetrics });
+  const metrics = createMetrics({ processMetrics: options.processMetrics, workers: () => runner.running });
   const runner = new CalibrationRunner({
     moduleUrl: options.calibrator?.moduleUrl,
     exportName: options.calibrator?.exportName,
@@ -116,6 +116,12 @@ export function buildServer(options: ServerOptions): CalibrationService {
     }
   });
 
+  // Once closing, every reply closes its connection: a keep-alive connection that turns idle
+  // after close() began would otherwise hold the shutdown until its keep-alive timeout.
+  app.addHook('onSend', async (_req, reply) => {
+    if (!app.server.listening) void reply.header('connection', 'close');
+  });
+
   app.setErrorHandler((err, req, reply) => {
     const out = toErrorReply(err, String(req.id));
     if (out.status >= 500 && out.body.error === 'internal_error') {
@@ -133,7 +139,9 @@ export function buildServer(options: ServerOptions): CalibrationService {
     status: 'ok',
     version: SERVICE_VERSION,
     uptime_s: Math.round((Date.now() - started) / 1000),
+    // Slots taken (body being received or model being fitted) and worker threads computing.
     calibrations_in_flight: gate.inUse,
+    calibration_workers: runner.running,
     max_concurrent_calibrations: gate.max,
   });
   app.get('/health', health);
