@@ -74,7 +74,7 @@ export class CalibrationRunner {
     this.exportName = options.exportName ?? 'LocalCalibrator';
   }
 
-  /** Worker threads alive right now (parsing or fitting). */
+  /** Calibrations being parsed or fitted in a worker thread right now. */
   get running(): number {
     return this.workers;
   }
@@ -89,12 +89,13 @@ export class CalibrationRunner {
     };
     return new Promise((resolve, reject) => {
       const worker = startWorker({ workerData: task, transferList: [bytes.buffer as ArrayBuffer] });
+      // Counted from start to answer (a terminated thread may take a moment more to exit).
       this.workers++;
-      worker.once('exit', () => this.workers--);
       let settled = false;
       const settle = (fn: () => void) => {
         if (settled) return;
         settled = true;
+        this.workers--;
         clearTimeout(timer);
         fn();
       };
