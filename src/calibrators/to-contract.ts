@@ -65,6 +65,7 @@ export function toCalibrateResponse(r: CalibrationResult, labels: RunLabels, sec
         SABIC: r.fit.SABIC,
         n_params: r.fit.nParams,
         reliability: r.fit.reliability,
+        empirical_reliability: r.fit.empiricalReliability,
         cycles: r.cycles,
         e_steps: r.eSteps,
         converged: r.converged,

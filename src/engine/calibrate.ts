@@ -8,7 +8,7 @@ import { type EStepExecutor, EmMap, inlineExecutor, runEm } from './em.js';
 import { fullInformation, invertSpd, itemBlockCovariances } from './information.js';
 import { itemFitSX2 } from './itemfit.js';
 import type { ResponseData } from './responses.js';
-import { marginalReliability, scoreAbilities } from './scoring.js';
+import { marginalReliability, marginalRxx, scoreAbilities } from './scoring.js';
 import {
   type Abilities,
   type CalibrationResult,
@@ -71,6 +71,10 @@ export function countParams(model: ModelName, nItems: number): number {
 export async function calibrate(data: ResponseData, options: CalibrateOptions): Promise<CalibrationResult> {
   const settings = resolveSettings(options);
   if (data.nObs === 0 || data.nItems === 0) throw new EngineInputError('no usable observations');
+  // One binary item shows only its proportion correct: no slope or latent variance is identified.
+  if (data.nItems < 2) {
+    throw new EngineInputError(`${settings.model} needs at least 2 estimable items, got ${data.nItems} (${data.itemIds.join(', ')})`);
+  }
   const executor = options.executor ?? inlineExecutor();
   const now = () => performance.now() / 1000;
   const t0 = now();
@@ -99,9 +103,9 @@ export async function calibrate(data: ResponseData, options: CalibrateOptions): 
           freeParamsPerItem: new Int32Array(J).fill(free),
           freeLatentParams: settings.model === 'Rasch' ? 1 : 0,
         });
-  // Marginal reliability from EAP scores, whatever the reported method.
-  const eap = settings.scoreMethod === 'EAP' ? abilities : scoreAbilities(data, bank, { method: 'EAP', latent });
-  const reliability = eap && eap.theta.length > 1 ? marginalReliability(eap.theta, eap.se) : null;
+  const reliability = marginalRxx(bank, latent);
+  const empiricalReliability =
+    abilities && (abilities.method === 'EAP' || abilities.method === 'MAP') ? marginalReliability(abilities.theta, abilities.se) : null;
   const t4 = now();
 
   const items: ItemResult[] = [];
@@ -142,14 +146,38 @@ export async function calibrate(data: ResponseData, options: CalibrateOptions): 
       SABIC: dev + k * Math.log((N + 2) / 24),
       nParams: k,
       reliability,
+      empiricalReliability: Number.isFinite(empiricalReliability) ? empiricalReliability : null,
     },
     converged: em.converged,
     cycles: em.cycles,
-    eSteps: map.evaluations,
+    eSteps: em.eSteps,
     nObs: data.nObs,
     hygiene: data.hygiene,
     timings: { em: t1 - t0, se: t2 - t1, scoring: t3 - t2, itemFit: t4 - t3 },
   };
+}
+
+/**
+ * Covariance from the information matrix, leaving out parameters with (next to) no curvature:
+ * a lower asymptote pressed against c = 0 has a vanishing gradient on the logit scale, which
+ * makes the whole matrix singular. Those parameters get no standard error (NaN), the rest are
+ * inverted as if they were fixed.
+ */
+function reducedCovariance(info: Float64Array, n: number): ((i: number, k: number) => number) | null {
+  let maxDiag = 0;
+  for (let i = 0; i < n; i++) maxDiag = Math.max(maxDiag, info[i * n + i]);
+  const keep: number[] = [];
+  for (let i = 0; i < n; i++) if (info[i * n + i] > 1e-8 * maxDiag) keep.push(i);
+  const m = keep.length;
+  const sub = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) for (let k = 0; k < m; k++) sub[i * m + k] = info[keep[i] * n + keep[k]];
+  const inv = invertSpd(sub, m);
+  if (!inv) return null;
+  const pos = new Int32Array(n).fill(-1);
+  keep.forEach((i, r) => {
+    pos[i] = r;
+  });
+  return (i, k) => (pos[i] < 0 || pos[k] < 0 ? Number.NaN : inv[pos[i] * m + pos[k]]);
 }
 
 function finiteOrNull(x: number | undefined): number | null {
@@ -182,9 +210,8 @@ async function standardErrors(map: EmMap, x: Float64Array, s: CalibrationSetting
     out.b[j] = Math.sqrt(db * db * va + dd * dd * vd + 2 * db * dd * cad);
   };
   if (mode === 'full') {
-    const cov = invertSpd(await fullInformation(map, x), n);
-    if (!cov) return out;
-    const v = (i: number, k: number) => cov[i * n + k];
+    const v = reducedCovariance(await fullInformation(map, x), n);
+    if (!v) return out;
     for (let j = 0; j < J; j++) {
       switch (s.model) {
         case '2PL':

@@ -57,6 +57,8 @@ export interface EmResult {
   readonly converged: boolean;
   /** EM maps evaluated (each one E-step and one M-step). */
   readonly cycles: number;
+  /** E-steps run, the final one at the estimate included. */
+  readonly eSteps: number;
   readonly x: Float64Array;
 }
 
@@ -123,7 +125,8 @@ export class ParamLayout {
   sanitize(x: Float64Array): boolean {
     for (let i = 0; i < this.size; i++) {
       if (!Number.isFinite(x[i])) return false;
-      if (this.model === '3PL' && i % 3 === 2 && x[i] < MIN_LOGIT_C) x[i] = MIN_LOGIT_C;
+      // c in [s(-20), s(20)]: at c = 1 a wrong answer has probability 0 and logLik is -Inf.
+      if (this.model === '3PL' && i % 3 === 2) x[i] = Math.min(Math.max(x[i], MIN_LOGIT_C), -MIN_LOGIT_C);
       if (Math.abs(x[i]) > 100) x[i] = Math.sign(x[i]) * 100;
     }
     return true;
@@ -284,7 +287,7 @@ export async function runEm(data: ResponseData, options: EmOptions, executor: ES
     // Objective at the returned point, from one more E-step (keeps logLik and x consistent).
     const logLik = await em.eStep(x);
     const variance = layout.unpack(x, em.bank);
-    return { bank: em.bank, variance, logLik, logPrior: em.logPrior(x), converged, cycles: em.evaluations - 1, x };
+    return { bank: em.bank, variance, logLik, logPrior: em.logPrior(x), converged, cycles: em.evaluations - 1, eSteps: em.evaluations, x };
   };
 
   for (;;) {
@@ -327,7 +330,7 @@ export async function runEm(data: ResponseData, options: EmOptions, executor: ES
     if (alpha === -1 || !layout.sanitize(xj)) start = x2;
     if (em.evaluations >= maxCycles) return finish(x2);
     const oj = await em.apply(start, x3);
-    if (start === xj && oj.logLik + oj.logPrior < o1.logLik + o1.logPrior) {
+    if (start === xj && !(oj.logLik + oj.logPrior >= o1.logLik + o1.logPrior)) {
       // Rejected: the jump lost ground; continue plain EM from F(F(x)).
       rejections++;
       // Repeated rejections (e.g. an unpenalised 3PL on a flat ridge): fall back to plain EM.

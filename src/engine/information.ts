@@ -174,10 +174,12 @@ export function itemBlockCovariances(em: EmMap, x: Float64Array): Float64Array {
     const c = gl === null ? 0 : 1 / (1 + Math.exp(-gl));
     for (let q = 0; q < nQ; q++) {
       const th = nodes[q];
-      const s = 1 / (1 + Math.exp(-(a * th + d)));
+      const z = a * th + d;
+      const s = 1 / (1 + Math.exp(-z));
+      const t = 1 / (1 + Math.exp(z));
       const P = c + (1 - c) * s;
-      const Q = (1 - c) * (1 - s);
-      const grad = [(1 - c) * s * (1 - s) * th, (1 - c) * s * (1 - s), c * (1 - c) * (1 - s)];
+      const Q = (1 - c) * t;
+      const grad = [(1 - c) * s * t * th, (1 - c) * s * t, c * (1 - c) * t];
       const o = (j * nQ + q) * p;
       for (let k = 0; k < p; k++) {
         s1[o + k] = ((1 - P) / (P * Q)) * grad[k];

@@ -1,0 +1,284 @@
+/**
+ * The extraction chain of the old job, streamed into the engine's ResponseBuilder:
+ *   1. the `attempt` VIEW   (student_id, item_id, correct, completed_at)
+ *   2. the `responses` table (user_id, item_id, is_correct, responded_at)
+ *   3. `exam_results`        (user_id, session_id, result_json {questions: [...]}, updated_at/created_at)
+ * A source that is missing (or fails before its first row) falls through to the next one, with
+ * the log lines users already grep for. Ids of any type are read as text; bad rows (NULL
+ * correctness, NULL ids, duplicates, unparsable JSON) are counted by the builder, never fatal.
+ * No row limit except MIRT_MAX_OBS, which keeps the most recent observations.
+ *
+ * The SELECTs read their parameters through current_setting('mirt.*') (see Db.streamRows):
+ * values are never spliced into SQL.
+ */
+import type { ResponseBuilder } from '../engine/responses.js';
+import type { Db } from './db.js';
+
+export type SourceName = 'attempt VIEW' | 'responses table' | 'exam_results JSON';
+
+export interface ExtractOptions {
+  readonly lookbackDays: number;
+  /** Window end (default now): observations at or after now - lookbackDays are read. */
+  readonly now?: Date;
+  readonly topicId: string | null;
+  readonly subjectId: string | null;
+  /** Keep only the most recent N observations; null = no limit. */
+  readonly maxObs: number | null;
+}
+
+export interface Extraction {
+  readonly source: SourceName;
+  /** Observations read from the source (before hygiene). */
+  readonly rows: number;
+}
+
+export interface ExtractLog {
+  info(line: string): void;
+  warn(line: string): void;
+}
+
+/** A filter or column problem that falling back to another source would hide: fatal. */
+export class ExtractionError extends Error {
+  override name = 'ExtractionError';
+}
+
+/** Thrown when no source of the chain could be read; `reasons` names each failure. */
+export class NoSourceError extends Error {
+  override name = 'NoSourceError';
+  constructor(readonly reasons: readonly string[]) {
+    super(`no data source available (${reasons.join('; ')})`);
+  }
+}
+
+export async function extractObservations(
+  db: Db,
+  builder: ResponseBuilder,
+  opts: ExtractOptions,
+  log: ExtractLog,
+): Promise<Extraction> {
+  const now = opts.now ?? new Date();
+  const settings: Record<string, string> = {
+    'mirt.since': new Date(now.getTime() - opts.lookbackDays * 86_400_000).toISOString(),
+  };
+  if (opts.topicId !== null) settings['mirt.topic_id'] = opts.topicId;
+  if (opts.subjectId !== null) settings['mirt.subject_id'] = opts.subjectId;
+  if (opts.maxObs !== null) settings['mirt.max_obs'] = String(opts.maxObs);
+  if (opts.topicId !== null) log.info(`[INFO] Filtering by topic_id=${opts.topicId} (topic-specific calibration bank)`);
+  if (opts.subjectId !== null) log.info(`[INFO] Filtering by subject_id=${opts.subjectId} (subject-specific calibration bank)`);
+
+  const reasons: string[] = [];
+  const questionCols = await columnsOf(db, 'question');
+
+  // 1. attempt VIEW
+  const attempt = await columnsOf(db, 'attempt');
+  const r1 = await tryRows(db, builder, attempt && attemptSql(attempt, questionCols, opts), 'attempt', settings);
+  if (r1.ok) {
+    log.info(`[INFO] Loaded ${r1.rows} observations from attempt VIEW`);
+    return { source: 'attempt VIEW', rows: r1.rows };
+  }
+  reasons.push(`attempt VIEW: ${r1.reason}`);
+  log.warn(`[WARN] attempt VIEW not available: ${r1.reason}; trying fallback...`);
+
+  // 2. responses table
+  const responses = await columnsOf(db, 'responses');
+  const r2 = await tryRows(db, builder, responses && responsesSql(responses, questionCols, opts), 'responses', settings);
+  if (r2.ok) {
+    log.info(`[INFO] Loaded ${r2.rows} observations from responses table`);
+    return { source: 'responses table', rows: r2.rows };
+  }
+  reasons.push(`responses table: ${r2.reason}`);
+  log.warn(`[WARN] responses table not available: ${r2.reason}; trying exam_results...`);
+
+  // 3. exam_results JSON
+  const exam = await columnsOf(db, 'exam_results');
+  if (!exam) {
+    reasons.push('exam_results: relation "exam_results" does not exist');
+    throw new NoSourceError(reasons);
+  }
+  const topicItems = opts.topicId === null ? null : await topicItemSet(db, questionCols, opts.topicId);
+  let observations = 0;
+  const added = () => observations;
+  try {
+    await db.streamRows(examResultsSql(exam, opts), 3, settings, (f) => {
+      if (opts.maxObs !== null && added() >= opts.maxObs) return; // newest first: the rest is older
+      observations += addExamResult(builder, f[0], f[1], f[2], topicItems, opts.maxObs === null ? null : opts.maxObs - observations);
+    });
+  } catch (e) {
+    if (builder.size > 0 || e instanceof ExtractionError) throw e;
+    reasons.push(`exam_results: ${message(e)}`);
+    throw new NoSourceError(reasons);
+  }
+  log.info(`[INFO] Loaded ${observations} observations from exam_results JSON`);
+  return { source: 'exam_results JSON', rows: observations };
+}
+
+type TryResult = { ok: true; rows: number } | { ok: false; reason: string };
+
+async function tryRows(
+  db: Db,
+  builder: ResponseBuilder,
+  plan: Plan | null,
+  relation: string,
+  settings: Record<string, string>,
+): Promise<TryResult> {
+  // Same wording as PostgreSQL's own error, which the old job printed.
+  if (plan === null) return { ok: false, reason: `relation "${relation}" does not exist` };
+  if ('unavailable' in plan) return { ok: false, reason: plan.unavailable };
+  const sql = plan.sql;
+  const before = builder.size;
+  try {
+    const rows = await db.streamRows(sql, 4, settings, (f) => {
+      const t = f[3] === null ? undefined : Number(f[3]);
+      builder.add(f[0], f[1], f[2], t);
+    });
+    return { ok: true, rows };
+  } catch (e) {
+    // Rows already in the builder cannot be taken back: a failure mid-stream is fatal, not a fallback.
+    if (builder.size > before) throw e;
+    return { ok: false, reason: message(e) };
+  }
+}
+
+const SINCE = "current_setting('mirt.since')::timestamptz";
+const TOPIC = "current_setting('mirt.topic_id')";
+const SUBJECT = "current_setting('mirt.subject_id')";
+const MAX_OBS = "current_setting('mirt.max_obs')::bigint";
+const EPOCH_MS = (ts: string) => `(extract(epoch FROM ${ts}) * 1000)::float8::text`;
+
+/** The SELECT for a source, or why the source cannot be read (then the chain falls through). */
+type Plan = { sql: string } | { unavailable: string };
+
+function missingColumn(cols: ReadonlySet<string>, rel: string, names: readonly string[]): { unavailable: string } | null {
+  const missing = names.find((c) => !cols.has(c));
+  // Worded like PostgreSQL's own error, so the fallback line reads naturally.
+  return missing === undefined ? null : { unavailable: `column ${rel}.${missing} does not exist` };
+}
+
+function attemptSql(cols: ReadonlySet<string>, question: ReadonlySet<string> | null, o: ExtractOptions): Plan {
+  const missing = missingColumn(cols, 'attempt', ['student_id', 'item_id', 'correct', 'completed_at']);
+  if (missing) return missing;
+  const where = [`a.completed_at >= ${SINCE}`];
+  if (o.topicId !== null) where.push(topicClause(cols.has('topic_id') ? 'a.topic_id' : null, 'a.item_id', question));
+  if (o.subjectId !== null) {
+    if (!cols.has('session_id')) throw new ExtractionError('subject filter needs attempt.session_id (joined to exam_results.session_id), which the attempt VIEW lacks');
+    where.push(`EXISTS (SELECT 1 FROM exam_results er WHERE er.session_id::text = a.session_id::text AND er.exam_id::text = ${SUBJECT})`);
+  }
+  return {
+    sql: `SELECT a.student_id::text, a.item_id::text, a.correct::text, ${EPOCH_MS('a.completed_at')}
+            FROM attempt a WHERE ${where.join(' AND ')}${limit(o, 'a.completed_at')}`,
+  };
+}
+
+function responsesSql(cols: ReadonlySet<string>, question: ReadonlySet<string> | null, o: ExtractOptions): Plan {
+  const missing = missingColumn(cols, 'responses', ['user_id', 'item_id', 'is_correct', 'responded_at']);
+  if (missing) return missing;
+  const where = [`r.responded_at >= ${SINCE}`];
+  if (o.topicId !== null) where.push(topicClause(cols.has('topic_id') ? 'r.topic_id' : null, 'r.item_id', question));
+  if (o.subjectId !== null) {
+    if (!cols.has('session_id')) throw new ExtractionError('subject filter needs responses.session_id (joined to exam_results.session_id), which the responses table lacks');
+    where.push(`EXISTS (SELECT 1 FROM exam_results er WHERE er.session_id::text = r.session_id::text AND er.exam_id::text = ${SUBJECT})`);
+  }
+  return {
+    sql: `SELECT r.user_id::text, r.item_id::text, r.is_correct::text, ${EPOCH_MS('r.responded_at')}
+            FROM responses r WHERE ${where.join(' AND ')}${limit(o, 'r.responded_at')}`,
+  };
+}
+
+function examResultsSql(cols: ReadonlySet<string>, o: ExtractOptions): string {
+  for (const c of ['user_id', 'result_json']) {
+    if (!cols.has(c)) throw new ExtractionError(`exam_results has no ${c} column`);
+  }
+  const stamps = ['updated_at', 'created_at'].filter((c) => cols.has(c)).map((c) => `er.${c}`);
+  if (stamps.length === 0) throw new ExtractionError('exam_results has neither updated_at nor created_at: the lookback window cannot be applied');
+  const ts = stamps.length === 2 ? `COALESCE(${stamps.join(', ')})` : stamps[0];
+  const where = [`${ts} >= ${SINCE}`];
+  if (o.subjectId !== null) {
+    if (!cols.has('exam_id')) throw new ExtractionError('subject filter needs exam_results.exam_id');
+    where.push(`er.exam_id::text = ${SUBJECT}`);
+  }
+  // Newest documents first when a cap applies, so the cap keeps the most recent observations.
+  const order = o.maxObs !== null ? ` ORDER BY ${ts} DESC` : '';
+  return `SELECT er.user_id::text, er.result_json::text, ${EPOCH_MS(ts)} FROM exam_results er WHERE ${where.join(' AND ')}${order}`;
+}
+
+function topicClause(ownColumn: string | null, itemExpr: string, question: ReadonlySet<string> | null): string {
+  const viaQuestion =
+    question?.has('id') && question.has('topic_id')
+      ? `EXISTS (SELECT 1 FROM question q WHERE q.id::text = ${itemExpr}::text AND q.topic_id::text = ${TOPIC})`
+      : null;
+  if (ownColumn && viaQuestion) return `(${ownColumn}::text = ${TOPIC} OR ${viaQuestion})`;
+  if (ownColumn) return `${ownColumn}::text = ${TOPIC}`;
+  if (viaQuestion) return viaQuestion;
+  throw new ExtractionError('topic filter needs a topic_id column on the source or a question(id, topic_id) table; neither exists');
+}
+
+function limit(o: ExtractOptions, ts: string): string {
+  return o.maxObs === null ? '' : ` ORDER BY ${ts} DESC LIMIT ${MAX_OBS}`;
+}
+
+async function columnsOf(db: Db, relation: string): Promise<Set<string> | null> {
+  const rows = await db.query<{ name: string }>(
+    `SELECT a.attname::text AS name FROM pg_attribute a
+      WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`,
+    [relation],
+  );
+  return rows.length === 0 ? null : new Set(rows.map((r) => r.name));
+}
+
+async function topicItemSet(db: Db, question: ReadonlySet<string> | null, topicId: string): Promise<Set<string>> {
+  if (!question?.has('id') || !question.has('topic_id')) {
+    throw new ExtractionError('topic filter on exam_results needs a question(id, topic_id) table');
+  }
+  const rows = await db.query<{ id: string }>('SELECT id::text AS id FROM question WHERE topic_id::text = $1', [topicId]);
+  return new Set(rows.map((r) => r.id));
+}
+
+/**
+ * One exam_results document -> observations. Returns how many observations it offered to the
+ * builder (at most `room`). Unparsable documents are counted through builder.reject().
+ */
+export function addExamResult(
+  builder: ResponseBuilder,
+  userId: string | null,
+  json: string | null,
+  ts: string | null,
+  topicItems: ReadonlySet<string> | null,
+  room: number | null,
+): number {
+  let doc: unknown;
+  try {
+    doc = json === null ? null : JSON.parse(json);
+    // Some writers stored the document as a JSON string inside a json column.
+    if (typeof doc === 'string') doc = JSON.parse(doc);
+  } catch {
+    builder.reject('unparsable_result_json');
+    return 0;
+  }
+  const questions = doc !== null && typeof doc === 'object' ? (doc as { questions?: unknown }).questions : undefined;
+  if (!Array.isArray(questions)) {
+    builder.reject('result_json_without_questions');
+    return 0;
+  }
+  const t = ts === null ? undefined : Number(ts);
+  let n = 0;
+  for (const q of questions) {
+    if (room !== null && n >= room) break;
+    if (q === null || typeof q !== 'object') {
+      builder.reject('bad_question_entry');
+      n++;
+      continue;
+    }
+    const e = q as { question_id?: unknown; is_correct?: unknown; correct?: unknown };
+    const item = e.question_id === null || e.question_id === undefined ? null : String(e.question_id);
+    if (topicItems && item !== null && !topicItems.has(item)) continue;
+    const raw = e.is_correct ?? e.correct ?? null;
+    const correct = typeof raw === 'boolean' || typeof raw === 'number' || typeof raw === 'string' ? raw : raw === null ? null : 'invalid';
+    builder.add(userId, item, correct, t);
+    n++;
+  }
+  return n;
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message.split('\n')[0] : String(e);
+}

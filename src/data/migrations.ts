@@ -1,0 +1,109 @@
+/**
+ * Numbered, idempotent migrations for the output tables.
+ *
+ * The tables are created with the columns and unique keys the old job used
+ * (mirt_item_params(item_id), mirt_ability(user_id, version), mirt_fit_meta(run_id)), so a new
+ * database and an existing one behave the same and the old readers keep working. Every statement
+ * is IF NOT EXISTS / ADD COLUMN IF NOT EXISTS: a migration never drops or rewrites a user's
+ * table. Applied ids are recorded in mirt_schema_migrations; the statements are safe to rerun
+ * anyway (a table made by hand before the migration table existed is simply kept).
+ *
+ * History: with the old unique key on mirt_item_params(item_id) that table can hold one row per
+ * item only (the current parameters). Every run's parameters are therefore also written to
+ * mirt_item_params_history, keyed by (version, item_id): `SELECT * FROM mirt_item_params_history
+ * WHERE version = $1` returns any past run. mirt_ability keeps one row per (user_id, version)
+ * and mirt_fit_meta one row per run, so they are their own history.
+ */
+import type { Db } from './db.js';
+
+export interface Migration {
+  readonly id: number;
+  readonly name: string;
+  readonly statements: readonly string[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    id: 1,
+    name: 'output tables',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS mirt_item_params (
+        item_id text NOT NULL,
+        model text NOT NULL,
+        params jsonb NOT NULL,
+        version text NOT NULL,
+        fitted_at timestamptz NOT NULL DEFAULT now(),
+        CONSTRAINT mirt_item_params_item_id_key UNIQUE (item_id)
+      )`,
+      `CREATE TABLE IF NOT EXISTS mirt_ability (
+        user_id text NOT NULL,
+        theta double precision NOT NULL,
+        se double precision,
+        model text NOT NULL,
+        version text NOT NULL,
+        fitted_at timestamptz NOT NULL DEFAULT now(),
+        CONSTRAINT mirt_ability_user_id_version_key UNIQUE (user_id, version)
+      )`,
+      `CREATE TABLE IF NOT EXISTS mirt_fit_meta (
+        run_id text PRIMARY KEY,
+        model_spec jsonb NOT NULL,
+        metrics jsonb NOT NULL,
+        fitted_at timestamptz NOT NULL DEFAULT now()
+      )`,
+    ],
+  },
+  {
+    id: 2,
+    name: 'item parameter history',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS mirt_item_params_history (
+        version text NOT NULL,
+        item_id text NOT NULL,
+        model text NOT NULL,
+        params jsonb NOT NULL,
+        run_id text NOT NULL,
+        fitted_at timestamptz NOT NULL,
+        PRIMARY KEY (version, item_id)
+      )`,
+      'CREATE INDEX IF NOT EXISTS mirt_item_params_history_item_idx ON mirt_item_params_history (item_id, fitted_at DESC)',
+    ],
+  },
+  {
+    id: 3,
+    name: 'columns an older table may lack, and lookup indexes',
+    statements: [
+      // Older hand-made tables may miss a column the job writes: add it (nullable, nothing rewritten).
+      'ALTER TABLE mirt_item_params ADD COLUMN IF NOT EXISTS model text',
+      'ALTER TABLE mirt_item_params ADD COLUMN IF NOT EXISTS version text',
+      'ALTER TABLE mirt_item_params ADD COLUMN IF NOT EXISTS fitted_at timestamptz DEFAULT now()',
+      'ALTER TABLE mirt_ability ADD COLUMN IF NOT EXISTS se double precision',
+      'ALTER TABLE mirt_ability ADD COLUMN IF NOT EXISTS model text',
+      'ALTER TABLE mirt_ability ADD COLUMN IF NOT EXISTS fitted_at timestamptz DEFAULT now()',
+      'ALTER TABLE mirt_fit_meta ADD COLUMN IF NOT EXISTS fitted_at timestamptz DEFAULT now()',
+      'CREATE INDEX IF NOT EXISTS mirt_ability_version_idx ON mirt_ability (version)',
+      'CREATE INDEX IF NOT EXISTS mirt_ability_fitted_at_idx ON mirt_ability (fitted_at)',
+      'CREATE INDEX IF NOT EXISTS mirt_item_params_fitted_at_idx ON mirt_item_params (fitted_at)',
+      'CREATE INDEX IF NOT EXISTS mirt_fit_meta_fitted_at_idx ON mirt_fit_meta (fitted_at)',
+    ],
+  },
+];
+
+/** Applies the migrations not yet recorded, each in its own transaction. Returns the ids applied. */
+export async function migrate(db: Db): Promise<number[]> {
+  await db.query(`CREATE TABLE IF NOT EXISTS mirt_schema_migrations (
+    id integer PRIMARY KEY,
+    name text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+  )`);
+  const done = new Set((await db.query<{ id: number }>('SELECT id FROM mirt_schema_migrations')).map((r) => Number(r.id)));
+  const applied: number[] = [];
+  for (const m of MIGRATIONS) {
+    if (done.has(m.id)) continue;
+    await db.transaction(async (tx) => {
+      for (const sql of m.statements) await tx.query(sql);
+      await tx.query('INSERT INTO mirt_schema_migrations (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [m.id, m.name]);
+    });
+    applied.push(m.id);
+  }
+  return applied;
+}

@@ -1,0 +1,11 @@
+/** Opens the database the configuration names: pg for a DATABASE_URL, else embedded PGlite. */
+import type { Db } from './db.js';
+import { openPgDb } from './pg-db.js';
+import { openPgliteDb } from './pglite-db.js';
+
+export function openDatabase(opts: { databaseUrl: string | null; dataDir: string }): Promise<Db> {
+  return opts.databaseUrl ? openPgDb(opts.databaseUrl) : openPgliteDb(opts.dataDir);
+}
+
+/** The advisory lock key of the job: one constant, so every run of any version competes for it. */
+export const JOB_LOCK_KEY = 0x6d6972745f63616cn; // "mirt_cal"

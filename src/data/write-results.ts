@@ -1,0 +1,255 @@
+/**
+ * Writes one run's results in ONE transaction: stage the rows in temporary tables with the bulk
+ * path of the driver (COPY on pg, unnest on PGlite), then merge them with set-based SQL that is
+ * the same on both. Any failure rolls everything back, so the previous results stay as they were.
+ *
+ * - mirt_item_params: the current parameters (one row per item under the old unique key).
+ * - mirt_item_params_history: every run's parameters, by version (see migrations.ts).
+ * - mirt_ability: one row per (user, version).
+ * - mirt_fit_meta: one row per run.
+ * - question.meta->'irt' (optional, the old job's IRT_UPDATE_QUESTION_META).
+ * - retention: only when explicitly configured, the versions beyond the newest N are deleted
+ *   from mirt_item_params_history and mirt_ability.
+ *
+ * The ON CONFLICT target is the unique key the table really has (old or new); a table without a
+ * usable key gets delete-then-insert of the same rows, which is equivalent inside the transaction.
+ */
+import type { CalibrateResponse } from '../contract/types.js';
+import type { Tx } from './db.js';
+import { castTo, pickConflictKey, type TableShape, tableShape } from './table-shape.js';
+
+export interface WriteOptions {
+  /** The run's version: written on every row (the job owns versioning, not the calibrator). */
+  readonly version: string;
+  readonly runId: string;
+  /** Model name used where a record has none. */
+  readonly model: string;
+  readonly updateQuestionMeta: boolean;
+  /** Keep the newest N versions in the history tables; null keeps everything. */
+  readonly retainVersions: number | null;
+  /** Extra model_spec / metrics entries (data source, hygiene counts...), merged over the calibrator's. */
+  readonly modelSpecExtra?: Record<string, unknown>;
+  readonly metricsExtra?: Record<string, unknown>;
+}
+
+export interface WriteSummary {
+  readonly items: number;
+  readonly abilities: number;
+  /** Abilities not written because theta was not a finite number. */
+  readonly skippedAbilities: number;
+  readonly questionMetaUpdated: number | null;
+  /** Why question.meta was not updated although asked (no question table...), else null. */
+  readonly questionMetaSkipped: string | null;
+  readonly prunedRows: number;
+  readonly fittedAt: string;
+}
+
+export async function writeResults(
+  db: { transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> },
+  result: CalibrateResponse,
+  opts: WriteOptions,
+): Promise<WriteSummary> {
+  const items = result.item_params;
+  const n = items.length;
+  const itemId = new Array<string>(n);
+  const itemModel = new Array<string>(n);
+  const itemParams = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const it = items[i];
+    itemId[i] = String(it.item_id);
+    itemModel[i] = String(it.model || opts.model);
+    const p: Record<string, number> = { a: it.params.a, b: it.params.b };
+    if (it.params.c !== undefined && it.params.c !== null) p.c = it.params.c;
+    itemParams[i] = JSON.stringify(p);
+  }
+
+  const ab = result.abilities;
+  const userId: string[] = [];
+  const theta: number[] = [];
+  const se: (number | null)[] = [];
+  const abModel: string[] = [];
+  let skippedAbilities = 0;
+  for (const a of ab) {
+    // No silent infinities or NaN in the database: a theta that is not finite is not written.
+    if (typeof a.theta !== 'number' || !Number.isFinite(a.theta)) {
+      skippedAbilities++;
+      continue;
+    }
+    userId.push(String(a.user_id));
+    theta.push(a.theta);
+    se.push(typeof a.se === 'number' && Number.isFinite(a.se) ? a.se : null);
+    abModel.push(String(a.model || opts.model));
+  }
+
+  const modelSpec = { ...result.fit_meta.model_spec, ...opts.modelSpecExtra, version: opts.version };
+  const metrics = { ...result.fit_meta.metrics, ...opts.metricsExtra };
+
+  return db.transaction(async (tx) => {
+    const shapes = {
+      items: await requireShape(tx, 'mirt_item_params'),
+      ability: await requireShape(tx, 'mirt_ability'),
+      meta: await requireShape(tx, 'mirt_fit_meta'),
+    };
+    const [{ fitted_at }] = await tx.query<{ fitted_at: string }>('SELECT now()::text AS fitted_at');
+
+    await tx.query(
+      'CREATE TEMP TABLE mirt_stage_items (item_id text NOT NULL, model text NOT NULL, params jsonb NOT NULL) ON COMMIT DROP',
+    );
+    await tx.query(
+      'CREATE TEMP TABLE mirt_stage_ability (user_id text NOT NULL, theta float8 NOT NULL, se float8, model text NOT NULL) ON COMMIT DROP',
+    );
+    await tx.bulkInsert('mirt_stage_items', [
+      { name: 'item_id', type: 'text', values: itemId },
+      { name: 'model', type: 'text', values: itemModel },
+      { name: 'params', type: 'jsonb', values: itemParams },
+    ]);
+    await tx.bulkInsert('mirt_stage_ability', [
+      { name: 'user_id', type: 'text', values: userId },
+      { name: 'theta', type: 'float8', values: theta },
+      { name: 'se', type: 'float8', values: se },
+      { name: 'model', type: 'text', values: abModel },
+    ]);
+
+    await mergeInto(tx, shapes.items, {
+      table: 'mirt_item_params',
+      stage: 'mirt_stage_items',
+      required: 'item_id',
+      allowedKey: ['item_id', 'model', 'version'],
+      values: {
+        item_id: 's.item_id',
+        model: 's.model',
+        params: 's.params',
+        version: '$1::text',
+        fitted_at: 'now()',
+      },
+      params: [opts.version],
+    });
+    await tx.query(
+      `INSERT INTO mirt_item_params_history (version, item_id, model, params, run_id, fitted_at)
+       SELECT $1, s.item_id, s.model, s.params, $2, now() FROM mirt_stage_items s
+       ON CONFLICT (version, item_id) DO UPDATE
+         SET model = EXCLUDED.model, params = EXCLUDED.params, run_id = EXCLUDED.run_id, fitted_at = EXCLUDED.fitted_at`,
+      [opts.version, opts.runId],
+    );
+    await mergeInto(tx, shapes.ability, {
+      table: 'mirt_ability',
+      stage: 'mirt_stage_ability',
+      required: 'user_id',
+      allowedKey: ['user_id', 'model', 'version'],
+      values: {
+        user_id: 's.user_id',
+        theta: 's.theta',
+        se: 's.se',
+        model: 's.model',
+        version: '$1::text',
+        fitted_at: 'now()',
+      },
+      params: [opts.version],
+    });
+    await mergeInto(tx, shapes.meta, {
+      table: 'mirt_fit_meta',
+      stage: null,
+      required: 'run_id',
+      allowedKey: ['run_id'],
+      values: {
+        run_id: '$1::text',
+        model_spec: '$2::jsonb',
+        metrics: '$3::jsonb',
+        fitted_at: 'now()',
+      },
+      params: [opts.runId, JSON.stringify(modelSpec), JSON.stringify(metrics)],
+    });
+
+    let questionMetaUpdated: number | null = null;
+    let questionMetaSkipped: string | null = null;
+    if (opts.updateQuestionMeta) {
+      const q = await tableShape(tx, 'question');
+      if (!q) questionMetaSkipped = 'no question table';
+      else if (!q.columnTypes.has('meta') || !q.columnTypes.has('id')) questionMetaSkipped = 'question has no id/meta column';
+      else {
+        const metaIsJson = q.columnTypes.get('meta') === 'json';
+        const touch = q.columnTypes.has('updated_at') ? ', updated_at = now()' : '';
+        const newMeta = `jsonb_set(COALESCE(q.meta::jsonb, '{}'::jsonb), '{irt}',
+               s.params || jsonb_build_object('model', s.model, 'version', $1::text), true)`;
+        const rows = await tx.query<{ id: unknown }>(
+          `UPDATE question q SET meta = ${metaIsJson ? `(${newMeta})::json` : newMeta}${touch}
+             FROM mirt_stage_items s
+            WHERE q.id::text = s.item_id
+          RETURNING q.id`,
+          [opts.version],
+        );
+        questionMetaUpdated = rows.length;
+      }
+    }
+
+    let prunedRows = 0;
+    if (opts.retainVersions !== null) {
+      for (const table of ['mirt_item_params_history', 'mirt_ability']) {
+        const rows = await tx.query<{ n: number }>(
+          `WITH keep AS (
+             SELECT version FROM ${table} GROUP BY version ORDER BY max(fitted_at) DESC NULLS LAST, version DESC LIMIT $1
+           ), gone AS (
+             DELETE FROM ${table} t WHERE t.version IS NULL OR t.version NOT IN (SELECT version FROM keep) RETURNING 1
+           )
+           SELECT count(*)::int AS n FROM gone`,
+          [opts.retainVersions],
+        );
+        prunedRows += Number(rows[0].n);
+      }
+    }
+
+    return {
+      items: n,
+      abilities: userId.length,
+      skippedAbilities,
+      questionMetaUpdated,
+      questionMetaSkipped,
+      prunedRows,
+      fittedAt: fitted_at,
+    };
+  });
+}
+
+async function requireShape(tx: Tx, table: string): Promise<TableShape> {
+  const s = await tableShape(tx, table);
+  if (!s) throw new Error(`table ${table} does not exist (migrations not applied?)`);
+  return s;
+}
+
+interface MergeSpec {
+  readonly table: string;
+  /** Staging table aliased `s`, or null for a single row of parameters. */
+  readonly stage: string | null;
+  readonly required: string;
+  readonly allowedKey: readonly string[];
+  /** Column -> SQL expression over `s` and the bind parameters. */
+  readonly values: Readonly<Record<string, string>>;
+  readonly params: readonly (string | number | null)[];
+}
+
+/** INSERT ... ON CONFLICT on the table's real unique key, or delete-then-insert without one. */
+async function mergeInto(tx: Tx, shape: TableShape, spec: MergeSpec): Promise<void> {
+  const cols = Object.keys(spec.values).filter((c) => shape.columnTypes.has(c));
+  const select = cols.map((c) => castTo(shape, c, spec.values[c])).join(', ');
+  const from = spec.stage ? ` FROM ${spec.stage} s` : '';
+  const key = pickConflictKey(shape, spec.required, spec.allowedKey);
+  if (key) {
+    const updates = cols.filter((c) => !key.includes(c)).map((c) => `${c} = EXCLUDED.${c}`);
+    await tx.query(
+      `INSERT INTO ${spec.table} (${cols.join(', ')}) SELECT ${select}${from}
+       ON CONFLICT (${key.join(', ')}) DO ${updates.length ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`,
+      spec.params,
+    );
+    return;
+  }
+  // No usable unique key: replace the rows that share the natural key (required column + version if present).
+  const natural = [spec.required, ...(shape.columnTypes.has('version') && spec.values.version ? ['version'] : [])];
+  const match = natural.map((c) => `t.${c}::text = (${spec.values[c]})::text`).join(' AND ');
+  await tx.query(
+    spec.stage
+      ? `DELETE FROM ${spec.table} t USING ${spec.stage} s WHERE ${match}`
+      : `DELETE FROM ${spec.table} t WHERE ${match}`,
+    spec.params,
+  );
+  await tx.query(`INSERT INTO ${spec.table} (${cols.join(', ')}) SELECT ${select}${from}`, spec.params);
+}

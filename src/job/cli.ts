@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+/**
+ * The `mirt-calibrate` bin: a dispatcher. No subcommand (or `run`) is the nightly job; `fit`
+ * calibrates a file; `serve` starts the HTTP service. Each command module exports
+ * `main(argv): Promise<number>` and is loaded on demand, so the job never pays for the service.
+ */
+type CommandModule = { main(argv: string[]): Promise<number> };
+
+const COMMANDS: Record<string, { module: string; source: string }> = {
+  run: { module: './run-command.js', source: 'src/job/run-command.ts' },
+  fit: { module: './fit-command.js', source: 'src/job/fit-command.ts' },
+  serve: { module: '../service/serve-command.js', source: 'src/service/serve-command.ts' },
+};
+
+async function dispatch(args: string[]): Promise<number> {
+  const first = args[0];
+  const name = first === undefined || first.startsWith('-') ? 'run' : first;
+  const rest = first === undefined || first.startsWith('-') ? args : args.slice(1);
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    console.error(`[ERROR] unknown command "${name}": expected run, fit or serve (see mirt-calibrate --help)`);
+    return 2;
+  }
+  let mod: CommandModule;
+  try {
+    // A variable specifier: commands written on other branches may not exist in this build yet.
+    const specifier: string = cmd.module;
+    mod = (await import(specifier)) as CommandModule;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes(cmd.module.replace(/^\.\.?\//, ''))) {
+      console.error(`[ERROR] the "${name}" command is not part of this build (${cmd.source} is missing)`);
+      return 2;
+    }
+    throw e;
+  }
+  return mod.main(rest);
+}
+
+dispatch(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    console.error(`[ERROR] ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    process.exitCode = 1;
+  },
+);

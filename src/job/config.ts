@@ -1,0 +1,230 @@
+/**
+ * The job's configuration from environment and flags. Flags win over the environment; among
+ * environment names the MIRT_* ones win over the legacy IRT_* ones (DESIGN.md "Data and
+ * compatibility"). Every invalid value fails at start with one line that says what is wrong.
+ */
+import { type ModelName, parseModel } from '../engine/types.js';
+import { normaliseDatabaseUrl } from '../data/url.js';
+
+export interface RemoteSettings {
+  /** R_IRT_BASE_URL: when set, calibration runs on that service (ours or the legacy R one). */
+  readonly baseUrl: string | null;
+  readonly token: string | null;
+  readonly timeoutSecs: number;
+  readonly maxRetries: number;
+  readonly retryDelaySecs: number;
+}
+
+export interface JobConfig {
+  readonly lookbackDays: number;
+  readonly model: ModelName;
+  readonly topicId: string | null;
+  readonly subjectId: string | null;
+  /** null = no cap. */
+  readonly maxObs: number | null;
+  readonly dryRun: boolean;
+  /** Normalised to postgresql://; null = embedded PGlite in dataDir. */
+  readonly databaseUrl: string | null;
+  readonly dataDir: string;
+  readonly updateQuestionMeta: boolean;
+  /** MIRT_RETAIN_VERSIONS: keep the newest N versions in the history tables; null keeps all. */
+  readonly retainVersions: number | null;
+  readonly remote: RemoteSettings;
+  readonly help: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Flag name -> the config key it sets; `true` marks boolean flags. */
+const FLAGS: Record<string, { key: string; boolean?: true }> = {
+  '--lookback-days': { key: 'lookbackDays' },
+  '--model': { key: 'model' },
+  '--topic-id': { key: 'topicId' },
+  '--subject-id': { key: 'subjectId' },
+  '--max-obs': { key: 'maxObs' },
+  '--dry-run': { key: 'dryRun', boolean: true },
+  '--database-url': { key: 'databaseUrl' },
+  '--data-dir': { key: 'dataDir' },
+  '--help': { key: 'help', boolean: true },
+  '-h': { key: 'help', boolean: true },
+};
+
+export function parseArgs(argv: readonly string[]): Record<string, string | true> {
+  const out: Record<string, string | true> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const eq = arg.indexOf('=');
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    const spec = FLAGS[name];
+    if (!spec) throw new ConfigError(`unknown argument "${arg}" (see --help)`);
+    if (spec.boolean) {
+      if (eq > 0) {
+        const v = parseBool(arg.slice(eq + 1), name);
+        if (v) out[spec.key] = true;
+        else delete out[spec.key];
+      } else out[spec.key] = true;
+      continue;
+    }
+    let value: string | undefined;
+    if (eq > 0) value = arg.slice(eq + 1);
+    else {
+      value = argv[++i];
+      if (value === undefined || (value.startsWith('--') && FLAGS[value.split('=')[0]])) {
+        throw new ConfigError(`${name} needs a value`);
+      }
+    }
+    out[spec.key] = value;
+  }
+  return out;
+}
+
+function first(env: Env, ...names: string[]): { name: string; value: string } | null {
+  for (const name of names) {
+    const v = env[name];
+    if (v !== undefined && v.trim() !== '') return { name, value: v.trim() };
+  }
+  return null;
+}
+
+function parseBool(v: string, what: string): boolean {
+  const s = v.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(s)) return false;
+  throw new ConfigError(`${what}: expected true or false, got "${v}"`);
+}
+
+function parseInteger(v: string, what: string, min: number): number {
+  const n = Number(v);
+  if (!/^[+-]?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) {
+    throw new ConfigError(`${what}: expected an integer >= ${min}, got "${v}"`);
+  }
+  return n;
+}
+
+function parseNumber(v: string, what: string, min: number, exclusive: boolean): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < min || (exclusive && n === min)) {
+    throw new ConfigError(`${what}: expected a number ${exclusive ? '>' : '>='} ${min}, got "${v}"`);
+  }
+  return n;
+}
+
+export function loadConfig(argv: readonly string[], env: Env): JobConfig {
+  const flags = parseArgs(argv);
+  const pick = (flagKey: string, flagName: string, ...envNames: string[]) => {
+    const f = flags[flagKey];
+    if (typeof f === 'string') return { name: flagName, value: f };
+    return first(env, ...envNames);
+  };
+
+  const lb = pick('lookbackDays', '--lookback-days', 'MIRT_LOOKBACK_DAYS', 'IRT_CALIB_LOOKBACK_DAYS');
+  const lookbackDays = lb ? parseInteger(lb.value, lb.name, 1) : 30;
+
+  const m = pick('model', '--model', 'MIRT_MODEL', 'IRT_MODEL');
+  let model: ModelName = '2PL';
+  if (m) {
+    try {
+      model = parseModel(m.value);
+    } catch (e) {
+      throw new ConfigError(`${m.name}: ${(e as Error).message}`);
+    }
+  }
+
+  const topic = pick('topicId', '--topic-id', 'MIRT_TOPIC_ID', 'IRT_TOPIC_ID');
+  const subject = pick('subjectId', '--subject-id', 'MIRT_SUBJECT_ID', 'IRT_SUBJECT_ID');
+
+  const mo = pick('maxObs', '--max-obs', 'MIRT_MAX_OBS');
+  // 0 means "no cap", as in the old job.
+  const maxObsN = mo ? parseInteger(mo.value, mo.name, 0) : 0;
+
+  const dryRunEnv = first(env, 'DRY_RUN', 'MIRT_DRY_RUN');
+  const dryRun = flags.dryRun === true || (dryRunEnv ? parseBool(dryRunEnv.value, dryRunEnv.name) : false);
+
+  const db = pick('databaseUrl', '--database-url', 'DATABASE_URL');
+  let databaseUrl: string | null = null;
+  if (db) {
+    try {
+      databaseUrl = normaliseDatabaseUrl(db.value);
+    } catch (e) {
+      throw new ConfigError(`${db.name}: ${(e as Error).message}`);
+    }
+  }
+  const dataDir = pick('dataDir', '--data-dir', 'MIRT_DATA_DIR')?.value ?? './.mirt-data';
+
+  const uq = first(env, 'MIRT_UPDATE_QUESTION_META', 'IRT_UPDATE_QUESTION_META');
+  const updateQuestionMeta = uq ? parseBool(uq.value, uq.name) : false;
+
+  const rv = first(env, 'MIRT_RETAIN_VERSIONS');
+  const retainVersions = rv ? parseInteger(rv.value, rv.name, 1) : null;
+
+  const base = first(env, 'R_IRT_BASE_URL');
+  if (base) {
+    let u: URL | null = null;
+    try {
+      u = new URL(base.value);
+    } catch {
+      /* reported below */
+    }
+    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) {
+      throw new ConfigError(`R_IRT_BASE_URL: expected an http:// or https:// URL, got "${base.value}"`);
+    }
+  }
+  const timeout = first(env, 'R_IRT_TIMEOUT_SECS');
+  const retries = first(env, 'MIRT_MAX_RETRIES');
+  const delay = first(env, 'MIRT_RETRY_DELAY_SECS');
+
+  return {
+    lookbackDays,
+    model,
+    topicId: topic?.value ?? null,
+    subjectId: subject?.value ?? null,
+    maxObs: maxObsN > 0 ? maxObsN : null,
+    dryRun,
+    databaseUrl,
+    dataDir,
+    updateQuestionMeta,
+    retainVersions,
+    remote: {
+      baseUrl: base?.value ?? null,
+      token: first(env, 'R_IRT_INTERNAL_TOKEN')?.value ?? null,
+      timeoutSecs: timeout ? parseNumber(timeout.value, timeout.name, 0, true) : 300,
+      maxRetries: retries ? parseInteger(retries.value, retries.name, 1) : 3,
+      retryDelaySecs: delay ? parseNumber(delay.value, delay.name, 0, false) : 5,
+    },
+    help: flags.help === true,
+  };
+}
+
+export const HELP = `Usage: mirt-calibrate [run] [options]
+       mirt-calibrate fit --input responses.csv ...   (calibrate a file, no database)
+       mirt-calibrate serve ...                       (the HTTP /calibrate service)
+
+The nightly job: extract answers from PostgreSQL (attempt VIEW -> responses table ->
+exam_results JSON), calibrate an IRT model, upsert mirt_item_params / mirt_ability /
+mirt_fit_meta in one transaction (every run kept by version in mirt_item_params_history).
+
+Options (flags override environment; MIRT_* overrides IRT_*):
+  --lookback-days N    MIRT_LOOKBACK_DAYS / IRT_CALIB_LOOKBACK_DAYS   days of answers to read (30)
+  --model NAME         MIRT_MODEL / IRT_MODEL                         Rasch, 1PL, 2PL or 3PL (2PL)
+  --topic-id ID        MIRT_TOPIC_ID                                  only items of this topic
+  --subject-id ID      MIRT_SUBJECT_ID                                only sessions of this exam
+  --max-obs N          MIRT_MAX_OBS                                   keep the N most recent answers (0 = all)
+  --dry-run            DRY_RUN=true                                   extract and calibrate, write nothing
+  --database-url URL   DATABASE_URL    postgresql://, postgres:// or postgresql+psycopg2://
+                                       (unset: embedded PGlite database in --data-dir)
+  --data-dir DIR       MIRT_DATA_DIR                                  embedded database folder (./.mirt-data)
+  -h, --help           this text
+
+Environment only:
+  IRT_UPDATE_QUESTION_META=true   also write a/b/c/model/version into question.meta->'irt'
+  MIRT_RETAIN_VERSIONS=N          prune history to the newest N versions (default: keep all)
+  R_IRT_BASE_URL, R_IRT_INTERNAL_TOKEN, R_IRT_TIMEOUT_SECS (300),
+  MIRT_MAX_RETRIES (3), MIRT_RETRY_DELAY_SECS (5)   calibrate on a remote /calibrate service
+
+Exit codes: 0 success (also "No observations found; exiting." and "another run in progress"),
+1 failure (an [ERROR] line says why), 2 bad configuration.
+`;

@@ -1,0 +1,22 @@
+/** `mirt-calibrate [run]`: configuration from process.env + argv, then the job. */
+import { ConfigError, HELP, loadConfig } from './config.js';
+import { runJob } from './run-job.js';
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(argv, env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`[ERROR] invalid configuration: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+  if (config.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const outcome = await runJob(config);
+  return outcome.exitCode;
+}

@@ -1,0 +1,227 @@
+/**
+ * The nightly job: open the database, take the lock, migrate, extract, calibrate through a
+ * Calibrator, write in one transaction, print the summary. Returns the exit code; every failure
+ * ends in one [ERROR] line that names the cause and what to check. Log lines users grep for
+ * (DESIGN.md) are printed exactly.
+ */
+import { performance } from 'node:perf_hooks';
+import { createCalibrator } from '../calibrators/index.js';
+import type { Calibrator } from '../calibrators/types.js';
+import type { CalibrateResponse } from '../contract/types.js';
+import type { Db } from '../data/db.js';
+import { type Extraction, extractObservations, ExtractionError, NoSourceError } from '../data/extract.js';
+import { migrate } from '../data/migrations.js';
+import { JOB_LOCK_KEY, openDatabase } from '../data/open.js';
+import { DataDirLockedError } from '../data/pglite-db.js';
+import { writeResults, type WriteSummary } from '../data/write-results.js';
+import { type HygieneReport, type ResponseData, ResponseBuilder } from '../engine/responses.js';
+import { EngineInputError } from '../engine/types.js';
+import type { JobConfig } from './config.js';
+import { formatHygiene, formatSummary } from './summary.js';
+
+export interface JobIo {
+  /** INFO/WARN and the plain lines, to stdout by default. */
+  out(line: string): void;
+  /** [ERROR] lines, to stderr by default. */
+  err(line: string): void;
+}
+
+export interface JobDeps {
+  readonly io?: JobIo;
+  /** Tests and embedders pass their own; by default createCalibrator(config). */
+  readonly calibrator?: Calibrator;
+  readonly openDb?: (config: JobConfig) => Promise<Db>;
+  readonly now?: () => Date;
+}
+
+export type JobStatus = 'ok' | 'dry-run' | 'no-data' | 'locked' | 'failed';
+
+export interface JobOutcome {
+  readonly exitCode: number;
+  readonly status: JobStatus;
+  readonly version: string;
+  readonly runId: string;
+  readonly extraction?: Extraction;
+  readonly hygiene?: HygieneReport;
+  readonly written?: WriteSummary;
+  readonly seconds: Readonly<Record<string, number>>;
+}
+
+const consoleIo: JobIo = { out: (l) => console.log(l), err: (l) => console.error(l) };
+
+/** Version of a run: its UTC start to the millisecond, sortable as text. */
+export function versionFor(t: Date): string {
+  return `v${t.toISOString().replace(/[-:]/g, '').replace('.', '')}`;
+}
+
+export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<JobOutcome> {
+  const io = deps.io ?? consoleIo;
+  const started = deps.now?.() ?? new Date();
+  const t0 = performance.now();
+  const version = versionFor(started);
+  const runId = `fit-${started.toISOString()}`;
+  const seconds: Record<string, number> = {};
+  const lap = (name: string, since: number) => {
+    seconds[name] = (performance.now() - since) / 1000;
+  };
+  const outcome = (status: JobStatus, exitCode: number, extra: Partial<JobOutcome> = {}): JobOutcome => {
+    seconds.total = (performance.now() - t0) / 1000;
+    return { status, exitCode, version, runId, seconds, ...extra };
+  };
+  const fail = (line: string, extra: Partial<JobOutcome> = {}) => {
+    io.err(`[ERROR] ${line}`);
+    return outcome('failed', 1, extra);
+  };
+
+  let calibrator: Calibrator;
+  try {
+    calibrator = deps.calibrator ?? (await createCalibrator(config));
+  } catch (e) {
+    return fail(`${msg(e)}${config.remote.baseUrl ? '. Check R_IRT_BASE_URL (unset it to calibrate in-process)' : ''}.`);
+  }
+
+  let db: Db;
+  try {
+    db = await (deps.openDb ?? openDatabase)(config);
+  } catch (e) {
+    if (e instanceof DataDirLockedError) {
+      io.out(`Another mirt-calibrate run is in progress (${e.message}); exiting.`);
+      return outcome('locked', 0);
+    }
+    const where = config.databaseUrl ? 'DATABASE_URL' : `the embedded database in ${config.dataDir}`;
+    return fail(`cannot open the database: ${msg(e)}. Check ${where}${config.databaseUrl ? ' and that PostgreSQL is reachable' : ''}.`);
+  }
+
+  let locked = false;
+  try {
+    locked = await db.tryLock(JOB_LOCK_KEY);
+    if (!locked) {
+      io.out(`Another mirt-calibrate run is in progress (advisory lock ${JOB_LOCK_KEY} held on ${db.describe()}); exiting.`);
+      return outcome('locked', 0);
+    }
+    io.out(
+      `[INFO] mirt-calibrate ${version}: model=${config.model} lookback=${config.lookbackDays}d database=${db.describe()} calibrator=${calibrator.describe()}${config.dryRun ? ' (dry run)' : ''}`,
+    );
+
+    if (!config.dryRun) {
+      try {
+        const applied = await migrate(db);
+        if (applied.length) io.out(`[INFO] Applied migrations: ${applied.join(', ')}`);
+      } catch (e) {
+        return fail(`migrations failed: ${msg(e)}. Check that the database user may create tables and indexes.`);
+      }
+    }
+
+    // Extract.
+    let t = performance.now();
+    const builder = new ResponseBuilder();
+    let extraction: Extraction;
+    try {
+      extraction = await extractObservations(db, builder, config, { info: io.out, warn: io.out });
+    } catch (e) {
+      if (e instanceof NoSourceError) {
+        return fail(
+          `All data sources failed: ${e.reasons.join('; ')}. Check that DATABASE_URL points at the platform database and that the attempt VIEW, the responses table or exam_results exists.`,
+        );
+      }
+      if (e instanceof ExtractionError) return fail(`${e.message}. Check MIRT_TOPIC_ID / MIRT_SUBJECT_ID against the schema.`);
+      return fail(`extraction failed: ${msg(e)}. Check the source tables and the database connection.`);
+    }
+    lap('extract', t);
+
+    if (builder.size === 0) {
+      io.out('No observations found; exiting.');
+      return outcome('no-data', 0, { extraction });
+    }
+    let data: ResponseData;
+    try {
+      data = builder.build();
+    } catch (e) {
+      if (!(e instanceof EngineInputError)) throw e;
+      io.out(`[WARN] ${builder.size} rows read but ${msg(e)}`);
+      io.out('No observations found; exiting.');
+      return outcome('no-data', 0, { extraction });
+    }
+    io.out(formatHygiene(data.hygiene));
+
+    // Calibrate.
+    t = performance.now();
+    io.out(
+      `[INFO] Calibrating ${data.nObs} observations (${data.nUsers} users, ${data.nItems} items), model ${config.model}, on ${calibrator.describe()}...`,
+    );
+    let result: CalibrateResponse;
+    try {
+      result = await calibrator.calibrate(data, { model: config.model, version, runId });
+    } catch (e) {
+      if (calibrator.kind === 'remote') return fail(`R IRT service call failed: ${msg(e)}`, { extraction, hygiene: data.hygiene });
+      return fail(`calibration failed: ${msg(e)}. Nothing was written.`, { extraction, hygiene: data.hygiene });
+    }
+    lap('calibrate', t);
+
+    if (config.dryRun) {
+      io.out(`[DRY_RUN] Skipping DB updates: would write ${result.item_params.length} item parameters and ${result.abilities.length} abilities`);
+      io.out(formatSummary({ result, data, config, version, extraction, seconds: (performance.now() - t0) / 1000, dryRun: true }));
+      return outcome('dry-run', 0, { extraction, hygiene: data.hygiene });
+    }
+
+    // Write.
+    t = performance.now();
+    let written: WriteSummary;
+    try {
+      written = await writeResults(db, result, {
+        version,
+        runId,
+        model: config.model,
+        updateQuestionMeta: config.updateQuestionMeta,
+        retainVersions: config.retainVersions,
+        modelSpecExtra: {
+          source: extraction.source,
+          calibrator: calibrator.kind,
+          n_observations: data.nObs,
+          lookback_days: config.lookbackDays,
+          topic_id: config.topicId,
+          subject_id: config.subjectId,
+          max_obs: config.maxObs,
+        },
+        metricsExtra: { n_obs: data.nObs, rows_read: data.hygiene.rowsRead, hygiene: hygieneMetrics(data.hygiene) },
+      });
+    } catch (e) {
+      return fail(
+        `upsert failed, the transaction was rolled back and the previous results are unchanged: ${msg(e)}. Check the output tables and the database connection.`,
+        { extraction, hygiene: data.hygiene },
+      );
+    }
+    lap('upsert', t);
+    if (written.skippedAbilities) io.out(`[WARN] ${written.skippedAbilities} abilities without a finite theta were not written`);
+    if (written.questionMetaUpdated !== null) io.out(`[INFO] Updated question.meta->'irt' for ${written.questionMetaUpdated} questions`);
+    if (written.questionMetaSkipped) io.out(`[WARN] IRT_UPDATE_QUESTION_META: skipped (${written.questionMetaSkipped})`);
+    if (config.retainVersions !== null) io.out(`[INFO] Retention: kept ${config.retainVersions} versions, pruned ${written.prunedRows} rows`);
+    io.out('Calibration upsert completed.');
+    io.out(formatSummary({ result, data, config, version, extraction, seconds: (performance.now() - t0) / 1000, dryRun: false }));
+    return outcome('ok', 0, { extraction, hygiene: data.hygiene, written });
+  } catch (e) {
+    return fail(`${msg(e)}. Check the database connection.`);
+  } finally {
+    if (locked) await db.unlock(JOB_LOCK_KEY).catch(() => {});
+    await db.close();
+  }
+}
+
+function hygieneMetrics(h: HygieneReport): Record<string, unknown> {
+  return {
+    rows_read: h.rowsRead,
+    rows_used: h.rowsUsed,
+    null_correct: h.dropped.nullCorrect,
+    invalid_correct: h.dropped.invalidCorrect,
+    missing_id: h.dropped.missingId,
+    duplicate: h.dropped.duplicate,
+    excluded_item_answers: h.dropped.excludedItem,
+    rejected: h.dropped.rejected,
+    excluded_items: h.excludedItems.length,
+    users_without_responses: h.usersWithoutResponses,
+  };
+}
+
+function msg(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0].replace(/\.$/, '');
+}

@@ -1,0 +1,40 @@
+/** The job's one-line reports: data hygiene and the final summary (grep-friendly key=value). */
+import type { CalibrateResponse } from '../contract/types.js';
+import type { Extraction } from '../data/extract.js';
+import type { HygieneReport, ResponseData } from '../engine/responses.js';
+import type { JobConfig } from './config.js';
+
+export function formatHygiene(h: HygieneReport): string {
+  const d = h.dropped;
+  const rejected = Object.entries(d.rejected)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  const excluded = h.excludedItems.length
+    ? ` excluded_items=${h.excludedItems.length} (${h.excludedItems
+        .slice(0, 5)
+        .map((x) => `${x.id}:${x.reason}`)
+        .join(', ')}${h.excludedItems.length > 5 ? ', ...' : ''})`
+    : '';
+  return (
+    `[INFO] Data hygiene: rows=${h.rowsRead} used=${h.rowsUsed} null_correct=${d.nullCorrect} invalid_correct=${d.invalidCorrect}` +
+    ` missing_id=${d.missingId} duplicate=${d.duplicate}(kept ${h.duplicatePolicy}) excluded_item_answers=${d.excludedItem}` +
+    `${rejected ? ` rejected=${rejected}` : ''}${excluded}`
+  );
+}
+
+export function formatSummary(s: {
+  result: CalibrateResponse;
+  data: ResponseData;
+  config: JobConfig;
+  version: string;
+  extraction: Extraction;
+  seconds: number;
+  dryRun: boolean;
+}): string {
+  const logLik = Number(s.result.fit_meta.metrics.logLik);
+  return (
+    `${s.dryRun ? '[DRY_RUN]' : '[INFO]'} Summary: items=${s.result.item_params.length} users=${s.result.abilities.length}` +
+    ` observations=${s.data.nObs} model=${s.config.model} logLik=${Number.isFinite(logLik) ? logLik.toFixed(3) : 'NA'}` +
+    ` seconds=${s.seconds.toFixed(2)} version=${s.version} source="${s.extraction.source}"`
+  );
+}
