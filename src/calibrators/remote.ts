@@ -9,8 +9,8 @@
  *   least 1), waiting retryDelaySecs x try number between them; one `[WARN]` line per failed
  *   try. Network errors, timeouts, 429 and 5xx are retried; other 4xx and invalid responses
  *   are not (sending the same request again would get the same answer).
- * - Giving up throws RemoteCalibrationError, whose message is
- *   `R IRT service call failed: <reason>` (the job prints it after `[ERROR] `).
+ * - Giving up throws RemoteCalibrationError whose message is the last try's reason; the job
+ *   prints `[ERROR] R IRT service call failed: <reason>` and writes nothing.
  *
  * node:http rather than fetch: fetch's built-in undici has its own 300 s header and body
  * timeouts that would cut longer R_IRT_TIMEOUT_SECS settings short.
@@ -40,12 +40,12 @@ export interface RemoteCalibratorOptions {
   readonly log?: (line: string) => void;
 }
 
-/** The remote service could not give a usable answer; `reason` says why (no secrets). */
+/**
+ * The remote service could not give a usable answer. The message is the reason alone (no
+ * secrets); the job prints it as `[ERROR] R IRT service call failed: <reason>`.
+ */
 export class RemoteCalibrationError extends Error {
   override name = 'RemoteCalibrationError';
-  constructor(readonly reason: string) {
-    super(`R IRT service call failed: ${reason}`);
-  }
 }
 
 /** One try's failure: whether another try could help. */
