@@ -10,6 +10,7 @@ import type { CalibrateOptions } from '../contract/forms.js';
 import type { CalibrateResponse } from '../contract/types.js';
 import { ContractError, validateCalibrateRequest } from '../contract/validate.js';
 import { EngineInputError, parseCPrior, parseModel, parseScoreMethod } from '../engine/types.js';
+import { bytesNestDeeperThan, MAX_JSON_DEPTH } from './json-depth.js';
 import { calibrateInputToData } from './request-data.js';
 
 export interface CalibrateOutcome {
@@ -60,12 +61,13 @@ export async function calibrateBody(body: unknown, calibrator: Calibrator): Prom
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * Parses a JSON request body. V8's JSON.parse is iterative, so deep nesting costs time and
- * memory (bounded by the body limit) but cannot overflow the stack; validation then reads only
- * the contract's fixed depth.
+ * Parses a JSON request body. Nesting beyond the contract's is refused before parsing (V8's
+ * JSON.parse cannot overflow the stack, but spends seconds and much memory on deep nesting);
+ * validation then reads only the contract's fixed depth.
  */
 export function parseJsonBytes(bytes: Uint8Array): unknown {
   if (bytes.byteLength === 0) throw new ContractError('body', 'is empty');
+  if (bytesNestDeeperThan(bytes)) throw new ContractError('body', `nests deeper than ${MAX_JSON_DEPTH} levels`);
   let text: string;
   try {
     text = decoder.decode(bytes);
@@ -86,4 +88,9 @@ export async function calibrateJsonBytes(
 ): Promise<{ json: string; model: string; nObs: number }> {
   const outcome = await calibrateBody(parseJsonBytes(bytes), calibrator);
   return { json: JSON.stringify(outcome.response), model: outcome.model, nObs: outcome.nObs };
+}
+
+/** The request checks without the calibration (what a bad small request fails on before a worker starts). */
+export function precheckCalibrateBody(bytes: Uint8Array): void {
+  jobFromOptions(validateCalibrateRequest(parseJsonBytes(bytes)).options);
 }

@@ -10,14 +10,18 @@ import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { presentedToken, tokenChecker } from './auth.js';
+import { precheckCalibrateBody } from './calibrate-handler.js';
 import { CalibrationRunner } from './calibration-runner.js';
 import { busy, HttpError, toErrorReply } from './errors.js';
 import { ConcurrencyGate } from './gate.js';
+import { MAX_JSON_DEPTH, textNestsDeeperThan } from './json-depth.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
 import { handleScore, type ScoreAbilities } from './score-handler.js';
 import { SERVICE_VERSION } from './version.js';
 
 const MiB = 1024 * 1024;
+/** Bodies up to this size are validated on the event loop before a worker is started. */
+const PRECHECK_BYTES = 256 * 1024;
 
 export interface ServerOptions {
   /** The internal token; null only when the operator explicitly started without auth. */
@@ -144,6 +148,23 @@ export function buildServer(options: ServerOptions): CalibrationService {
     calibration_workers: runner.running,
     max_concurrent_calibrations: gate.max,
   });
+  // Small JSON bodies (/irt/score) are parsed here, on the event loop: refuse deep nesting first.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
+    const body = String(text);
+    if (body.length === 0) return done(new HttpError(400, 'bad_request', 'body is empty', {}, 'body'));
+    if (textNestsDeeperThan(body)) {
+      return done(new HttpError(400, 'bad_request', `body nests deeper than ${MAX_JSON_DEPTH} levels`, {}, 'body'));
+    }
+    try {
+      // Plain JSON.parse: nothing here merges request objects into others, so a "__proto__"
+      // key stays an ordinary own property.
+      done(null, JSON.parse(body));
+    } catch {
+      done(new HttpError(400, 'bad_request', 'body is not valid JSON', {}, 'body'));
+    }
+  });
+
   app.get('/health', health);
   app.get('/healthz', health);
 
@@ -177,6 +198,9 @@ export function buildServer(options: ServerOptions): CalibrationService {
         if (!(req.body instanceof Uint8Array)) {
           throw new HttpError(400, 'bad_request', 'a JSON body is required (Content-Type: application/json)', {}, 'body');
         }
+        // Small bodies are checked here first (well under a millisecond), so a flood of tiny
+        // invalid requests is answered without starting a thread for each.
+        if (req.body.byteLength <= PRECHECK_BYTES) precheckCalibrateBody(req.body);
         const run = await runner.run(req.body);
         done(run.model, 'ok');
         metrics.observations.inc({ route: '/calibrate' }, run.nObs);

@@ -33,7 +33,8 @@ export async function startService(options: Partial<ServerOptions> = {}): Promis
 export const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = auth) {
-  const res = await fetch(url, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const raw = typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body);
+  const res = await fetch(url, { method: 'POST', headers, body: raw });
   const text = await res.text();
   let json: any = null;
   try {
