@@ -34,7 +34,7 @@ export const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'applica
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = auth) {
   const raw = typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body);
-  const res = await fetch(url, { method: 'POST', headers, body: raw });
+  const res = await fetch(url, { method: 'POST', headers, body: typeof raw === 'string' ? raw : new Blob([raw]) });
   const text = await res.text();
   let json: any = null;
   try {
