@@ -33,8 +33,10 @@ export async function startService(options: Partial<ServerOptions> = {}): Promis
 export const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = auth) {
-  const raw = typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body);
-  const res = await fetch(url, { method: 'POST', headers, body: typeof raw === 'string' ? raw : new Blob([raw]) });
+  // Raw bytes go as they are (garbage tests); anything else is JSON-encoded.
+  const raw: string | Uint8Array<ArrayBuffer> =
+    typeof body === 'string' ? body : body instanceof Uint8Array ? new Uint8Array(body) : JSON.stringify(body);
+  const res = await fetch(url, { method: 'POST', headers, body: raw });
   const text = await res.text();
   let json: any = null;
   try {
