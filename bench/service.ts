@@ -34,12 +34,22 @@ function rssMiB(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) / 1024;
 }
 
+/** The server's request log lines (JSON), to read the calibration's phase timings. */
+const serverLog: string[] = [];
+
 async function startServer(): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', path.join(root, 'src/job/cli.ts'), 'serve', '--host', '127.0.0.1', '--port', '0', '--timeout-secs', '3600'],
-    { cwd: root, env: { ...process.env, R_IRT_INTERNAL_TOKEN: TOKEN }, stdio: ['ignore', 'ignore', 'pipe'] },
+    { cwd: root, env: { ...process.env, R_IRT_INTERNAL_TOKEN: TOKEN }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  let pending = '';
+  child.stdout?.on('data', (c: Buffer) => {
+    pending += c.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    serverLog.push(...lines);
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let err = '';
     child.stderr?.on('data', (c: Buffer) => {
@@ -94,12 +104,18 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 50));
       }
     })();
+    const lagNow = async () => {
+      const text = await (await fetch(`${url}/metrics`, { headers: auth })).text();
+      return Number(/^mirt_nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(text)?.[1] ?? Number.NaN);
+    };
+    await lagNow(); // prom-client resets the event-loop histogram on each scrape
     const t0 = performance.now();
     const res = await fetch(`${url}/calibrate`, { method: 'POST', headers: auth, body });
     const text = await res.text();
     const seconds = (performance.now() - t0) / 1000;
     polling = false;
     await poller;
+    const lagMaxMs = (await lagNow()) * 1000;
     if (res.status !== 200) throw new Error(`/calibrate answered ${res.status}: ${text.slice(0, 300)}`);
     const out = JSON.parse(text) as {
       item_params: { item_id: string; params: { a: number; b: number } }[];
@@ -109,7 +125,12 @@ async function main(): Promise<void> {
     console.log(
       `/calibrate 1 request: ${seconds.toFixed(2)} s end to end (engine ${Number(m.seconds ?? Number.NaN).toFixed(2)} s, ${m.cycles} cycles, converged ${m.converged}), response ${(text.length / MiB).toFixed(1)} MiB`,
     );
-    console.log(`server peak RSS ${peakRssMiB(pid).toFixed(0)} MiB; /health during it: ${healthAnswers} answers, slowest ${slowestHealthMs.toFixed(1)} ms`);
+    const line = serverLog.map((l) => JSON.parse(l) as { route?: string; phases_s?: Record<string, number> }).find((l) => l.phases_s);
+    console.log(`  phases in the worker (s): ${JSON.stringify(line?.phases_s ?? {})}`);
+    console.log(`server peak RSS ${peakRssMiB(pid).toFixed(0)} MiB`);
+    console.log(
+      `server event loop during it: max lag ${lagMaxMs.toFixed(1)} ms; /health from this (busy) client: ${healthAnswers} answers, slowest ${slowestHealthMs.toFixed(1)} ms`,
+    );
 
     // /irt/score: one test session (20 answers) per request against the calibrated bank.
     const session = out.item_params.slice(0, 20);

@@ -18,7 +18,11 @@ export interface CalibrateOutcome {
   readonly model: string;
   /** Observations that reached the model (after hygiene). */
   readonly nObs: number;
+  /** Seconds per phase, for the request log and the benchmark. */
+  readonly phases: Record<string, number>;
 }
+
+const since = (t: number) => Math.round(performance.now() - t) / 1000;
 
 /** Re-raises an engine complaint about one option as a 400 naming that field. */
 function checked<T>(field: string, parse: () => T): T {
@@ -50,12 +54,17 @@ export function jobFromOptions(o: CalibrateOptions, now: Date = new Date()): Cal
 
 /** Validates a parsed body, builds the compact data and calibrates. */
 export async function calibrateBody(body: unknown, calibrator: Calibrator): Promise<CalibrateOutcome> {
+  let t = performance.now();
   const input = validateCalibrateRequest(body);
   const job = jobFromOptions(input.options);
+  const validate = since(t);
+  t = performance.now();
   const data = calibrateInputToData(input);
   const nObs = data.nObs;
+  const build = since(t);
+  t = performance.now();
   const response = await calibrator.calibrate(data, job);
-  return { response, model: job.model, nObs };
+  return { response, model: job.model, nObs, phases: { validate, build, calibrate: since(t) } };
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -85,9 +94,14 @@ export function parseJsonBytes(bytes: Uint8Array): unknown {
 export async function calibrateJsonBytes(
   bytes: Uint8Array,
   calibrator: Calibrator,
-): Promise<{ json: string; model: string; nObs: number }> {
-  const outcome = await calibrateBody(parseJsonBytes(bytes), calibrator);
-  return { json: JSON.stringify(outcome.response), model: outcome.model, nObs: outcome.nObs };
+): Promise<{ json: string; model: string; nObs: number; phases: Record<string, number> }> {
+  let t = performance.now();
+  const body = parseJsonBytes(bytes);
+  const parse = since(t);
+  const outcome = await calibrateBody(body, calibrator);
+  t = performance.now();
+  const json = JSON.stringify(outcome.response);
+  return { json, model: outcome.model, nObs: outcome.nObs, phases: { parse, ...outcome.phases, serialize: since(t) } };
 }
 
 /** The request checks without the calibration (what a bad small request fails on before a worker starts). */

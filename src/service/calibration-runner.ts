@@ -42,6 +42,8 @@ export interface CalibrationRun {
   readonly json: string;
   readonly model: string;
   readonly nObs: number;
+  /** Seconds per phase inside the worker (load, parse, validate, build, calibrate, serialize). */
+  readonly phases: Record<string, number>;
 }
 
 /** An error from the worker, rebuilt so that the service maps it to the right status. */
@@ -79,7 +81,8 @@ export class CalibrationRunner {
     return this.workers;
   }
 
-  run(body: Uint8Array): Promise<CalibrationRun> {
+  /** `signal`: the caller hung up; the worker is terminated and the promise rejects once it is gone. */
+  run(body: Uint8Array, signal?: AbortSignal): Promise<CalibrationRun> {
     const bytes = ownBuffer(body);
     const task: CalibrationTask = {
       moduleUrl: this.moduleUrl,
@@ -89,27 +92,39 @@ export class CalibrationRunner {
     };
     return new Promise((resolve, reject) => {
       const worker = startWorker({ workerData: task, transferList: [bytes.buffer as ArrayBuffer] });
-      // Counted from start to answer (a terminated thread may take a moment more to exit).
       this.workers++;
+      // Why the thread is being stopped, if it is: the promise rejects with this once it exits,
+      // so that whoever holds a slot for it frees the slot only when the thread is gone.
+      let stopping: Error | null = null;
       let settled = false;
       const settle = (fn: () => void) => {
         if (settled) return;
         settled = true;
         this.workers--;
         clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
         fn();
+      };
+      const stop = (why: Error) => {
+        stopping ??= why;
+        void worker.terminate();
       };
       const timer = setTimeout(() => {
         const secs = Math.round(this.options.timeLimitMs / 1000);
-        settle(() => reject(new HttpError(503, 'timeout', `calibration exceeded the service time limit of ${secs} s`)));
-        void worker.terminate();
+        stop(new HttpError(503, 'timeout', `calibration exceeded the service time limit of ${secs} s`));
       }, this.options.timeLimitMs);
+      const onAbort = () => stop(new Error('the caller hung up; calibration stopped'));
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
       worker.once('message', (reply: CalibrationReply) => {
-        settle(() => (reply.ok ? resolve({ json: reply.json, model: reply.model, nObs: reply.nObs }) : reject(rebuild(reply))));
+        if (stopping) return;
+        settle(() => (reply.ok ? resolve({ json: reply.json, model: reply.model, nObs: reply.nObs, phases: reply.phases }) : reject(rebuild(reply))));
         void worker.terminate();
       });
-      worker.once('error', (err) => settle(() => reject(err)));
-      worker.once('exit', (code) => settle(() => reject(new Error(`calibration worker exited with code ${code}`))));
+      worker.once('error', (err) => {
+        if (!stopping) settle(() => reject(err));
+      });
+      worker.once('exit', (code) => settle(() => reject(stopping ?? new Error(`calibration worker exited with code ${code}`))));
     });
   }
 }

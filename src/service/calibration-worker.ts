@@ -16,16 +16,19 @@ export interface CalibrationTask {
 }
 
 export type CalibrationReply =
-  | { readonly ok: true; readonly json: string; readonly model: string; readonly nObs: number }
+  | { readonly ok: true; readonly json: string; readonly model: string; readonly nObs: number; readonly phases: Record<string, number> }
   | { readonly ok: false; readonly name: string; readonly message: string; readonly field?: string; readonly stack?: string };
 
 async function run(task: CalibrationTask): Promise<CalibrationReply> {
   try {
+    const t0 = performance.now();
     const mod = (await import(task.moduleUrl)) as Record<string, new (arg: unknown) => Calibrator>;
     const Ctor = mod[task.exportName];
     if (typeof Ctor !== 'function') throw new Error(`${task.moduleUrl} exports no class ${task.exportName}`);
-    const out = await calibrateJsonBytes(task.body, new Ctor(task.calibratorArg));
-    return { ok: true, ...out };
+    const loadSeconds = Math.round(performance.now() - t0) / 1000;
+    const calibrator = new Ctor(task.calibratorArg);
+    const out = await calibrateJsonBytes(task.body, calibrator);
+    return { ok: true, ...out, phases: { load: loadSeconds, ...out.phases } };
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
     return { ok: false, name: e.name, message: e.message, field: (e as { field?: string }).field, stack: e.stack };

@@ -17,8 +17,11 @@ export interface ServiceMetrics {
   readonly workers: Gauge;
 }
 
-export function createMetrics(options: { processMetrics?: boolean; workers?: () => number } = {}): ServiceMetrics {
+export function createMetrics(
+  options: { processMetrics?: boolean; workers?: () => number; slots?: () => number } = {},
+): ServiceMetrics {
   const workersNow = options.workers ?? (() => 0);
+  const slotsNow = options.slots ?? (() => 0);
   const registry = new Registry();
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'mirt_' });
   const registers = [registry];
@@ -45,7 +48,7 @@ export function createMetrics(options: { processMetrics?: boolean; workers?: () 
     }),
     calibrations: new Counter({
       name: 'mirt_calibrations_total',
-      help: 'Calibrations by model and outcome (ok, bad_request, timeout, error)',
+      help: 'Calibrations by model and outcome (ok, bad_request, timeout, abandoned, error)',
       labelNames: ['model', 'outcome'],
       registers,
     }),
@@ -53,6 +56,9 @@ export function createMetrics(options: { processMetrics?: boolean; workers?: () 
       name: 'mirt_calibrations_in_flight',
       help: 'Calibrations holding a slot (body being read or model being fitted)',
       registers,
+      collect() {
+        this.set(slotsNow());
+      },
     }),
     observations: new Counter({
       name: 'mirt_observations_processed_total',

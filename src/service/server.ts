@@ -66,7 +66,7 @@ export function buildServer(options: ServerOptions): CalibrationService {
   const scoreBodyLimit = options.scoreBodyLimitBytes ?? 16 * MiB;
   const retryAfter = options.retryAfterSecs ?? 10;
   const gate = new ConcurrencyGate(options.maxConcurrentCalibrations ?? Math.max(1, availableParallelism() - 1));
-  const metrics = createMetrics({ processMetrics: options.processMetrics, workers: () => runner.running });
+  const metrics = createMetrics({ processMetrics: options.processMetrics, workers: () => runner.running, slots: () => gate.inUse });
   const runner = new CalibrationRunner({
     moduleUrl: options.calibrator?.moduleUrl,
     exportName: options.calibrator?.exportName,
@@ -74,6 +74,8 @@ export function buildServer(options: ServerOptions): CalibrationService {
     timeLimitMs: options.calibrationTimeLimitMs ?? 300_000,
   });
   const checkToken = options.token === null ? null : tokenChecker(options.token);
+  /** Fields a handler adds to its request's one log line (counts and timings, never payload). */
+  const logExtra = new WeakMap<FastifyRequest, Record<string, unknown>>();
   const started = Date.now();
 
   const app = Fastify({
@@ -109,6 +111,7 @@ export function buildServer(options: ServerOptions): CalibrationService {
           ms: Math.round(seconds * 1e4) / 10,
           bytes_in: Number(req.headers['content-length'] ?? 0),
           aborted: !reply.raw.writableFinished,
+          ...logExtra.get(req),
         },
         'request',
       );
@@ -188,36 +191,50 @@ export function buildServer(options: ServerOptions): CalibrationService {
     calib.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'buffer', bodyLimit }, (_req, body, done) =>
       done(null, body),
     );
+    // A slot per calibration request, held from its first byte until its worker is gone. A
+    // caller that hangs up stops its calibration (the worker is terminated) rather than leaving
+    // a thread computing for nobody outside the bound.
+    const slots = new WeakMap<FastifyRequest, { release: () => void; hangUp: AbortController; started: boolean }>();
+
     const calibrate = async (req: FastifyRequest, reply: FastifyReply) => {
-      metrics.calibrationsInFlight.inc();
-      const done = (model: string, outcome: string) => {
-        metrics.calibrationsInFlight.dec();
-        metrics.calibrations.inc({ model, outcome });
-      };
+      const slot = slots.get(req);
+      if (slot) slot.started = true;
       try {
+        if (slot?.hangUp.signal.aborted) return;
         if (!(req.body instanceof Uint8Array)) {
           throw new HttpError(400, 'bad_request', 'a JSON body is required (Content-Type: application/json)', {}, 'body');
         }
         // Small bodies are checked here first (well under a millisecond), so a flood of tiny
         // invalid requests is answered without starting a thread for each.
         if (req.body.byteLength <= PRECHECK_BYTES) precheckCalibrateBody(req.body);
-        const run = await runner.run(req.body);
-        done(run.model, 'ok');
+        const run = await runner.run(req.body, slot?.hangUp.signal);
+        metrics.calibrations.inc({ model: run.model, outcome: 'ok' });
         metrics.observations.inc({ route: '/calibrate' }, run.nObs);
+        logExtra.set(req, { model: run.model, n_obs: run.nObs, phases_s: run.phases });
         return reply.type('application/json; charset=utf-8').send(run.json);
       } catch (err) {
         const status = toErrorReply(err, '').status;
-        done('unknown', status === 400 ? 'bad_request' : status === 503 ? 'timeout' : 'error');
+        const outcome = status === 400 ? 'bad_request' : status === 503 ? 'timeout' : slot?.hangUp.signal.aborted ? 'abandoned' : 'error';
+        metrics.calibrations.inc({ model: 'unknown', outcome });
         throw err;
+      } finally {
+        slot?.release();
       }
     };
     for (const url of CALIBRATE_ROUTES) {
       calib.post(url, {
         bodyLimit,
-        onRequest: async (_req, reply) => {
+        onRequest: async (req, reply) => {
           const release = gate.tryAcquire();
           if (!release) throw busy(retryAfter, `all ${gate.max} calibration slot(s) are busy`);
-          reply.raw.once('close', release);
+          const slot = { release, hangUp: new AbortController(), started: false };
+          slots.set(req, slot);
+          reply.raw.once('close', () => {
+            // Before the handler (body never completed, or a 4xx from the parser) the slot is
+            // free at once; during it, the handler frees it once the worker has stopped.
+            if (!slot.started) release();
+            else if (!reply.raw.writableFinished) slot.hangUp.abort();
+          });
         },
         handler: calibrate,
       });

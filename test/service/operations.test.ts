@@ -63,6 +63,24 @@ describe('the event loop stays free while a calibration computes', () => {
   });
 });
 
+describe('a caller that hangs up', () => {
+  test('stops its calibration: the worker is terminated and the slot comes back', async () => {
+    const body = JSON.stringify({ observations: simulate(20000, 60, 10) });
+    const ac = new AbortController();
+    const pending = fetch(`${svc.url}/calibrate`, { method: 'POST', headers: auth, body, signal: ac.signal }).catch((e) => e);
+    while ((await health(svc.url)).calibration_workers !== 1) await new Promise((r) => setImmediate(r));
+    ac.abort();
+    await pending;
+    for (;;) {
+      const h = await health(svc.url);
+      if (h.calibration_workers === 0 && h.calibrations_in_flight === 0) break;
+      await new Promise((r) => setImmediate(r));
+    }
+    const text = await (await fetch(`${svc.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+    assert.match(text, /mirt_calibrations_total\{model="unknown",outcome="abandoned"\} 1/);
+  });
+});
+
 describe('POST /irt/score', () => {
   const items = [
     { item_id: 'q1', params: { a: 1.2, b: -0.5 } },
