@@ -40,7 +40,18 @@ const serverLog: string[] = [];
 async function startServer(): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(root, 'src/job/cli.ts'), 'serve', '--host', '127.0.0.1', '--port', '0', '--timeout-secs', '3600'],
+    [
+      '--import',
+      'tsx',
+      path.join(root, 'src/job/cli.ts'),
+      'serve',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--timeout-secs',
+      '3600',
+    ],
     { cwd: root, env: { ...process.env, R_IRT_INTERNAL_TOKEN: TOKEN }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let pending = '';
@@ -69,7 +80,7 @@ function calibrateBody(): { body: string; nUsers: number } {
   const parts: string[] = [];
   const t0 = Date.parse('2026-11-01T00:00:00Z');
   for (let u = 0; u < data.nUsers; u++) {
-    const hex = (u * 2654435761 >>> 0).toString(16).padStart(8, '0');
+    const hex = ((u * 2654435761) >>> 0).toString(16).padStart(8, '0');
     const uid = `${hex}-${String(u).padStart(4, '0').slice(-4)}-4abc-8def-${String(u).padStart(12, '0')}`;
     for (let k = data.userPtr[u]; k < data.userPtr[u + 1]; k++) {
       const at = new Date(t0 + (u * PER_USER + k) * 1000).toISOString();
@@ -89,7 +100,9 @@ async function main(): Promise<void> {
   try {
     console.log(`server ${url} (pid ${pid}), idle RSS ${rssMiB(pid).toFixed(0)} MiB`);
     const { body, nUsers } = calibrateBody();
-    console.log(`/calibrate body: ${N_OBS} observations, ${nUsers} users, ${N_ITEMS} items, ${(Buffer.byteLength(body) / MiB).toFixed(1)} MiB`);
+    console.log(
+      `/calibrate body: ${N_OBS} observations, ${nUsers} users, ${N_ITEMS} items, ${(Buffer.byteLength(body) / MiB).toFixed(1)} MiB`,
+    );
 
     // Health keeps being asked during the calibration: its slowest answer shows the event loop stays free.
     let polling = true;
@@ -125,7 +138,9 @@ async function main(): Promise<void> {
     console.log(
       `/calibrate 1 request: ${seconds.toFixed(2)} s end to end (engine ${Number(m.seconds ?? Number.NaN).toFixed(2)} s, ${m.cycles} cycles, converged ${m.converged}), response ${(text.length / MiB).toFixed(1)} MiB`,
     );
-    const line = serverLog.map((l) => JSON.parse(l) as { route?: string; phases_s?: Record<string, number> }).find((l) => l.phases_s);
+    const line = serverLog
+      .map((l) => JSON.parse(l) as { route?: string; phases_s?: Record<string, number> })
+      .find((l) => l.phases_s);
     console.log(`  phases in the worker (s): ${JSON.stringify(line?.phases_s ?? {})}`);
     console.log(`server peak RSS ${peakRssMiB(pid).toFixed(0)} MiB`);
     console.log(
@@ -136,7 +151,11 @@ async function main(): Promise<void> {
     const session = out.item_params.slice(0, 20);
     const scoreBody = JSON.stringify({
       item_params: session,
-      observations: session.map((it, k) => ({ user_id: 'learner-1', item_id: it.item_id, is_correct: k % 3 === 0 ? 0 : 1 })),
+      observations: session.map((it, k) => ({
+        user_id: 'learner-1',
+        item_id: it.item_id,
+        is_correct: k % 3 === 0 ? 0 : 1,
+      })),
     });
     const check = await fetch(`${url}/irt/score`, { method: 'POST', headers: auth, body: scoreBody });
     if (check.status !== 200) throw new Error(`/irt/score answered ${check.status}: ${await check.text()}`);

@@ -166,9 +166,12 @@ export class RemoteCalibrator implements Calibrator {
       const req = send(url, { method: 'POST', headers }, (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (e) => finish(() => reject(new TryFailure(`response interrupted: ${e.message}`, true))));
+        res.on('error', (e) =>
+          finish(() => reject(new TryFailure(`response interrupted: ${e.message}`, true))),
+        );
         res.on('close', () => {
-          if (!res.complete) finish(() => reject(new TryFailure('connection closed before the response was complete', true)));
+          if (!res.complete)
+            finish(() => reject(new TryFailure('connection closed before the response was complete', true)));
         });
         res.on('end', () =>
           finish(() => {
@@ -177,20 +180,35 @@ export class RemoteCalibrator implements Calibrator {
             if (status < 200 || status >= 300) {
               const excerpt = this.redact(text.replace(/\s+/g, ' ').slice(0, EXCERPT));
               const retryable = status >= 500 || status === 429 || status === 408;
-              reject(new TryFailure(`HTTP ${status} from ${url.pathname}${excerpt ? `: ${excerpt}` : ''}`, retryable, status));
+              reject(
+                new TryFailure(
+                  `HTTP ${status} from ${url.pathname}${excerpt ? `: ${excerpt}` : ''}`,
+                  retryable,
+                  status,
+                ),
+              );
               return;
             }
             try {
               resolve(JSON.parse(text));
             } catch {
               // A cut-off body is as likely as a broken service: worth another try.
-              reject(new TryFailure(`response from ${url.pathname} is not valid JSON (${text.length} bytes)`, true));
+              reject(
+                new TryFailure(
+                  `response from ${url.pathname} is not valid JSON (${text.length} bytes)`,
+                  true,
+                ),
+              );
             }
           }),
         );
       });
       const timer = setTimeout(() => {
-        finish(() => reject(new TryFailure(`no complete answer within ${this.timeoutMs / 1000} s (R_IRT_TIMEOUT_SECS)`, true)));
+        finish(() =>
+          reject(
+            new TryFailure(`no complete answer within ${this.timeoutMs / 1000} s (R_IRT_TIMEOUT_SECS)`, true),
+          ),
+        );
         req.destroy();
       }, this.timeoutMs);
       req.on('error', (e: NodeJS.ErrnoException) =>

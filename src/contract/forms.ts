@@ -40,7 +40,11 @@ export interface CalibrateOptions {
 
 /** A validated /calibrate body: the observations form or the matrix form, with its options. */
 export type CalibrateInput =
-  | { readonly form: 'observations'; readonly observations: readonly Observation[]; readonly options: CalibrateOptions }
+  | {
+      readonly form: 'observations';
+      readonly observations: readonly Observation[];
+      readonly options: CalibrateOptions;
+    }
   | {
       readonly form: 'matrix';
       readonly rows: readonly (readonly MatrixCell[])[] | readonly Record<string, MatrixCell>[];
@@ -75,7 +79,14 @@ export interface ScoreRequest {
 }
 
 export interface ScoreResponse {
-  abilities: { user_id: string; theta: number; se: number | null; method: string; model: string; version: string }[];
+  abilities: {
+    user_id: string;
+    theta: number;
+    se: number | null;
+    method: string;
+    model: string;
+    version: string;
+  }[];
   /** Users with no answer to a known item are listed, not scored. */
   unscored: string[];
 }

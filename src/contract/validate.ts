@@ -53,7 +53,12 @@ function optionalString(body: Json, key: string): string | undefined {
   return v;
 }
 
-function optionalNumber(body: Json, key: string, what: string, ok: (x: number) => boolean): number | undefined {
+function optionalNumber(
+  body: Json,
+  key: string,
+  what: string,
+  ok: (x: number) => boolean,
+): number | undefined {
   const v = body[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'number' || !ok(v)) fail(key, what, v);
@@ -68,10 +73,20 @@ function readOptions(body: Json): CalibrateOptions {
   return {
     // The seed's default; unknown names are rejected by the engine's parseModel (never a silent fallback).
     model: typeof model === 'string' ? model : '2PL',
-    quadpts: optionalNumber(body, 'quadpts', 'an integer from 5 to 401', (x) => Number.isInteger(x) && x >= 5 && x <= 401),
+    quadpts: optionalNumber(
+      body,
+      'quadpts',
+      'an integer from 5 to 401',
+      (x) => Number.isInteger(x) && x >= 5 && x <= 401,
+    ),
     score_method: optionalString(body, 'score_method'),
     c_prior: optionalString(body, 'c_prior'),
-    max_cycles: optionalNumber(body, 'max_cycles', 'an integer from 1 to 100000', (x) => Number.isInteger(x) && x >= 1 && x <= 100000),
+    max_cycles: optionalNumber(
+      body,
+      'max_cycles',
+      'an integer from 1 to 100000',
+      (x) => Number.isInteger(x) && x >= 1 && x <= 100000,
+    ),
     tol: optionalNumber(body, 'tol', 'a positive number', (x) => Number.isFinite(x) && x > 0),
     version: optionalString(body, 'version'),
     run_id: optionalString(body, 'run_id'),
@@ -92,7 +107,8 @@ export function validateObservations(list: unknown, field = 'observations'): Obs
       fail(`${field}[${k}].is_correct`, 'true, false, 0, 1 or null', c);
     }
     const t = o.responded_at;
-    if (t !== undefined && t !== null && typeof t !== 'string') fail(`${field}[${k}].responded_at`, 'a timestamp string or null', t);
+    if (t !== undefined && t !== null && typeof t !== 'string')
+      fail(`${field}[${k}].responded_at`, 'a timestamp string or null', t);
   }
   return list as Observation[];
 }
@@ -101,7 +117,8 @@ function optionalIdList(body: Json, key: string, length: number | null): string[
   const v = body[key];
   if (v === undefined || v === null) return null;
   if (!Array.isArray(v)) fail(key, 'an array of ids', v);
-  if (length !== null && v.length !== length) throw new ContractError(key, `must have ${length} entries (got ${v.length})`);
+  if (length !== null && v.length !== length)
+    throw new ContractError(key, `must have ${length} entries (got ${v.length})`);
   const seen = new Set<string>();
   for (let k = 0; k < v.length; k++) {
     if (!isId(v[k])) fail(`${key}[${k}]`, 'a non-empty string', v[k]);
@@ -128,8 +145,10 @@ function validateMatrix(body: Json, options: CalibrateOptions): CalibrateInput {
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r];
       if (!Array.isArray(row)) fail(`responses[${r}]`, 'an array (rows must all have one form)', row);
-      if (row.length !== width) throw new ContractError(`responses[${r}]`, `must have ${width} cells like row 0 (got ${row.length})`);
-      for (let j = 0; j < width; j++) if (!isCell(row[j])) fail(`responses[${r}][${j}]`, '0, 1, true, false or null', row[j]);
+      if (row.length !== width)
+        throw new ContractError(`responses[${r}]`, `must have ${width} cells like row 0 (got ${row.length})`);
+      for (let j = 0; j < width; j++)
+        if (!isCell(row[j])) fail(`responses[${r}][${j}]`, '0, 1, true, false or null', row[j]);
     }
     return { form: 'matrix', rows: rows as MatrixCell[][], rowKind: 'array', itemIds, userIds, options };
   }
@@ -138,10 +157,19 @@ function validateMatrix(body: Json, options: CalibrateOptions): CalibrateInput {
   }
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r];
-    if (!isObject(row)) fail(`responses[${r}]`, 'an object of item id -> 0/1/null (rows must all have one form)', row);
-    for (const key in row) if (!isCell(row[key])) fail(`responses[${r}].${key}`, '0, 1, true, false or null', row[key]);
+    if (!isObject(row))
+      fail(`responses[${r}]`, 'an object of item id -> 0/1/null (rows must all have one form)', row);
+    for (const key in row)
+      if (!isCell(row[key])) fail(`responses[${r}].${key}`, '0, 1, true, false or null', row[key]);
   }
-  return { form: 'matrix', rows: rows as Record<string, MatrixCell>[], rowKind: 'object', itemIds: null, userIds, options };
+  return {
+    form: 'matrix',
+    rows: rows as Record<string, MatrixCell>[],
+    rowKind: 'object',
+    itemIds: null,
+    userIds,
+    options,
+  };
 }
 
 /** Validates a /calibrate body (observations form or legacy matrix form). */
@@ -178,7 +206,8 @@ function validateItemParams(list: unknown, field: string): ScoreItemParams[] {
     if (a <= 0) fail(`${f}.params.a`, 'positive', a);
     finite(it.params.b, `${f}.params.b`);
     const c = it.params.c;
-    if (c !== undefined && c !== null && (typeof c !== 'number' || !(c >= 0 && c < 1))) fail(`${f}.params.c`, 'a number in [0, 1)', c);
+    if (c !== undefined && c !== null && (typeof c !== 'number' || !(c >= 0 && c < 1)))
+      fail(`${f}.params.c`, 'a number in [0, 1)', c);
   }
   return list as ScoreItemParams[];
 }
@@ -191,7 +220,8 @@ export function validateScoreRequest(body: unknown): ScoreRequest {
   const seen = new Set<string>();
   items.forEach((it, k) => {
     const id = String(it.item_id);
-    if (seen.has(id)) throw new ContractError(`item_params[${k}].item_id`, `duplicate id ${JSON.stringify(id)}`);
+    if (seen.has(id))
+      throw new ContractError(`item_params[${k}].item_id`, `duplicate id ${JSON.stringify(id)}`);
     seen.add(id);
   });
   const observations = validateObservations(body.observations);
@@ -202,12 +232,19 @@ export function validateScoreRequest(body: unknown): ScoreRequest {
     finite(latent.mean, 'latent.mean');
     if (finite(latent.variance, 'latent.variance') <= 0) fail('latent.variance', 'positive', latent.variance);
   }
-  const quadpts = optionalNumber(body, 'quadpts', 'an integer from 5 to 401', (x) => Number.isInteger(x) && x >= 5 && x <= 401);
+  const quadpts = optionalNumber(
+    body,
+    'quadpts',
+    'an integer from 5 to 401',
+    (x) => Number.isInteger(x) && x >= 5 && x <= 401,
+  );
   return {
     item_params: items,
     observations,
     method,
-    latent: isObject(latent) ? { mean: latent.mean as number, variance: latent.variance as number } : undefined,
+    latent: isObject(latent)
+      ? { mean: latent.mean as number, variance: latent.variance as number }
+      : undefined,
     quadpts,
     model: optionalString(body, 'model'),
     version: optionalString(body, 'version'),
@@ -243,7 +280,8 @@ export function validateCalibrateResponse(body: unknown, sent: SentIds): Calibra
     if (!isObject(it)) fail(f, 'an object', it);
     const id = str(it.item_id, `${f}.item_id`);
     if (!items.has(id)) throw new ContractError(`${f}.item_id`, `item ${JSON.stringify(id)} was not sent`);
-    if (seenItems.has(id)) throw new ContractError(`${f}.item_id`, `item ${JSON.stringify(id)} appears twice`);
+    if (seenItems.has(id))
+      throw new ContractError(`${f}.item_id`, `item ${JSON.stringify(id)} appears twice`);
     seenItems.add(id);
     str(it.model, `${f}.model`);
     str(it.version, `${f}.version`);
@@ -261,7 +299,8 @@ export function validateCalibrateResponse(body: unknown, sent: SentIds): Calibra
     if (!isObject(a)) fail(f, 'an object', a);
     const id = str(a.user_id, `${f}.user_id`);
     if (!users.has(id)) throw new ContractError(`${f}.user_id`, `user ${JSON.stringify(id)} was not sent`);
-    if (seenUsers.has(id)) throw new ContractError(`${f}.user_id`, `user ${JSON.stringify(id)} appears twice`);
+    if (seenUsers.has(id))
+      throw new ContractError(`${f}.user_id`, `user ${JSON.stringify(id)} appears twice`);
     seenUsers.add(id);
     finite(a.theta, `${f}.theta`);
     if (a.se !== null) finite(a.se, `${f}.se`);

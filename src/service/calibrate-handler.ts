@@ -76,7 +76,8 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
  */
 export function parseJsonBytes(bytes: Uint8Array): unknown {
   if (bytes.byteLength === 0) throw new ContractError('body', 'is empty');
-  if (bytesNestDeeperThan(bytes)) throw new ContractError('body', `nests deeper than ${MAX_JSON_DEPTH} levels`);
+  if (bytesNestDeeperThan(bytes))
+    throw new ContractError('body', `nests deeper than ${MAX_JSON_DEPTH} levels`);
   let text: string;
   try {
     text = decoder.decode(bytes);
@@ -101,7 +102,12 @@ export async function calibrateJsonBytes(
   const outcome = await calibrateBody(body, calibrator);
   t = performance.now();
   const json = JSON.stringify(outcome.response);
-  return { json, model: outcome.model, nObs: outcome.nObs, phases: { parse, ...outcome.phases, serialize: since(t) } };
+  return {
+    json,
+    model: outcome.model,
+    nObs: outcome.nObs,
+    phases: { parse, ...outcome.phases, serialize: since(t) },
+  };
 }
 
 /** The request checks without the calibration (what a bad small request fails on before a worker starts). */

@@ -62,7 +62,12 @@ function rebuild(reply: Extract<CalibrationReply, { ok: false }>): Error {
 
 /** The body's bytes as a standalone ArrayBuffer that can be moved to the worker. */
 function ownBuffer(body: Uint8Array): Uint8Array {
-  if (body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer) return body;
+  if (
+    body.byteOffset === 0 &&
+    body.byteLength === body.buffer.byteLength &&
+    body.buffer instanceof ArrayBuffer
+  )
+    return body;
   return new Uint8Array(body); // small bodies come from Node's shared pool: copy, never transfer the pool
 }
 
@@ -118,13 +123,19 @@ export class CalibrationRunner {
       else signal?.addEventListener('abort', onAbort, { once: true });
       worker.once('message', (reply: CalibrationReply) => {
         if (stopping) return;
-        settle(() => (reply.ok ? resolve({ json: reply.json, model: reply.model, nObs: reply.nObs, phases: reply.phases }) : reject(rebuild(reply))));
+        settle(() =>
+          reply.ok
+            ? resolve({ json: reply.json, model: reply.model, nObs: reply.nObs, phases: reply.phases })
+            : reject(rebuild(reply)),
+        );
         void worker.terminate();
       });
       worker.once('error', (err) => {
         if (!stopping) settle(() => reject(err));
       });
-      worker.once('exit', (code) => settle(() => reject(stopping ?? new Error(`calibration worker exited with code ${code}`))));
+      worker.once('exit', (code) =>
+        settle(() => reject(stopping ?? new Error(`calibration worker exited with code ${code}`))),
+      );
     });
   }
 }

@@ -16,8 +16,20 @@ export interface CalibrationTask {
 }
 
 export type CalibrationReply =
-  | { readonly ok: true; readonly json: string; readonly model: string; readonly nObs: number; readonly phases: Record<string, number> }
-  | { readonly ok: false; readonly name: string; readonly message: string; readonly field?: string; readonly stack?: string };
+  | {
+      readonly ok: true;
+      readonly json: string;
+      readonly model: string;
+      readonly nObs: number;
+      readonly phases: Record<string, number>;
+    }
+  | {
+      readonly ok: false;
+      readonly name: string;
+      readonly message: string;
+      readonly field?: string;
+      readonly stack?: string;
+    };
 
 async function run(task: CalibrationTask): Promise<CalibrationReply> {
   try {
@@ -31,7 +43,13 @@ async function run(task: CalibrationTask): Promise<CalibrationReply> {
     return { ok: true, ...out, phases: { load: loadSeconds, ...out.phases } };
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
-    return { ok: false, name: e.name, message: e.message, field: (e as { field?: string }).field, stack: e.stack };
+    return {
+      ok: false,
+      name: e.name,
+      message: e.message,
+      field: (e as { field?: string }).field,
+      stack: e.stack,
+    };
   }
 }
 

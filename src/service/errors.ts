@@ -63,18 +63,27 @@ export function toErrorReply(err: unknown, requestId: string): HttpErrorReply {
     return { status: 400, body: { error: 'bad_request', field: err.field, message: err.message } };
   }
   if (err instanceof EngineInputError) {
-    return { status: 400, body: { error: 'bad_request', field: engineField(err.message), message: err.message } };
+    return {
+      status: 400,
+      body: { error: 'bad_request', field: engineField(err.message), message: err.message },
+    };
   }
   const fe = (err ?? {}) as FastifyLikeError;
   switch (fe.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { status: 413, body: { error: 'payload_too_large', message: 'request body exceeds the service limit' } };
+      return {
+        status: 413,
+        body: { error: 'payload_too_large', message: 'request body exceeds the service limit' },
+      };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return { status: 415, body: { error: 'unsupported_media_type', message: 'send application/json' } };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { status: 400, body: { error: 'bad_request', field: 'body', message: 'body is empty' } };
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return { status: 400, body: { error: 'bad_request', field: 'body', message: 'content-length does not match the body' } };
+      return {
+        status: 400,
+        body: { error: 'bad_request', field: 'body', message: 'content-length does not match the body' },
+      };
   }
   // Fastify's JSON parser rejects malformed JSON with a SyntaxError carrying statusCode 400
   // (and bodies with __proto__ keys likewise).
@@ -82,10 +91,17 @@ export function toErrorReply(err: unknown, requestId: string): HttpErrorReply {
     return { status: 400, body: { error: 'bad_request', field: 'body', message: 'body is not valid JSON' } };
   }
   if (fe.statusCode === 413) {
-    return { status: 413, body: { error: 'payload_too_large', message: 'request body exceeds the service limit' } };
+    return {
+      status: 413,
+      body: { error: 'payload_too_large', message: 'request body exceeds the service limit' },
+    };
   }
   return {
     status: 500,
-    body: { error: 'internal_error', message: 'internal error; see the service log for this request id', request_id: requestId },
+    body: {
+      error: 'internal_error',
+      message: 'internal error; see the service log for this request id',
+      request_id: requestId,
+    },
   };
 }

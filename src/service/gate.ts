@@ -6,7 +6,8 @@
 export class ConcurrencyGate {
   private active = 0;
   constructor(readonly max: number) {
-    if (!Number.isInteger(max) || max < 1) throw new RangeError(`concurrency bound must be an integer >= 1, got ${max}`);
+    if (!Number.isInteger(max) || max < 1)
+      throw new RangeError(`concurrency bound must be an integer >= 1, got ${max}`);
   }
 
   get inUse(): number {

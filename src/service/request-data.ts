@@ -19,14 +19,18 @@ function build(b: ResponseBuilder, field: string): ResponseData {
   }
 }
 
-export function observationsToData(observations: readonly Observation[], field = 'observations'): ResponseData {
+export function observationsToData(
+  observations: readonly Observation[],
+  field = 'observations',
+): ResponseData {
   const b = new ResponseBuilder();
   for (let k = 0; k < observations.length; k++) {
     const o = observations[k];
     let t: number | undefined;
     if (typeof o.responded_at === 'string') {
       t = Date.parse(o.responded_at);
-      if (Number.isNaN(t)) throw new ContractError(`${field}[${k}].responded_at`, 'must be an ISO 8601 timestamp');
+      if (Number.isNaN(t))
+        throw new ContractError(`${field}[${k}].responded_at`, 'must be an ISO 8601 timestamp');
     }
     b.add(String(o.user_id), String(o.item_id), o.is_correct, t);
   }

@@ -7,7 +7,7 @@ import type { ScoreItemParams } from '../contract/forms.js';
 import type { Observation } from '../contract/types.js';
 import { ContractError } from '../contract/validate.js';
 import type { ItemBank } from '../engine/models.js';
-import { type ResponseData, parseCorrect } from '../engine/responses.js';
+import { parseCorrect, type ResponseData } from '../engine/responses.js';
 
 export interface ScoreData {
   readonly data: ResponseData;
@@ -18,7 +18,10 @@ export interface ScoreData {
 }
 
 /** IRT form (a, b, c) to the engine's slope-intercept bank: d = -a b. */
-export function bankFromParams(items: readonly ScoreItemParams[]): { bank: ItemBank; index: Map<string, number> } {
+export function bankFromParams(items: readonly ScoreItemParams[]): {
+  bank: ItemBank;
+  index: Map<string, number>;
+} {
   const n = items.length;
   const bank: ItemBank = { a: new Float64Array(n), d: new Float64Array(n), c: new Float64Array(n) };
   const index = new Map<string, number>();
@@ -31,7 +34,10 @@ export function bankFromParams(items: readonly ScoreItemParams[]): { bank: ItemB
   return { bank, index };
 }
 
-export function scoreData(items: readonly ScoreItemParams[], observations: readonly Observation[]): ScoreData {
+export function scoreData(
+  items: readonly ScoreItemParams[],
+  observations: readonly Observation[],
+): ScoreData {
   const { bank, index } = bankFromParams(items);
   const skipped = { unknownItem: 0, nullCorrect: 0, duplicate: 0 };
   // Answers grouped by user in first-seen order; the earliest answer to an item is kept (as calibration does).
@@ -59,7 +65,8 @@ export function scoreData(items: readonly ScoreItemParams[], observations: reado
     let t = Number.POSITIVE_INFINITY;
     if (typeof o.responded_at === 'string') {
       t = Date.parse(o.responded_at);
-      if (Number.isNaN(t)) throw new ContractError(`observations[${k}].responded_at`, 'must be an ISO 8601 timestamp');
+      if (Number.isNaN(t))
+        throw new ContractError(`observations[${k}].responded_at`, 'must be an ISO 8601 timestamp');
     }
     const prev = entry.items.get(j);
     if (prev) {

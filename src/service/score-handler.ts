@@ -37,17 +37,24 @@ function checked<T>(field: string, parse: () => T): T {
 const PATTERNS = ['ordinary', 'all_correct', 'all_wrong'] as const;
 
 export interface ScoreOutcome {
-  readonly response: ScoreResponse & { skipped: { unknown_item: number; null_correct: number; duplicate: number } };
+  readonly response: ScoreResponse & {
+    skipped: { unknown_item: number; null_correct: number; duplicate: number };
+  };
   readonly nObs: number;
 }
 
 export function handleScore(body: unknown, score: ScoreAbilities, now: Date = new Date()): ScoreOutcome {
   const req = validateScoreRequest(body);
-  const method = req.method === undefined ? 'EAP' : checked('method', () => parseScoreMethod(req.method as string));
+  const method =
+    req.method === undefined ? 'EAP' : checked('method', () => parseScoreMethod(req.method as string));
   const model = req.model === undefined ? '2PL' : checked('model', () => parseModel(req.model as string));
   const version = req.version ?? now.toISOString();
   const { data, bank, unscored, skipped } = scoreData(req.item_params, req.observations);
-  const skippedOut = { unknown_item: skipped.unknownItem, null_correct: skipped.nullCorrect, duplicate: skipped.duplicate };
+  const skippedOut = {
+    unknown_item: skipped.unknownItem,
+    null_correct: skipped.nullCorrect,
+    duplicate: skipped.duplicate,
+  };
   if (data.nUsers === 0) {
     return { response: { abilities: [], unscored, skipped: skippedOut }, nObs: 0 };
   }

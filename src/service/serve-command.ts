@@ -29,10 +29,15 @@ export interface ServeIo {
 const USAGE = `usage: mirt-calibrate serve [--port N] [--host H] [--insecure-no-auth] [--body-limit-mb N] [--max-concurrent N] [--timeout-secs N]
 Token: R_IRT_INTERNAL_TOKEN (required unless --insecure-no-auth).`;
 
-function positiveInt(name: string, raw: string | undefined, fallback: number | undefined): number | undefined {
+function positiveInt(
+  name: string,
+  raw: string | undefined,
+  fallback: number | undefined,
+): number | undefined {
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer (got ${JSON.stringify(raw)})`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`${name} must be a non-negative integer (got ${JSON.stringify(raw)})`);
   return n;
 }
 
@@ -67,10 +72,23 @@ export async function main(argv: string[], io: ServeIo = {}): Promise<number> {
       return 0;
     }
     port = positiveInt('port', opts.values.port ?? env.PORT ?? env.PLUMBER_PORT, 8000) as number;
-    bodyLimitMb = positiveInt('body limit', opts.values['body-limit-mb'] ?? env.MIRT_SERVICE_BODY_LIMIT_MB, undefined);
-    maxConcurrent = positiveInt('max concurrent', opts.values['max-concurrent'] ?? env.MIRT_SERVICE_MAX_CONCURRENT, undefined);
-    timeoutSecs = positiveInt('timeout', opts.values['timeout-secs'] ?? env.MIRT_SERVICE_TIMEOUT_SECS, undefined);
-    if (maxConcurrent === 0 || bodyLimitMb === 0 || timeoutSecs === 0) throw new Error('limits must be at least 1');
+    bodyLimitMb = positiveInt(
+      'body limit',
+      opts.values['body-limit-mb'] ?? env.MIRT_SERVICE_BODY_LIMIT_MB,
+      undefined,
+    );
+    maxConcurrent = positiveInt(
+      'max concurrent',
+      opts.values['max-concurrent'] ?? env.MIRT_SERVICE_MAX_CONCURRENT,
+      undefined,
+    );
+    timeoutSecs = positiveInt(
+      'timeout',
+      opts.values['timeout-secs'] ?? env.MIRT_SERVICE_TIMEOUT_SECS,
+      undefined,
+    );
+    if (maxConcurrent === 0 || bodyLimitMb === 0 || timeoutSecs === 0)
+      throw new Error('limits must be at least 1');
   } catch (err) {
     say(`[ERROR] ${(err as Error).message}\n${USAGE}`);
     return 2;
@@ -79,11 +97,17 @@ export async function main(argv: string[], io: ServeIo = {}): Promise<number> {
   const token = env.R_IRT_INTERNAL_TOKEN?.trim() || null;
   const insecure = opts.values['insecure-no-auth'] === true;
   if (!token && !insecure) {
-    say('[ERROR] R_IRT_INTERNAL_TOKEN is not set: refusing to serve without authentication. Set it, or start with --insecure-no-auth for local use only.');
+    say(
+      '[ERROR] R_IRT_INTERNAL_TOKEN is not set: refusing to serve without authentication. Set it, or start with --insecure-no-auth for local use only.',
+    );
     return 2;
   }
-  if (!token) say('[WARN] serving WITHOUT authentication (--insecure-no-auth): anyone who can reach this port can use it.');
-  else if (insecure) say('[INFO] R_IRT_INTERNAL_TOKEN is set: --insecure-no-auth ignored, the token is required.');
+  if (!token)
+    say(
+      '[WARN] serving WITHOUT authentication (--insecure-no-auth): anyone who can reach this port can use it.',
+    );
+  else if (insecure)
+    say('[INFO] R_IRT_INTERNAL_TOKEN is set: --insecure-no-auth ignored, the token is required.');
 
   const { app, gate } = buildServer({
     token,

@@ -8,7 +8,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import { presentedToken, tokenChecker } from './auth.js';
 import { precheckCalibrateBody } from './calibrate-handler.js';
 import { CalibrationRunner } from './calibration-runner.js';
@@ -65,8 +70,14 @@ export function buildServer(options: ServerOptions): CalibrationService {
   const bodyLimit = options.bodyLimitBytes ?? 256 * MiB;
   const scoreBodyLimit = options.scoreBodyLimitBytes ?? 16 * MiB;
   const retryAfter = options.retryAfterSecs ?? 10;
-  const gate = new ConcurrencyGate(options.maxConcurrentCalibrations ?? Math.max(1, availableParallelism() - 1));
-  const metrics = createMetrics({ processMetrics: options.processMetrics, workers: () => runner.running, slots: () => gate.inUse });
+  const gate = new ConcurrencyGate(
+    options.maxConcurrentCalibrations ?? Math.max(1, availableParallelism() - 1),
+  );
+  const metrics = createMetrics({
+    processMetrics: options.processMetrics,
+    workers: () => runner.running,
+    slots: () => gate.inUse,
+  });
   const runner = new CalibrationRunner({
     moduleUrl: options.calibrator?.moduleUrl,
     exportName: options.calibrator?.exportName,
@@ -79,7 +90,10 @@ export function buildServer(options: ServerOptions): CalibrationService {
   const started = Date.now();
 
   const app = Fastify({
-    logger: options.log === false ? false : { level: options.log?.level ?? 'info', stream: options.log?.stream ?? process.stdout },
+    logger:
+      options.log === false
+        ? false
+        : { level: options.log?.level ?? 'info', stream: options.log?.stream ?? process.stdout },
     // Fastify's own request logs include headers: replaced by one line of our own per request.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: scoreBodyLimit,
@@ -117,9 +131,14 @@ export function buildServer(options: ServerOptions): CalibrationService {
       );
     });
     if (checkToken && !OPEN_ROUTES.has(route) && !checkToken(presentedToken(req.headers))) {
-      throw new HttpError(401, 'unauthorized', 'missing or wrong token (Authorization: Bearer <token> or X-Internal-Token)', {
-        'www-authenticate': 'Bearer',
-      });
+      throw new HttpError(
+        401,
+        'unauthorized',
+        'missing or wrong token (Authorization: Bearer <token> or X-Internal-Token)',
+        {
+          'www-authenticate': 'Bearer',
+        },
+      );
     }
   });
 
@@ -136,10 +155,15 @@ export function buildServer(options: ServerOptions): CalibrationService {
       const e = err as Error;
       req.log.error({ err: { name: e?.name, message: e?.message, stack: e?.stack } }, 'request failed');
     }
-    void reply.code(out.status).headers(out.headers ?? {}).send(out.body);
+    void reply
+      .code(out.status)
+      .headers(out.headers ?? {})
+      .send(out.body);
   });
   app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0].slice(0, 200)}` });
+    void reply
+      .code(404)
+      .send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0].slice(0, 200)}` });
   });
 
   const health = async () => ({
@@ -157,7 +181,9 @@ export function buildServer(options: ServerOptions): CalibrationService {
     const body = String(text);
     if (body.length === 0) return done(new HttpError(400, 'bad_request', 'body is empty', {}, 'body'));
     if (textNestsDeeperThan(body)) {
-      return done(new HttpError(400, 'bad_request', `body nests deeper than ${MAX_JSON_DEPTH} levels`, {}, 'body'));
+      return done(
+        new HttpError(400, 'bad_request', `body nests deeper than ${MAX_JSON_DEPTH} levels`, {}, 'body'),
+      );
     }
     try {
       // Plain JSON.parse: nothing here merges request objects into others, so a "__proto__"
@@ -188,13 +214,18 @@ export function buildServer(options: ServerOptions): CalibrationService {
   void app.register(async (calib) => {
     // text/plain too: R clients posting a JSON string without a content type (httr's default) still work.
     calib.removeContentTypeParser(['application/json', 'text/plain']);
-    calib.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'buffer', bodyLimit }, (_req, body, done) =>
-      done(null, body),
+    calib.addContentTypeParser(
+      ['application/json', 'text/plain'],
+      { parseAs: 'buffer', bodyLimit },
+      (_req, body, done) => done(null, body),
     );
     // A slot per calibration request, held from its first byte until its worker is gone. A
     // caller that hangs up stops its calibration (the worker is terminated) rather than leaving
     // a thread computing for nobody outside the bound.
-    const slots = new WeakMap<FastifyRequest, { release: () => void; hangUp: AbortController; started: boolean }>();
+    const slots = new WeakMap<
+      FastifyRequest,
+      { release: () => void; hangUp: AbortController; started: boolean }
+    >();
 
     const calibrate = async (req: FastifyRequest, reply: FastifyReply) => {
       const slot = slots.get(req);
@@ -202,7 +233,13 @@ export function buildServer(options: ServerOptions): CalibrationService {
       try {
         if (slot?.hangUp.signal.aborted) return;
         if (!(req.body instanceof Uint8Array)) {
-          throw new HttpError(400, 'bad_request', 'a JSON body is required (Content-Type: application/json)', {}, 'body');
+          throw new HttpError(
+            400,
+            'bad_request',
+            'a JSON body is required (Content-Type: application/json)',
+            {},
+            'body',
+          );
         }
         // Small bodies are checked here first (well under a millisecond), so a flood of tiny
         // invalid requests is answered without starting a thread for each.
@@ -214,7 +251,14 @@ export function buildServer(options: ServerOptions): CalibrationService {
         return reply.type('application/json; charset=utf-8').send(run.json);
       } catch (err) {
         const status = toErrorReply(err, '').status;
-        const outcome = status === 400 ? 'bad_request' : status === 503 ? 'timeout' : slot?.hangUp.signal.aborted ? 'abandoned' : 'error';
+        const outcome =
+          status === 400
+            ? 'bad_request'
+            : status === 503
+              ? 'timeout'
+              : slot?.hangUp.signal.aborted
+                ? 'abandoned'
+                : 'error';
         metrics.calibrations.inc({ model: 'unknown', outcome });
         throw err;
       } finally {

@@ -39,7 +39,9 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 /** An http server whose n-th request (from 1) is answered by `answer(n, req, res)`. */
-async function scripted(answer: (n: number, req: IncomingMessage, res: ServerResponse, body: string) => void) {
+async function scripted(
+  answer: (n: number, req: IncomingMessage, res: ServerResponse, body: string) => void,
+) {
   let n = 0;
   const seen: { path: string; auth: string | undefined; body: string }[] = [];
   const server = createServer(async (req, res) => {
@@ -92,7 +94,9 @@ describe('against our service', () => {
       assert.ok(Math.abs(it.params.a - ref.params.a) < 1e-9);
       assert.ok(Math.abs(it.params.b - ref.params.b) < 1e-9);
     });
-    out.abilities.forEach((a, u) => assert.ok(Math.abs(a.theta - reference.abilities[u].theta) < 1e-9));
+    out.abilities.forEach((a, u) => {
+      assert.ok(Math.abs(a.theta - reference.abilities[u].theta) < 1e-9);
+    });
     assert.equal(out.fit_meta.run_id, 'run-test');
     assert.deepEqual(lines, []);
   });
@@ -126,7 +130,10 @@ describe('retries, timeouts and dropped connections', () => {
       const out = await c.calibrate(data(), job);
       assert.deepEqual(out, reference);
       assert.equal(lines.length, 1);
-      assert.match(lines[0], /^\[WARN\] R IRT service call failed \(try 1\/3\): HTTP 500 from \/calibrate: database exploded; retrying in 0.01 s$/);
+      assert.match(
+        lines[0],
+        /^\[WARN\] R IRT service call failed \(try 1\/3\): HTTP 500 from \/calibrate: database exploded; retrying in 0.01 s$/,
+      );
       assert.equal(s.seen.length, 2);
       assert.equal(s.seen[0].auth, `Bearer ${TOKEN}`);
       const sent = JSON.parse(s.seen[0].body);
@@ -148,9 +155,15 @@ describe('retries, timeouts and dropped connections', () => {
     const url = await listen(stall);
     try {
       const { c, lines } = client(url, { timeoutSecs: 0.2, maxRetries: 2 });
-      await assert.rejects(c.calibrate(data(), job), /^RemoteCalibrationError: no complete answer within 0.2 s/);
+      await assert.rejects(
+        c.calibrate(data(), job),
+        /^RemoteCalibrationError: no complete answer within 0.2 s/,
+      );
       assert.equal(lines.length, 2);
-      assert.match(lines[0], /\(try 1\/2\): no complete answer within 0.2 s \(R_IRT_TIMEOUT_SECS\); retrying in 0.01 s$/);
+      assert.match(
+        lines[0],
+        /\(try 1\/2\): no complete answer within 0.2 s \(R_IRT_TIMEOUT_SECS\); retrying in 0.01 s$/,
+      );
       assert.match(lines[1], /\(try 2\/2\): no complete answer within 0.2 s \(R_IRT_TIMEOUT_SECS\)$/);
     } finally {
       for (const s of sockets) s.destroy();
@@ -229,20 +242,46 @@ describe('retries, timeouts and dropped connections', () => {
 
 describe('the response is validated before it is returned', () => {
   const broken: [string, (r: CalibrateResponse) => unknown, RegExp][] = [
-    ['a user that was not sent', (r) => ({ ...r, abilities: [{ ...r.abilities[0], user_id: 'zz' }] }), /abilities\[0\]\.user_id: user "zz" was not sent/],
-    ['an item that was not sent', (r) => ({ ...r, item_params: [{ ...r.item_params[0], item_id: 'Item.99' }] }), /item_params\[0\]\.item_id: item "Item.99" was not sent/],
-    ['a missing item id', (r) => ({ ...r, item_params: [{ ...r.item_params[0], item_id: undefined }] }), /item_params\[0\]\.item_id: must be a non-empty string/],
-    ['a non-finite theta (NaN sent as null)', (r) => ({ ...r, abilities: [{ ...r.abilities[0], theta: null }] }), /abilities\[0\]\.theta: must be a finite number \(got null\)/],
-    ['a string where b goes', (r) => ({ ...r, item_params: [{ ...r.item_params[0], params: { a: 1, b: 'NA' } }] }), /item_params\[0\]\.params\.b: must be a finite number/],
+    [
+      'a user that was not sent',
+      (r) => ({ ...r, abilities: [{ ...r.abilities[0], user_id: 'zz' }] }),
+      /abilities\[0\]\.user_id: user "zz" was not sent/,
+    ],
+    [
+      'an item that was not sent',
+      (r) => ({ ...r, item_params: [{ ...r.item_params[0], item_id: 'Item.99' }] }),
+      /item_params\[0\]\.item_id: item "Item.99" was not sent/,
+    ],
+    [
+      'a missing item id',
+      (r) => ({ ...r, item_params: [{ ...r.item_params[0], item_id: undefined }] }),
+      /item_params\[0\]\.item_id: must be a non-empty string/,
+    ],
+    [
+      'a non-finite theta (NaN sent as null)',
+      (r) => ({ ...r, abilities: [{ ...r.abilities[0], theta: null }] }),
+      /abilities\[0\]\.theta: must be a finite number \(got null\)/,
+    ],
+    [
+      'a string where b goes',
+      (r) => ({ ...r, item_params: [{ ...r.item_params[0], params: { a: 1, b: 'NA' } }] }),
+      /item_params\[0\]\.params\.b: must be a finite number/,
+    ],
     ['no fit_meta', (r) => ({ ...r, fit_meta: undefined }), /fit_meta: must be an object/],
-    ['a logLik of Inf', (r) => ({ ...r, fit_meta: { ...r.fit_meta, metrics: { ...r.fit_meta.metrics, logLik: 'Inf' } } }), /fit_meta\.metrics\.logLik/],
+    [
+      'a logLik of Inf',
+      (r) => ({ ...r, fit_meta: { ...r.fit_meta, metrics: { ...r.fit_meta.metrics, logLik: 'Inf' } } }),
+      /fit_meta\.metrics\.logLik/,
+    ],
     ['not JSON at all', () => '<html>', /not valid JSON/],
   ];
   for (const [name, mutate, expected] of broken) {
     test(name, async () => {
       const s = await scripted((_n, _req, res) => {
         const body = mutate(structuredClone(reference));
-        res.writeHead(200, { 'content-type': 'application/json' }).end(typeof body === 'string' ? body : JSON.stringify(body));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(typeof body === 'string' ? body : JSON.stringify(body));
       });
       try {
         const { c, lines } = client(s.url, { maxRetries: 2 });

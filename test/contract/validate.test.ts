@@ -2,7 +2,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { calibrateRequestJson } from '../../src/calibrators/remote-request.js';
-import { ContractError, validateCalibrateRequest, validateCalibrateResponse } from '../../src/contract/validate.js';
+import {
+  ContractError,
+  validateCalibrateRequest,
+  validateCalibrateResponse,
+} from '../../src/contract/validate.js';
 import { responsesFromObservations } from '../../src/engine/responses.js';
 import { presentedToken, tokenChecker } from '../../src/service/auth.js';
 import { ConcurrencyGate } from '../../src/service/gate.js';
@@ -21,10 +25,17 @@ const fieldOf = (fn: () => unknown): string => {
 
 describe('validateCalibrateRequest', () => {
   test('observations form with defaults; numeric ids are read as strings', () => {
-    const input = validateCalibrateRequest({ observations: [{ user_id: 7, item_id: 'q', is_correct: true }] });
+    const input = validateCalibrateRequest({
+      observations: [{ user_id: 7, item_id: 'q', is_correct: true }],
+    });
     assert.equal(input.form, 'observations');
     assert.equal(input.options.model, '2PL');
-    assert.equal(fieldOf(() => validateCalibrateRequest({ observations: [{ user_id: {}, item_id: 'q', is_correct: 1 }] })), 'observations[0].user_id');
+    assert.equal(
+      fieldOf(() =>
+        validateCalibrateRequest({ observations: [{ user_id: {}, item_id: 'q', is_correct: 1 }] }),
+      ),
+      'observations[0].user_id',
+    );
   });
 
   test('matrix forms turn into the same compact data as observations', () => {
@@ -33,10 +44,14 @@ describe('validateCalibrateRequest', () => {
       [0, 1, 1],
       [1, 1, 0],
     ];
-    const arrays = calibrateInputToData(validateCalibrateRequest({ responses: rows, item_ids: ['a', 'b', 'c'], user_ids: ['x', 'y', 'z'] }));
+    const arrays = calibrateInputToData(
+      validateCalibrateRequest({ responses: rows, item_ids: ['a', 'b', 'c'], user_ids: ['x', 'y', 'z'] }),
+    );
     const objects = calibrateInputToData(
       validateCalibrateRequest({
-        responses: rows.map((r) => Object.fromEntries(['a', 'b', 'c'].map((k, j) => [k, r[j]]).filter(([, v]) => v !== null))),
+        responses: rows.map((r) =>
+          Object.fromEntries(['a', 'b', 'c'].map((k, j) => [k, r[j]]).filter(([, v]) => v !== null)),
+        ),
         user_ids: ['x', 'y', 'z'],
       }),
     );
@@ -46,8 +61,14 @@ describe('validateCalibrateRequest', () => {
       assert.equal(d.nObs, 8);
     }
     assert.equal(arrays.hygiene.dropped.nullCorrect, 1, 'null cells are counted as dropped');
-    assert.equal(fieldOf(() => validateCalibrateRequest({ responses: [{ a: 1 }], item_ids: ['a'] })), 'item_ids');
-    assert.equal(fieldOf(() => validateCalibrateRequest({ responses: [[1], { a: 1 }] })), 'responses[1]');
+    assert.equal(
+      fieldOf(() => validateCalibrateRequest({ responses: [{ a: 1 }], item_ids: ['a'] })),
+      'item_ids',
+    );
+    assert.equal(
+      fieldOf(() => validateCalibrateRequest({ responses: [[1], { a: 1 }] })),
+      'responses[1]',
+    );
   });
 });
 
@@ -55,7 +76,11 @@ describe('validateCalibrateResponse', () => {
   const good = () => ({
     item_params: [{ item_id: 'a', model: '2PL', params: { a: 1, b: 0 }, version: 'v' }],
     abilities: [{ user_id: 'x', theta: 0.1, se: null, model: '2PL', version: 'v' }],
-    fit_meta: { run_id: 'r', model_spec: { model: '2PL', n_items: 1, n_users: 1 }, metrics: { logLik: -1, AIC: 4 } },
+    fit_meta: {
+      run_id: 'r',
+      model_spec: { model: '2PL', n_items: 1, n_users: 1 },
+      metrics: { logLik: -1, AIC: 4 },
+    },
   });
   const sent = { itemIds: ['a'], userIds: ['x'] };
   test('accepts the seed shape, se null included', () => {
@@ -63,15 +88,28 @@ describe('validateCalibrateResponse', () => {
   });
   test('names the first broken field', () => {
     const cases: [(r: ReturnType<typeof good>) => unknown, string][] = [
-      [(r) => ({ ...r, item_params: [{ ...r.item_params[0], params: { a: Number.NaN, b: 0 } }] }), 'item_params[0].params.a'],
+      [
+        (r) => ({ ...r, item_params: [{ ...r.item_params[0], params: { a: Number.NaN, b: 0 } }] }),
+        'item_params[0].params.a',
+      ],
       [(r) => ({ ...r, item_params: [r.item_params[0], r.item_params[0]] }), 'item_params[1].item_id'],
-      [(r) => ({ ...r, abilities: [{ ...r.abilities[0], se: Number.POSITIVE_INFINITY }] }), 'abilities[0].se'],
+      [
+        (r) => ({ ...r, abilities: [{ ...r.abilities[0], se: Number.POSITIVE_INFINITY }] }),
+        'abilities[0].se',
+      ],
       [(r) => ({ ...r, abilities: [{ ...r.abilities[0], version: '' }] }), 'abilities[0].version'],
       [(r) => ({ ...r, fit_meta: { ...r.fit_meta, run_id: 3 } }), 'fit_meta.run_id'],
-      [(r) => ({ ...r, fit_meta: { ...r.fit_meta, model_spec: { model: '2PL', n_items: 1 } } }), 'fit_meta.model_spec.n_users'],
+      [
+        (r) => ({ ...r, fit_meta: { ...r.fit_meta, model_spec: { model: '2PL', n_items: 1 } } }),
+        'fit_meta.model_spec.n_users',
+      ],
       [() => [], 'response'],
     ];
-    for (const [mutate, field] of cases) assert.equal(fieldOf(() => validateCalibrateResponse(mutate(good()), sent)), field);
+    for (const [mutate, field] of cases)
+      assert.equal(
+        fieldOf(() => validateCalibrateResponse(mutate(good()), sent)),
+        field,
+      );
   });
 });
 
@@ -83,7 +121,9 @@ describe('remote request body', () => {
       { user_id: 'u2', item_id: 'i\\1', is_correct: 0 },
       { user_id: 'u2', item_id: 'i2', is_correct: 1 },
     ]);
-    const body = JSON.parse(calibrateRequestJson(data, { model: '3PL', version: 'v', runId: 'r', cPrior: 'none' }));
+    const body = JSON.parse(
+      calibrateRequestJson(data, { model: '3PL', version: 'v', runId: 'r', cPrior: 'none' }),
+    );
     assert.deepEqual(body.observations[0], { user_id: 'u"1', item_id: 'i\\1', is_correct: 1 });
     assert.equal(body.observations.length, 4);
     assert.equal(body.model, '3PL');

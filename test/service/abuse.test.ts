@@ -59,17 +59,32 @@ describe('abuse', () => {
     const port = Number(new URL(svc.url).port);
     const kinds = [
       { method: 'GET', path: '/health', headers: {}, body: '', status: 200 },
-      { method: 'POST', path: '/calibrate', headers: { 'content-type': 'application/json' }, body: '{}', status: 401 },
+      {
+        method: 'POST',
+        path: '/calibrate',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+        status: 401,
+      },
       { method: 'POST', path: '/irt/score', headers: auth, body: '{"item_params":[]}', status: 400 },
       { method: 'POST', path: '/calibrate', headers: auth, body: '{"observations":[]}', status: 400 },
-      { method: 'GET', path: '/nowhere', headers: { authorization: `Bearer ${TOKEN}` }, body: '', status: 404 },
+      {
+        method: 'GET',
+        path: '/nowhere',
+        headers: { authorization: `Bearer ${TOKEN}` },
+        body: '',
+        status: 404,
+      },
     ];
     const one = (k: (typeof kinds)[number]) =>
       new Promise<number>((resolve, reject) => {
-        const req = request({ host: '127.0.0.1', port, agent, method: k.method, path: k.path, headers: k.headers }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        });
+        const req = request(
+          { host: '127.0.0.1', port, agent, method: k.method, path: k.path, headers: k.headers },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
         req.on('error', reject);
         req.end(k.body);
       });
@@ -87,7 +102,10 @@ describe('abuse', () => {
     });
     await Promise.all(workers);
     agent.destroy();
-    assert.equal([...counts.values()].reduce((a, b) => a + b, 0), total);
+    assert.equal(
+      [...counts.values()].reduce((a, b) => a + b, 0),
+      total,
+    );
     assert.equal(counts.get(200), total / kinds.length);
     await healthy();
     const h = (await (await fetch(`${svc.url}/health`)).json()) as { calibrations_in_flight: number };
@@ -96,11 +114,17 @@ describe('abuse', () => {
 
   test('many calibrations at once: the bound holds (503s), the rest succeed', async () => {
     const body = { observations: lsat7(200) };
-    const results = await Promise.all(Array.from({ length: 8 }, () => postJson(`${svc.url}/calibrate`, body)));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => postJson(`${svc.url}/calibrate`, body)),
+    );
     const statuses = results.map((r) => r.status).sort();
-    assert.ok(statuses.every((s) => s === 200 || s === 503), statuses.join(','));
+    assert.ok(
+      statuses.every((s) => s === 200 || s === 503),
+      statuses.join(','),
+    );
     assert.ok(statuses.includes(200));
-    for (const r of results.filter((x) => x.status === 503)) assert.ok(Number(r.headers.get('retry-after')) > 0);
+    for (const r of results.filter((x) => x.status === 503))
+      assert.ok(Number(r.headers.get('retry-after')) > 0);
     await healthy();
   });
 });

@@ -24,7 +24,10 @@ describe('POST /calibrate', () => {
     assert.match(res.headers.get('content-type') ?? '', /application\/json/);
     const body = res.json;
     const users = [...new Set(req.observations.map((o) => o.user_id))];
-    validateCalibrateResponse(body, { itemIds: ['Item.1', 'Item.2', 'Item.3', 'Item.4', 'Item.5'], userIds: users });
+    validateCalibrateResponse(body, {
+      itemIds: ['Item.1', 'Item.2', 'Item.3', 'Item.4', 'Item.5'],
+      userIds: users,
+    });
     assert.equal(body.item_params.length, 5);
     for (const it of body.item_params) {
       assert.deepEqual(Object.keys(it).slice(0, 4), ['item_id', 'model', 'params', 'version']);
@@ -50,15 +53,19 @@ describe('POST /calibrate', () => {
     const b = await postJson(`${svc.url}/irt/calibrate`, req);
     assert.equal(b.status, 200, b.text);
     assert.deepEqual(
-      b.json.item_params.map((i: any) => i.params),
-      a.json.item_params.map((i: any) => i.params),
+      b.json.item_params.map((i: { params: unknown }) => i.params),
+      a.json.item_params.map((i: { params: unknown }) => i.params),
     );
     assert.equal(b.json.fit_meta.run_id, 'r1');
     assert.equal(b.json.item_params[0].version, 'v1');
   });
 
   test('model names are case-insensitive, 3PL carries c', async () => {
-    const res = await postJson(`${svc.url}/calibrate`, { observations: lsat7(), model: '3pl', max_cycles: 50 });
+    const res = await postJson(`${svc.url}/calibrate`, {
+      observations: lsat7(),
+      model: '3pl',
+      max_cycles: 50,
+    });
     assert.equal(res.status, 200, res.text);
     assert.equal(res.json.item_params[0].model, '3PL');
     assert.equal(typeof res.json.item_params[0].params.c, 'number');
@@ -87,7 +94,7 @@ describe('POST /calibrate', () => {
     const bare = await postJson(`${svc.url}/calibrate`, { responses: rows });
     assert.equal(bare.status, 200, bare.text);
     assert.deepEqual(
-      bare.json.item_params.map((i: any) => i.item_id),
+      bare.json.item_params.map((i: { item_id: string }) => i.item_id),
       items,
     );
     assert.equal(bare.json.abilities[0].user_id, '1');

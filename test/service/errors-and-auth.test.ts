@@ -52,7 +52,10 @@ describe('auth', () => {
       assert.equal(typeof body.uptime_s, 'number');
     }
     assert.equal((await fetch(`${svc.url}/metrics`)).status, 401);
-    assert.equal((await fetch(`${svc.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).status, 200);
+    assert.equal(
+      (await fetch(`${svc.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).status,
+      200,
+    );
   });
 });
 
@@ -64,25 +67,72 @@ describe('400: the reply names the bad field', () => {
     ['observations not an array', { observations: 'x' }, 'observations'],
     ['empty observations', { observations: [] }, 'observations'],
     ['observation not an object', { observations: [1] }, 'observations[0]'],
-    ['missing user_id', { observations: [{ user_id: 'a', item_id: 'i', is_correct: 1 }, { item_id: 'i', is_correct: 0 }] }, 'observations[1].user_id'],
-    ['empty item_id', { observations: [{ user_id: 'a', item_id: '', is_correct: 1 }] }, 'observations[0].item_id'],
-    ['is_correct of a wrong type', { observations: [{ user_id: 'a', item_id: 'i', is_correct: 'yes' }] }, 'observations[0].is_correct'],
-    ['is_correct 2', { observations: [{ user_id: 'a', item_id: 'i', is_correct: 2 }] }, 'observations[0].is_correct'],
+    [
+      'missing user_id',
+      {
+        observations: [
+          { user_id: 'a', item_id: 'i', is_correct: 1 },
+          { item_id: 'i', is_correct: 0 },
+        ],
+      },
+      'observations[1].user_id',
+    ],
+    [
+      'empty item_id',
+      { observations: [{ user_id: 'a', item_id: '', is_correct: 1 }] },
+      'observations[0].item_id',
+    ],
+    [
+      'is_correct of a wrong type',
+      { observations: [{ user_id: 'a', item_id: 'i', is_correct: 'yes' }] },
+      'observations[0].is_correct',
+    ],
+    [
+      'is_correct 2',
+      { observations: [{ user_id: 'a', item_id: 'i', is_correct: 2 }] },
+      'observations[0].is_correct',
+    ],
     ['missing is_correct', { observations: [{ user_id: 'a', item_id: 'i' }] }, 'observations[0].is_correct'],
-    ['responded_at not a time', { observations: [{ user_id: 'a', item_id: 'i', is_correct: 1, responded_at: 'yesterday' }] }, 'observations[0].responded_at'],
+    [
+      'responded_at not a time',
+      { observations: [{ user_id: 'a', item_id: 'i', is_correct: 1, responded_at: 'yesterday' }] },
+      'observations[0].responded_at',
+    ],
     ['unknown model', { observations: lsat7(50), model: '4PL' }, 'model'],
     ['model of a wrong type', { observations: lsat7(50), model: 2 }, 'model'],
     ['bad quadpts', { observations: lsat7(50), quadpts: 1.5 }, 'quadpts'],
     ['unknown score method', { observations: lsat7(50), score_method: 'XYZ' }, 'score_method'],
     ['bad c prior', { observations: lsat7(50), model: '3PL', c_prior: 'beta:0' }, 'c_prior'],
-    ['only null answers', { observations: [{ user_id: 'a', item_id: 'i', is_correct: null }] }, 'observations'],
-    ['every item answered all right', { observations: [{ user_id: 'a', item_id: 'i', is_correct: 1 }] }, 'observations'],
+    [
+      'only null answers',
+      { observations: [{ user_id: 'a', item_id: 'i', is_correct: null }] },
+      'observations',
+    ],
+    [
+      'every item answered all right',
+      { observations: [{ user_id: 'a', item_id: 'i', is_correct: 1 }] },
+      'observations',
+    ],
     ['both forms', { observations: lsat7(5), responses: [[1]] }, 'body'],
     ['matrix rows of unequal length', { responses: [[1, 0], [1]] }, 'responses[1]'],
     ['matrix cell of a wrong type', { responses: [[1, 'x']] }, 'responses[0][1]'],
     ['matrix ids of the wrong length', { responses: [[1, 0]], item_ids: ['a'] }, 'item_ids'],
-    ['duplicate user ids', { responses: [[1, 0], [0, 1]], user_ids: ['u', 'u'] }, 'user_ids[1]'],
-    ['anchors', { observations: lsat7(50), anchors: [{ item_id: 'Item.1', params: { a: 1, b: 0 } }] }, 'anchors'],
+    [
+      'duplicate user ids',
+      {
+        responses: [
+          [1, 0],
+          [0, 1],
+        ],
+        user_ids: ['u', 'u'],
+      },
+      'user_ids[1]',
+    ],
+    [
+      'anchors',
+      { observations: lsat7(50), anchors: [{ item_id: 'Item.1', params: { a: 1, b: 0 } }] },
+      'anchors',
+    ],
   ];
   for (const [name, body, field] of cases) {
     test(name, async () => {
@@ -193,7 +243,9 @@ describe('limits', () => {
   });
 
   test('a 500 carries a request id, never a stack trace', async () => {
-    const broken = await startService({ calibrator: { moduleUrl: LOCAL_CALIBRATOR_MODULE, exportName: 'NoSuchCalibrator' } });
+    const broken = await startService({
+      calibrator: { moduleUrl: LOCAL_CALIBRATOR_MODULE, exportName: 'NoSuchCalibrator' },
+    });
     try {
       const res = await postJson(`${broken.url}/calibrate`, { observations: small() });
       assert.equal(res.status, 500);
@@ -212,7 +264,11 @@ describe('logs', () => {
   test('one JSON line per request, without the token or the payload', async () => {
     const before = svc.logs.length;
     await postJson(`${svc.url}/calibrate`, { observations: small() });
-    await postJson(`${svc.url}/calibrate`, { observations: small() }, { 'content-type': 'application/json', authorization: 'Bearer leaked-guess' });
+    await postJson(
+      `${svc.url}/calibrate`,
+      { observations: small() },
+      { 'content-type': 'application/json', authorization: 'Bearer leaked-guess' },
+    );
     await fetch(`${svc.url}/health?token=${TOKEN}`);
     const lines = svc.logs.slice(before).map((l) => JSON.parse(l));
     const requests = lines.filter((l) => l.msg === 'request');

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { Observation } from '../../src/contract/types.js';
 import { scoreAbilities } from '../../src/engine/scoring.js';
-import { referenceDir } from '../helpers/reference.js';
 import { buildServer, type CalibrationService, type ServerOptions } from '../../src/service/server.js';
+import { referenceDir } from '../helpers/reference.js';
 
 export const TOKEN = 'test-token-9f8e7d6c5b4a';
 
@@ -23,7 +23,13 @@ export async function startService(options: Partial<ServerOptions> = {}): Promis
       cb();
     },
   });
-  const svc = buildServer({ token: TOKEN, score: scoreAbilities, processMetrics: false, log: { stream }, ...options });
+  const svc = buildServer({
+    token: TOKEN,
+    score: scoreAbilities,
+    processMetrics: false,
+    log: { stream },
+    ...options,
+  });
   await svc.app.listen({ port: 0, host: '127.0.0.1' });
   const addr = svc.app.server.address();
   if (!addr || typeof addr !== 'object') throw new Error('no address');
@@ -35,9 +41,14 @@ export const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'applica
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = auth) {
   // Raw bytes go as they are (garbage tests); anything else is JSON-encoded.
   const raw: string | Uint8Array<ArrayBuffer> =
-    typeof body === 'string' ? body : body instanceof Uint8Array ? new Uint8Array(body) : JSON.stringify(body);
+    typeof body === 'string'
+      ? body
+      : body instanceof Uint8Array
+        ? new Uint8Array(body)
+        : JSON.stringify(body);
   const res = await fetch(url, { method: 'POST', headers, body: raw });
   const text = await res.text();
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary response bodies
   let json: any = null;
   try {
     json = JSON.parse(text);

@@ -41,7 +41,9 @@ before(async () => {
     });
   } catch (e) {
     available = false;
-    console.log(`# PostgreSQL not reachable at ${ADMIN} (${(e as Error).message}): end-to-end job tests skipped`);
+    console.log(
+      `# PostgreSQL not reachable at ${ADMIN} (${(e as Error).message}): end-to-end job tests skipped`,
+    );
     return;
   }
   // The legacy responses table with LSAT7's answers, all within the lookback window.
@@ -49,7 +51,9 @@ before(async () => {
   const at = new Date(Date.now() - 86_400_000).toISOString();
   for (const db of DBS) {
     await admin(async (c) => {
-      await c.query('CREATE TABLE responses (user_id text, item_id text, is_correct boolean, responded_at timestamptz)');
+      await c.query(
+        'CREATE TABLE responses (user_id text, item_id text, is_correct boolean, responded_at timestamptz)',
+      );
       await c.query(
         `INSERT INTO responses SELECT u, i, c, $4::timestamptz FROM unnest($1::text[], $2::text[], $3::boolean[]) AS t(u, i, c)`,
         [obs.map((o) => o.user_id), obs.map((o) => o.item_id), obs.map((o) => o.is_correct === 1), at],
@@ -70,12 +74,17 @@ after(async () => {
 async function run(env: Record<string, string>) {
   const out: string[] = [];
   const err: string[] = [];
-  const outcome = await runJob(loadConfig([], env), { io: { out: (l) => out.push(l), err: (l) => err.push(l) } });
+  const outcome = await runJob(loadConfig([], env), {
+    io: { out: (l) => out.push(l), err: (l) => err.push(l) },
+  });
   return { outcome, out, err };
 }
 
 async function itemParams(db: string) {
-  return admin(async (c) => (await c.query('SELECT item_id, params FROM mirt_item_params ORDER BY item_id')).rows, urlOf(db));
+  return admin(
+    async (c) => (await c.query('SELECT item_id, params FROM mirt_item_params ORDER BY item_id')).rows,
+    urlOf(db),
+  );
 }
 
 describe('the job through our service', () => {
@@ -101,11 +110,17 @@ describe('the job through our service', () => {
     a.forEach((row, j) => {
       assert.equal(b[j].item_id, row.item_id);
       for (const k of ['a', 'b']) {
-        assert.ok(Math.abs(b[j].params[k] - row.params[k]) <= 1e-9, `${row.item_id}.${k}: ${b[j].params[k]} vs ${row.params[k]}`);
+        assert.ok(
+          Math.abs(b[j].params[k] - row.params[k]) <= 1e-9,
+          `${row.item_id}.${k}: ${b[j].params[k]} vs ${row.params[k]}`,
+        );
       }
     });
     const thetas = async (db: string) =>
-      admin(async (c) => (await c.query('SELECT user_id, theta, se FROM mirt_ability ORDER BY user_id')).rows, urlOf(db));
+      admin(
+        async (c) => (await c.query('SELECT user_id, theta, se FROM mirt_ability ORDER BY user_id')).rows,
+        urlOf(db),
+      );
     const ta = await thetas(DBS[0]);
     const tb = await thetas(DBS[1]);
     assert.equal(ta.length, 1000);
@@ -131,7 +146,10 @@ describe('the job through our service', () => {
     assert.equal(down.err.length, 1);
     assert.match(down.err[0], /^\[ERROR\] R IRT service call failed: ECONNREFUSED/);
     assert.ok(!down.err[0].includes(TOKEN));
-    const rows = await admin(async (c) => (await c.query('SELECT count(*)::int AS n FROM mirt_item_params')).rows[0].n, urlOf(DBS[2]));
+    const rows = await admin(
+      async (c) => (await c.query('SELECT count(*)::int AS n FROM mirt_item_params')).rows[0].n,
+      urlOf(DBS[2]),
+    );
     assert.equal(rows, 0);
   });
 });

@@ -10,7 +10,9 @@ before(async () => {
 });
 after(() => svc.close());
 
-async function health(url: string): Promise<{ calibrations_in_flight: number; calibration_workers: number; status: string }> {
+async function health(
+  url: string,
+): Promise<{ calibrations_in_flight: number; calibration_workers: number; status: string }> {
   return (await (await fetch(`${url}/health`)).json()) as never;
 }
 
@@ -27,7 +29,10 @@ describe('metrics', () => {
     assert.match(text, /mirt_http_requests_total\{method="POST",route="\/calibrate",status="200"\} 1/);
     assert.match(text, /mirt_http_requests_total\{method="POST",route="\/irt\/calibrate",status="400"\} 1/);
     assert.match(text, /mirt_http_requests_total\{method="GET",route="\/healthz",status="200"\} 1/);
-    assert.match(text, /mirt_http_request_duration_seconds_bucket\{le="\+Inf",method="POST",route="\/calibrate",status="200"\} 1/);
+    assert.match(
+      text,
+      /mirt_http_request_duration_seconds_bucket\{le="\+Inf",method="POST",route="\/calibrate",status="200"\} 1/,
+    );
     assert.match(text, /mirt_calibrations_total\{model="2PL",outcome="ok"\} 1/);
     assert.match(text, /mirt_calibrations_total\{model="unknown",outcome="bad_request"\} 1/);
     assert.match(text, new RegExp(`mirt_observations_processed_total\\{route="/calibrate"\\} ${nObs}\n`));
@@ -67,7 +72,12 @@ describe('a caller that hangs up', () => {
   test('stops its calibration: the worker is terminated and the slot comes back', async () => {
     const body = JSON.stringify({ observations: simulate(20000, 60, 10) });
     const ac = new AbortController();
-    const pending = fetch(`${svc.url}/calibrate`, { method: 'POST', headers: auth, body, signal: ac.signal }).catch((e) => e);
+    const pending = fetch(`${svc.url}/calibrate`, {
+      method: 'POST',
+      headers: auth,
+      body,
+      signal: ac.signal,
+    }).catch((e) => e);
     while ((await health(svc.url)).calibration_workers !== 1) await new Promise((r) => setImmediate(r));
     ac.abort();
     await pending;
@@ -76,7 +86,9 @@ describe('a caller that hangs up', () => {
       if (h.calibration_workers === 0 && h.calibrations_in_flight === 0) break;
       await new Promise((r) => setImmediate(r));
     }
-    const text = await (await fetch(`${svc.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+    const text = await (
+      await fetch(`${svc.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })
+    ).text();
     assert.match(text, /mirt_calibrations_total\{model="unknown",outcome="abandoned"\} 1/);
   });
 });
@@ -113,7 +125,11 @@ describe('POST /irt/score', () => {
     const cal = await postJson(`${svc.url}/calibrate`, { observations: lsat7(1000), score_method: 'EAP' });
     const fitted = cal.json.fit_meta.model_spec.latent;
     const sub = lsat7(20);
-    const res = await postJson(`${svc.url}/irt/score`, { item_params: cal.json.item_params, observations: sub, latent: fitted });
+    const res = await postJson(`${svc.url}/irt/score`, {
+      item_params: cal.json.item_params,
+      observations: sub,
+      latent: fitted,
+    });
     assert.equal(res.status, 200, res.text);
     for (const a of res.json.abilities) {
       const ref = cal.json.abilities.find((x: { user_id: string }) => x.user_id === a.user_id);
@@ -135,8 +151,14 @@ describe('POST /irt/score', () => {
     const cases: [unknown, string][] = [
       [{ observations: obs }, 'item_params'],
       [{ item_params: [], observations: obs }, 'item_params'],
-      [{ item_params: [{ item_id: 'q1', params: { a: 'x', b: 0 } }], observations: obs }, 'item_params[0].params.a'],
-      [{ item_params: [{ item_id: 'q1', params: { a: 1, b: 0, c: 1.5 } }], observations: obs }, 'item_params[0].params.c'],
+      [
+        { item_params: [{ item_id: 'q1', params: { a: 'x', b: 0 } }], observations: obs },
+        'item_params[0].params.a',
+      ],
+      [
+        { item_params: [{ item_id: 'q1', params: { a: 1, b: 0, c: 1.5 } }], observations: obs },
+        'item_params[0].params.c',
+      ],
       [{ item_params: [items[0], items[0]], observations: obs }, 'item_params[1].item_id'],
       [{ item_params: items, observations: [] }, 'observations'],
       [{ item_params: items, observations: obs, method: 'BAYES' }, 'method'],
@@ -154,15 +176,36 @@ describe('POST /irt/score', () => {
 describe('mirt-calibrate serve', () => {
   test('refuses to start without a token, and says so', async () => {
     const lines: string[] = [];
-    const code = await main(['--port', '0', '--host', '127.0.0.1'], { env: {}, err: (l) => lines.push(l), log: false });
+    const code = await main(['--port', '0', '--host', '127.0.0.1'], {
+      env: {},
+      err: (l) => lines.push(l),
+      log: false,
+    });
     assert.equal(code, 2);
-    assert.match(lines.join('\n'), /R_IRT_INTERNAL_TOKEN is not set: refusing to serve without authentication.*--insecure-no-auth/);
+    assert.match(
+      lines.join('\n'),
+      /R_IRT_INTERNAL_TOKEN is not set: refusing to serve without authentication.*--insecure-no-auth/,
+    );
   });
 
   test('bad flags are a usage error', async () => {
     const lines: string[] = [];
-    assert.equal(await main(['--port', 'x'], { env: { R_IRT_INTERNAL_TOKEN: TOKEN }, err: (l) => lines.push(l), log: false }), 2);
-    assert.equal(await main(['--bogus'], { env: { R_IRT_INTERNAL_TOKEN: TOKEN }, err: (l) => lines.push(l), log: false }), 2);
+    assert.equal(
+      await main(['--port', 'x'], {
+        env: { R_IRT_INTERNAL_TOKEN: TOKEN },
+        err: (l) => lines.push(l),
+        log: false,
+      }),
+      2,
+    );
+    assert.equal(
+      await main(['--bogus'], {
+        env: { R_IRT_INTERNAL_TOKEN: TOKEN },
+        err: (l) => lines.push(l),
+        log: false,
+      }),
+      2,
+    );
   });
 
   test('--insecure-no-auth serves without a token and warns', async () => {
@@ -179,7 +222,11 @@ describe('mirt-calibrate serve', () => {
       },
     });
     while (!url) await new Promise((r) => setImmediate(r));
-    const res = await postJson(`${url}/calibrate`, { observations: lsat7(50) }, { 'content-type': 'application/json' });
+    const res = await postJson(
+      `${url}/calibrate`,
+      { observations: lsat7(50) },
+      { 'content-type': 'application/json' },
+    );
     assert.equal(res.status, 200, res.text);
     stop.abort();
     assert.equal(await done, 0);
