@@ -15,7 +15,8 @@ export async function compileKernel(): Promise<Uint8Array> {
   const source = readFileSync(path.join(dir, 'estep.wat'), 'utf8');
   const features = { simd: true, threads: true };
   const mod = wabt.parseWat('estep.wat', source, features);
-  mod.validate(features);
+  // wabt's typings omit validate's features argument, which shared memory needs.
+  (mod as unknown as { validate(f: object): void }).validate(features);
   const { buffer } = mod.toBinary({});
   mod.destroy();
   return buffer;

@@ -68,6 +68,7 @@ export async function createExecutor(data: ResponseData, nQ: number, options: Ex
 }
 
 interface Region {
+  info: number;
   u0: number;
   u1: number;
   r0: number;
@@ -83,10 +84,11 @@ type KernelFn = (...args: number[]) => void;
 /** Worker side: instantiate the kernel on the shared memory and run its range when told. */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { module, memory, args } = workerData;
-const estep = new WebAssembly.Instance(module, { env: { memory } }).exports.estep;
-parentPort.on('message', () => {
-  estep(...args);
+const { module, memory, args, louisArgs } = workerData;
+const { estep, louis } = new WebAssembly.Instance(module, { env: { memory } }).exports;
+parentPort.on('message', (what) => {
+  if (what === 0) estep(...args);
+  else louis(...louisArgs, what.p, what.info, what.work);
   parentPort.postMessage(0);
 });
 `;
@@ -108,6 +110,9 @@ class WasmExecutor implements SizedExecutor {
     private readonly tables: { logP: number; logQ: number; logW: number },
     private readonly regions: Region[],
     private readonly baseArgs: (r: Region) => number[],
+    private readonly louisArgs: (r: Region) => number[],
+    private readonly louis: KernelFn,
+    private readonly scores: { s1: number; s0: number },
     private readonly workers: Worker[],
   ) {
     this.f64 = new Float64Array(memory.buffer);
@@ -136,6 +141,8 @@ class WasmExecutor implements SizedExecutor {
     const logP = take(8 * J * stride);
     const logQ = take(8 * J * stride);
     const logW = take(8 * stride);
+    const s1 = take(8 * J * 3 * stride);
+    const s0 = take(8 * J * 3 * stride);
     const regions: Region[] = [];
     for (let t = 0; t < threads; t++) {
       const users = cuts[t + 1] - cuts[t];
@@ -148,6 +155,7 @@ class WasmExecutor implements SizedExecutor {
         work: take(8 * stride),
         outMax: take(8 * users),
         outSum: take(8 * users),
+        info: take(8 * J * 9),
       });
     }
     const pages = Math.ceil(top / PAGE) + 1;
@@ -157,21 +165,25 @@ class WasmExecutor implements SizedExecutor {
     new Int32Array(buf, ptr, data.userPtr.length).set(data.userPtr);
     new Int32Array(buf, item, data.nObs).set(data.userItem);
     new Uint8Array(buf, resp, data.nObs).set(data.userResp);
-    const estep = new WebAssembly.Instance(mod, { env: { memory } }).exports.estep as KernelFn;
+    const exports = new WebAssembly.Instance(mod, { env: { memory } }).exports;
     const nq2 = stride / 2;
     const baseArgs = (r: Region) => [r.u0, r.u1, nq2, ptr, item, resp, logP, logQ, logW, r.r0, r.r1, r.nodeN, r.work, r.outMax, r.outSum];
+    // louis(u0, u1, nq2, ptr, item, resp, logP, logQ, logW, s1, s0, p, info, work): p goes last from the caller.
+    const louisArgs = (r: Region) => [r.u0, r.u1, nq2, ptr, item, resp, logP, logQ, logW, s1, s0];
     const workers = regions.slice(1).map((r) => {
-      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: mod, memory, args: baseArgs(r) } });
+      const workerData = { module: mod, memory, args: baseArgs(r), louisArgs: louisArgs(r) };
+      const w = new Worker(WORKER_SOURCE, { eval: true, workerData });
       w.unref();
       return w;
     });
-    return new WasmExecutor(threads, memory, estep, nQ, stride, J, { logP, logQ, logW }, regions, baseArgs, workers);
+    const tables = { logP, logQ, logW };
+    return new WasmExecutor(threads, memory, exports.estep as KernelFn, nQ, stride, J, tables, regions, baseArgs, louisArgs, exports.louis as KernelFn, { s1, s0 }, workers);
   }
 
-  async run(input: EStepInput, acc: EStepAccumulators): Promise<number> {
+  /** Tables in, padded: pad nodes have log w = -inf (posterior 0) and table entries 0. */
+  private loadTables(input: EStepInput): void {
     if (this.closed) throw new Error('E-step executor is closed');
     const { f64, nQ, stride, nItems } = this;
-    // Tables in, padded: pad nodes have log w = -inf (posterior 0) and table entries 0.
     for (let j = 0; j < nItems; j++) {
       const o = (this.tables.logP >> 3) + j * stride;
       const oq = (this.tables.logQ >> 3) + j * stride;
@@ -181,21 +193,34 @@ class WasmExecutor implements SizedExecutor {
     const w = this.tables.logW >> 3;
     f64.set(input.logW, w);
     if (stride > nQ) f64[w + nQ] = Number.NEGATIVE_INFINITY;
+  }
+
+  /** Runs `own` here and posts `message` to every worker; resolves when all are done. */
+  private async everywhere(own: () => void, message: (r: Region) => unknown): Promise<void> {
+    const done = this.workers.map(
+      (wk, i) =>
+        new Promise((resolve) => {
+          this.pending.push(resolve);
+          wk.postMessage(message(this.regions[i + 1]));
+        }),
+    );
+    own();
+    await Promise.all(done);
+    if (this.failure) throw this.failure;
+  }
+
+  async run(input: EStepInput, acc: EStepAccumulators): Promise<number> {
+    this.loadTables(input);
+    const { f64, nQ, stride, nItems } = this;
     for (const r of this.regions) {
       f64.fill(0, r.r0 >> 3, (r.r0 >> 3) + nItems * stride);
       f64.fill(0, r.r1 >> 3, (r.r1 >> 3) + nItems * stride);
       f64.fill(0, r.nodeN >> 3, (r.nodeN >> 3) + stride);
     }
-    const done = this.workers.map(
-      (wk) =>
-        new Promise((resolve) => {
-          this.pending.push(resolve);
-          wk.postMessage(0);
-        }),
+    await this.everywhere(
+      () => this.estep(...this.baseArgs(this.regions[0])),
+      () => 0,
     );
-    this.estep(...this.baseArgs(this.regions[0]));
-    await Promise.all(done);
-    if (this.failure) throw this.failure;
     // Accumulators out (strided -> nQ), and logLik = sum over users of max + log(sum).
     acc.r0.fill(0);
     acc.r1.fill(0);
@@ -218,6 +243,27 @@ class WasmExecutor implements SizedExecutor {
       for (let u = 0; u < r.u1 - r.u0; u++) logLik += f64[m + u] + Math.log(f64[s + u]);
     }
     return logLik;
+  }
+
+  async scoreOuterProducts(input: EStepInput, s1: Float64Array, s0: Float64Array, p: number, nItems: number): Promise<Float64Array> {
+    this.loadTables(input);
+    const { f64, nQ, stride } = this;
+    for (let row = 0; row < nItems * p; row++) {
+      f64.set(s1.subarray(row * nQ, (row + 1) * nQ), (this.scores.s1 >> 3) + row * stride);
+      f64.set(s0.subarray(row * nQ, (row + 1) * nQ), (this.scores.s0 >> 3) + row * stride);
+    }
+    for (const r of this.regions) f64.fill(0, r.info >> 3, (r.info >> 3) + nItems * 9);
+    const r0 = this.regions[0];
+    await this.everywhere(
+      () => this.louis(...this.louisArgs(r0), p, r0.info, r0.work),
+      (r) => ({ p, info: r.info, work: r.work }),
+    );
+    const out = new Float64Array(nItems * 9);
+    for (const r of this.regions) {
+      const o = r.info >> 3;
+      for (let i = 0; i < out.length; i++) out[i] += f64[o + i];
+    }
+    return out;
   }
 
   async close(): Promise<void> {

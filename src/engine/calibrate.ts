@@ -236,7 +236,7 @@ async function standardErrors(map: EmMap, x: Float64Array, s: CalibrationSetting
   if (s.model === '2PL' || s.model === '3PL') {
     await map.eStep(x);
     const p = s.model === '3PL' ? 3 : 2;
-    const cov = itemBlockCovariances(map, x);
+    const cov = await itemBlockCovariances(map, x);
     for (let j = 0; j < J; j++) {
       const o = j * p * p;
       setIrt(j, x[p * j], x[p * j + 1], cov[o], cov[o + p + 1], cov[o + 1]);

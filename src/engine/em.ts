@@ -14,6 +14,7 @@
  */
 
 import { clearAccumulators, type EStepAccumulators, type EStepInput, eStepRange, makeAccumulators } from './estep.js';
+import { scoreOuterProductsJs } from './information.js';
 import { fillLogTables, type ItemBank, makeItemBank } from './models.js';
 import { type ItemCounts, logPriorG, MIN_LOGIT_C, mStep1PL, mStep2PL, mStep3PL, mStepIntercept, mStepVariance } from './mstep.js';
 import { equallySpacedNodes, normalLogWeights } from './quadrature.js';
@@ -24,6 +25,11 @@ import type { CPrior, ModelName } from './types.js';
 export interface EStepExecutor {
   /** Fills `acc` (cleared first) for all users and returns the total marginal log-likelihood. */
   run(input: EStepInput, acc: EStepAccumulators): Promise<number>;
+  /**
+   * Optional fast path of information.ts's users pass (same contract as scoreOuterProductsJs):
+   * per item, sum over answers of m m' with m the posterior mean of the answer's score.
+   */
+  scoreOuterProducts?(input: EStepInput, s1: Float64Array, s0: Float64Array, p: number, nItems: number): Promise<Float64Array>;
   close(): Promise<void>;
 }
 
@@ -207,6 +213,12 @@ export class EmMap {
   /** Tables and weights of the last E-step (for passes that need the posteriors again). */
   lastInput(): EStepInput {
     return this.input;
+  }
+
+  /** information.ts's users pass at the tables of the last E-step, on the executor if it can. */
+  async scoreOuterProducts(s1: Float64Array, s0: Float64Array, p: number): Promise<Float64Array> {
+    if (this.executor.scoreOuterProducts) return this.executor.scoreOuterProducts(this.input, s1, s0, p, this.data.nItems);
+    return scoreOuterProductsJs(this.input, s1, s0, p, this.data.nItems);
   }
 
   /** Log prior of x (3PL lower asymptotes). */

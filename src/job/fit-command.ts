@@ -94,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(
       `[INFO] ${job.model}: logLik ${(m.logLik as number).toFixed(4)}, ${m.cycles} cycles, ` +
         `${m.converged ? 'converged' : 'NOT converged'}; ${out.item_params.length} items, ${out.abilities.length} users; ` +
-        `${((performance.now() - started) / 1000).toFixed(2)} s\n`,
+        `${((performance.now() - started) / 1000).toFixed(2)} s, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB\n`,
     );
     if (!m.converged) process.stderr.write(`[WARN] EM stopped at the cycle limit before converging (tol ${job.tol ?? 1e-4})\n`);
     return 0;

@@ -32,6 +32,17 @@ describe('E-step kernels', () => {
       const l2 = await fast.eStep(x);
       await wasm.close();
       assert.ok(close(l1, l2), `logLik ${l1} vs ${l2}`);
+      // Louis' users pass (standard errors) on the same tables, random score tables.
+      const p = model === '3PL' ? 3 : 2;
+      const s1 = Float64Array.from({ length: data.nItems * p * nQ }, (_, i) => Math.sin(i));
+      const s0 = Float64Array.from({ length: data.nItems * p * nQ }, (_, i) => Math.cos(3 * i));
+      const o1 = await ref.scoreOuterProducts(s1, s0, p);
+      const wasm2 = await createExecutor(data, nQ, { threads });
+      const fast2 = new EmMap(data, opts, wasm2);
+      await fast2.eStep(x);
+      const o2 = await fast2.scoreOuterProducts(s1, s0, p);
+      await wasm2.close();
+      for (let i = 0; i < o1.length; i++) assert.ok(close(o1[i], o2[i]), `outer[${i}] ${o1[i]} vs ${o2[i]}`);
       for (const key of ['r0', 'r1', 'nodeN'] as const) {
         const a = ref.acc[key];
         const b = fast.acc[key];
