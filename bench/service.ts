@@ -1,5 +1,5 @@
 /**
- * Service benchmark (run alone: `node --import tsx bench/service.ts`):
+ * Service benchmark (`npm run bench service`, or alone: `node --import tsx bench/service.ts`):
  *  1. one POST /calibrate of 1M simulated observations (~120 MiB of JSON with UUID user ids and
  *     timestamps): latency, the server's peak RSS, and the slowest /health answer meanwhile;
  *  2. POST /irt/score throughput with autocannon on loopback (one user, 20 answers per request).
@@ -10,7 +10,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import { simulateResponses } from '../src/engine/simulate.js';
 
@@ -92,7 +92,8 @@ function calibrateBody(): { body: string; nUsers: number } {
   return { body: `{"model":"2PL","observations":[${parts.join(',')}]}`, nUsers: data.nUsers };
 }
 
-async function main(): Promise<void> {
+/** Entry for `npm run bench` (bench/run.ts calls benchService). */
+export async function benchService(): Promise<void> {
   console.log(`service bench: Node ${process.version}, ${availableParallelism()} cores`);
   const { child, url } = await startServer();
   const pid = child.pid as number;
@@ -177,7 +178,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exitCode = 1;
-});
+// Run alone: `node --import tsx bench/service.ts`.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  benchService().catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}
