@@ -62,6 +62,8 @@ class TryFailure extends Error {
 const FALLBACK_PATH = '/irt/calibrate';
 /** Error bodies are quoted in reasons, cut short. */
 const EXCERPT = 200;
+/** A response larger than this is refused rather than buffered (1M users' abilities are ~150 MiB). */
+const MAX_RESPONSE_BYTES = 1024 * 1024 * 1024;
 
 export class RemoteCalibrator implements Calibrator {
   readonly kind = 'remote' as const;
@@ -165,7 +167,23 @@ export class RemoteCalibrator implements Calibrator {
       };
       const req = send(url, { method: 'POST', headers }, (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > MAX_RESPONSE_BYTES) {
+            finish(() =>
+              reject(
+                new TryFailure(
+                  `response from ${url.pathname} exceeds ${MAX_RESPONSE_BYTES / 1024 / 1024} MiB`,
+                  false,
+                ),
+              ),
+            );
+            req.destroy();
+            return;
+          }
+          chunks.push(c);
+        });
         res.on('error', (e) =>
           finish(() => reject(new TryFailure(`response interrupted: ${e.message}`, true))),
         );

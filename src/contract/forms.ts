@@ -79,13 +79,15 @@ export interface ScoreRequest {
 }
 
 export interface ScoreResponse {
+  /** theta is null only where no finite estimate exists (ML on all-right/all-wrong answers); `pattern` says so. */
   abilities: {
     user_id: string;
-    theta: number;
+    theta: number | null;
     se: number | null;
     method: string;
     model: string;
     version: string;
+    pattern?: 'all_correct' | 'all_wrong';
   }[];
   /** Users with no answer to a known item are listed, not scored. */
   unscored: string[];

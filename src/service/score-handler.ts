@@ -34,8 +34,6 @@ function checked<T>(field: string, parse: () => T): T {
   }
 }
 
-const PATTERNS = ['ordinary', 'all_correct', 'all_wrong'] as const;
-
 export interface ScoreOutcome {
   readonly response: ScoreResponse & {
     skipped: { unknown_item: number; null_correct: number; duplicate: number };
@@ -64,16 +62,17 @@ export function handleScore(body: unknown, score: ScoreAbilities, now: Date = ne
   for (let u = 0; u < data.nUsers; u++) {
     const theta = ab.theta[u];
     const se = ab.se[u];
-    const rec: ScoreResponse['abilities'][number] & { pattern?: string } = {
+    const rec: ScoreResponse['abilities'][number] = {
       user_id: data.userIds[u],
       // ML has no finite estimate on all-right/all-wrong answers: say so instead of sending Infinity.
-      theta: Number.isFinite(theta) ? theta : (null as unknown as number),
+      theta: Number.isFinite(theta) ? theta : null,
       se: Number.isFinite(se) ? se : null,
       method,
       model,
       version,
     };
-    if (ab.pattern[u] !== 0) rec.pattern = PATTERNS[ab.pattern[u]];
+    if (ab.pattern[u] === 1) rec.pattern = 'all_correct';
+    else if (ab.pattern[u] === 2) rec.pattern = 'all_wrong';
     abilities.push(rec);
   }
   return { response: { abilities, unscored, skipped: skippedOut }, nObs: data.nObs };
