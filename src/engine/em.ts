@@ -19,7 +19,7 @@ import { fillLogTables, type ItemBank, makeItemBank } from './models.js';
 import { type ItemCounts, logPriorG, MIN_LOGIT_C, mStep1PL, mStep2PL, mStep3PL, mStepIntercept, mStepVariance } from './mstep.js';
 import { equallySpacedNodes, normalLogWeights } from './quadrature.js';
 import type { ResponseData } from './responses.js';
-import type { CPrior, ModelName } from './types.js';
+import type { CalibrationSettings, ModelName } from './types.js';
 
 /** Runs E-steps; the inline one is below, the worker-thread one lives outside the engine. */
 export interface EStepExecutor {
@@ -45,15 +45,7 @@ export function inlineExecutor(): EStepExecutor {
   };
 }
 
-export interface EmOptions {
-  readonly model: ModelName;
-  readonly quadPoints: number;
-  readonly quadRange: number;
-  readonly maxCycles: number;
-  readonly tol: number;
-  readonly cPrior: CPrior;
-  readonly acceleration: 'squarem' | 'none';
-}
+export type EmOptions = Pick<CalibrationSettings, 'model' | 'quadPoints' | 'quadRange' | 'maxCycles' | 'tol' | 'cPrior' | 'acceleration'>;
 
 export interface EmResult {
   readonly bank: ItemBank;

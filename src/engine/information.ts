@@ -161,6 +161,11 @@ export async function itemBlockCovariances(em: EmMap, x: Float64Array): Promise<
   const J = layout.nItems;
   const nQ = nodes.length;
   const p = layout.model === '3PL' ? 3 : 2;
+  // Rasch and 1PL: the slope is shared (or fixed), so each item's block is its intercept alone,
+  // with the slope taken as known; the 2 x 2 machinery runs and only the (d, d) entry is used.
+  const shared = layout.model === 'Rasch' || layout.model === '1PL';
+  const slope = (j: number) => (layout.model === 'Rasch' ? 1 : shared ? x[J] : x[p * j]);
+  const intercept = (j: number) => (shared ? x[j] : x[p * j + 1]);
   const pp = p * p;
   // Per item, parameter and node (planar: [(j p + k) nQ + q]): the complete-data score of a
   // right (s1) and a wrong (s0) answer, s_x = (x - P) / (P (1 - P)) * dP/dparam.
@@ -169,8 +174,8 @@ export async function itemBlockCovariances(em: EmMap, x: Float64Array): Promise<
   const info = new Float64Array(J * pp);
   const out = new Float64Array(15);
   for (let j = 0; j < J; j++) {
-    const a = x[p * j];
-    const d = x[p * j + 1];
+    const a = slope(j);
+    const d = intercept(j);
     const gl = p === 3 ? x[3 * j + 2] : null;
     const c = gl === null ? 0 : 1 / (1 + Math.exp(-gl));
     for (let q = 0; q < nQ; q++) {
@@ -223,6 +228,10 @@ export async function itemBlockCovariances(em: EmMap, x: Float64Array): Promise<
   }
   const cov = new Float64Array(J * pp).fill(Number.NaN);
   for (let j = 0; j < J; j++) {
+    if (shared) {
+      if (info[j * pp + 3] > 0) cov[j * pp + 3] = 1 / info[j * pp + 3];
+      continue;
+    }
     const inv = invertSpd(info.subarray(j * pp, (j + 1) * pp), p);
     if (inv) cov.set(inv, j * pp);
   }

@@ -95,13 +95,19 @@ export function parseCorrect(v: RawCorrect): 0 | 1 | null | undefined {
 class Interner {
   readonly ids: string[] = [];
   private readonly index = new Map<string, number>();
+  private last = '';
+  private lastIndex = -1;
   intern(id: string): number {
+    // Rows usually come grouped by user: the same id again skips the hash lookup.
+    if (id === this.last) return this.lastIndex;
     let i = this.index.get(id);
     if (i === undefined) {
       i = this.ids.length;
       this.ids.push(id);
       this.index.set(id, i);
     }
+    this.last = id;
+    this.lastIndex = i;
     return i;
   }
 }
