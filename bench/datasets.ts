@@ -4,7 +4,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { normalDraw, seededRandom } from '../src/engine/simulate.js';
+import { simulateAnswers } from '../src/engine/simulate.js';
 
 export interface BenchSet {
   readonly name: string;
@@ -23,41 +23,24 @@ export const BENCH_SETS: readonly BenchSet[] = [
   { name: 'dense 10,000 x 60 (600k) 3PL', model: '3PL', nUsers: 10000, nItems: 60, perUser: 60, mirtFitSeconds: 18.6 },
 ];
 
-/** Writes user_id,item_id,is_correct rows; returns the number of rows. */
+/** Writes user_id,item_id,is_correct rows (the engine's simulator); returns the number of rows. */
 export async function writeCsv(set: BenchSet, path: string, seed = 1): Promise<number> {
-  const rand = seededRandom(seed);
-  const { nUsers, nItems, perUser, model } = set;
-  const a = new Float64Array(nItems);
-  const b = new Float64Array(nItems);
-  const c = new Float64Array(nItems);
-  for (let j = 0; j < nItems; j++) {
-    a[j] = Math.exp(0.25 * normalDraw(rand));
-    b[j] = normalDraw(rand);
-    c[j] = model === '3PL' ? 0.1 + 0.2 * rand() : 0;
-  }
   const out = createWriteStream(path);
   out.write('user_id,item_id,is_correct\n');
-  const pick = Int32Array.from({ length: nItems }, (_, j) => j);
+  const chunks: string[] = [];
   let rows = 0;
   let buf = '';
-  for (let u = 0; u < nUsers; u++) {
-    const th = normalDraw(rand);
-    for (let k = 0; k < perUser; k++) {
-      const r = k + Math.floor(rand() * (nItems - k));
-      const t = pick[k];
-      pick[k] = pick[r];
-      pick[r] = t;
-      const j = pick[k];
-      const p = c[j] + (1 - c[j]) / (1 + Math.exp(-a[j] * (th - b[j])));
-      buf += `user${u},item${j},${rand() < p ? 1 : 0}\n`;
-      rows++;
-    }
+  simulateAnswers({ ...set, seed }, (u, j, x) => {
+    buf += `user${u},item${j},${x}\n`;
+    rows++;
     if (buf.length > 1 << 20) {
-      if (!out.write(buf)) await once(out, 'drain');
+      chunks.push(buf);
       buf = '';
     }
-  }
-  out.end(buf);
+  });
+  chunks.push(buf);
+  for (const c of chunks) if (!out.write(c)) await once(out, 'drain');
+  out.end();
   await once(out, 'finish');
   return rows;
 }

@@ -19,6 +19,8 @@ import type { ResponseData } from '../engine/responses.js';
 /** Below this many observation-node updates per E-step, a second thread costs more than it saves. */
 const THREADS_FROM = 2e7;
 const PAGE = 65536;
+/** Scoring nodes (mirt's fscores default for one factor). */
+const EAP_NODES = 121;
 
 export type SizedExecutor = EStepExecutor & { readonly threads: number; readonly kernel: 'wasm-simd' | 'js' };
 
@@ -62,7 +64,8 @@ export async function createExecutor(data: ResponseData, nQ: number, options: Ex
   const auto = data.nObs * nQ >= THREADS_FROM ? Math.min(2, availableParallelism()) : 1;
   const threads = Math.max(1, Math.min(options.threads ?? auto, 16, Math.max(1, data.nUsers)));
   const mod = options.kernel === 'js' ? null : kernelModule();
-  if (mod) return WasmExecutor.start(mod, data, nQ, threads);
+  // Laid out for the EAP's 121 nodes too, so that scoring runs on the same memory.
+  if (mod) return WasmExecutor.start(mod, data, Math.max(nQ, EAP_NODES), threads);
   // The reference kernel runs on this thread only: threads are a WebAssembly-path feature.
   return { ...inlineExecutor(), threads: 1, kernel: 'js' };
 }
@@ -74,54 +77,77 @@ interface Region {
   r1: number;
   nodeN: number;
   work: number;
-  outMax: number;
-  outSum: number;
+  /** Per-user outputs: max and sum of the E-step, or mean and SD of the EAP. */
+  out1: number;
+  out2: number;
+  info: number;
 }
 
+type Kernel = 'estep' | 'louis' | 'eap';
 type KernelFn = (...args: number[]) => void;
 
-/** Worker side: instantiate the kernel on the shared memory and run its range when told. */
+/** Worker side: instantiate the kernel on the shared memory, run what it is told on its range. */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { module, memory, args } = workerData;
-const estep = new WebAssembly.Instance(module, { env: { memory } }).exports.estep;
-parentPort.on('message', () => {
-  estep(...args);
+const { module, memory } = workerData;
+const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
+parentPort.on('message', ({ fn, args }) => {
+  kernels[fn](...args);
   parentPort.postMessage(0);
 });
 `;
+
+/** Bytes of the shared memory, laid out once for `capacity` nodes; each call uses its own stride. */
+interface Layout {
+  ptr: number;
+  item: number;
+  resp: number;
+  logP: number;
+  logQ: number;
+  logW: number;
+  nodes: number;
+  s1: number;
+  s0: number;
+}
 
 class WasmExecutor implements SizedExecutor {
   readonly kernel = 'wasm-simd' as const;
   private readonly f64: Float64Array;
   private readonly pending: ((v: unknown) => void)[] = [];
+  private readonly kernels: Record<Kernel, KernelFn>;
   private failure: Error | null = null;
   private closed = false;
+  /** Node stride (even) of the tables loaded last. */
+  private stride = 0;
 
   private constructor(
     readonly threads: number,
-    private readonly memory: WebAssembly.Memory,
-    private readonly estep: KernelFn,
-    private readonly nQ: number,
-    private readonly stride: number,
+    memory: WebAssembly.Memory,
+    mod: WebAssembly.Module,
+    private readonly capacity: number,
     private readonly nItems: number,
-    private readonly tables: { logP: number; logQ: number; logW: number },
+    private readonly at: Layout,
     private readonly regions: Region[],
-    private readonly baseArgs: (r: Region) => number[],
-    private readonly workers: Worker[],
   ) {
     this.f64 = new Float64Array(memory.buffer);
-    for (const w of workers) {
+    this.kernels = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as Record<Kernel, KernelFn>;
+    this.workers = regions.slice(1).map(() => {
+      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: mod, memory } });
+      w.unref();
       w.on('message', () => this.pending.shift()?.(undefined));
       w.on('error', (e) => {
         this.failure = e;
         for (const resolve of this.pending.splice(0)) resolve(undefined);
       });
-    }
+      return w;
+    });
   }
 
-  static start(mod: WebAssembly.Module, data: ResponseData, nQ: number, threads: number): WasmExecutor {
-    const stride = nQ + (nQ % 2); // nodes padded to whole f64x2 pairs
+  private readonly workers: Worker[];
+
+  /** Lays the memory out for up to `nodes` quadrature nodes (E-step 61, EAP 121). */
+  static start(mod: WebAssembly.Module, data: ResponseData, nodes: number, threads: number): WasmExecutor {
+    const cap = nodes + (nodes % 2);
     const J = data.nItems;
     const cuts = splitUsers(data.userPtr, threads);
     let top = 0;
@@ -130,72 +156,93 @@ class WasmExecutor implements SizedExecutor {
       top += Math.ceil(bytes / 16) * 16;
       return at;
     };
-    const ptr = take(4 * data.userPtr.length);
-    const item = take(4 * data.nObs);
-    const resp = take(data.nObs);
-    const logP = take(8 * J * stride);
-    const logQ = take(8 * J * stride);
-    const logW = take(8 * stride);
+    const at: Layout = {
+      ptr: take(4 * data.userPtr.length),
+      item: take(4 * data.nObs),
+      resp: take(data.nObs),
+      logP: take(8 * J * cap),
+      logQ: take(8 * J * cap),
+      logW: take(8 * cap),
+      nodes: take(8 * cap),
+      s1: take(8 * J * 3 * cap),
+      s0: take(8 * J * 3 * cap),
+    };
     const regions: Region[] = [];
     for (let t = 0; t < threads; t++) {
       const users = cuts[t + 1] - cuts[t];
       regions.push({
         u0: cuts[t],
         u1: cuts[t + 1],
-        r0: take(8 * J * stride),
-        r1: take(8 * J * stride),
-        nodeN: take(8 * stride),
-        work: take(8 * stride),
-        outMax: take(8 * users),
-        outSum: take(8 * users),
+        r0: take(8 * J * cap),
+        r1: take(8 * J * cap),
+        nodeN: take(8 * cap),
+        work: take(8 * cap),
+        out1: take(8 * users),
+        out2: take(8 * users),
+        info: take(8 * J * 9),
       });
     }
     const pages = Math.ceil(top / PAGE) + 1;
     if (pages > 65536) throw new Error(`E-step data needs ${(top / 2 ** 30).toFixed(1)} GiB, over WebAssembly's 4 GiB`);
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-    const buf = memory.buffer;
-    new Int32Array(buf, ptr, data.userPtr.length).set(data.userPtr);
-    new Int32Array(buf, item, data.nObs).set(data.userItem);
-    new Uint8Array(buf, resp, data.nObs).set(data.userResp);
-    const estep = new WebAssembly.Instance(mod, { env: { memory } }).exports.estep as KernelFn;
-    const nq2 = stride / 2;
-    const baseArgs = (r: Region) => [r.u0, r.u1, nq2, ptr, item, resp, logP, logQ, logW, r.r0, r.r1, r.nodeN, r.work, r.outMax, r.outSum];
-    const workers = regions.slice(1).map((r) => {
-      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: mod, memory, args: baseArgs(r) } });
-      w.unref();
-      return w;
-    });
-    return new WasmExecutor(threads, memory, estep, nQ, stride, J, { logP, logQ, logW }, regions, baseArgs, workers);
+    new Int32Array(memory.buffer, at.ptr, data.userPtr.length).set(data.userPtr);
+    new Int32Array(memory.buffer, at.item, data.nObs).set(data.userItem);
+    new Uint8Array(memory.buffer, at.resp, data.nObs).set(data.userResp);
+    return new WasmExecutor(threads, memory, mod, cap, J, at, regions);
+  }
+
+  /** Tables in, padded to an even stride: pad nodes have log w = -inf (posterior 0), entries 0. */
+  private loadTables(input: EStepInput): void {
+    if (this.closed) throw new Error('E-step executor is closed');
+    const { f64, nItems, at } = this;
+    const nQ = input.nQ;
+    const stride = nQ + (nQ % 2);
+    if (stride > this.capacity) throw new Error(`kernel memory laid out for ${this.capacity} nodes, asked for ${nQ}`);
+    this.stride = stride;
+    for (let j = 0; j < nItems; j++) {
+      f64.set(input.logP.subarray(j * nQ, (j + 1) * nQ), (at.logP >> 3) + j * stride);
+      f64.set(input.logQ.subarray(j * nQ, (j + 1) * nQ), (at.logQ >> 3) + j * stride);
+      if (stride > nQ) {
+        f64[(at.logP >> 3) + j * stride + nQ] = 0;
+        f64[(at.logQ >> 3) + j * stride + nQ] = 0;
+      }
+    }
+    f64.set(input.logW, at.logW >> 3);
+    if (stride > nQ) f64[(at.logW >> 3) + nQ] = Number.NEGATIVE_INFINITY;
+  }
+
+  /** The common first arguments of every kernel for a region. */
+  private head(r: Region): number[] {
+    const { at } = this;
+    return [r.u0, r.u1, this.stride / 2, at.ptr, at.item, at.resp, at.logP, at.logQ, at.logW];
+  }
+
+  /** Runs `fn` on every region: this thread the first, the workers the others. */
+  private async everywhere(fn: Kernel, tail: (r: Region) => number[]): Promise<void> {
+    const done = this.workers.map(
+      (wk, i) =>
+        new Promise((resolve) => {
+          this.pending.push(resolve);
+          const r = this.regions[i + 1];
+          wk.postMessage({ fn, args: [...this.head(r), ...tail(r)] });
+        }),
+    );
+    const r0 = this.regions[0];
+    this.kernels[fn](...this.head(r0), ...tail(r0));
+    await Promise.all(done);
+    if (this.failure) throw this.failure;
   }
 
   async run(input: EStepInput, acc: EStepAccumulators): Promise<number> {
-    if (this.closed) throw new Error('E-step executor is closed');
-    const { f64, nQ, stride, nItems } = this;
-    // Tables in, padded: pad nodes have log w = -inf (posterior 0) and table entries 0.
-    for (let j = 0; j < nItems; j++) {
-      const o = (this.tables.logP >> 3) + j * stride;
-      const oq = (this.tables.logQ >> 3) + j * stride;
-      f64.set(input.logP.subarray(j * nQ, (j + 1) * nQ), o);
-      f64.set(input.logQ.subarray(j * nQ, (j + 1) * nQ), oq);
-    }
-    const w = this.tables.logW >> 3;
-    f64.set(input.logW, w);
-    if (stride > nQ) f64[w + nQ] = Number.NEGATIVE_INFINITY;
+    this.loadTables(input);
+    const { f64, stride, nItems } = this;
+    const nQ = input.nQ;
     for (const r of this.regions) {
       f64.fill(0, r.r0 >> 3, (r.r0 >> 3) + nItems * stride);
       f64.fill(0, r.r1 >> 3, (r.r1 >> 3) + nItems * stride);
       f64.fill(0, r.nodeN >> 3, (r.nodeN >> 3) + stride);
     }
-    const done = this.workers.map(
-      (wk) =>
-        new Promise((resolve) => {
-          this.pending.push(resolve);
-          wk.postMessage(0);
-        }),
-    );
-    this.estep(...this.baseArgs(this.regions[0]));
-    await Promise.all(done);
-    if (this.failure) throw this.failure;
+    await this.everywhere('estep', (r) => [r.r0, r.r1, r.nodeN, r.work, r.out1, r.out2]);
     // Accumulators out (strided -> nQ), and logLik = sum over users of max + log(sum).
     acc.r0.fill(0);
     acc.r1.fill(0);
@@ -213,11 +260,45 @@ class WasmExecutor implements SizedExecutor {
       }
       const n = r.nodeN >> 3;
       for (let q = 0; q < nQ; q++) acc.nodeN[q] += f64[n + q];
-      const m = r.outMax >> 3;
-      const s = r.outSum >> 3;
+      const m = r.out1 >> 3;
+      const s = r.out2 >> 3;
       for (let u = 0; u < r.u1 - r.u0; u++) logLik += f64[m + u] + Math.log(f64[s + u]);
     }
     return logLik;
+  }
+
+  async scoreOuterProducts(input: EStepInput, s1: Float64Array, s0: Float64Array, p: number, nItems: number): Promise<Float64Array> {
+    this.loadTables(input);
+    const { f64, stride, at } = this;
+    const nQ = input.nQ;
+    for (let row = 0; row < nItems * p; row++) {
+      f64.set(s1.subarray(row * nQ, (row + 1) * nQ), (at.s1 >> 3) + row * stride);
+      f64.set(s0.subarray(row * nQ, (row + 1) * nQ), (at.s0 >> 3) + row * stride);
+    }
+    for (const r of this.regions) f64.fill(0, r.info >> 3, (r.info >> 3) + nItems * 9);
+    await this.everywhere('louis', (r) => [at.s1, at.s0, p, r.info, r.work]);
+    const out = new Float64Array(nItems * 9);
+    for (const r of this.regions) {
+      const o = r.info >> 3;
+      for (let i = 0; i < out.length; i++) out[i] += f64[o + i];
+    }
+    return out;
+  }
+
+  async posteriorMoments(input: EStepInput, nodes: Float64Array): Promise<{ mean: Float64Array; sd: Float64Array }> {
+    this.loadTables(input);
+    const { f64, stride, at } = this;
+    f64.set(nodes, at.nodes >> 3);
+    if (stride > nodes.length) f64[(at.nodes >> 3) + nodes.length] = 0;
+    await this.everywhere('eap', (r) => [at.nodes, r.work, r.out1, r.out2]);
+    const nUsers = this.regions[this.regions.length - 1].u1;
+    const mean = new Float64Array(nUsers);
+    const sd = new Float64Array(nUsers);
+    for (const r of this.regions) {
+      mean.set(f64.subarray(r.out1 >> 3, (r.out1 >> 3) + r.u1 - r.u0), r.u0);
+      sd.set(f64.subarray(r.out2 >> 3, (r.out2 >> 3) + r.u1 - r.u0), r.u0);
+    }
+    return { mean, sd };
   }
 
   async close(): Promise<void> {

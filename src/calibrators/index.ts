@@ -2,6 +2,7 @@
  * Chooses where estimation runs: the local engine unless R_IRT_BASE_URL is set.
  * Kept tiny on purpose: the remote branch is where the service's RemoteCalibrator slots in.
  */
+import { RemoteCalibrator } from './remote.js';
 import type { Calibrator } from './types.js';
 
 export interface CalibratorSettings {
@@ -14,8 +15,22 @@ export interface CalibratorSettings {
   };
 }
 
-export async function createCalibrator(settings: CalibratorSettings): Promise<Calibrator> {
-  if (settings.remote.baseUrl) throw new Error('remote calibrator not available in this build');
+/** `log` receives the remote calibrator's [WARN] lines (the job passes its own output). */
+export async function createCalibrator(
+  settings: CalibratorSettings,
+  log?: (line: string) => void,
+): Promise<Calibrator> {
+  const r = settings.remote;
+  if (r.baseUrl) {
+    return new RemoteCalibrator({
+      baseUrl: r.baseUrl,
+      token: r.token,
+      timeoutSecs: r.timeoutSecs,
+      maxRetries: r.maxRetries,
+      retryDelaySecs: r.retryDelaySecs,
+      log,
+    });
+  }
   return createLocalCalibrator();
 }
 
@@ -36,6 +51,7 @@ async function createLocalCalibrator(): Promise<Calibrator> {
     throw e;
   }
   const Local = mod.LocalCalibrator as (new () => Calibrator) | undefined;
-  if (typeof Local !== 'function') throw new Error('src/calibrators/local.ts does not export LocalCalibrator');
+  if (typeof Local !== 'function')
+    throw new Error('src/calibrators/local.ts does not export LocalCalibrator');
   return new Local();
 }

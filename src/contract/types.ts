@@ -20,7 +20,9 @@ export interface ItemParamsRecord {
   se?: { a: number | null; b: number | null; c?: number | null };
   n?: number;
   p_correct?: number;
-  fit?: { statistic: 'S-X2'; value: number; df: number; p: number; rmsea: number } | { statistic: null; reason: string };
+  fit?:
+    | { statistic: 'S-X2'; value: number; df: number; p: number; rmsea: number }
+    | { statistic: null; reason: string };
 }
 
 export interface AbilityRecord {

@@ -8,7 +8,7 @@ import { type EStepExecutor, EmMap, inlineExecutor, runEm } from './em.js';
 import { fullInformation, invertSpd, itemBlockCovariances } from './information.js';
 import { itemFitSX2 } from './itemfit.js';
 import type { ResponseData } from './responses.js';
-import { marginalReliability, marginalRxx, scoreAbilities } from './scoring.js';
+import { eapFromMoments, eapTables, marginalReliability, marginalRxx, scoreAbilities } from './scoring.js';
 import {
   type Abilities,
   type CalibrationResult,
@@ -89,7 +89,13 @@ export async function calibrate(data: ResponseData, options: CalibrateOptions): 
   const t2 = now();
 
   let abilities: Abilities | null = null;
-  if (settings.scoreMethod) abilities = scoreAbilities(data, bank, { method: settings.scoreMethod, latent });
+  if (settings.scoreMethod === 'EAP' && executor.posteriorMoments) {
+    const t = eapTables(bank, latent);
+    const moments = await executor.posteriorMoments({ ...map.lastInput(), nQ: t.nodes.length, ...t }, t.nodes);
+    abilities = eapFromMoments(data, bank, latent, moments);
+  } else if (settings.scoreMethod) {
+    abilities = scoreAbilities(data, bank, { method: settings.scoreMethod, latent });
+  }
   const t3 = now();
 
   // Counted as mirt counts them for S-X2's df (itemfit.ts): the 1PL's shared slope in every item.
@@ -199,9 +205,9 @@ async function standardErrors(map: EmMap, x: Float64Array, s: CalibrationSetting
   const n = map.layout.size;
   let mode = s.standardErrors;
   if (mode === 'none') return null;
-  if (mode === 'auto') mode = n * map.data.nObs <= FULL_SE_LIMIT ? 'full' : 'item';
-  // Item blocks exist for the 2PL and 3PL; the shared parameter of Rasch/1PL couples all items.
-  if (mode === 'item' && (s.model === 'Rasch' || s.model === '1PL')) mode = n <= 400 ? 'full' : 'item';
+  // Rasch/1PL: the shared parameter couples all items, so the full matrix while it stays small.
+  const sharedSmall = (s.model === 'Rasch' || s.model === '1PL') && n <= 400;
+  if (mode === 'auto') mode = n * map.data.nObs <= FULL_SE_LIMIT || sharedSmall ? 'full' : 'item';
   const out = { a: new Float64Array(J).fill(Number.NaN), b: new Float64Array(J).fill(Number.NaN), c: new Float64Array(J).fill(Number.NaN) };
   const setIrt = (j: number, a: number, d: number, va: number, vd: number, cad: number) => {
     out.a[j] = Math.sqrt(va);
@@ -233,19 +239,22 @@ async function standardErrors(map: EmMap, x: Float64Array, s: CalibrationSetting
     }
     return out;
   }
-  if (s.model === '2PL' || s.model === '3PL') {
-    await map.eStep(x);
+  await map.eStep(x);
+  const cov = await itemBlockCovariances(map, x);
+  for (let j = 0; j < J; j++) {
+    if (s.model === 'Rasch' || s.model === '1PL') {
+      // Intercept blocks only (slope taken as known): se b = se d / a; no se for the shared a.
+      const a = s.model === 'Rasch' ? 1 : x[J];
+      out.b[j] = Math.sqrt(cov[j * 4 + 3]) / Math.abs(a);
+      continue;
+    }
     const p = s.model === '3PL' ? 3 : 2;
-    const cov = itemBlockCovariances(map, x);
-    for (let j = 0; j < J; j++) {
-      const o = j * p * p;
-      setIrt(j, x[p * j], x[p * j + 1], cov[o], cov[o + p + 1], cov[o + 1]);
-      if (p === 3) {
-        const c = 1 / (1 + Math.exp(-x[3 * j + 2]));
-        out.c[j] = c * (1 - c) * Math.sqrt(cov[o + 8]);
-      }
+    const o = j * p * p;
+    setIrt(j, x[p * j], x[p * j + 1], cov[o], cov[o + p + 1], cov[o + 1]);
+    if (p === 3) {
+      const c = 1 / (1 + Math.exp(-x[3 * j + 2]));
+      out.c[j] = c * (1 - c) * Math.sqrt(cov[o + 8]);
     }
   }
-  // Rasch/1PL with more than 400 items: no standard errors (the full matrix would be too costly).
   return out;
 }

@@ -14,16 +14,24 @@
  */
 
 import { clearAccumulators, type EStepAccumulators, type EStepInput, eStepRange, makeAccumulators } from './estep.js';
+import { scoreOuterProductsJs } from './information.js';
 import { fillLogTables, type ItemBank, makeItemBank } from './models.js';
 import { type ItemCounts, logPriorG, MIN_LOGIT_C, mStep1PL, mStep2PL, mStep3PL, mStepIntercept, mStepVariance } from './mstep.js';
 import { equallySpacedNodes, normalLogWeights } from './quadrature.js';
 import type { ResponseData } from './responses.js';
-import type { CPrior, ModelName } from './types.js';
+import type { CalibrationSettings, ModelName } from './types.js';
 
 /** Runs E-steps; the inline one is below, the worker-thread one lives outside the engine. */
 export interface EStepExecutor {
   /** Fills `acc` (cleared first) for all users and returns the total marginal log-likelihood. */
   run(input: EStepInput, acc: EStepAccumulators): Promise<number>;
+  /**
+   * Optional fast path of information.ts's users pass (same contract as scoreOuterProductsJs):
+   * per item, sum over answers of m m' with m the posterior mean of the answer's score.
+   */
+  scoreOuterProducts?(input: EStepInput, s1: Float64Array, s0: Float64Array, p: number, nItems: number): Promise<Float64Array>;
+  /** Optional fast path of EAP scoring: posterior mean and SD of every user on `nodes`. */
+  posteriorMoments?(input: EStepInput, nodes: Float64Array): Promise<{ mean: Float64Array; sd: Float64Array }>;
   close(): Promise<void>;
 }
 
@@ -39,15 +47,7 @@ export function inlineExecutor(): EStepExecutor {
   };
 }
 
-export interface EmOptions {
-  readonly model: ModelName;
-  readonly quadPoints: number;
-  readonly quadRange: number;
-  readonly maxCycles: number;
-  readonly tol: number;
-  readonly cPrior: CPrior;
-  readonly acceleration: 'squarem' | 'none';
-}
+export type EmOptions = Pick<CalibrationSettings, 'model' | 'quadPoints' | 'quadRange' | 'maxCycles' | 'tol' | 'cPrior' | 'acceleration'>;
 
 export interface EmResult {
   readonly bank: ItemBank;
@@ -207,6 +207,12 @@ export class EmMap {
   /** Tables and weights of the last E-step (for passes that need the posteriors again). */
   lastInput(): EStepInput {
     return this.input;
+  }
+
+  /** information.ts's users pass at the tables of the last E-step, on the executor if it can. */
+  async scoreOuterProducts(s1: Float64Array, s0: Float64Array, p: number): Promise<Float64Array> {
+    if (this.executor.scoreOuterProducts) return this.executor.scoreOuterProducts(this.input, s1, s0, p, this.data.nItems);
+    return scoreOuterProductsJs(this.input, s1, s0, p, this.data.nItems);
   }
 
   /** Log prior of x (3PL lower asymptotes). */

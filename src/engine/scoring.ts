@@ -76,15 +76,7 @@ export function scoreAbilities(data: ScoringData, bank: ItemBank, options: Score
   const nUsers = data.nUsers;
   const theta = new Float64Array(nUsers);
   const se = new Float64Array(nUsers);
-  const pattern = new Uint8Array(nUsers);
-  const { userPtr, userResp } = data;
-  for (let u = 0; u < nUsers; u++) {
-    const k0 = userPtr[u];
-    const k1 = userPtr[u + 1];
-    let right = 0;
-    for (let k = k0; k < k1; k++) right += userResp[k];
-    pattern[u] = k1 === k0 ? 0 : right === k1 - k0 ? 1 : right === 0 ? 2 : 0;
-  }
+  const pattern = answerPatterns(data);
   switch (method) {
     case 'EAP':
       scoreEAP(data, bank, latent, options.quadPoints ?? 121, options.quadRange ?? 6, theta, se);
@@ -102,6 +94,51 @@ export function scoreAbilities(data: ScoringData, bank: ItemBank, options: Score
       throw new EngineInputError(`unknown scoring method "${String(method)}"`);
   }
   return { method, theta, se, pattern };
+}
+
+/** 0 = mixed answers (or none), 1 = all right, 2 = all wrong. */
+function answerPatterns(data: ScoringData): Uint8Array {
+  const { nUsers, userPtr, userResp } = data;
+  const pattern = new Uint8Array(nUsers);
+  for (let u = 0; u < nUsers; u++) {
+    const k0 = userPtr[u];
+    const k1 = userPtr[u + 1];
+    let right = 0;
+    for (let k = k0; k < k1; k++) right += userResp[k];
+    pattern[u] = k1 === k0 ? 0 : right === k1 - k0 ? 1 : right === 0 ? 2 : 0;
+  }
+  return pattern;
+}
+
+/** The EAP grid and tables as scoreEAP builds them (for a kernel elsewhere to use). */
+export function eapTables(bank: ItemBank, latent: LatentDistribution, quadPoints = 121, quadRange = 6) {
+  const nodes = equallySpacedNodes(quadPoints, quadRange);
+  const nItems = bank.a.length;
+  const logP = new Float64Array(nItems * quadPoints);
+  const logQ = new Float64Array(nItems * quadPoints);
+  fillLogTables(bank, nodes, logP, logQ);
+  return { nodes, logW: normalLogWeights(nodes, latent.mean, latent.variance), logP, logQ };
+}
+
+/**
+ * EAP from posterior means and SDs computed on eapTables() elsewhere (the WebAssembly kernel),
+ * finished as scoreEAP finishes its own: posteriors narrower than the grid are refined.
+ */
+export function eapFromMoments(
+  data: ScoringData,
+  bank: ItemBank,
+  latent: LatentDistribution,
+  moments: { mean: Float64Array; sd: Float64Array },
+  quadPoints = 121,
+  quadRange = 6,
+): Abilities {
+  const theta = moments.mean.slice();
+  const se = moments.sd.slice();
+  const step = (2 * quadRange) / (quadPoints - 1);
+  for (let u = 0; u < data.nUsers; u++) {
+    if (se[u] < step) refineEAP(u, data, bank, latent, -quadRange, quadRange, step, theta, se);
+  }
+  return { method: 'EAP', theta, se, pattern: answerPatterns(data) };
 }
 
 /**

@@ -99,9 +99,10 @@ export async function main(argv: string[]): Promise<number> {
     if (!m.converged) process.stderr.write(`[WARN] EM stopped at the cycle limit before converging (tol ${job.tol ?? 1e-4})\n`);
     return 0;
   } catch (e) {
-    const err = e as Error;
-    const known = err instanceof CsvInputError || err instanceof EngineInputError || (err as NodeJS.ErrnoException).code !== undefined;
-    process.stderr.write(`[ERROR] ${known ? err.message : (err.stack ?? err.message)}\n`);
+    const err = e as NodeJS.ErrnoException;
+    if (err.syscall) process.stderr.write(`[ERROR] cannot read ${args.input}: ${err.code} (${err.message}); check the path and permissions\n`);
+    else if (err instanceof CsvInputError || err instanceof EngineInputError) process.stderr.write(`[ERROR] ${err.message}\n`);
+    else process.stderr.write(`[ERROR] calibration failed: ${err.stack ?? err.message}\n`);
     return 1;
   }
 }

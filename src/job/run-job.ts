@@ -75,7 +75,7 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
 
   let calibrator: Calibrator;
   try {
-    calibrator = deps.calibrator ?? (await createCalibrator(config));
+    calibrator = deps.calibrator ?? (await createCalibrator(config, io.out));
   } catch (e) {
     return fail(`${msg(e)}${config.remote.baseUrl ? '. Check R_IRT_BASE_URL (unset it to calibrate in-process)' : ''}.`);
   }
@@ -160,7 +160,7 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
 
     if (config.dryRun) {
       io.out(`[DRY_RUN] Skipping DB updates: would write ${result.item_params.length} item parameters and ${result.abilities.length} abilities`);
-      io.out(formatSummary({ result, data, config, version, extraction, seconds: (performance.now() - t0) / 1000, dryRun: true }));
+      io.out(formatSummary({ result, data, config, version, extraction, seconds: (performance.now() - t0) / 1000, dryRun: true, calibrator: calibrator.kind }));
       return outcome('dry-run', 0, { extraction, hygiene: data.hygiene });
     }
 
@@ -197,7 +197,7 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
     if (written.questionMetaSkipped) io.out(`[WARN] IRT_UPDATE_QUESTION_META: skipped (${written.questionMetaSkipped})`);
     if (config.retainVersions !== null) io.out(`[INFO] Retention: kept ${config.retainVersions} versions, pruned ${written.prunedRows} rows`);
     io.out('Calibration upsert completed.');
-    io.out(formatSummary({ result, data, config, version, extraction, seconds: (performance.now() - t0) / 1000, dryRun: false }));
+    io.out(formatSummary({ result, data, config, version, extraction, seconds: (performance.now() - t0) / 1000, dryRun: false, calibrator: calibrator.kind }));
     return outcome('ok', 0, { extraction, hygiene: data.hygiene, written });
   } catch (e) {
     return fail(`${msg(e)}. Check the database connection.`);

@@ -30,11 +30,13 @@ export function formatSummary(s: {
   extraction: Extraction;
   seconds: number;
   dryRun: boolean;
+  /** Which calibrator ran: `local` or `remote`. */
+  calibrator: string;
 }): string {
   const logLik = Number(s.result.fit_meta.metrics.logLik);
   return (
     `${s.dryRun ? '[DRY_RUN]' : '[INFO]'} Summary: items=${s.result.item_params.length} users=${s.result.abilities.length}` +
-    ` observations=${s.data.nObs} model=${s.config.model} logLik=${Number.isFinite(logLik) ? logLik.toFixed(3) : 'NA'}` +
+    ` observations=${s.data.nObs} model=${s.config.model} calibrator=${s.calibrator} logLik=${Number.isFinite(logLik) ? logLik.toFixed(3) : 'NA'}` +
     ` seconds=${s.seconds.toFixed(2)} version=${s.version} source="${s.extraction.source}"`
   );
 }

@@ -81,3 +81,15 @@ describe('parameter recovery', () => {
     assert.ok(Math.abs(r.latent.variance - 1) < 0.1, `variance ${r.latent.variance}`);
   });
 });
+
+describe('standard errors of Rasch items on a large bank', () => {
+  it('intercept blocks agree with the full information to 10%', async () => {
+    const { data } = simulateResponses({ model: 'Rasch', nUsers: 3000, nItems: 60, perUser: 20, seed: 9 });
+    const full = await calibrate(data, { model: 'Rasch', scoreMethod: null, standardErrors: 'full', itemFit: false });
+    const block = await calibrate(data, { model: 'Rasch', scoreMethod: null, standardErrors: 'item', itemFit: false });
+    for (let k = 0; k < full.items.length; k++) {
+      assert.equal(block.items[k].se.a, null);
+      assert.ok(Math.abs(block.items[k].se.b! / full.items[k].se.b! - 1) < 0.1, `item ${k}: ${block.items[k].se.b} vs ${full.items[k].se.b}`);
+    }
+  });
+});

@@ -1,0 +1,27 @@
+/**
+ * The /calibrate request body for a remote service, written straight from the compact data as
+ * JSON text: one string piece per observation, ids quoted once per user and per item, no
+ * intermediate object per observation (1M observations: ~100 MiB of text).
+ */
+import type { ResponseData } from '../engine/responses.js';
+import type { CalibrationJob } from './types.js';
+
+export function calibrateRequestJson(data: ResponseData, job: CalibrationJob): string {
+  const items = data.itemIds.map((id) => `,"item_id":${JSON.stringify(id)},"is_correct":`);
+  const parts: string[] = [];
+  for (let u = 0; u < data.nUsers; u++) {
+    const head = `{"user_id":${JSON.stringify(data.userIds[u])}`;
+    for (let k = data.userPtr[u]; k < data.userPtr[u + 1]; k++) {
+      parts.push(`${head}${items[data.userItem[k]]}${data.userResp[k]}}`);
+    }
+  }
+  // Optional fields beyond the seed go only when set: the legacy R service reads model alone.
+  const options: Record<string, unknown> = { model: job.model, version: job.version, run_id: job.runId };
+  if (job.quadPoints !== undefined) options.quadpts = job.quadPoints;
+  if (job.scoreMethod !== undefined) options.score_method = job.scoreMethod;
+  if (job.cPrior !== undefined) options.c_prior = job.cPrior;
+  if (job.maxCycles !== undefined) options.max_cycles = job.maxCycles;
+  if (job.tol !== undefined) options.tol = job.tol;
+  const tail = JSON.stringify(options).slice(1); // `"model":...}` appended after the array
+  return `{"observations":[${parts.join(',')}],${tail}`;
+}

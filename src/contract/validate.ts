@@ -1,0 +1,321 @@
+/**
+ * Runtime validation of the /calibrate and /irt/score contract, for the service (requests) and
+ * for the remote client (responses coming back from a service we do not control).
+ *
+ * Hand-written loops rather than a JSON-schema validator: one pass with `typeof` checks over
+ * 1M observations takes ~10-30 ms (ajv: 50-150 ms), the error names the exact field
+ * (`observations[41].is_correct`), it covers the two request forms, and the same functions run
+ * in the service, the client and the tests without a framework. Validation never recurses into
+ * caller data beyond the contract's fixed depth, so deeply nested JSON cannot exhaust the stack.
+ */
+import type { CalibrateInput, CalibrateOptions, MatrixCell, ScoreItemParams, ScoreRequest } from './forms.js';
+import type { AbilityRecord, CalibrateResponse, ItemParamsRecord, Observation } from './types.js';
+
+/** A request or response that breaks the contract; `field` is a path such as `observations[3].user_id`. */
+export class ContractError extends Error {
+  override name = 'ContractError';
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+  }
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  if (typeof v === 'string') return v.length > 40 ? 'a long string' : JSON.stringify(v);
+  if (typeof v === 'object') return 'an object';
+  return `${typeof v} ${String(v)}`;
+}
+
+function fail(field: string, what: string, got: unknown): never {
+  throw new ContractError(field, `must be ${what} (got ${describe(got)})`);
+}
+
+/** Ids: non-empty strings; finite numbers are accepted and read as their decimal string (R sends integer ids). */
+function isId(v: unknown): boolean {
+  return (typeof v === 'string' && v.length > 0) || (typeof v === 'number' && Number.isFinite(v));
+}
+
+function optionalString(body: Json, key: string): string | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string' || v.length === 0) fail(key, 'a non-empty string', v);
+  return v;
+}
+
+function optionalNumber(
+  body: Json,
+  key: string,
+  what: string,
+  ok: (x: number) => boolean,
+): number | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !ok(v)) fail(key, what, v);
+  return v;
+}
+
+function readOptions(body: Json): CalibrateOptions {
+  const model = body.model;
+  if (model !== undefined && model !== null && (typeof model !== 'string' || model.trim() === '')) {
+    fail('model', 'a model name string', model);
+  }
+  return {
+    // The seed's default; unknown names are rejected by the engine's parseModel (never a silent fallback).
+    model: typeof model === 'string' ? model : '2PL',
+    quadpts: optionalNumber(
+      body,
+      'quadpts',
+      'an integer from 5 to 401',
+      (x) => Number.isInteger(x) && x >= 5 && x <= 401,
+    ),
+    score_method: optionalString(body, 'score_method'),
+    c_prior: optionalString(body, 'c_prior'),
+    max_cycles: optionalNumber(
+      body,
+      'max_cycles',
+      'an integer from 1 to 100000',
+      (x) => Number.isInteger(x) && x >= 1 && x <= 100000,
+    ),
+    tol: optionalNumber(body, 'tol', 'a positive number', (x) => Number.isFinite(x) && x > 0),
+    version: optionalString(body, 'version'),
+    run_id: optionalString(body, 'run_id'),
+  };
+}
+
+/** Checks every observation's shape; correctness null is allowed (dropped and counted later). */
+export function validateObservations(list: unknown, field = 'observations'): Observation[] {
+  if (!Array.isArray(list)) fail(field, 'an array of observations', list);
+  if (list.length === 0) throw new ContractError(field, 'must not be empty');
+  for (let k = 0; k < list.length; k++) {
+    const o = list[k];
+    if (!isObject(o)) fail(`${field}[${k}]`, 'an object', o);
+    if (!isId(o.user_id)) fail(`${field}[${k}].user_id`, 'a non-empty string', o.user_id);
+    if (!isId(o.item_id)) fail(`${field}[${k}].item_id`, 'a non-empty string', o.item_id);
+    const c = o.is_correct;
+    if (c !== true && c !== false && c !== 0 && c !== 1 && c !== null) {
+      fail(`${field}[${k}].is_correct`, 'true, false, 0, 1 or null', c);
+    }
+    const t = o.responded_at;
+    if (t !== undefined && t !== null && typeof t !== 'string')
+      fail(`${field}[${k}].responded_at`, 'a timestamp string or null', t);
+  }
+  return list as Observation[];
+}
+
+function optionalIdList(body: Json, key: string, length: number | null): string[] | null {
+  const v = body[key];
+  if (v === undefined || v === null) return null;
+  if (!Array.isArray(v)) fail(key, 'an array of ids', v);
+  if (length !== null && v.length !== length)
+    throw new ContractError(key, `must have ${length} entries (got ${v.length})`);
+  const seen = new Set<string>();
+  for (let k = 0; k < v.length; k++) {
+    if (!isId(v[k])) fail(`${key}[${k}]`, 'a non-empty string', v[k]);
+    const id = String(v[k]);
+    if (seen.has(id)) throw new ContractError(`${key}[${k}]`, `duplicate id ${JSON.stringify(id)}`);
+    seen.add(id);
+  }
+  return v.map(String);
+}
+
+function isCell(v: unknown): v is MatrixCell {
+  return v === 0 || v === 1 || v === true || v === false || v === null;
+}
+
+function validateMatrix(body: Json, options: CalibrateOptions): CalibrateInput {
+  const rows = body.responses;
+  if (!Array.isArray(rows)) fail('responses', 'an array of rows (one per person)', rows);
+  if (rows.length === 0) throw new ContractError('responses', 'must not be empty');
+  const userIds = optionalIdList(body, 'user_ids', rows.length);
+  if (Array.isArray(rows[0])) {
+    const width = (rows[0] as unknown[]).length;
+    if (width === 0) throw new ContractError('responses[0]', 'must not be empty');
+    const itemIds = optionalIdList(body, 'item_ids', width);
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r];
+      if (!Array.isArray(row)) fail(`responses[${r}]`, 'an array (rows must all have one form)', row);
+      if (row.length !== width)
+        throw new ContractError(`responses[${r}]`, `must have ${width} cells like row 0 (got ${row.length})`);
+      for (let j = 0; j < width; j++)
+        if (!isCell(row[j])) fail(`responses[${r}][${j}]`, '0, 1, true, false or null', row[j]);
+    }
+    return { form: 'matrix', rows: rows as MatrixCell[][], rowKind: 'array', itemIds, userIds, options };
+  }
+  if (body.item_ids !== undefined && body.item_ids !== null) {
+    throw new ContractError('item_ids', 'only goes with rows given as arrays (object rows name their items)');
+  }
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    if (!isObject(row))
+      fail(`responses[${r}]`, 'an object of item id -> 0/1/null (rows must all have one form)', row);
+    for (const key in row)
+      if (!isCell(row[key])) fail(`responses[${r}].${key}`, '0, 1, true, false or null', row[key]);
+  }
+  return {
+    form: 'matrix',
+    rows: rows as Record<string, MatrixCell>[],
+    rowKind: 'object',
+    itemIds: null,
+    userIds,
+    options,
+  };
+}
+
+/** Validates a /calibrate body (observations form or legacy matrix form). */
+export function validateCalibrateRequest(body: unknown): CalibrateInput {
+  if (!isObject(body)) fail('body', 'a JSON object', body);
+  const options = readOptions(body);
+  const anchors = body.anchors;
+  if (anchors !== undefined && anchors !== null && !(Array.isArray(anchors) && anchors.length === 0)) {
+    // Refused rather than ignored: a silently unanchored run would put results on another scale.
+    throw new ContractError('anchors', 'anchored calibration is not supported by this service yet');
+  }
+  const hasObs = body.observations !== undefined;
+  const hasMatrix = body.responses !== undefined;
+  if (hasObs && hasMatrix) throw new ContractError('body', 'send either observations or responses, not both');
+  if (hasMatrix) return validateMatrix(body, options);
+  if (!hasObs) throw new ContractError('observations', 'is required (or the legacy responses matrix)');
+  return { form: 'observations', observations: validateObservations(body.observations), options };
+}
+
+function finite(v: unknown, field: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) fail(field, 'a finite number', v);
+  return v;
+}
+
+function validateItemParams(list: unknown, field: string): ScoreItemParams[] {
+  if (!Array.isArray(list)) fail(field, 'an array', list);
+  for (let k = 0; k < list.length; k++) {
+    const it = list[k];
+    const f = `${field}[${k}]`;
+    if (!isObject(it)) fail(f, 'an object', it);
+    if (!isId(it.item_id)) fail(`${f}.item_id`, 'a non-empty string', it.item_id);
+    if (!isObject(it.params)) fail(`${f}.params`, 'an object {a, b, c?}', it.params);
+    const a = finite(it.params.a, `${f}.params.a`);
+    if (a <= 0) fail(`${f}.params.a`, 'positive', a);
+    finite(it.params.b, `${f}.params.b`);
+    const c = it.params.c;
+    if (c !== undefined && c !== null && (typeof c !== 'number' || !(c >= 0 && c < 1)))
+      fail(`${f}.params.c`, 'a number in [0, 1)', c);
+  }
+  return list as ScoreItemParams[];
+}
+
+/** Validates a POST /irt/score body. */
+export function validateScoreRequest(body: unknown): ScoreRequest {
+  if (!isObject(body)) fail('body', 'a JSON object', body);
+  const items = validateItemParams(body.item_params, 'item_params');
+  if (items.length === 0) throw new ContractError('item_params', 'must not be empty');
+  const seen = new Set<string>();
+  items.forEach((it, k) => {
+    const id = String(it.item_id);
+    if (seen.has(id))
+      throw new ContractError(`item_params[${k}].item_id`, `duplicate id ${JSON.stringify(id)}`);
+    seen.add(id);
+  });
+  const observations = validateObservations(body.observations);
+  const method = optionalString(body, 'method');
+  const latent = body.latent;
+  if (latent !== undefined && latent !== null) {
+    if (!isObject(latent)) fail('latent', 'an object {mean, variance}', latent);
+    finite(latent.mean, 'latent.mean');
+    if (finite(latent.variance, 'latent.variance') <= 0) fail('latent.variance', 'positive', latent.variance);
+  }
+  const quadpts = optionalNumber(
+    body,
+    'quadpts',
+    'an integer from 5 to 401',
+    (x) => Number.isInteger(x) && x >= 5 && x <= 401,
+  );
+  return {
+    item_params: items,
+    observations,
+    method,
+    latent: isObject(latent)
+      ? { mean: latent.mean as number, variance: latent.variance as number }
+      : undefined,
+    quadpts,
+    model: optionalString(body, 'model'),
+    version: optionalString(body, 'version'),
+  };
+}
+
+/** The ids a caller sent, to check that a response speaks only of them. */
+export interface SentIds {
+  readonly itemIds: readonly string[];
+  readonly userIds: readonly string[];
+}
+
+function str(v: unknown, field: string): string {
+  if (typeof v !== 'string' || v.length === 0) fail(field, 'a non-empty string', v);
+  return v;
+}
+
+/**
+ * Validates a CalibrateResponse from a remote service before anything is written: every number
+ * finite, every id present, and only items and users that were sent (a service answering for
+ * another request, or inventing ids, must not reach the database).
+ */
+export function validateCalibrateResponse(body: unknown, sent: SentIds): CalibrateResponse {
+  if (!isObject(body)) fail('response', 'a JSON object', body);
+  const items = new Set(sent.itemIds);
+  const users = new Set(sent.userIds);
+  const ip = body.item_params;
+  if (!Array.isArray(ip)) fail('item_params', 'an array', ip);
+  const seenItems = new Set<string>();
+  for (let k = 0; k < ip.length; k++) {
+    const it = ip[k] as Partial<ItemParamsRecord> | null;
+    const f = `item_params[${k}]`;
+    if (!isObject(it)) fail(f, 'an object', it);
+    const id = str(it.item_id, `${f}.item_id`);
+    if (!items.has(id)) throw new ContractError(`${f}.item_id`, `item ${JSON.stringify(id)} was not sent`);
+    if (seenItems.has(id))
+      throw new ContractError(`${f}.item_id`, `item ${JSON.stringify(id)} appears twice`);
+    seenItems.add(id);
+    str(it.model, `${f}.model`);
+    str(it.version, `${f}.version`);
+    if (!isObject(it.params)) fail(`${f}.params`, 'an object {a, b, c?}', it.params);
+    finite(it.params.a, `${f}.params.a`);
+    finite(it.params.b, `${f}.params.b`);
+    if (it.params.c !== undefined) finite(it.params.c, `${f}.params.c`);
+  }
+  const ab = body.abilities;
+  if (!Array.isArray(ab)) fail('abilities', 'an array', ab);
+  const seenUsers = new Set<string>();
+  for (let k = 0; k < ab.length; k++) {
+    const a = ab[k] as Partial<AbilityRecord> | null;
+    const f = `abilities[${k}]`;
+    if (!isObject(a)) fail(f, 'an object', a);
+    const id = str(a.user_id, `${f}.user_id`);
+    if (!users.has(id)) throw new ContractError(`${f}.user_id`, `user ${JSON.stringify(id)} was not sent`);
+    if (seenUsers.has(id))
+      throw new ContractError(`${f}.user_id`, `user ${JSON.stringify(id)} appears twice`);
+    seenUsers.add(id);
+    finite(a.theta, `${f}.theta`);
+    if (a.se !== null) finite(a.se, `${f}.se`);
+    str(a.model, `${f}.model`);
+    str(a.version, `${f}.version`);
+  }
+  const fm = body.fit_meta;
+  if (!isObject(fm)) fail('fit_meta', 'an object', fm);
+  str(fm.run_id, 'fit_meta.run_id');
+  if (!isObject(fm.model_spec)) fail('fit_meta.model_spec', 'an object', fm.model_spec);
+  str(fm.model_spec.model, 'fit_meta.model_spec.model');
+  finite(fm.model_spec.n_items, 'fit_meta.model_spec.n_items');
+  finite(fm.model_spec.n_users, 'fit_meta.model_spec.n_users');
+  if (!isObject(fm.metrics)) fail('fit_meta.metrics', 'an object', fm.metrics);
+  finite(fm.metrics.logLik, 'fit_meta.metrics.logLik');
+  finite(fm.metrics.AIC, 'fit_meta.metrics.AIC');
+  return body as unknown as CalibrateResponse;
+}

@@ -1,0 +1,289 @@
+/**
+ * The HTTP calibration service: a drop-in for the R IRT Plumber service (same paths, same JSON,
+ * same token). Handlers are thin: they call the plain functions of calibrate-handler.ts and
+ * score-handler.ts; this file only does HTTP (auth, limits, metrics, logs, error replies).
+ *
+ * Routes: POST /calibrate and /irt/calibrate (one handler), POST /irt/score, GET /health and
+ * /healthz (open), GET /metrics (Prometheus text).
+ */
+import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
+import { presentedToken, tokenChecker } from './auth.js';
+import { precheckCalibrateBody } from './calibrate-handler.js';
+import { CalibrationRunner } from './calibration-runner.js';
+import { busy, HttpError, toErrorReply } from './errors.js';
+import { ConcurrencyGate } from './gate.js';
+import { MAX_JSON_DEPTH, textNestsDeeperThan } from './json-depth.js';
+import { createMetrics, type ServiceMetrics } from './metrics.js';
+import { handleScore, type ScoreAbilities } from './score-handler.js';
+import { SERVICE_VERSION } from './version.js';
+
+const MiB = 1024 * 1024;
+/** Bodies up to this size are validated on the event loop before a worker is started. */
+const PRECHECK_BYTES = 256 * 1024;
+
+export interface ServerOptions {
+  /** The internal token; null only when the operator explicitly started without auth. */
+  readonly token: string | null;
+  /** The engine's scoring function for /irt/score. */
+  readonly score: ScoreAbilities;
+  /** Calibrator class run in the worker (default the engine's LocalCalibrator). */
+  readonly calibrator?: { moduleUrl: string; exportName: string; arg?: unknown };
+  /** /calibrate body limit. Default 256 MiB: 1M observations with UUID ids and timestamps is ~150 MiB. */
+  readonly bodyLimitBytes?: number;
+  /** /irt/score body limit. Default 16 MiB: scoring runs on the event loop, so it stays small. */
+  readonly scoreBodyLimitBytes?: number;
+  /** Calibrations at once (body being read or model being fitted). Default: cores - 1, at least 1. */
+  readonly maxConcurrentCalibrations?: number;
+  /** Time limit of one calibration. Default 300 s (the job's R_IRT_TIMEOUT_SECS default). */
+  readonly calibrationTimeLimitMs?: number;
+  /** Time to receive a whole request (slow-body guard). Default 120 s. */
+  readonly requestTimeoutMs?: number;
+  /** Retry-After on 503 when saturated. Default 10 s. */
+  readonly retryAfterSecs?: number;
+  /** Log destination (one JSON line per request); false to stay silent. Default stdout. */
+  readonly log?: false | { stream?: NodeJS.WritableStream; level?: string };
+  /** Process metrics (CPU, memory, event loop lag). Default true. */
+  readonly processMetrics?: boolean;
+}
+
+export interface CalibrationService {
+  readonly app: FastifyInstance;
+  readonly metrics: ServiceMetrics;
+  readonly gate: ConcurrencyGate;
+}
+
+const OPEN_ROUTES = new Set(['/health', '/healthz']);
+const CALIBRATE_ROUTES = ['/calibrate', '/irt/calibrate'];
+
+function routeOf(req: FastifyRequest): string {
+  return req.routeOptions.url ?? 'unmatched';
+}
+
+export function buildServer(options: ServerOptions): CalibrationService {
+  const bodyLimit = options.bodyLimitBytes ?? 256 * MiB;
+  const scoreBodyLimit = options.scoreBodyLimitBytes ?? 16 * MiB;
+  const retryAfter = options.retryAfterSecs ?? 10;
+  const gate = new ConcurrencyGate(
+    options.maxConcurrentCalibrations ?? Math.max(1, availableParallelism() - 1),
+  );
+  const metrics = createMetrics({
+    processMetrics: options.processMetrics,
+    workers: () => runner.running,
+    slots: () => gate.inUse,
+  });
+  const runner = new CalibrationRunner({
+    moduleUrl: options.calibrator?.moduleUrl,
+    exportName: options.calibrator?.exportName,
+    calibratorArg: options.calibrator?.arg,
+    timeLimitMs: options.calibrationTimeLimitMs ?? 300_000,
+  });
+  const checkToken = options.token === null ? null : tokenChecker(options.token);
+  /** Fields a handler adds to its request's one log line (counts and timings, never payload). */
+  const logExtra = new WeakMap<FastifyRequest, Record<string, unknown>>();
+  const started = Date.now();
+
+  const app = Fastify({
+    logger:
+      options.log === false
+        ? false
+        : { level: options.log?.level ?? 'info', stream: options.log?.stream ?? process.stdout },
+    // Fastify's own request logs include headers: replaced by one line of our own per request.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: scoreBodyLimit,
+    requestTimeout: options.requestTimeoutMs ?? 120_000,
+    return503OnClosing: true,
+    genReqId: () => randomUUID(),
+  });
+
+  // Every request: metrics, auth. Accounting hangs on the response's 'close', which fires
+  // exactly once whether the reply was sent or the connection died.
+  app.addHook('onRequest', async (req, reply) => {
+    const route = routeOf(req);
+    const t0 = process.hrtime.bigint();
+    metrics.inFlight.inc({ route });
+    reply.raw.once('close', () => {
+      const status = String(reply.raw.statusCode);
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      const labels = { method: req.method, route, status };
+      metrics.inFlight.dec({ route });
+      metrics.requests.inc(labels);
+      metrics.duration.observe(labels, seconds);
+      // No headers, no query string, no body: tokens and payloads never reach the log.
+      req.log.info(
+        {
+          method: req.method,
+          route,
+          path: req.url.split('?')[0].slice(0, 200),
+          status: reply.raw.statusCode,
+          ms: Math.round(seconds * 1e4) / 10,
+          bytes_in: Number(req.headers['content-length'] ?? 0),
+          aborted: !reply.raw.writableFinished,
+          ...logExtra.get(req),
+        },
+        'request',
+      );
+    });
+    if (checkToken && !OPEN_ROUTES.has(route) && !checkToken(presentedToken(req.headers))) {
+      throw new HttpError(
+        401,
+        'unauthorized',
+        'missing or wrong token (Authorization: Bearer <token> or X-Internal-Token)',
+        {
+          'www-authenticate': 'Bearer',
+        },
+      );
+    }
+  });
+
+  // Once closing, every reply closes its connection: a keep-alive connection that turns idle
+  // after close() began would otherwise hold the shutdown until its keep-alive timeout.
+  app.addHook('onSend', async (_req, reply) => {
+    if (!app.server.listening) void reply.header('connection', 'close');
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const out = toErrorReply(err, String(req.id));
+    if (out.status >= 500 && out.body.error === 'internal_error') {
+      // Server-side detail stays in the log; the caller gets only the request id.
+      const e = err as Error;
+      req.log.error({ err: { name: e?.name, message: e?.message, stack: e?.stack } }, 'request failed');
+    }
+    void reply
+      .code(out.status)
+      .headers(out.headers ?? {})
+      .send(out.body);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply
+      .code(404)
+      .send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0].slice(0, 200)}` });
+  });
+
+  const health = async () => ({
+    status: 'ok',
+    version: SERVICE_VERSION,
+    uptime_s: Math.round((Date.now() - started) / 1000),
+    // Slots taken (body being received or model being fitted) and worker threads computing.
+    calibrations_in_flight: gate.inUse,
+    calibration_workers: runner.running,
+    max_concurrent_calibrations: gate.max,
+  });
+  // Small JSON bodies (/irt/score) are parsed here, on the event loop: refuse deep nesting first.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
+    const body = String(text);
+    if (body.length === 0) return done(new HttpError(400, 'bad_request', 'body is empty', {}, 'body'));
+    if (textNestsDeeperThan(body)) {
+      return done(
+        new HttpError(400, 'bad_request', `body nests deeper than ${MAX_JSON_DEPTH} levels`, {}, 'body'),
+      );
+    }
+    try {
+      // Plain JSON.parse: nothing here merges request objects into others, so a "__proto__"
+      // key stays an ordinary own property.
+      done(null, JSON.parse(body));
+    } catch {
+      done(new HttpError(400, 'bad_request', 'body is not valid JSON', {}, 'body'));
+    }
+  });
+
+  app.get('/health', health);
+  app.get('/healthz', health);
+
+  app.get('/metrics', async (_req, reply) => {
+    const text = await metrics.registry.metrics();
+    return reply.type(metrics.registry.contentType).send(text);
+  });
+
+  app.post('/irt/score', async (req) => {
+    const out = handleScore(req.body, options.score);
+    metrics.observations.inc({ route: '/irt/score' }, out.nObs);
+    metrics.scored.inc(out.response.abilities.length);
+    return out.response;
+  });
+
+  // Calibration routes get their own context: the body arrives as raw bytes (parsed in the
+  // worker, not here) under the large body limit, and a slot is taken before it is read.
+  void app.register(async (calib) => {
+    // text/plain too: R clients posting a JSON string without a content type (httr's default) still work.
+    calib.removeContentTypeParser(['application/json', 'text/plain']);
+    calib.addContentTypeParser(
+      ['application/json', 'text/plain'],
+      { parseAs: 'buffer', bodyLimit },
+      (_req, body, done) => done(null, body),
+    );
+    // A slot per calibration request, held from its first byte until its worker is gone. A
+    // caller that hangs up stops its calibration (the worker is terminated) rather than leaving
+    // a thread computing for nobody outside the bound.
+    const slots = new WeakMap<
+      FastifyRequest,
+      { release: () => void; hangUp: AbortController; started: boolean }
+    >();
+
+    const calibrate = async (req: FastifyRequest, reply: FastifyReply) => {
+      const slot = slots.get(req);
+      if (slot) slot.started = true;
+      try {
+        if (slot?.hangUp.signal.aborted) return;
+        if (!(req.body instanceof Uint8Array)) {
+          throw new HttpError(
+            400,
+            'bad_request',
+            'a JSON body is required (Content-Type: application/json)',
+            {},
+            'body',
+          );
+        }
+        // Small bodies are checked here first (well under a millisecond), so a flood of tiny
+        // invalid requests is answered without starting a thread for each.
+        if (req.body.byteLength <= PRECHECK_BYTES) precheckCalibrateBody(req.body);
+        const run = await runner.run(req.body, slot?.hangUp.signal);
+        metrics.calibrations.inc({ model: run.model, outcome: 'ok' });
+        metrics.observations.inc({ route: '/calibrate' }, run.nObs);
+        logExtra.set(req, { model: run.model, n_obs: run.nObs, phases_s: run.phases });
+        return reply.type('application/json; charset=utf-8').send(run.json);
+      } catch (err) {
+        const status = toErrorReply(err, '').status;
+        const outcome =
+          status === 400
+            ? 'bad_request'
+            : status === 503
+              ? 'timeout'
+              : slot?.hangUp.signal.aborted
+                ? 'abandoned'
+                : 'error';
+        metrics.calibrations.inc({ model: 'unknown', outcome });
+        throw err;
+      } finally {
+        slot?.release();
+      }
+    };
+    for (const url of CALIBRATE_ROUTES) {
+      calib.post(url, {
+        bodyLimit,
+        onRequest: async (req, reply) => {
+          const release = gate.tryAcquire();
+          if (!release) throw busy(retryAfter, `all ${gate.max} calibration slot(s) are busy`);
+          const slot = { release, hangUp: new AbortController(), started: false };
+          slots.set(req, slot);
+          reply.raw.once('close', () => {
+            // Before the handler (body never completed, or a 4xx from the parser) the slot is
+            // free at once; during it, the handler frees it once the worker has stopped.
+            if (!slot.started) release();
+            else if (!reply.raw.writableFinished) slot.hangUp.abort();
+          });
+        },
+        handler: calibrate,
+      });
+    }
+  });
+
+  return { app, metrics, gate };
+}
