@@ -36,6 +36,6 @@ USER node
 EXPOSE 8000
 # Only the service answers /health; the check passes trivially in a job or fit container.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-  CMD ["node", "deploy/healthcheck.mjs"]
+  CMD ["node", "/app/deploy/healthcheck.mjs"]
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "dist/job/cli.js"]
 CMD []

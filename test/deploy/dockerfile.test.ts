@@ -151,9 +151,21 @@ test('HEALTHCHECK runs a file the runtime stage copies, probing /health', () => 
   const argv = execForm(hc[0].args.replace(/^.*?\bCMD\s+/, ''));
   assert.ok(argv);
   const script = argv.find((a) => a.endsWith('.mjs') || a.endsWith('.js')) as string;
-  const copied = runtime.instructions.filter((i) => i.op === 'COPY').flatMap((i) => copyOf(i).sources);
-  assert.ok(copied.includes(script), `${script} copied into the runtime stage`);
-  assert.match(read(script), /\/health\b/);
+  // Where each local COPY puts its file in the image (dest relative to the WORKDIR of the moment).
+  const placed = new Map<string, string>();
+  runtime.instructions.forEach((ins, i) => {
+    if (ins.op !== 'COPY') return;
+    const c = copyOf(ins);
+    if (c.from !== null || c.sources.length !== 1 || c.dest.endsWith('/')) return;
+    const dest = c.dest.startsWith('/')
+      ? c.dest
+      : `${workdir(runtime, i).replace(/\/$/, '')}/${c.dest.replace(/^\.\//, '')}`;
+    placed.set(dest, c.sources[0]);
+  });
+  const inImage = script.startsWith('/') ? script : `${workdir(runtime).replace(/\/$/, '')}/${script}`;
+  const source = placed.get(inImage);
+  assert.ok(source, `${inImage} is copied into the runtime stage`);
+  assert.match(read(source), /\/health\b/);
 });
 
 test('every package the code imports at run time is a production dependency', () => {

@@ -4,6 +4,7 @@
  * the code reads; documented log lines are printed by the code; the manifests' names match.
  */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { codeBlocks, codeSpans, ENV_TOKEN, missingPieces, section, tableRows } from './docs.js';
@@ -36,7 +37,21 @@ test('Quick start: the two commands, as package.json defines them', () => {
     .filter(Boolean);
   assert.deepEqual(lines, ['npm ci && npm run demo', 'npm test']);
   for (const s of ['demo', 'test', 'build']) assert.ok(scripts[s], `script ${s}`);
-  assert.match(scripts.demo, /node dist\/job\/demo\.js/);
+});
+
+test('the files the package.json scripts run exist (dist/X.js is built from src/X.ts)', () => {
+  for (const [name, line] of Object.entries(scripts)) {
+    for (const m of line.matchAll(/(?:^|\s)(dist\/\S+)\.js\b/g)) {
+      const source = `${m[1].replace(/^dist\//, 'src/')}.ts`;
+      assert.ok(
+        existsSync(join(ROOT, source)),
+        `npm run ${name}: ${m[1]}.js is built from ${source}, which does not exist`,
+      );
+    }
+    for (const m of line.matchAll(/(?:^|\s)((?:bench|scripts|test|src)\/\S+\.ts)\b/g)) {
+      assert.ok(existsSync(join(ROOT, m[1])), `npm run ${name}: ${m[1]} does not exist`);
+    }
+  }
 });
 
 test('every npm command in the docs is a script of package.json', () => {
