@@ -79,8 +79,9 @@ class PgliteDb implements Db {
       // which is acceptable at the sizes the embedded database is meant for; it is parsed in
       // slices by the same COPY parser as the pg path.
       const r = await t.query(`COPY (${select}) TO '/dev/blob'`);
-      if (!r.blob) throw new Error('PGlite returned no COPY output');
       const parser = new CopyTextParser(nFields, onRow);
+      // An empty result comes back without a blob.
+      if (!r.blob) return 0;
       const bytes = new Uint8Array(await r.blob.arrayBuffer());
       for (let s = 0; s < bytes.length; s += SLICE_BYTES) {
         parser.push(Buffer.from(bytes.buffer, bytes.byteOffset + s, Math.min(SLICE_BYTES, bytes.length - s)));
