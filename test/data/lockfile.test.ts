@@ -1,0 +1,33 @@
+/** The data-folder lockfile: one owner at a time, stale locks taken over, release only our own. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { acquireFolderLock, lockPathFor } from '../../src/data/lockfile.js';
+
+describe('data folder lockfile', () => {
+  it('is exclusive while held and free once released', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'mirt-lock-')), 'data');
+    const a = acquireFolderLock(dir);
+    assert.ok(!('held' in a));
+    const b = acquireFolderLock(dir);
+    assert.ok('held' in b && b.held.pid === process.pid);
+    a.release();
+    assert.ok(!existsSync(lockPathFor(dir)));
+    const c = acquireFolderLock(dir);
+    assert.ok(!('held' in c));
+    c.release();
+  });
+
+  it('takes over a lock whose process is gone', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'mirt-lock-')), 'data');
+    // The pid of a process that has exited.
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    writeFileSync(lockPathFor(dir), JSON.stringify({ pid: Number(dead), since: '2020-01-01T00:00:00Z' }));
+    const l = acquireFolderLock(dir);
+    assert.ok(!('held' in l), 'stale lock taken over');
+    l.release();
+  });
+});
