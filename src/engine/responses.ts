@@ -218,12 +218,13 @@ export class ResponseBuilder {
         duplicate += e - s - 1;
         if (this.policy === 'last') best = order[e - 1];
         if (t) {
-          for (let r = s + 1; r < e; r++) {
+          // Known times decide (earliest or latest; ties go to arrival order), and beat unknown ones.
+          for (let r = s; r < e; r++) {
             const k = order[r];
             const tk = t[k];
             const tb = t[best];
-            if (Number.isNaN(tk)) continue;
-            if (Number.isNaN(tb) || (this.policy === 'first' ? tk < tb : tk >= tb)) best = k;
+            if (Number.isNaN(tk) || k === best) continue;
+            if (Number.isNaN(tb) || (this.policy === 'first' ? tk < tb : tk > tb)) best = k;
           }
         }
       }

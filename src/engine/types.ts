@@ -123,8 +123,10 @@ export interface FitStatistics {
   readonly BIC: number;
   readonly SABIC: number;
   readonly nParams: number;
-  /** Marginal reliability of the EAP scores: var(theta) / (var(theta) + mean(se^2)). */
-  readonly reliability: number | null;
+  /** Marginal reliability of the test as mirt reports it (marginal_rxx, see scoring.ts). */
+  readonly reliability: number;
+  /** Empirical reliability of the EAP/MAP scores: var(theta) / (var(theta) + mean(se^2)). */
+  readonly empiricalReliability: number | null;
 }
 
 export interface CalibrationSettings {

@@ -1,0 +1,37 @@
+/** The in-process calibrator: the engine, with E-steps on worker threads for large inputs. */
+import type { CalibrateResponse } from '../contract/types.js';
+import { calibrate } from '../engine/calibrate.js';
+import type { ResponseData } from '../engine/responses.js';
+import { parseCPrior } from '../engine/types.js';
+import { createExecutor } from './estep-workers.js';
+import { toCalibrateResponse } from './to-contract.js';
+import type { CalibrationJob, Calibrator } from './types.js';
+
+export class LocalCalibrator implements Calibrator {
+  readonly kind = 'local' as const;
+  constructor(private readonly threads?: number) {}
+
+  describe(): string {
+    return `local engine${this.threads ? ` (${this.threads} threads)` : ''}`;
+  }
+
+  async calibrate(data: ResponseData, job: CalibrationJob): Promise<CalibrateResponse> {
+    const started = performance.now();
+    const executor = await createExecutor(data, job.threads ?? this.threads, job.quadPoints ?? 61);
+    try {
+      const result = await calibrate(data, {
+        model: job.model,
+        quadPoints: job.quadPoints,
+        scoreMethod: job.scoreMethod,
+        cPrior: job.cPrior === undefined ? undefined : parseCPrior(job.cPrior),
+        maxCycles: job.maxCycles,
+        tol: job.tol,
+        threads: executor.threads,
+        executor,
+      });
+      return toCalibrateResponse(result, { version: job.version, runId: job.runId }, (performance.now() - started) / 1000);
+    } finally {
+      await executor.close();
+    }
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Engine result -> the /calibrate response contract (the R Plumber service's JSON shape), with
+ * our additions in optional fields: item standard errors, counts and fit; metrics and hygiene.
+ */
+import type { AbilityRecord, CalibrateResponse, ItemParamsRecord } from '../contract/types.js';
+import { type CalibrationResult, formatCPrior } from '../engine/types.js';
+
+export interface RunLabels {
+  readonly version: string;
+  readonly runId: string;
+}
+
+function num(x: number | null): number | null {
+  return x === null || !Number.isFinite(x) ? null : x;
+}
+
+export function toCalibrateResponse(r: CalibrationResult, labels: RunLabels, seconds: number): CalibrateResponse {
+  const model = r.settings.model;
+  const is3 = model === '3PL';
+  const item_params: ItemParamsRecord[] = r.items.map((it) => ({
+    item_id: it.id,
+    model,
+    params: is3 ? { a: it.a, b: it.b, c: it.c } : { a: it.a, b: it.b },
+    version: labels.version,
+    se: is3 ? { a: it.se.a, b: it.se.b, c: it.se.c } : { a: it.se.a, b: it.se.b },
+    n: it.n,
+    p_correct: it.pCorrect,
+    fit:
+      it.fit.kind === 'S-X2'
+        ? { statistic: 'S-X2', value: it.fit.statistic, df: it.fit.df, p: it.fit.p, rmsea: it.fit.rmsea }
+        : { statistic: null, reason: it.fit.reason },
+  }));
+  const abilities: AbilityRecord[] = [];
+  const ab = r.abilities;
+  if (ab) {
+    for (let u = 0; u < r.userIds.length; u++) {
+      abilities.push({ user_id: r.userIds[u], theta: ab.theta[u], se: num(ab.se[u]), model, version: labels.version });
+    }
+  }
+  const h = r.hygiene;
+  return {
+    item_params,
+    abilities,
+    fit_meta: {
+      run_id: labels.runId,
+      model_spec: {
+        model,
+        n_items: r.itemIds.length,
+        n_users: r.userIds.length,
+        n_obs: r.nObs,
+        quadrature: { points: r.settings.quadPoints, range: [-r.settings.quadRange, r.settings.quadRange] },
+        c_prior: is3 ? formatCPrior(r.settings.cPrior) : null,
+        score_method: ab?.method ?? null,
+        latent: r.latent,
+        tol: r.settings.tol,
+        max_cycles: r.settings.maxCycles,
+        acceleration: r.settings.acceleration,
+        engine: 'mirt-calibrate',
+      },
+      metrics: {
+        logLik: r.fit.logLik,
+        logPrior: r.fit.logPrior,
+        AIC: r.fit.AIC,
+        BIC: r.fit.BIC,
+        SABIC: r.fit.SABIC,
+        n_params: r.fit.nParams,
+        reliability: r.fit.reliability,
+        empirical_reliability: r.fit.empiricalReliability,
+        cycles: r.cycles,
+        e_steps: r.eSteps,
+        converged: r.converged,
+        n_obs: r.nObs,
+        seconds,
+        timings: r.timings,
+        hygiene: {
+          rows_read: h.rowsRead,
+          rows_used: h.rowsUsed,
+          dropped: h.dropped,
+          duplicate_policy: h.duplicatePolicy,
+          excluded_items: h.excludedItems,
+          users_without_responses: h.usersWithoutResponses,
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,251 @@
+/**
+ * The engine's one entry point: calibrate(responses, options) -> CalibrationResult.
+ * EM (em.ts), then standard errors (information.ts), scores (scoring.ts), item fit and
+ * reliability (itemfit.ts). Pure computation: E-steps may be run elsewhere through `executor`.
+ */
+
+import { type EStepExecutor, EmMap, inlineExecutor, runEm } from './em.js';
+import { fullInformation, invertSpd, itemBlockCovariances } from './information.js';
+import { itemFitSX2 } from './itemfit.js';
+import type { ResponseData } from './responses.js';
+import { marginalReliability, marginalRxx, scoreAbilities } from './scoring.js';
+import {
+  type Abilities,
+  type CalibrationResult,
+  type CalibrationSettings,
+  DEFAULT_C_PRIOR,
+  EngineInputError,
+  type ItemFit,
+  type ItemResult,
+  type ModelName,
+  parseModel,
+  parseScoreMethod,
+} from './types.js';
+
+export interface CalibrateOptions extends Partial<Omit<CalibrationSettings, 'model' | 'scoreMethod'>> {
+  /** Rasch, 1PL, 2PL or 3PL (case-insensitive). */
+  readonly model: ModelName | string;
+  /** EAP (default), MAP, ML, WLE, or null to skip scoring. */
+  readonly scoreMethod?: string | null;
+  /** Skip S-X2 (it costs a Lord–Wingersky recursion per item). Default true. */
+  readonly itemFit?: boolean;
+  /** Where E-steps run (default: inline, this thread). */
+  readonly executor?: EStepExecutor;
+  /** Called after each EM cycle with the objective and the largest parameter change. */
+  readonly onCycle?: (cycle: number, objective: number, change: number) => void;
+}
+
+/** Problems up to this many (free parameters x observations) get the full information matrix. */
+const FULL_SE_LIMIT = 4e6;
+
+export function resolveSettings(options: CalibrateOptions): CalibrationSettings {
+  const model = parseModel(options.model);
+  const s: CalibrationSettings = {
+    model,
+    quadPoints: options.quadPoints ?? 61,
+    quadRange: options.quadRange ?? 6,
+    maxCycles: options.maxCycles ?? 500,
+    tol: options.tol ?? 1e-4,
+    cPrior: model === '3PL' ? (options.cPrior ?? DEFAULT_C_PRIOR) : { kind: 'none' },
+    scoreMethod: options.scoreMethod === null ? null : parseScoreMethod(options.scoreMethod ?? 'EAP'),
+    acceleration: options.acceleration ?? 'squarem',
+    standardErrors: options.standardErrors ?? 'auto',
+    threads: options.threads ?? 1,
+  };
+  const bad = (what: string) => {
+    throw new EngineInputError(what);
+  };
+  if (!Number.isInteger(s.quadPoints) || s.quadPoints < 5 || s.quadPoints > 401) bad('quadPoints must be an integer in [5, 401]');
+  if (!(s.quadRange > 0 && s.quadRange <= 20)) bad('quadRange must be in (0, 20]');
+  if (!Number.isInteger(s.maxCycles) || s.maxCycles < 1) bad('maxCycles must be a positive integer');
+  if (!(s.tol > 0 && s.tol < 1)) bad('tol must be in (0, 1)');
+  if (!Number.isInteger(s.threads) || s.threads < 1) bad('threads must be a positive integer');
+  return s;
+}
+
+/** Free parameters: Rasch J + 1 (variance), 1PL J + 1 (shared slope), 2PL 2J, 3PL 3J. */
+export function countParams(model: ModelName, nItems: number): number {
+  return model === '2PL' ? 2 * nItems : model === '3PL' ? 3 * nItems : nItems + 1;
+}
+
+export async function calibrate(data: ResponseData, options: CalibrateOptions): Promise<CalibrationResult> {
+  const settings = resolveSettings(options);
+  if (data.nObs === 0 || data.nItems === 0) throw new EngineInputError('no usable observations');
+  // One binary item shows only its proportion correct: no slope or latent variance is identified.
+  if (data.nItems < 2) {
+    throw new EngineInputError(`${settings.model} needs at least 2 estimable items, got ${data.nItems} (${data.itemIds.join(', ')})`);
+  }
+  const executor = options.executor ?? inlineExecutor();
+  const now = () => performance.now() / 1000;
+  const t0 = now();
+  const em = await runEm(data, settings, executor, options.onCycle);
+  const t1 = now();
+
+  const J = data.nItems;
+  const bank = em.bank;
+  const latent = { mean: 0, variance: em.variance };
+  const map = new EmMap(data, settings, executor);
+  const se = await standardErrors(map, em.x, settings);
+  const t2 = now();
+
+  let abilities: Abilities | null = null;
+  if (settings.scoreMethod) abilities = scoreAbilities(data, bank, { method: settings.scoreMethod, latent });
+  const t3 = now();
+
+  // Counted as mirt counts them for S-X2's df (itemfit.ts): the 1PL's shared slope in every item.
+  const free = settings.model === '3PL' ? 3 : settings.model === 'Rasch' ? 1 : 2;
+  const fits: ItemFit[] =
+    options.itemFit === false
+      ? new Array(J).fill({ kind: 'unavailable', reason: 'item fit not requested' })
+      : itemFitSX2(data, bank, latent, {
+          quadPoints: settings.quadPoints,
+          quadRange: settings.quadRange,
+          freeParamsPerItem: new Int32Array(J).fill(free),
+          freeLatentParams: settings.model === 'Rasch' ? 1 : 0,
+        });
+  const reliability = marginalRxx(bank, latent);
+  const empiricalReliability =
+    abilities && (abilities.method === 'EAP' || abilities.method === 'MAP') ? marginalReliability(abilities.theta, abilities.se) : null;
+  const t4 = now();
+
+  const items: ItemResult[] = [];
+  for (let j = 0; j < J; j++) {
+    const a = bank.a[j];
+    const d = bank.d[j];
+    items.push({
+      id: data.itemIds[j],
+      a,
+      b: -d / a,
+      c: bank.c[j],
+      d,
+      se: {
+        a: settings.model === 'Rasch' ? null : finiteOrNull(se?.a[j]),
+        b: finiteOrNull(se?.b[j]),
+        c: settings.model === '3PL' ? finiteOrNull(se?.c[j]) : null,
+      },
+      n: data.itemN[j],
+      pCorrect: data.itemCorrect[j] / data.itemN[j],
+      fit: fits[j],
+    });
+  }
+  const k = countParams(settings.model, J);
+  const N = data.nUsers;
+  const dev = -2 * em.logLik;
+  return {
+    settings,
+    userIds: data.userIds,
+    itemIds: data.itemIds,
+    items,
+    latent,
+    abilities,
+    fit: {
+      logLik: em.logLik,
+      logPrior: em.logPrior,
+      AIC: dev + 2 * k,
+      BIC: dev + k * Math.log(N),
+      SABIC: dev + k * Math.log((N + 2) / 24),
+      nParams: k,
+      reliability,
+      empiricalReliability: Number.isFinite(empiricalReliability) ? empiricalReliability : null,
+    },
+    converged: em.converged,
+    cycles: em.cycles,
+    eSteps: map.evaluations,
+    nObs: data.nObs,
+    hygiene: data.hygiene,
+    timings: { em: t1 - t0, se: t2 - t1, scoring: t3 - t2, itemFit: t4 - t3 },
+  };
+}
+
+/**
+ * Covariance from the information matrix, leaving out parameters with (next to) no curvature:
+ * a lower asymptote pressed against c = 0 has a vanishing gradient on the logit scale, which
+ * makes the whole matrix singular. Those parameters get no standard error (NaN), the rest are
+ * inverted as if they were fixed.
+ */
+function reducedCovariance(info: Float64Array, n: number): ((i: number, k: number) => number) | null {
+  let maxDiag = 0;
+  for (let i = 0; i < n; i++) maxDiag = Math.max(maxDiag, info[i * n + i]);
+  const keep: number[] = [];
+  for (let i = 0; i < n; i++) if (info[i * n + i] > 1e-8 * maxDiag) keep.push(i);
+  const m = keep.length;
+  const sub = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) for (let k = 0; k < m; k++) sub[i * m + k] = info[keep[i] * n + keep[k]];
+  const inv = invertSpd(sub, m);
+  if (!inv) return null;
+  const pos = new Int32Array(n).fill(-1);
+  keep.forEach((i, r) => {
+    pos[i] = r;
+  });
+  return (i, k) => (pos[i] < 0 || pos[k] < 0 ? Number.NaN : inv[pos[i] * m + pos[k]]);
+}
+
+function finiteOrNull(x: number | undefined): number | null {
+  return x !== undefined && Number.isFinite(x) ? x : null;
+}
+
+interface SeArrays {
+  a: Float64Array;
+  b: Float64Array;
+  c: Float64Array;
+}
+
+/**
+ * Standard errors in IRT form by the delta method from the covariance of (a, d, logit c):
+ *   var b = (d/a^2)^2 var a + (1/a)^2 var d - 2 (d/a^3) cov(a, d),   se c = c (1 - c) se(logit c).
+ */
+async function standardErrors(map: EmMap, x: Float64Array, s: CalibrationSettings): Promise<SeArrays | null> {
+  const J = map.layout.nItems;
+  const n = map.layout.size;
+  let mode = s.standardErrors;
+  if (mode === 'none') return null;
+  if (mode === 'auto') mode = n * map.data.nObs <= FULL_SE_LIMIT ? 'full' : 'item';
+  // Item blocks exist for the 2PL and 3PL; the shared parameter of Rasch/1PL couples all items.
+  if (mode === 'item' && (s.model === 'Rasch' || s.model === '1PL')) mode = n <= 400 ? 'full' : 'item';
+  const out = { a: new Float64Array(J).fill(Number.NaN), b: new Float64Array(J).fill(Number.NaN), c: new Float64Array(J).fill(Number.NaN) };
+  const setIrt = (j: number, a: number, d: number, va: number, vd: number, cad: number) => {
+    out.a[j] = Math.sqrt(va);
+    const db = d / (a * a);
+    const dd = -1 / a;
+    out.b[j] = Math.sqrt(db * db * va + dd * dd * vd + 2 * db * dd * cad);
+  };
+  if (mode === 'full') {
+    const v = reducedCovariance(await fullInformation(map, x), n);
+    if (!v) return out;
+    for (let j = 0; j < J; j++) {
+      switch (s.model) {
+        case '2PL':
+          setIrt(j, x[2 * j], x[2 * j + 1], v(2 * j, 2 * j), v(2 * j + 1, 2 * j + 1), v(2 * j, 2 * j + 1));
+          break;
+        case '3PL': {
+          setIrt(j, x[3 * j], x[3 * j + 1], v(3 * j, 3 * j), v(3 * j + 1, 3 * j + 1), v(3 * j, 3 * j + 1));
+          const c = 1 / (1 + Math.exp(-x[3 * j + 2]));
+          out.c[j] = c * (1 - c) * Math.sqrt(v(3 * j + 2, 3 * j + 2));
+          break;
+        }
+        case '1PL':
+          setIrt(j, x[J], x[j], v(J, J), v(j, j), v(J, j));
+          break;
+        case 'Rasch':
+          out.b[j] = Math.sqrt(v(j, j));
+          break;
+      }
+    }
+    return out;
+  }
+  if (s.model === '2PL' || s.model === '3PL') {
+    await map.eStep(x);
+    const p = s.model === '3PL' ? 3 : 2;
+    const cov = itemBlockCovariances(map, x);
+    for (let j = 0; j < J; j++) {
+      const o = j * p * p;
+      setIrt(j, x[p * j], x[p * j + 1], cov[o], cov[o + p + 1], cov[o + 1]);
+      if (p === 3) {
+        const c = 1 / (1 + Math.exp(-x[3 * j + 2]));
+        out.c[j] = c * (1 - c) * Math.sqrt(cov[o + 8]);
+      }
+    }
+  }
+  // Rasch/1PL with more than 400 items: no standard errors (the full matrix would be too costly).
+  return out;
+}

@@ -1,0 +1,348 @@
+/**
+ * Bock–Aitkin EM on a fixed quadrature, accelerated by SQUAREM.
+ *
+ * One EM map F(x) = E-step at x, then the exact M-step (mstep.ts). All free parameters live in
+ * one vector x on an unconstrained scale (a, d, logit c, log variance). SQUAREM (Varadhan &
+ * Roland 2008, scheme S3) extrapolates from two EM steps, r = F(x) - x, v = F(F(x)) - F(x) - r:
+ *   alpha = -|r| / |v| (at most -1),   x' = x - 2 alpha r + alpha^2 v,
+ * then takes one EM step from x' to stabilise. A jump whose objective (logLik + log prior) is
+ * below that of F(x) is rejected and the plain EM point F(F(x)) is used instead, so every
+ * accepted iterate is at least as good as plain EM: the fixed point, and so the optimum, is EM's.
+ *
+ * Convergence (as mirt): the largest absolute change of any parameter over one EM step is
+ * below `tol`, slopes and intercepts as estimated, c as a probability, the variance as itself.
+ */
+
+import { clearAccumulators, type EStepAccumulators, type EStepInput, eStepRange, makeAccumulators } from './estep.js';
+import { fillLogTables, type ItemBank, makeItemBank } from './models.js';
+import { type ItemCounts, logPriorG, MIN_LOGIT_C, mStep1PL, mStep2PL, mStep3PL, mStepIntercept, mStepVariance } from './mstep.js';
+import { equallySpacedNodes, normalLogWeights } from './quadrature.js';
+import type { ResponseData } from './responses.js';
+import type { CPrior, ModelName } from './types.js';
+
+/** Runs E-steps; the inline one is below, the worker-thread one lives outside the engine. */
+export interface EStepExecutor {
+  /** Fills `acc` (cleared first) for all users and returns the total marginal log-likelihood. */
+  run(input: EStepInput, acc: EStepAccumulators): Promise<number>;
+  close(): Promise<void>;
+}
+
+export function inlineExecutor(): EStepExecutor {
+  let work = new Float64Array(0);
+  return {
+    async run(input, acc) {
+      if (work.length < input.nQ) work = new Float64Array(input.nQ);
+      clearAccumulators(acc);
+      return eStepRange(input, 0, input.userPtr.length - 1, acc, work);
+    },
+    async close() {},
+  };
+}
+
+export interface EmOptions {
+  readonly model: ModelName;
+  readonly quadPoints: number;
+  readonly quadRange: number;
+  readonly maxCycles: number;
+  readonly tol: number;
+  readonly cPrior: CPrior;
+  readonly acceleration: 'squarem' | 'none';
+}
+
+export interface EmResult {
+  readonly bank: ItemBank;
+  readonly variance: number;
+  readonly logLik: number;
+  readonly logPrior: number;
+  readonly converged: boolean;
+  /** EM maps evaluated (each one E-step and one M-step). */
+  readonly cycles: number;
+  readonly x: Float64Array;
+}
+
+/** Where each model keeps its free parameters in x. */
+export class ParamLayout {
+  readonly size: number;
+  constructor(
+    readonly model: ModelName,
+    readonly nItems: number,
+  ) {
+    this.size = model === '2PL' ? 2 * nItems : model === '3PL' ? 3 * nItems : nItems + 1;
+  }
+
+  /** x -> bank and latent variance. */
+  unpack(x: Float64Array, bank: ItemBank): number {
+    const J = this.nItems;
+    switch (this.model) {
+      case '2PL':
+        for (let j = 0; j < J; j++) {
+          bank.a[j] = x[2 * j];
+          bank.d[j] = x[2 * j + 1];
+          bank.c[j] = 0;
+        }
+        return 1;
+      case '3PL':
+        for (let j = 0; j < J; j++) {
+          bank.a[j] = x[3 * j];
+          bank.d[j] = x[3 * j + 1];
+          bank.c[j] = 1 / (1 + Math.exp(-x[3 * j + 2]));
+        }
+        return 1;
+      case '1PL':
+        for (let j = 0; j < J; j++) {
+          bank.a[j] = x[J];
+          bank.d[j] = x[j];
+          bank.c[j] = 0;
+        }
+        return 1;
+      case 'Rasch':
+        for (let j = 0; j < J; j++) {
+          bank.a[j] = 1;
+          bank.d[j] = x[j];
+          bank.c[j] = 0;
+        }
+        return Math.exp(x[J]);
+    }
+  }
+
+  /** Largest change between two parameter vectors on the reported scale. */
+  maxChange(x: Float64Array, y: Float64Array): number {
+    let m = 0;
+    for (let i = 0; i < this.size; i++) {
+      let dx: number;
+      if (this.model === '3PL' && i % 3 === 2) dx = sigmoid(x[i]) - sigmoid(y[i]);
+      else if (this.model === 'Rasch' && i === this.nItems) dx = Math.exp(x[i]) - Math.exp(y[i]);
+      else dx = x[i] - y[i];
+      const ad = Math.abs(dx);
+      if (ad > m || Number.isNaN(ad)) m = Number.isNaN(ad) ? Infinity : ad;
+    }
+    return m;
+  }
+
+  /** Keeps an extrapolated point inside the region where the M-step is defined. */
+  sanitize(x: Float64Array): boolean {
+    for (let i = 0; i < this.size; i++) {
+      if (!Number.isFinite(x[i])) return false;
+      // c in [s(-20), s(20)]: at c = 1 a wrong answer has probability 0 and logLik is -Inf.
+      if (this.model === '3PL' && i % 3 === 2) x[i] = Math.min(Math.max(x[i], MIN_LOGIT_C), -MIN_LOGIT_C);
+      if (Math.abs(x[i]) > 100) x[i] = Math.sign(x[i]) * 100;
+    }
+    return true;
+  }
+}
+
+function sigmoid(g: number): number {
+  return 1 / (1 + Math.exp(-g));
+}
+
+/** Start values: intercepts from the proportions correct, a = 1, c = 0.2 (3PL). */
+export function startValues(layout: ParamLayout, data: ResponseData): Float64Array {
+  const x = new Float64Array(layout.size);
+  const J = data.nItems;
+  for (let j = 0; j < J; j++) {
+    // Keep p inside (0, 1): excluded degenerate items cannot reach here, but tiny counts can.
+    const p = (data.itemCorrect[j] + 0.5) / (data.itemN[j] + 1);
+    const logit = Math.log(p / (1 - p));
+    switch (layout.model) {
+      case '2PL':
+        x[2 * j] = 1;
+        x[2 * j + 1] = logit;
+        break;
+      case '3PL': {
+        // With c = 0.2, P = 0.2 + 0.8 s: the intercept that reproduces p where possible.
+        const s = Math.min(Math.max((p - 0.2) / 0.8, 0.05), 0.95);
+        x[3 * j] = 1;
+        x[3 * j + 1] = Math.log(s / (1 - s));
+        x[3 * j + 2] = Math.log(0.2 / 0.8);
+        break;
+      }
+      default:
+        x[j] = logit;
+    }
+  }
+  if (layout.model === '1PL') x[J] = 1;
+  if (layout.model === 'Rasch') x[J] = 0;
+  return x;
+}
+
+/** The EM map and its bookkeeping: evaluates F(x) and the objective at x. */
+export class EmMap {
+  readonly nodes: Float64Array;
+  readonly layout: ParamLayout;
+  readonly bank: ItemBank;
+  readonly acc: EStepAccumulators;
+  private readonly input: EStepInput & { logW: Float64Array };
+  private readonly counts: ItemCounts[];
+  private readonly dScratch: Float64Array;
+  evaluations = 0;
+
+  constructor(
+    readonly data: ResponseData,
+    readonly options: EmOptions,
+    private readonly executor: EStepExecutor,
+  ) {
+    const nQ = options.quadPoints;
+    this.nodes = equallySpacedNodes(nQ, options.quadRange);
+    this.layout = new ParamLayout(options.model, data.nItems);
+    this.bank = makeItemBank(data.nItems);
+    this.acc = makeAccumulators(data.nItems, nQ);
+    this.input = {
+      nQ,
+      userPtr: data.userPtr,
+      userItem: data.userItem,
+      userResp: data.userResp,
+      logP: new Float64Array(data.nItems * nQ),
+      logQ: new Float64Array(data.nItems * nQ),
+      logW: new Float64Array(nQ),
+    };
+    this.counts = [];
+    for (let j = 0; j < data.nItems; j++) {
+      this.counts.push({ nodes: this.nodes, r0: this.acc.r0, r1: this.acc.r1, offset: j * nQ });
+    }
+    this.dScratch = new Float64Array(data.nItems);
+  }
+
+  /** Tables and weights of the last E-step (for passes that need the posteriors again). */
+  lastInput(): EStepInput {
+    return this.input;
+  }
+
+  /** Log prior of x (3PL lower asymptotes). */
+  logPrior(x: Float64Array): number {
+    if (this.options.model !== '3PL' || this.options.cPrior.kind === 'none') return 0;
+    let s = 0;
+    for (let j = 0; j < this.data.nItems; j++) s += logPriorG(this.options.cPrior, x[3 * j + 2]).f;
+    return s;
+  }
+
+  /** E-step at x: fills the accumulators, returns logLik(x). */
+  async eStep(x: Float64Array): Promise<number> {
+    const variance = this.layout.unpack(x, this.bank);
+    normalLogWeights(this.nodes, 0, variance, this.input.logW);
+    fillLogTables(this.bank, this.nodes, this.input.logP, this.input.logQ);
+    this.evaluations++;
+    return this.executor.run(this.input, this.acc);
+  }
+
+  /** M-step from the current accumulators, starting at x; writes F(x) into out. */
+  mStep(x: Float64Array, out: Float64Array): void {
+    const J = this.data.nItems;
+    const { cPrior } = this.options;
+    switch (this.options.model) {
+      case '2PL':
+        for (let j = 0; j < J; j++) {
+          const r = mStep2PL(this.counts[j], x[2 * j], x[2 * j + 1]);
+          out[2 * j] = r.a;
+          out[2 * j + 1] = r.d;
+        }
+        break;
+      case '3PL':
+        for (let j = 0; j < J; j++) {
+          const r = mStep3PL(this.counts[j], x[3 * j], x[3 * j + 1], x[3 * j + 2], cPrior);
+          out[3 * j] = r.a;
+          out[3 * j + 1] = r.d;
+          out[3 * j + 2] = r.g;
+        }
+        break;
+      case '1PL': {
+        const d = this.dScratch;
+        for (let j = 0; j < J; j++) d[j] = x[j];
+        out[J] = mStep1PL(this.counts, x[J], d);
+        for (let j = 0; j < J; j++) out[j] = d[j];
+        break;
+      }
+      case 'Rasch':
+        for (let j = 0; j < J; j++) out[j] = mStepIntercept(this.counts[j], 1, x[j]);
+        out[J] = Math.log(mStepVariance(this.nodes, this.acc.nodeN, Math.exp(x[J])));
+        break;
+    }
+  }
+
+  /** out = F(x); returns the objective pieces at x. */
+  async apply(x: Float64Array, out: Float64Array): Promise<{ logLik: number; logPrior: number }> {
+    const logLik = await this.eStep(x);
+    this.mStep(x, out);
+    return { logLik, logPrior: this.logPrior(x) };
+  }
+}
+
+/** Runs EM to convergence (or maxCycles) from the start values. */
+export async function runEm(data: ResponseData, options: EmOptions, executor: EStepExecutor, onCycle?: (cycle: number, objective: number, change: number) => void): Promise<EmResult> {
+  const em = new EmMap(data, options, executor);
+  const { layout } = em;
+  const n = layout.size;
+  let x0 = startValues(layout, data);
+  const x1 = new Float64Array(n);
+  const x2 = new Float64Array(n);
+  const xj = new Float64Array(n);
+  const x3 = new Float64Array(n);
+  const { maxCycles, tol } = options;
+  let converged = false;
+  let rejections = 0;
+  let useSquarem = options.acceleration === 'squarem';
+
+  const finish = async (x: Float64Array): Promise<EmResult> => {
+    // Objective at the returned point, from one more E-step (keeps logLik and x consistent).
+    const logLik = await em.eStep(x);
+    const variance = layout.unpack(x, em.bank);
+    return { bank: em.bank, variance, logLik, logPrior: em.logPrior(x), converged, cycles: em.evaluations - 1, x };
+  };
+
+  for (;;) {
+    if (em.evaluations >= maxCycles) return finish(x0);
+    const o0 = await em.apply(x0, x1);
+    let change = layout.maxChange(x0, x1);
+    onCycle?.(em.evaluations, o0.logLik + o0.logPrior, change);
+    if (change < tol) {
+      converged = true;
+      return finish(x1);
+    }
+    if (!useSquarem) {
+      x0.set(x1);
+      continue;
+    }
+    if (em.evaluations >= maxCycles) return finish(x1);
+    const o1 = await em.apply(x1, x2);
+    change = layout.maxChange(x1, x2);
+    if (change < tol) {
+      converged = true;
+      return finish(x2);
+    }
+    // SQUAREM S3 extrapolation.
+    let rr = 0;
+    let vv = 0;
+    for (let i = 0; i < n; i++) {
+      const r = x1[i] - x0[i];
+      const v = x2[i] - 2 * x1[i] + x0[i];
+      rr += r * r;
+      vv += v * v;
+    }
+    let alpha = vv > 0 ? -Math.sqrt(rr / vv) : -1;
+    if (alpha > -1) alpha = -1;
+    for (let i = 0; i < n; i++) {
+      const r = x1[i] - x0[i];
+      const v = x2[i] - 2 * x1[i] + x0[i];
+      xj[i] = x0[i] - 2 * alpha * r + alpha * alpha * v;
+    }
+    let start = xj;
+    if (alpha === -1 || !layout.sanitize(xj)) start = x2;
+    if (em.evaluations >= maxCycles) return finish(x2);
+    const oj = await em.apply(start, x3);
+    if (start === xj && !(oj.logLik + oj.logPrior >= o1.logLik + o1.logPrior)) {
+      // Rejected: the jump lost ground; continue plain EM from F(F(x)).
+      rejections++;
+      // Repeated rejections (e.g. an unpenalised 3PL on a flat ridge): fall back to plain EM.
+      if (rejections >= 5) useSquarem = false;
+      x0 = x2.slice();
+      continue;
+    }
+    rejections = 0;
+    change = layout.maxChange(start, x3);
+    onCycle?.(em.evaluations, oj.logLik + oj.logPrior, change);
+    if (change < tol) {
+      converged = true;
+      return finish(x3);
+    }
+    x0 = x3.slice();
+  }
+}

@@ -1,0 +1,285 @@
+/**
+ * S-X2 item fit (Orlando & Thissen, 2000), as mirt 1.47's itemfit(fit, 'S_X2') computes it for
+ * dichotomous items on complete data.
+ *
+ * For item i and raw sum score s = 1..J-1 (scores 0 and J carry no information):
+ *   O_{s,x} = number of persons with sum score s and answer x on item i,
+ *   N_s     = number of persons with sum score s,
+ *   E_{s,1} = N_s * sum_q L^{(-i)}_{s-1}(x_q) P_i(x_q) w_q / sum_q L_s(x_q) w_q,
+ *   E_{s,0} = N_s * sum_q L^{(-i)}_{s}(x_q)   Q_i(x_q) w_q / sum_q L_s(x_q) w_q,
+ * where L_s(x) is the probability of sum score s at theta = x over all J items and L^{(-i)} the
+ * same without item i, both from the Lord–Wingersky recursion
+ *   L^{(j)}_s(x) = L^{(j-1)}_s(x) Q_j(x) + L^{(j-1)}_{s-1}(x) P_j(x),
+ * on `quadPoints` (61) equally spaced nodes x_q on [-6, 6] with weights w_q = N(mean, variance)
+ * density normalised on the grid (mirt's EAPsum(S_X2 = TRUE)).
+ *
+ * Cells are then collapsed as mirt's collapseCells does it for two categories:
+ *  1. score rows nobody has are dropped;
+ *  2. a row with exactly one person is added to the next row (top to bottom, cascading), and a
+ *     last row with one person to the row before;
+ *  3. if fewer than 5% of the rows have a positive expected count of correct answers, the
+ *     table has one column left and no statistic (mirt: NA);
+ *  4. while some cell has 0 < E < mincell (1): take the first such row; the first row merges
+ *     into the second, the last into the one before, any other into whichever neighbour has
+ *     the smaller observed total (the upper one, i.e. lower score, on a tie); stop when one
+ *     row is left (mirt: NA);
+ *  5. cells with E = 0 are not counted.
+ *   S-X2 = sum over cells (O - E)^2 / E,
+ *   df   = cells - rows - free parameters of the item - free parameters of the latent
+ *          distribution (mirt subtracts both: sum(pars[[i]]@est) and sum(pars[[J+1]]@est)),
+ * clipped at 0; with df = 0 the statistic is NaN (mirt). p = P(chi2_df > S-X2);
+ *   RMSEA = sqrt(max(S-X2/df - 1, 0) / (N - 1)), N = number of persons (mirt's rmsea()).
+ *
+ * Free parameters as mirt counts them: Rasch 1 per item + 1 latent (the variance); 1PL 2 per
+ * item (mirt counts the shared slope as estimated in every item) + 0; 2PL 2; 3PL 3 (with or
+ * without a prior on c).
+ *
+ * Sparse data: S-X2 needs every person to answer every item (mirt refuses too); then every item
+ * gets `{ kind: 'unavailable' }` with the reason.
+ *
+ * Cost: O(J^2 Q) per item, O(J^3 Q) in all (J items, Q nodes): fine for the few hundred items
+ * of a complete test.
+ */
+
+import type { ItemBank } from './models.js';
+import { equallySpacedNodes, normalLogWeights } from './quadrature.js';
+import type { ResponseData } from './responses.js';
+import { chiSquareUpper } from './stats.js';
+import { EngineInputError, type ItemFit, type LatentDistribution } from './types.js';
+
+export interface SX2Options {
+  /** Quadrature nodes (default 61, mirt's default for one factor). */
+  readonly quadPoints?: number;
+  /** Nodes span [-quadRange, quadRange] (default 6). */
+  readonly quadRange?: number;
+  /** Estimated parameters of each item as mirt counts them (see the file comment). */
+  readonly freeParamsPerItem: ArrayLike<number>;
+  /** Estimated parameters of the latent distribution (Rasch: 1, the variance). Default 0. */
+  readonly freeLatentParams?: number;
+  /** Minimum expected count of a cell (mirt's mincell, default 1). */
+  readonly mincell?: number;
+}
+
+export type ItemFitData = Pick<ResponseData, 'nUsers' | 'userPtr' | 'userItem' | 'userResp'>;
+
+export function itemFitSX2(
+  data: ItemFitData,
+  bank: ItemBank,
+  latent: LatentDistribution,
+  options: SX2Options,
+): ItemFit[] {
+  const J = bank.a.length;
+  const { nUsers, userPtr, userItem, userResp } = data;
+  if (options.freeParamsPerItem.length !== J) {
+    throw new EngineInputError(
+      `freeParamsPerItem has ${options.freeParamsPerItem.length} entries for ${J} items`,
+    );
+  }
+  let incomplete = 0;
+  for (let u = 0; u < nUsers; u++) if (userPtr[u + 1] - userPtr[u] !== J) incomplete++;
+  if (incomplete > 0) {
+    const reason = `S-X2 needs complete data: ${incomplete} of ${nUsers} users did not answer every item`;
+    return Array.from({ length: J }, () => ({ kind: 'unavailable', reason }) as const);
+  }
+  if (J < 3 || nUsers < 2) {
+    const reason = `S-X2 needs at least 3 items and 2 users (got ${J} items, ${nUsers} users)`;
+    return Array.from({ length: J }, () => ({ kind: 'unavailable', reason }) as const);
+  }
+  const nQ = options.quadPoints ?? 61;
+  const nodes = equallySpacedNodes(nQ, options.quadRange ?? 6);
+  const w = normalLogWeights(nodes, latent.mean, latent.variance);
+  for (let q = 0; q < nQ; q++) w[q] = Math.exp(w[q]);
+  const mincell = options.mincell ?? 1;
+  const latentParams = options.freeLatentParams ?? 0;
+
+  // P_j(x_q) and Q_j(x_q), with Q = (1 - c) s(-z) computed without cancellation.
+  const P = new Float64Array(J * nQ);
+  const Qt = new Float64Array(J * nQ);
+  for (let j = 0; j < J; j++) {
+    const a = bank.a[j];
+    const d = bank.d[j];
+    const c = bank.c[j];
+    for (let q = 0; q < nQ; q++) {
+      const z = a * nodes[q] + d;
+      const t = 1 / (1 + Math.exp(z));
+      const s = 1 / (1 + Math.exp(-z));
+      P[j * nQ + q] = c + (1 - c) * s;
+      Qt[j * nQ + q] = (1 - c) * t;
+    }
+  }
+
+  // Sum scores, N_s and the number correct on each item per sum score.
+  const total = new Int32Array(nUsers);
+  const Ns = new Float64Array(J + 1);
+  const right = new Float64Array(J * (J + 1));
+  for (let u = 0; u < nUsers; u++) {
+    let s = 0;
+    for (let k = userPtr[u]; k < userPtr[u + 1]; k++) s += userResp[k];
+    total[u] = s;
+    Ns[s]++;
+  }
+  for (let u = 0; u < nUsers; u++) {
+    for (let k = userPtr[u]; k < userPtr[u + 1]; k++)
+      if (userResp[k] === 1) right[userItem[k] * (J + 1) + total[u]]++;
+  }
+
+  // Denominators sum_q L_s(x_q) w_q over all items.
+  const Lfull = new Float64Array((J + 1) * nQ);
+  const tmp = new Float64Array((J + 1) * nQ);
+  lordWingersky(P, Qt, J, nQ, -1, Lfull, tmp);
+  const den = new Float64Array(J + 1);
+  for (let s = 0; s <= J; s++) {
+    let acc = 0;
+    for (let q = 0; q < nQ; q++) acc += Lfull[s * nQ + q] * w[q];
+    den[s] = acc;
+  }
+
+  const Lrest = new Float64Array((J + 1) * nQ);
+  const out: ItemFit[] = [];
+  const R = J - 1; // score rows 1..J-1
+  for (let i = 0; i < J; i++) {
+    lordWingersky(P, Qt, J, nQ, i, Lrest, tmp);
+    const O0: number[] = [];
+    const O1: number[] = [];
+    const E0: number[] = [];
+    const E1: number[] = [];
+    for (let s = 1; s <= R; s++) {
+      let e1 = 0;
+      let e0 = 0;
+      for (let q = 0; q < nQ; q++) {
+        e1 += Lrest[(s - 1) * nQ + q] * P[i * nQ + q] * w[q];
+        e0 += Lrest[s * nQ + q] * Qt[i * nQ + q] * w[q];
+      }
+      const o1 = right[i * (J + 1) + s];
+      O1.push(o1);
+      O0.push(Ns[s] - o1);
+      E1.push((Ns[s] * e1) / den[s]);
+      E0.push((Ns[s] * e0) / den[s]);
+    }
+    out.push(sx2FromTable(O0, O1, E0, E1, mincell, options.freeParamsPerItem[i] + latentParams, nUsers));
+  }
+  return out;
+}
+
+/**
+ * Lord–Wingersky recursion over all items except `skip` (-1: none): out[s*nQ + q] = probability
+ * of sum score s at node q, s = 0..(number of items used).
+ */
+function lordWingersky(
+  P: Float64Array,
+  Qt: Float64Array,
+  J: number,
+  nQ: number,
+  skip: number,
+  out: Float64Array,
+  tmp: Float64Array,
+): void {
+  out.fill(0);
+  for (let q = 0; q < nQ; q++) out[q] = 1;
+  let n = 0;
+  for (let j = 0; j < J; j++) {
+    if (j === skip) continue;
+    tmp.set(out.subarray(0, (n + 1) * nQ));
+    const base = j * nQ;
+    // s = 0
+    for (let q = 0; q < nQ; q++) out[q] = tmp[q] * Qt[base + q];
+    for (let s = 1; s <= n; s++) {
+      const r = s * nQ;
+      const r1 = r - nQ;
+      for (let q = 0; q < nQ; q++) out[r + q] = tmp[r + q] * Qt[base + q] + tmp[r1 + q] * P[base + q];
+    }
+    const r = (n + 1) * nQ;
+    for (let q = 0; q < nQ; q++) out[r + q] = tmp[r - nQ + q] * P[base + q];
+    n++;
+  }
+}
+
+/** Collapses one item's table as mirt does (see the file comment) and computes the statistic. */
+function sx2FromTable(
+  O0: number[],
+  O1: number[],
+  E0: number[],
+  E1: number[],
+  mincell: number,
+  freeParams: number,
+  N: number,
+): ItemFit {
+  const none: ItemFit = {
+    kind: 'S-X2',
+    statistic: Number.NaN,
+    df: Number.NaN,
+    p: Number.NaN,
+    rmsea: Number.NaN,
+  };
+  const remove = (r: number) => {
+    O0.splice(r, 1);
+    O1.splice(r, 1);
+    E0.splice(r, 1);
+    E1.splice(r, 1);
+  };
+  const mergeInto = (from: number, to: number) => {
+    O0[to] += O0[from];
+    O1[to] += O1[from];
+    E0[to] += E0[from];
+    E1[to] += E1[from];
+    remove(from);
+  };
+  // 1. rows nobody has.
+  for (let r = O0.length - 1; r >= 0; r--) if (O0[r] + O1[r] === 0) remove(r);
+  if (O0.length === 0) return none;
+  // 2. rows with exactly one person go into the next row (cascading), the last into the previous.
+  const drop: number[] = [];
+  for (let r = 0; r < O0.length - 1; r++) {
+    if (O0[r] + O1[r] === 1) {
+      drop.push(r);
+      O0[r + 1] += O0[r];
+      O1[r + 1] += O1[r];
+      E0[r + 1] += E0[r];
+      E1[r + 1] += E1[r];
+    }
+  }
+  for (let k = drop.length - 1; k >= 0; k--) remove(drop[k]);
+  if (O0.length >= 2 && O0[O0.length - 1] + O1[O1.length - 1] === 1) mergeInto(O0.length - 1, O0.length - 2);
+  if (O0.length < 2) return none;
+  // 3. a correct-answer column with positive expectations in fewer than 5% of the rows.
+  let positive = 0;
+  for (let r = 0; r < E1.length; r++) if (E1[r] > 0) positive++;
+  if (positive / E1.length < 0.05) return none;
+  // 4. merge rows until no cell has 0 < E < mincell.
+  for (;;) {
+    let whc = -1;
+    for (let r = 0; r < E0.length && whc < 0; r++) {
+      if ((E0[r] < mincell && E0[r] !== 0) || (E1[r] < mincell && E1[r] !== 0)) whc = r;
+    }
+    if (whc < 0) break;
+    if (E0.length < 2) return none;
+    const last = E0.length - 1;
+    if (whc === 0) mergeInto(0, 1);
+    else if (whc === last) mergeInto(last, last - 1);
+    else {
+      const up = O0[whc - 1] + O1[whc - 1];
+      const down = O0[whc + 1] + O1[whc + 1];
+      mergeInto(whc, up <= down ? whc - 1 : whc + 1);
+    }
+  }
+  if (E0.length < 2) return none;
+  // 5. statistic over cells with E > 0.
+  let x2 = 0;
+  let cells = 0;
+  for (let r = 0; r < E0.length; r++) {
+    if (E0[r] !== 0) {
+      x2 += ((O0[r] - E0[r]) * (O0[r] - E0[r])) / E0[r];
+      cells++;
+    }
+    if (E1[r] !== 0) {
+      x2 += ((O1[r] - E1[r]) * (O1[r] - E1[r])) / E1[r];
+      cells++;
+    }
+  }
+  let df = cells - E0.length - freeParams;
+  if (df < 0) df = 0;
+  if (df === 0) return { kind: 'S-X2', statistic: Number.NaN, df: 0, p: Number.NaN, rmsea: Number.NaN };
+  const ratio = x2 / df - 1;
+  const rmsea = ratio > 0 ? Math.sqrt(ratio / (N - 1)) : 0;
+  return { kind: 'S-X2', statistic: x2, df, p: chiSquareUpper(x2, df), rmsea };
+}
