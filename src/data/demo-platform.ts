@@ -77,7 +77,7 @@ export async function createPlatform(db: Db, spec: PlatformSpec, now = new Date(
     const sessions = 2 + Math.floor(rand() * 5);
     for (let k = 0; k < sessions; k++) {
       // A few sessions fall before the lookback window: the job must leave them out.
-      const t0 = now.getTime() - (rand() * (spec.days + 10) * day);
+      const t0 = now.getTime() - rand() * (spec.days + 10) * day;
       const sid = `s-${s + 1}-${k + 1}`;
       const n = 5 + Math.floor(rand() * 11);
       for (let i = 0; i < n; i++) {
@@ -116,7 +116,12 @@ export async function addDayOfAttempts(db: Db, n: number, seed: number, now = ne
   const q = await db.query<{ id: number; a: number; b: number }>(
     "SELECT id, (meta->'truth'->>'a')::float8 AS a, (meta->'truth'->>'b')::float8 AS b FROM question ORDER BY id",
   );
-  const rows = { student: [] as string[], question: [] as number[], correct: [] as string[], at: [] as string[] };
+  const rows = {
+    student: [] as string[],
+    question: [] as number[],
+    correct: [] as string[],
+    at: [] as string[],
+  };
   for (let s = 0; s < n; s++) {
     const theta = normalDraw(rand);
     for (let i = 0; i < 8; i++) {

@@ -130,7 +130,8 @@ export function checkColumns(columns: readonly BulkColumn[]): number {
   if (columns.length === 0) throw new Error('bulk insert needs at least one column');
   const n = columns[0].values.length;
   for (const c of columns) {
-    if (c.values.length !== n) throw new Error(`bulk insert: column ${c.name} has ${c.values.length} values, expected ${n}`);
+    if (c.values.length !== n)
+      throw new Error(`bulk insert: column ${c.name} has ${c.values.length} values, expected ${n}`);
   }
   return n;
 }

@@ -58,7 +58,8 @@ class PgliteDb implements Db {
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     return this.pg.transaction((t) =>
       fn({
-        query: async <R>(sql: string, params: readonly SqlValue[] = []) => (await t.query<R>(sql, params as unknown[])).rows,
+        query: async <R>(sql: string, params: readonly SqlValue[] = []) =>
+          (await t.query<R>(sql, params as unknown[])).rows,
         bulkInsert: (table, columns) => unnestInsert(t, table, columns),
       }),
     );
@@ -92,7 +93,9 @@ class PgliteDb implements Db {
   }
 
   async tryLock(key: bigint): Promise<boolean> {
-    const r = await this.pg.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [key.toString()]);
+    const r = await this.pg.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [
+      key.toString(),
+    ]);
     return r.rows[0].ok === true;
   }
 
@@ -109,7 +112,11 @@ class PgliteDb implements Db {
   }
 }
 
-async function unnestInsert(t: PgliteQueryable, table: string, columns: readonly BulkColumn[]): Promise<void> {
+async function unnestInsert(
+  t: PgliteQueryable,
+  table: string,
+  columns: readonly BulkColumn[],
+): Promise<void> {
   const n = checkColumns(columns);
   const names = columns.map((c) => ident(c.name)).join(', ');
   const args = columns.map((c, i) => `$${i + 1}::${c.type}[]`).join(', ');

@@ -32,7 +32,14 @@ function printTable(title: string, rows: Record<string, unknown>[]): void {
     return;
   }
   const cols = Object.keys(rows[0]);
-  const cell = (v: unknown) => (v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const cell = (v: unknown) =>
+    v === null || v === undefined
+      ? ''
+      : v instanceof Date
+        ? v.toISOString()
+        : typeof v === 'object'
+          ? JSON.stringify(v)
+          : String(v);
   const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
   console.log(cols.map((c, i) => c.padEnd(width[i])).join(' | '));
   console.log(width.map((w) => '-'.repeat(w)).join('-+-'));
@@ -107,9 +114,13 @@ async function main(): Promise<number> {
   const dir = join(mkdtempSync(join(tmpdir(), 'mirt-demo-')), 'data');
   const env = { MIRT_DATA_DIR: dir, IRT_UPDATE_QUESTION_META: 'true' };
   try {
-    console.log(`== Simulated platform: ${SPEC.students} students, ${SPEC.questions} questions, ${SPEC.days} days (seed ${SPEC.seed})`);
+    console.log(
+      `== Simulated platform: ${SPEC.students} students, ${SPEC.questions} questions, ${SPEC.days} days (seed ${SPEC.seed})`,
+    );
     const stats = await withDb(dir, (db) => createPlatform(db, SPEC));
-    console.log(`   ${stats.attempts} attempts in attempt_log (${stats.inWindow} within the last ${SPEC.days} days), attempt VIEW over it, embedded PGlite in ${dir}`);
+    console.log(
+      `   ${stats.attempts} attempts in attempt_log (${stats.inWindow} within the last ${SPEC.days} days), attempt VIEW over it, embedded PGlite in ${dir}`,
+    );
 
     console.log('\n== Night 1: mirt-calibrate');
     const r1 = await runJob(loadConfig([], env));

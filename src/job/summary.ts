@@ -34,7 +34,10 @@ export function formatSummary(s: {
   const m = s.result.fit_meta.metrics;
   const logLik = Number(m.logLik);
   // Convergence is reported by our engine; a legacy remote service may not say.
-  const conv = typeof m.converged === 'boolean' ? ` converged=${m.converged}${typeof m.cycles === 'number' ? ` cycles=${m.cycles}` : ''}` : '';
+  const conv =
+    typeof m.converged === 'boolean'
+      ? ` converged=${m.converged}${typeof m.cycles === 'number' ? ` cycles=${m.cycles}` : ''}`
+      : '';
   return (
     `${s.dryRun ? '[DRY_RUN]' : '[INFO]'} Summary: items=${s.result.item_params.length} users=${s.result.abilities.length}` +
     ` observations=${s.data.nObs} model=${s.config.model} logLik=${Number.isFinite(logLik) ? logLik.toFixed(3) : 'NA'}` +

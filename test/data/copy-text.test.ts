@@ -45,9 +45,22 @@ describe('COPY text parser', () => {
   });
 
   it('encodes values for COPY FROM so that they parse back unchanged', () => {
-    const values = ['plain', 'tab\there', 'new\nline', 'back\\slash', '{"a": "q\\"x"}', null, 1.25, -0, 1e-300];
+    const values = [
+      'plain',
+      'tab\there',
+      'new\nline',
+      'back\\slash',
+      '{"a": "q\\"x"}',
+      null,
+      1.25,
+      -0,
+      1e-300,
+    ];
     const line = `${values.map(copyTextValue).join('\t')}\n`;
     const rows = parseAll([Buffer.from(line)], values.length);
-    assert.deepEqual(rows[0], values.map((v) => (v === null ? null : String(v))));
+    assert.deepEqual(
+      rows[0],
+      values.map((v) => (v === null ? null : String(v))),
+    );
   });
 });

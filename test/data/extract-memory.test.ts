@@ -5,9 +5,9 @@
  * growth, never on time.
  */
 import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { after, before, describe, it } from 'node:test';
 import { extractObservations } from '../../src/data/extract.js';
 import { ResponseBuilder } from '../../src/engine/responses.js';
 import { type Backend, setupPg } from '../helpers/backends.js';
@@ -47,10 +47,15 @@ describe('extraction memory (pg)', () => {
     const builder = new SamplingBuilder();
     gc();
     const baseline = process.memoryUsage().heapUsed;
-    const ex = await extractObservations(fx.db, builder, { lookbackDays: 30, topicId: null, subjectId: null, maxObs: null }, {
-      info: () => {},
-      warn: () => {},
-    });
+    const ex = await extractObservations(
+      fx.db,
+      builder,
+      { lookbackDays: 30, topicId: null, subjectId: null, maxObs: null },
+      {
+        info: () => {},
+        warn: () => {},
+      },
+    );
     assert.equal(ex.rows, N);
     assert.equal(builder.size, N);
     const growth = builder.peakHeap - baseline;

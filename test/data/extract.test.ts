@@ -84,19 +84,56 @@ for (const { name, setup } of BACKENDS) {
       await insertExamResult(fx.db, {
         user: 'u1',
         session: 's1',
-        json: JSON.stringify({ questions: [{ question_id: 1, is_correct: true }, { question_id: 2, correct: 0 }, { question_id: 3, is_correct: null }] }),
+        json: JSON.stringify({
+          questions: [
+            { question_id: 1, is_correct: true },
+            { question_id: 2, correct: 0 },
+            { question_id: 3, is_correct: null },
+          ],
+        }),
       });
       await insertExamResult(fx.db, {
         user: 'u2',
         session: 's2',
-        json: JSON.stringify({ questions: [{ question_id: 1, is_correct: false }, { question_id: 2, is_correct: true }, { question_id: null, is_correct: true }, { question_id: 2, is_correct: false }] }),
+        json: JSON.stringify({
+          questions: [
+            { question_id: 1, is_correct: false },
+            { question_id: 2, is_correct: true },
+            { question_id: null, is_correct: true },
+            { question_id: 2, is_correct: false },
+          ],
+        }),
       });
-      await insertExamResult(fx.db, { user: 'u3', session: 's3', json: '{"questions": [ {"question_id": 1, ' });
+      await insertExamResult(fx.db, {
+        user: 'u3',
+        session: 's3',
+        json: '{"questions": [ {"question_id": 1, ',
+      });
       await insertExamResult(fx.db, { user: 'u4', session: 's4', json: '{"answers": []}' });
-      await insertExamResult(fx.db, { user: null, session: 's5', json: JSON.stringify({ questions: [{ question_id: 1, is_correct: true }] }) });
+      await insertExamResult(fx.db, {
+        user: null,
+        session: 's5',
+        json: JSON.stringify({ questions: [{ question_id: 1, is_correct: true }] }),
+      });
       // Outside the 30-day window (updated_at wins over created_at when present).
-      await insertExamResult(fx.db, { user: 'u6', session: 's6', daysAgo: 40, json: JSON.stringify({ questions: [{ question_id: 1, is_correct: true }] }) });
-      await insertExamResult(fx.db, { user: 'u7', session: 's7', daysAgo: 40, updatedDaysAgo: 2, json: JSON.stringify({ questions: [{ question_id: 1, is_correct: false }, { question_id: 2, is_correct: true }] }) });
+      await insertExamResult(fx.db, {
+        user: 'u6',
+        session: 's6',
+        daysAgo: 40,
+        json: JSON.stringify({ questions: [{ question_id: 1, is_correct: true }] }),
+      });
+      await insertExamResult(fx.db, {
+        user: 'u7',
+        session: 's7',
+        daysAgo: 40,
+        updatedDaysAgo: 2,
+        json: JSON.stringify({
+          questions: [
+            { question_id: 1, is_correct: false },
+            { question_id: 2, is_correct: true },
+          ],
+        }),
+      });
       const b = new ResponseBuilder();
       const { lines, log } = logger();
       const ex = await extractObservations(fx.db, b, base, log);
@@ -133,7 +170,10 @@ for (const { name, setup } of BACKENDS) {
       await createResponses(fx.db, 'text', simulate(5, 4, 2, 3));
       const { lines, log } = logger();
       await extractObservations(fx.db, new ResponseBuilder(), base, log);
-      assert.equal(lines[0], '[WARN] attempt VIEW not available: column attempt.correct does not exist; trying fallback...');
+      assert.equal(
+        lines[0],
+        '[WARN] attempt VIEW not available: column attempt.correct does not exist; trying fallback...',
+      );
     });
 
     it('applies the lookback window', async (t) => {
@@ -146,7 +186,11 @@ for (const { name, setup } of BACKENDS) {
       ];
       await createAttemptView(fx.db, 'integer');
       await insertAttempts(fx.db, 'integer', answers);
-      for (const [days, n] of [[10, 2], [30, 3], [60, 4]] as const) {
+      for (const [days, n] of [
+        [10, 2],
+        [30, 3],
+        [60, 4],
+      ] as const) {
         const b = new ResponseBuilder();
         const ex = await extractObservations(fx.db, b, { ...base, lookbackDays: days }, logger().log);
         assert.equal(ex.rows, n, `lookback ${days} days`);
@@ -174,7 +218,12 @@ for (const { name, setup } of BACKENDS) {
           user: `u${d}`,
           session: `s${d}`,
           daysAgo: d,
-          json: JSON.stringify({ questions: [{ question_id: 1, is_correct: d % 2 === 0 }, { question_id: 2, is_correct: d % 2 === 1 }] }),
+          json: JSON.stringify({
+            questions: [
+              { question_id: 1, is_correct: d % 2 === 0 },
+              { question_id: 2, is_correct: d % 2 === 1 },
+            ],
+          }),
         });
       }
       const b = new ResponseBuilder();
@@ -186,10 +235,16 @@ for (const { name, setup } of BACKENDS) {
     it('filters by topic through attempt.topic_id or question.topic_id', async (t) => {
       if (!fx) return t.skip(skip);
       // Items 1-4 are topic 7 in the question table; attempts on item 5 carry topic_id 7 themselves.
-      await createQuestions(fx.db, 'integer', [1, 2, 3, 4, 5, 6].map((id) => ({ id, topic: id <= 4 ? 7 : 8 })));
+      await createQuestions(
+        fx.db,
+        'integer',
+        [1, 2, 3, 4, 5, 6].map((id) => ({ id, topic: id <= 4 ? 7 : 8 })),
+      );
       await createAttemptView(fx.db, 'integer');
       const answers: Answer[] = [];
-      for (let u = 1; u <= 5; u++) for (let i = 1; i <= 6; i++) answers.push({ user: u, item: i, correct: (u + i) % 2 === 0, daysAgo: 1 });
+      for (let u = 1; u <= 5; u++)
+        for (let i = 1; i <= 6; i++)
+          answers.push({ user: u, item: i, correct: (u + i) % 2 === 0, daysAgo: 1 });
       await insertAttempts(fx.db, 'integer', answers, { topic: (a) => (a.item === 5 ? 7 : null) });
       const b = new ResponseBuilder();
       const { lines, log } = logger();
@@ -206,7 +261,9 @@ for (const { name, setup } of BACKENDS) {
       await insertExamResult(fx.db, { user: 'x', session: 'sB', exam: 4, json: '{"questions": []}' });
       await createAttemptView(fx.db, 'text');
       const answers: Answer[] = [];
-      for (let u = 1; u <= 4; u++) for (let i = 1; i <= 3; i++) answers.push({ user: u, item: i, correct: (u * i) % 2 === 0, daysAgo: 1 });
+      for (let u = 1; u <= 4; u++)
+        for (let i = 1; i <= 3; i++)
+          answers.push({ user: u, item: i, correct: (u * i) % 2 === 0, daysAgo: 1 });
       await insertAttempts(fx.db, 'text', answers, { session: (a) => (a.user <= 2 ? 'sA' : 'sB') });
       const b = new ResponseBuilder();
       const ex = await extractObservations(fx.db, b, { ...base, subjectId: '3' }, logger().log);

@@ -24,7 +24,10 @@ describe('data folder lockfile', () => {
   it('takes over a lock whose process is gone', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'mirt-lock-')), 'data');
     // The pid of a process that has exited.
-    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    const dead = spawnSync(process.execPath, [
+      '-e',
+      'process.stdout.write(String(process.pid))',
+    ]).stdout.toString();
     writeFileSync(lockPathFor(dir), JSON.stringify({ pid: Number(dead), since: '2020-01-01T00:00:00Z' }));
     const l = acquireFolderLock(dir);
     assert.ok(!('held' in l), 'stale lock taken over');

@@ -4,7 +4,7 @@
  * proportion correct, ability from the user's logit score), so the rows it yields are determined
  * by what was extracted; it can be told to fail or to return a bad row.
  */
-import type { Calibrator, CalibrationJob } from '../../src/calibrators/types.js';
+import type { CalibrationJob, Calibrator } from '../../src/calibrators/types.js';
 import type { CalibrateResponse } from '../../src/contract/types.js';
 import type { ResponseData } from '../../src/engine/responses.js';
 

@@ -38,7 +38,13 @@ export interface Answer {
 }
 
 /** Users 1..nUsers answer `perUser` distinct random items of 1..nItems under a 2PL truth. */
-export function simulate(nUsers: number, nItems: number, perUser: number, seed: number, maxDaysAgo = 25): Answer[] {
+export function simulate(
+  nUsers: number,
+  nItems: number,
+  perUser: number,
+  seed: number,
+  maxDaysAgo = 25,
+): Answer[] {
   const rand = mulberry32(seed);
   const a = Array.from({ length: nItems + 1 }, () => 0.7 + rand());
   const b = Array.from({ length: nItems + 1 }, () => normal(rand));
@@ -56,7 +62,11 @@ export function simulate(nUsers: number, nItems: number, perUser: number, seed: 
 }
 
 /** attempt_log base table + `attempt` VIEW (student_id, item_id, correct, completed_at, topic_id, session_id). */
-export async function createAttemptView(db: Db, idType: IdType, opts: { topicColumn?: boolean } = {}): Promise<void> {
+export async function createAttemptView(
+  db: Db,
+  idType: IdType,
+  opts: { topicColumn?: boolean } = {},
+): Promise<void> {
   await db.query(`CREATE TABLE attempt_log (
     id bigserial PRIMARY KEY, student_id ${idType}, question_id ${idType}, is_correct boolean,
     completed_at timestamptz NOT NULL, topic_id integer, session_id text)`);
@@ -72,12 +82,30 @@ export async function insertAttempts(
 ): Promise<void> {
   const now = Date.now();
   await db.transaction(async (tx) => {
-    await tx.query(`CREATE TEMP TABLE stage_attempts (student_id text, question_id text, is_correct boolean, completed_at timestamptz, topic_id integer, session_id text) ON COMMIT DROP`);
+    await tx.query(
+      `CREATE TEMP TABLE stage_attempts (student_id text, question_id text, is_correct boolean, completed_at timestamptz, topic_id integer, session_id text) ON COMMIT DROP`,
+    );
     await tx.bulkInsert('stage_attempts', [
-      { name: 'student_id', type: 'text', values: answers.map((x) => (x.user < 0 ? null : idOf(idType, x.user, 'u'))) },
-      { name: 'question_id', type: 'text', values: answers.map((x) => (x.item < 0 ? null : idOf(idType, x.item, 'q'))) },
-      { name: 'is_correct', type: 'boolean', values: answers.map((x) => (x.correct === null ? null : x.correct ? 't' : 'f')) },
-      { name: 'completed_at', type: 'timestamptz', values: answers.map((x) => new Date(now - x.daysAgo * 86_400_000).toISOString()) },
+      {
+        name: 'student_id',
+        type: 'text',
+        values: answers.map((x) => (x.user < 0 ? null : idOf(idType, x.user, 'u'))),
+      },
+      {
+        name: 'question_id',
+        type: 'text',
+        values: answers.map((x) => (x.item < 0 ? null : idOf(idType, x.item, 'q'))),
+      },
+      {
+        name: 'is_correct',
+        type: 'boolean',
+        values: answers.map((x) => (x.correct === null ? null : x.correct ? 't' : 'f')),
+      },
+      {
+        name: 'completed_at',
+        type: 'timestamptz',
+        values: answers.map((x) => new Date(now - x.daysAgo * 86_400_000).toISOString()),
+      },
       { name: 'topic_id', type: 'integer', values: answers.map((x) => extra.topic?.(x) ?? null) },
       { name: 'session_id', type: 'text', values: answers.map((x) => extra.session?.(x) ?? null) },
     ]);
@@ -88,7 +116,9 @@ export async function insertAttempts(
 
 /** responses(user_id, item_id, is_correct, responded_at). */
 export async function createResponses(db: Db, idType: IdType, answers: readonly Answer[]): Promise<void> {
-  await db.query(`CREATE TABLE responses (id bigserial PRIMARY KEY, user_id ${idType}, item_id ${idType}, is_correct boolean, responded_at timestamptz)`);
+  await db.query(
+    `CREATE TABLE responses (id bigserial PRIMARY KEY, user_id ${idType}, item_id ${idType}, is_correct boolean, responded_at timestamptz)`,
+  );
   const now = Date.now();
   await db.query(
     `INSERT INTO responses (user_id, item_id, is_correct, responded_at)
@@ -110,11 +140,19 @@ export async function createExamResults(db: Db, jsonType: 'jsonb' | 'text' = 'js
 
 export async function insertExamResult(
   db: Db,
-  row: { user: string | null; session: string; exam?: number; json: string; daysAgo?: number; updatedDaysAgo?: number | null },
+  row: {
+    user: string | null;
+    session: string;
+    exam?: number;
+    json: string;
+    daysAgo?: number;
+    updatedDaysAgo?: number | null;
+  },
 ): Promise<void> {
   const now = Date.now();
   const created = new Date(now - (row.daysAgo ?? 1) * 86_400_000).toISOString();
-  const updated = row.updatedDaysAgo == null ? null : new Date(now - row.updatedDaysAgo * 86_400_000).toISOString();
+  const updated =
+    row.updatedDaysAgo == null ? null : new Date(now - row.updatedDaysAgo * 86_400_000).toISOString();
   await db.query(
     `INSERT INTO exam_results (user_id, session_id, exam_id, result_json, created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6)`,
@@ -122,8 +160,14 @@ export async function insertExamResult(
   );
 }
 
-export async function createQuestions(db: Db, idType: IdType, items: readonly { id: number; topic: number }[]): Promise<void> {
-  await db.query(`CREATE TABLE question (id ${idType} PRIMARY KEY, topic_id integer, meta jsonb, updated_at timestamptz)`);
+export async function createQuestions(
+  db: Db,
+  idType: IdType,
+  items: readonly { id: number; topic: number }[],
+): Promise<void> {
+  await db.query(
+    `CREATE TABLE question (id ${idType} PRIMARY KEY, topic_id integer, meta jsonb, updated_at timestamptz)`,
+  );
   await db.query(
     `INSERT INTO question (id, topic_id, meta) SELECT i::${idType}, t, '{"difficulty": "mid"}'::jsonb FROM unnest($1::text[], $2::int[]) AS x(i, t)`,
     [items.map((x) => idOf(idType, x.id, 'q')), items.map((x) => x.topic)],

@@ -15,9 +15,13 @@ import { setupPg } from '../helpers/backends.js';
 
 const CLI = join(import.meta.dirname, '../../src/job/cli.ts');
 
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runCli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const clean = { ...process.env };
-  for (const k of Object.keys(clean)) if (/^(MIRT_|IRT_|R_IRT_|DATABASE_URL$|DRY_RUN$)/.test(k)) delete clean[k];
+  for (const k of Object.keys(clean))
+    if (/^(MIRT_|IRT_|R_IRT_|DATABASE_URL$|DRY_RUN$)/.test(k)) delete clean[k];
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...clean, ...env } });
     let stdout = '';
@@ -51,9 +55,17 @@ describe('mirt-calibrate CLI', () => {
 
   it('invalid configuration fails at start with one line and exit code 2', async () => {
     for (const [args, env, re] of [
-      [['--lookback-days', '-5'], {}, /^\[ERROR\] invalid configuration: --lookback-days: expected an integer >= 1, got "-5"\n$/],
+      [
+        ['--lookback-days', '-5'],
+        {},
+        /^\[ERROR\] invalid configuration: --lookback-days: expected an integer >= 1, got "-5"\n$/,
+      ],
       [[], { IRT_MODEL: 'nope' }, /^\[ERROR\] invalid configuration: IRT_MODEL: unknown model "nope"/],
-      [[], { DATABASE_URL: 'mysql://root:s3cret@db/x' }, /^\[ERROR\] invalid configuration: DATABASE_URL: bad DATABASE_URL/],
+      [
+        [],
+        { DATABASE_URL: 'mysql://root:s3cret@db/x' },
+        /^\[ERROR\] invalid configuration: DATABASE_URL: bad DATABASE_URL/,
+      ],
       [['frobnicate'], {}, /^\[ERROR\] unknown command "frobnicate"/],
     ] as const) {
       const r = await runCli([...args], { ...env });
@@ -67,7 +79,10 @@ describe('mirt-calibrate CLI', () => {
   it('an unreachable database exits 1 with an [ERROR] line and no password', async () => {
     const r = await runCli([], { DATABASE_URL: 'postgresql+psycopg2://app:s3cret@127.0.0.1:1/platform' });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^\[ERROR\] cannot open the database: .*Check DATABASE_URL and that PostgreSQL is reachable\.\n$/);
+    assert.match(
+      r.stderr,
+      /^\[ERROR\] cannot open the database: .*Check DATABASE_URL and that PostgreSQL is reachable\.\n$/,
+    );
     assert.ok(!(r.stdout + r.stderr).includes('s3cret'));
   });
 
@@ -75,9 +90,15 @@ describe('mirt-calibrate CLI', () => {
     const r = await runCli([], { MIRT_DATA_DIR: dataDir });
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
-    assert.ok(lines.some((l) => /^\[INFO\] Loaded \d+ observations from attempt VIEW$/.test(l)), r.stdout);
+    assert.ok(
+      lines.some((l) => /^\[INFO\] Loaded \d+ observations from attempt VIEW$/.test(l)),
+      r.stdout,
+    );
     assert.ok(lines.includes('Calibration upsert completed.'));
-    assert.match(lines.at(-1)!, /^\[INFO\] Summary: items=25 users=\d+ observations=\d+ model=2PL logLik=-\d+\.\d+ converged=true cycles=\d+ seconds=/);
+    assert.match(
+      lines.at(-1)!,
+      /^\[INFO\] Summary: items=25 users=\d+ observations=\d+ model=2PL logLik=-\d+\.\d+ converged=true cycles=\d+ seconds=/,
+    );
     const dry = await runCli(['--dry-run', '--model', '1pl'], { MIRT_DATA_DIR: dataDir });
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stdout, /\[DRY_RUN\] Summary: items=25 .*model=1PL/);
@@ -95,7 +116,10 @@ describe('mirt-calibrate CLI', () => {
     try {
       const r = await runCli([], { MIRT_DATA_DIR: dataDir });
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, /^Another mirt-calibrate run is in progress \(data folder .* is in use by process \d+ .*\); exiting\.\n$/);
+      assert.match(
+        r.stdout,
+        /^Another mirt-calibrate run is in progress \(data folder .* is in use by process \d+ .*\); exiting\.\n$/,
+      );
     } finally {
       await db.close();
     }
@@ -114,7 +138,9 @@ describe('mirt-calibrate CLI', () => {
       assert.ok(!(r.stdout + r.stderr).includes('s3cret'));
       assert.match(r.stdout, /database=postgresql:\/\/postgres@/);
       assert.match(r.stdout, /\[INFO\] Updated question.meta->'irt' for 20 questions/);
-      const n = await fx.db.query<{ n: number }>("SELECT count(*)::int AS n FROM question WHERE meta ? 'irt'");
+      const n = await fx.db.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM question WHERE meta ? 'irt'",
+      );
       assert.equal(n[0].n, 20);
     } finally {
       await fx.teardown();

@@ -14,7 +14,13 @@ describe('job configuration', () => {
     assert.equal(c.dataDir, './.mirt-data');
     assert.equal(c.updateQuestionMeta, false);
     assert.equal(c.retainVersions, null);
-    assert.deepEqual(c.remote, { baseUrl: null, token: null, timeoutSecs: 300, maxRetries: 3, retryDelaySecs: 5 });
+    assert.deepEqual(c.remote, {
+      baseUrl: null,
+      token: null,
+      timeoutSecs: 300,
+      maxRetries: 3,
+      retryDelaySecs: 5,
+    });
   });
 
   it('MIRT_* wins over IRT_*, flags win over both', () => {
@@ -47,9 +53,28 @@ describe('job configuration', () => {
     assert.equal(c.databaseUrl, 'postgresql://u:p@h:5432/d');
     assert.equal(c.updateQuestionMeta, true);
     assert.equal(c.retainVersions, 10);
-    assert.deepEqual(c.remote, { baseUrl: 'http://irt:8000', token: 'tok', timeoutSecs: 60, maxRetries: 5, retryDelaySecs: 0.5 });
+    assert.deepEqual(c.remote, {
+      baseUrl: 'http://irt:8000',
+      token: 'tok',
+      timeoutSecs: 60,
+      maxRetries: 5,
+      retryDelaySecs: 0.5,
+    });
     const f = loadConfig(
-      ['--lookback-days', '7', '--model=1pl', '--topic-id', '9', '--subject-id=3', '--max-obs', '0', '--database-url', 'postgres://x@y/z', '--data-dir', '/d'],
+      [
+        '--lookback-days',
+        '7',
+        '--model=1pl',
+        '--topic-id',
+        '9',
+        '--subject-id=3',
+        '--max-obs',
+        '0',
+        '--database-url',
+        'postgres://x@y/z',
+        '--data-dir',
+        '/d',
+      ],
       env,
     );
     assert.deepEqual(
@@ -75,12 +100,15 @@ describe('job configuration', () => {
       [['--model'], {}, /^--model needs a value$/],
     ];
     for (const [argv, env, re] of cases) {
-      assert.throws(() => loadConfig(argv, env), (e: unknown) => {
-        assert.ok(e instanceof ConfigError, String(e));
-        assert.match(e.message, re);
-        assert.ok(!e.message.includes('\n'));
-        return true;
-      });
+      assert.throws(
+        () => loadConfig(argv, env),
+        (e: unknown) => {
+          assert.ok(e instanceof ConfigError, String(e));
+          assert.match(e.message, re);
+          assert.ok(!e.message.includes('\n'));
+          return true;
+        },
+      );
     }
   });
 });

@@ -12,7 +12,13 @@ import { runJob } from '../../src/job/run-job.js';
 import { BACKENDS, type Backend } from '../helpers/backends.js';
 import { ProportionCalibrator } from '../helpers/calibrators.js';
 import { captureIo, jobConfig } from '../helpers/job.js';
-import { type Answer, createAttemptView, createResponses, insertAttempts, simulate } from '../helpers/platform.js';
+import {
+  type Answer,
+  createAttemptView,
+  createResponses,
+  insertAttempts,
+  simulate,
+} from '../helpers/platform.js';
 
 async function tableRows(db: Db): Promise<unknown> {
   const out: Record<string, unknown> = {};
@@ -35,11 +41,18 @@ for (const { name, setup } of BACKENDS) {
     after(async () => fx?.teardown());
     beforeEach(async () => fx?.reset());
 
-    const run = (over: Parameters<typeof jobConfig>[0] = {}, deps: Partial<Parameters<typeof runJob>[1]> = {}) => {
+    const run = (
+      over: Parameters<typeof jobConfig>[0] = {},
+      deps: Partial<Parameters<typeof runJob>[1]> = {},
+    ) => {
       const io = captureIo();
       const calibrator = new ProportionCalibrator();
       const openDb = () => fx!.openForJob();
-      return runJob(jobConfig(over), { io, calibrator, openDb, ...deps }).then((o) => ({ o, io, calibrator }));
+      return runJob(jobConfig(over), { io, calibrator, openDb, ...deps }).then((o) => ({
+        o,
+        io,
+        calibrator,
+      }));
     };
 
     it('extracts, calibrates and upserts with the exact log lines and a summary', async (t) => {
@@ -53,9 +66,15 @@ for (const { name, setup } of BACKENDS) {
       assert.ok(io.lines.includes(`[INFO] Loaded ${answers.length} observations from attempt VIEW`));
       assert.ok(io.lines.includes('Calibration upsert completed.'));
       const summary = io.lines.at(-1)!;
-      assert.match(summary, /^\[INFO\] Summary: items=\d+ users=60 observations=\d+ model=2PL logLik=-[\d.]+ seconds=[\d.]+ version=v\d{8}T\d{9}Z source="attempt VIEW"$/);
+      assert.match(
+        summary,
+        /^\[INFO\] Summary: items=\d+ users=60 observations=\d+ model=2PL logLik=-[\d.]+ seconds=[\d.]+ version=v\d{8}T\d{9}Z source="attempt VIEW"$/,
+      );
       assert.deepEqual(io.errors, []);
-      const n = await fx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM mirt_ability WHERE version = $1', [o.version]);
+      const n = await fx.db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM mirt_ability WHERE version = $1',
+        [o.version],
+      );
       assert.equal(n[0].n, 60);
       const meta = await fx.db.query<{ source: string; rows_read: number; n_obs: number }>(
         "SELECT model_spec->>'source' AS source, (metrics->>'rows_read')::int AS rows_read, (metrics->>'n_obs')::int AS n_obs FROM mirt_fit_meta",
@@ -71,8 +90,13 @@ for (const { name, setup } of BACKENDS) {
       const r1 = await run({}, { now: () => new Date('2026-01-01T03:00:00.000Z') });
       const r2 = await run({}, { now: () => new Date('2026-01-02T03:00:00.000Z') });
       assert.equal(r1.o.exitCode + r2.o.exitCode, 0);
-      const v = await fx.db.query<{ version: string }>('SELECT DISTINCT version FROM mirt_item_params_history ORDER BY 1');
-      assert.deepEqual(v.map((r) => r.version), ['v20260101T030000000Z', 'v20260102T030000000Z']);
+      const v = await fx.db.query<{ version: string }>(
+        'SELECT DISTINCT version FROM mirt_item_params_history ORDER BY 1',
+      );
+      assert.deepEqual(
+        v.map((r) => r.version),
+        ['v20260101T030000000Z', 'v20260102T030000000Z'],
+      );
       const runs = await fx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM mirt_fit_meta');
       assert.equal(runs[0].n, 2);
     });
@@ -83,7 +107,11 @@ for (const { name, setup } of BACKENDS) {
       await createResponses(fx.db, 'text', answers);
       const { o, io } = await run();
       assert.equal(o.exitCode, 0);
-      assert.ok(io.lines.includes('[WARN] attempt VIEW not available: relation "attempt" does not exist; trying fallback...'));
+      assert.ok(
+        io.lines.includes(
+          '[WARN] attempt VIEW not available: relation "attempt" does not exist; trying fallback...',
+        ),
+      );
       assert.ok(io.lines.includes(`[INFO] Loaded ${answers.length} observations from responses table`));
     });
 
@@ -102,14 +130,20 @@ for (const { name, setup } of BACKENDS) {
     it('counts bad rows and reports them without failing', async (t) => {
       if (!fx) return t.skip(skip);
       await createAttemptView(fx.db, 'integer');
-      const answers: Answer[] = [...simulate(20, 6, 4, 14), { user: 1, item: 2, correct: null, daysAgo: 1 }, { user: -1, item: 1, correct: true, daysAgo: 1 }];
+      const answers: Answer[] = [
+        ...simulate(20, 6, 4, 14),
+        { user: 1, item: 2, correct: null, daysAgo: 1 },
+        { user: -1, item: 1, correct: true, daysAgo: 1 },
+      ];
       await insertAttempts(fx.db, 'integer', answers);
       const { o, io } = await run();
       assert.equal(o.exitCode, 0);
       const h = io.lines.find((l) => l.startsWith('[INFO] Data hygiene:'))!;
       assert.match(h, /null_correct=1 /);
       assert.match(h, /missing_id=1 /);
-      const m = await fx.db.query<{ n: number }>("SELECT (metrics->'hygiene'->>'null_correct')::int AS n FROM mirt_fit_meta");
+      const m = await fx.db.query<{ n: number }>(
+        "SELECT (metrics->'hygiene'->>'null_correct')::int AS n FROM mirt_fit_meta",
+      );
       assert.equal(m[0].n, 1);
     });
 
@@ -143,7 +177,10 @@ for (const { name, setup } of BACKENDS) {
       if (!fx) return t.skip(skip);
       await createAttemptView(fx.db, 'integer');
       await insertAttempts(fx.db, 'integer', simulate(10, 5, 3, 17));
-      const { o, io } = await run({}, { calibrator: new ProportionCalibrator({ fail: 'Connection refused', kind: 'remote' }) });
+      const { o, io } = await run(
+        {},
+        { calibrator: new ProportionCalibrator({ fail: 'Connection refused', kind: 'remote' }) },
+      );
       assert.equal(o.exitCode, 1);
       assert.deepEqual(io.errors, ['[ERROR] R IRT service call failed: Connection refused']);
     });
@@ -156,10 +193,15 @@ for (const { name, setup } of BACKENDS) {
       const before = await tableRows(fx.db);
       await fx.db.query(`CREATE FUNCTION no_second_run() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN IF NEW.version = 'v20260302T000000000Z' THEN RAISE EXCEPTION 'disk full (injected)'; END IF; RETURN NEW; END $$`);
-      await fx.db.query('CREATE TRIGGER no_second_run BEFORE INSERT OR UPDATE ON mirt_ability FOR EACH ROW EXECUTE FUNCTION no_second_run()');
+      await fx.db.query(
+        'CREATE TRIGGER no_second_run BEFORE INSERT OR UPDATE ON mirt_ability FOR EACH ROW EXECUTE FUNCTION no_second_run()',
+      );
       const { o, io } = await run({}, { now: () => new Date('2026-03-02T00:00:00Z') });
       assert.equal(o.exitCode, 1);
-      assert.match(io.errors[0], /^\[ERROR\] upsert failed, the transaction was rolled back and the previous results are unchanged: disk full \(injected\)/);
+      assert.match(
+        io.errors[0],
+        /^\[ERROR\] upsert failed, the transaction was rolled back and the previous results are unchanged: disk full \(injected\)/,
+      );
       assert.deepEqual(await tableRows(fx.db), before);
     });
 
