@@ -5,7 +5,7 @@
  * batch).
  */
 import { PGlite } from '@electric-sql/pglite';
-import { CopyTextParser } from './copy-text.js';
+import { CopyTextParser, type Field, type FieldKind } from './copy-text.js';
 import { type BulkColumn, type Db, ident, type SqlValue, settingName, type Tx } from './db.js';
 import { acquireFolderLock, type LockHolder } from './lockfile.js';
 import { checkColumns } from './pg-db.js';
@@ -67,9 +67,9 @@ class PgliteDb implements Db {
 
   streamRows(
     select: string,
-    nFields: number,
+    columns: readonly FieldKind[] | number,
     settings: Readonly<Record<string, string>>,
-    onRow: (fields: (string | null)[]) => void,
+    onRow: (fields: Field[]) => void,
   ): Promise<number> {
     return this.pg.transaction(async (t) => {
       for (const [k, v] of Object.entries(settings)) {
@@ -80,7 +80,7 @@ class PgliteDb implements Db {
       // which is acceptable at the sizes the embedded database is meant for; it is parsed in
       // slices by the same COPY parser as the pg path.
       const r = await t.query(`COPY (${select}) TO '/dev/blob'`);
-      const parser = new CopyTextParser(nFields, onRow);
+      const parser = new CopyTextParser(columns, onRow);
       // An empty result comes back without a blob.
       if (!r.blob) return 0;
       const bytes = new Uint8Array(await r.blob.arrayBuffer());

@@ -1,10 +1,10 @@
 /** The hand-written COPY text parser: escapes, NULLs, rows and characters split across chunks. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CopyFormatError, CopyTextParser, copyTextValue } from '../../src/data/copy-text.js';
+import { CopyFormatError, CopyTextParser, copyTextValue, type Field } from '../../src/data/copy-text.js';
 
-function parseAll(chunks: Buffer[], nFields: number): (string | null)[][] {
-  const rows: (string | null)[][] = [];
+function parseAll(chunks: Buffer[], nFields: number | ('text' | 'int' | 'bool')[]): Field[][] {
+  const rows: Field[][] = [];
   const p = new CopyTextParser(nFields, (f) => rows.push([...f]));
   for (const c of chunks) p.push(c);
   p.end();
@@ -42,6 +42,26 @@ describe('COPY text parser', () => {
     assert.throws(() => parseAll([Buffer.from('a\tb\n')], 3), CopyFormatError);
     assert.throws(() => parseAll([Buffer.from('a\tb\tc\td\n')], 3), CopyFormatError);
     assert.throws(() => parseAll([Buffer.from('a\tb')], 2), CopyFormatError);
+  });
+
+  it('hands out int and bool fields as numbers, keeping text that is not one', () => {
+    const rows = parseAll(
+      [
+        Buffer.from(
+          't\t1795558609877\nf\t-42\ntrue\t\\N\nFALSE\t1.5\n1\t0\nmaybe\tx\n\\N\t12345678901234567\n',
+        ),
+      ],
+      ['bool', 'int'],
+    );
+    assert.deepEqual(rows, [
+      [1, 1795558609877],
+      [0, -42],
+      [1, null],
+      [0, 1.5],
+      [1, 0],
+      ['maybe', Number.NaN],
+      [null, 12345678901234567],
+    ]);
   });
 
   it('encodes values for COPY FROM so that they parse back unchanged', () => {
