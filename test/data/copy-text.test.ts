@@ -60,7 +60,7 @@ describe('COPY text parser', () => {
       [0, 1.5],
       [1, 0],
       ['maybe', Number.NaN],
-      [null, 12345678901234567],
+      [null, Number('12345678901234567')],
     ]);
   });
 
