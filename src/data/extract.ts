@@ -165,10 +165,12 @@ async function tryRows(
   }
 }
 
-const SINCE = "current_setting('mirt.since')::timestamptz";
-const TOPIC = "current_setting('mirt.topic_id')";
-const SUBJECT = "current_setting('mirt.subject_id')";
-const MAX_OBS = "current_setting('mirt.max_obs')::bigint";
+// Scalar subqueries: evaluated once per query (an InitPlan), where a bare current_setting() in a
+// WHERE clause is a stable function called, and its text cast, for every row scanned.
+const SINCE = "(SELECT current_setting('mirt.since')::timestamptz)";
+const TOPIC = "(SELECT current_setting('mirt.topic_id'))";
+const SUBJECT = "(SELECT current_setting('mirt.subject_id'))";
+const MAX_OBS = "(SELECT current_setting('mirt.max_obs')::bigint)";
 /**
  * Answer time as integer epoch milliseconds: parsed from bytes without a string, and date_part
  * (float8) is cheaper on the server than extract (numeric since PostgreSQL 14): measured on 5M
