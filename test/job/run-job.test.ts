@@ -147,6 +147,20 @@ for (const { name, setup } of BACKENDS) {
       assert.equal(m[0].n, 1);
     });
 
+    it('an ability without a finite theta is not written, and the job says so', async (t) => {
+      if (!fx) return t.skip(skip);
+      await createAttemptView(fx.db, 'integer');
+      await insertAttempts(fx.db, 'integer', simulate(12, 5, 4, 20));
+      const { o, io } = await run({}, { calibrator: new ProportionCalibrator({ nanTheta: true }) });
+      assert.equal(o.exitCode, 0);
+      assert.ok(io.lines.includes('[WARN] 1 abilities without a finite theta were not written'));
+      const n = await fx.db.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM mirt_ability WHERE theta = 'NaN'::float8",
+      );
+      assert.equal(n[0].n, 0);
+      assert.equal(o.written?.abilities, 11);
+    });
+
     it('--dry-run extracts and calibrates but writes nothing (not even the tables)', async (t) => {
       if (!fx) return t.skip(skip);
       await createAttemptView(fx.db, 'integer');
