@@ -17,7 +17,7 @@ export class LocalCalibrator implements Calibrator {
 
   async calibrate(data: ResponseData, job: CalibrationJob): Promise<CalibrateResponse> {
     const started = performance.now();
-    const executor = await createExecutor(data, job.threads ?? this.threads, job.quadPoints ?? 61);
+    const executor = await createExecutor(data, job.quadPoints ?? 61, { threads: job.threads ?? this.threads });
     try {
       const result = await calibrate(data, {
         model: job.model,

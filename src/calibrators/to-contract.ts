@@ -26,9 +26,9 @@ export function toCalibrateResponse(r: CalibrationResult, labels: RunLabels, sec
     n: it.n,
     p_correct: it.pCorrect,
     fit:
-      it.fit.kind === 'S-X2'
+      it.fit.kind === 'S-X2' && Number.isFinite(it.fit.statistic)
         ? { statistic: 'S-X2', value: it.fit.statistic, df: it.fit.df, p: it.fit.p, rmsea: it.fit.rmsea }
-        : { statistic: null, reason: it.fit.reason },
+        : { statistic: null, reason: it.fit.kind === 'S-X2' ? 'S-X2 has no degrees of freedom left once cells are merged (mirt: NA)' : it.fit.reason },
   }));
   const abilities: AbilityRecord[] = [];
   const ab = r.abilities;

@@ -150,7 +150,7 @@ export async function calibrate(data: ResponseData, options: CalibrateOptions): 
     },
     converged: em.converged,
     cycles: em.cycles,
-    eSteps: map.evaluations,
+    eSteps: em.eSteps,
     nObs: data.nObs,
     hygiene: data.hygiene,
     timings: { em: t1 - t0, se: t2 - t1, scoring: t3 - t2, itemFit: t4 - t3 },
@@ -199,9 +199,9 @@ async function standardErrors(map: EmMap, x: Float64Array, s: CalibrationSetting
   const n = map.layout.size;
   let mode = s.standardErrors;
   if (mode === 'none') return null;
-  if (mode === 'auto') mode = n * map.data.nObs <= FULL_SE_LIMIT ? 'full' : 'item';
-  // Item blocks exist for the 2PL and 3PL; the shared parameter of Rasch/1PL couples all items.
-  if (mode === 'item' && (s.model === 'Rasch' || s.model === '1PL')) mode = n <= 400 ? 'full' : 'item';
+  // Rasch/1PL: the shared parameter couples all items, so the full matrix while it stays small.
+  const sharedSmall = (s.model === 'Rasch' || s.model === '1PL') && n <= 400;
+  if (mode === 'auto') mode = n * map.data.nObs <= FULL_SE_LIMIT || sharedSmall ? 'full' : 'item';
   const out = { a: new Float64Array(J).fill(Number.NaN), b: new Float64Array(J).fill(Number.NaN), c: new Float64Array(J).fill(Number.NaN) };
   const setIrt = (j: number, a: number, d: number, va: number, vd: number, cad: number) => {
     out.a[j] = Math.sqrt(va);
@@ -233,19 +233,22 @@ async function standardErrors(map: EmMap, x: Float64Array, s: CalibrationSetting
     }
     return out;
   }
-  if (s.model === '2PL' || s.model === '3PL') {
-    await map.eStep(x);
+  await map.eStep(x);
+  const cov = await itemBlockCovariances(map, x);
+  for (let j = 0; j < J; j++) {
+    if (s.model === 'Rasch' || s.model === '1PL') {
+      // Intercept blocks only (slope taken as known): se b = se d / a; no se for the shared a.
+      const a = s.model === 'Rasch' ? 1 : x[J];
+      out.b[j] = Math.sqrt(cov[j * 4 + 3]) / Math.abs(a);
+      continue;
+    }
     const p = s.model === '3PL' ? 3 : 2;
-    const cov = itemBlockCovariances(map, x);
-    for (let j = 0; j < J; j++) {
-      const o = j * p * p;
-      setIrt(j, x[p * j], x[p * j + 1], cov[o], cov[o + p + 1], cov[o + 1]);
-      if (p === 3) {
-        const c = 1 / (1 + Math.exp(-x[3 * j + 2]));
-        out.c[j] = c * (1 - c) * Math.sqrt(cov[o + 8]);
-      }
+    const o = j * p * p;
+    setIrt(j, x[p * j], x[p * j + 1], cov[o], cov[o + p + 1], cov[o + 1]);
+    if (p === 3) {
+      const c = 1 / (1 + Math.exp(-x[3 * j + 2]));
+      out.c[j] = c * (1 - c) * Math.sqrt(cov[o + 8]);
     }
   }
-  // Rasch/1PL with more than 400 items: no standard errors (the full matrix would be too costly).
   return out;
 }

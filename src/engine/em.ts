@@ -14,16 +14,22 @@
  */
 
 import { clearAccumulators, type EStepAccumulators, type EStepInput, eStepRange, makeAccumulators } from './estep.js';
+import { scoreOuterProductsJs } from './information.js';
 import { fillLogTables, type ItemBank, makeItemBank } from './models.js';
 import { type ItemCounts, logPriorG, MIN_LOGIT_C, mStep1PL, mStep2PL, mStep3PL, mStepIntercept, mStepVariance } from './mstep.js';
 import { equallySpacedNodes, normalLogWeights } from './quadrature.js';
 import type { ResponseData } from './responses.js';
-import type { CPrior, ModelName } from './types.js';
+import type { CalibrationSettings, ModelName } from './types.js';
 
 /** Runs E-steps; the inline one is below, the worker-thread one lives outside the engine. */
 export interface EStepExecutor {
   /** Fills `acc` (cleared first) for all users and returns the total marginal log-likelihood. */
   run(input: EStepInput, acc: EStepAccumulators): Promise<number>;
+  /**
+   * Optional fast path of information.ts's users pass (same contract as scoreOuterProductsJs):
+   * per item, sum over answers of m m' with m the posterior mean of the answer's score.
+   */
+  scoreOuterProducts?(input: EStepInput, s1: Float64Array, s0: Float64Array, p: number, nItems: number): Promise<Float64Array>;
   close(): Promise<void>;
 }
 
@@ -39,15 +45,7 @@ export function inlineExecutor(): EStepExecutor {
   };
 }
 
-export interface EmOptions {
-  readonly model: ModelName;
-  readonly quadPoints: number;
-  readonly quadRange: number;
-  readonly maxCycles: number;
-  readonly tol: number;
-  readonly cPrior: CPrior;
-  readonly acceleration: 'squarem' | 'none';
-}
+export type EmOptions = Pick<CalibrationSettings, 'model' | 'quadPoints' | 'quadRange' | 'maxCycles' | 'tol' | 'cPrior' | 'acceleration'>;
 
 export interface EmResult {
   readonly bank: ItemBank;
@@ -57,6 +55,8 @@ export interface EmResult {
   readonly converged: boolean;
   /** EM maps evaluated (each one E-step and one M-step). */
   readonly cycles: number;
+  /** E-steps run, the final one at the estimate included. */
+  readonly eSteps: number;
   readonly x: Float64Array;
 }
 
@@ -207,6 +207,12 @@ export class EmMap {
     return this.input;
   }
 
+  /** information.ts's users pass at the tables of the last E-step, on the executor if it can. */
+  async scoreOuterProducts(s1: Float64Array, s0: Float64Array, p: number): Promise<Float64Array> {
+    if (this.executor.scoreOuterProducts) return this.executor.scoreOuterProducts(this.input, s1, s0, p, this.data.nItems);
+    return scoreOuterProductsJs(this.input, s1, s0, p, this.data.nItems);
+  }
+
   /** Log prior of x (3PL lower asymptotes). */
   logPrior(x: Float64Array): number {
     if (this.options.model !== '3PL' || this.options.cPrior.kind === 'none') return 0;
@@ -285,7 +291,7 @@ export async function runEm(data: ResponseData, options: EmOptions, executor: ES
     // Objective at the returned point, from one more E-step (keeps logLik and x consistent).
     const logLik = await em.eStep(x);
     const variance = layout.unpack(x, em.bank);
-    return { bank: em.bank, variance, logLik, logPrior: em.logPrior(x), converged, cycles: em.evaluations - 1, x };
+    return { bank: em.bank, variance, logLik, logPrior: em.logPrior(x), converged, cycles: em.evaluations - 1, eSteps: em.evaluations, x };
   };
 
   for (;;) {

@@ -154,22 +154,28 @@ export function invertSpd(m: Float64Array, n: number): Float64Array | null {
 /**
  * Item-block observed information (Louis) for the 2PL and 3PL: returns, per item, the inverse of
  * its own block, as p x p matrices laid end to end (p = 2 or 3). NaN-filled where singular.
+ * Expects the accumulators and tables of an E-step at x (em.eStep(x) just before).
  */
-export function itemBlockCovariances(em: EmMap, x: Float64Array): Float64Array {
-  const { layout, nodes, acc, data } = em;
+export async function itemBlockCovariances(em: EmMap, x: Float64Array): Promise<Float64Array> {
+  const { layout, nodes, acc } = em;
   const J = layout.nItems;
   const nQ = nodes.length;
   const p = layout.model === '3PL' ? 3 : 2;
+  // Rasch and 1PL: the slope is shared (or fixed), so each item's block is its intercept alone,
+  // with the slope taken as known; the 2 x 2 machinery runs and only the (d, d) entry is used.
+  const shared = layout.model === 'Rasch' || layout.model === '1PL';
+  const slope = (j: number) => (layout.model === 'Rasch' ? 1 : shared ? x[J] : x[p * j]);
+  const intercept = (j: number) => (shared ? x[j] : x[p * j + 1]);
   const pp = p * p;
-  // Per item and node: complete-data score of a right (s1) and a wrong (s0) answer.
-  // s_x = (x - P) / (P (1 - P)) * grad P.
-  const s1 = new Float64Array(J * nQ * p);
-  const s0 = new Float64Array(J * nQ * p);
+  // Per item, parameter and node (planar: [(j p + k) nQ + q]): the complete-data score of a
+  // right (s1) and a wrong (s0) answer, s_x = (x - P) / (P (1 - P)) * dP/dparam.
+  const s1 = new Float64Array(J * p * nQ);
+  const s0 = new Float64Array(J * p * nQ);
   const info = new Float64Array(J * pp);
   const out = new Float64Array(15);
   for (let j = 0; j < J; j++) {
-    const a = x[p * j];
-    const d = x[p * j + 1];
+    const a = slope(j);
+    const d = intercept(j);
     const gl = p === 3 ? x[3 * j + 2] : null;
     const c = gl === null ? 0 : 1 / (1 + Math.exp(-gl));
     for (let q = 0; q < nQ; q++) {
@@ -180,13 +186,12 @@ export function itemBlockCovariances(em: EmMap, x: Float64Array): Float64Array {
       const P = c + (1 - c) * s;
       const Q = (1 - c) * t;
       const grad = [(1 - c) * s * t * th, (1 - c) * s * t, c * (1 - c) * t];
-      const o = (j * nQ + q) * p;
       for (let k = 0; k < p; k++) {
-        s1[o + k] = ((1 - P) / (P * Q)) * grad[k];
-        s0[o + k] = (-P / (P * Q)) * grad[k];
+        s1[(j * p + k) * nQ + q] = ((1 - P) / (P * Q)) * grad[k];
+        s0[(j * p + k) * nQ + q] = (-P / (P * Q)) * grad[k];
       }
     }
-    // Complete information from the counts: -Hessian (exact) plus sum_q E(s s').
+    // Complete information from the counts: -Hessian (exact).
     const cnt = { nodes, r0: acc.r0, r1: acc.r1, offset: j * nQ };
     const base = j * pp;
     if (p === 2) {
@@ -201,46 +206,65 @@ export function itemBlockCovariances(em: EmMap, x: Float64Array): Float64Array {
       for (let k = 0; k < 9; k++) info[base + k] = -h[k];
       info[base + 8] -= logPriorG(em.options.cPrior, gl as number).d2f;
     }
-  }
-  // Louis: -Cov(s) per user = -(E(ss') - E(s)E(s)'). E(ss') summed over users is a count sum.
-  for (let j = 0; j < J; j++) {
-    const base = j * pp;
+    // Louis: minus sum_u E(s s'), which is a sum over the expected counts.
     for (let q = 0; q < nQ; q++) {
-      const o = (j * nQ + q) * p;
       const w1 = acc.r1[j * nQ + q];
       const w0 = acc.r0[j * nQ + q];
       for (let k = 0; k < p; k++) {
-        for (let l = 0; l < p; l++) info[base + k * p + l] -= w1 * s1[o + k] * s1[o + l] + w0 * s0[o + k] * s0[o + l];
+        for (let l = 0; l < p; l++) {
+          const i1 = (j * p + k) * nQ + q;
+          const i2 = (j * p + l) * nQ + q;
+          info[base + k * p + l] -= w1 * s1[i1] * s1[i2] + w0 * s0[i1] * s0[i2];
+        }
       }
     }
   }
-  // + sum_u E(s) E(s)': one pass over users with their posteriors.
-  const post = new Float64Array(nQ);
-  const m = new Float64Array(p);
-  const input = em.lastInput();
-  for (let u = 0; u < data.nUsers; u++) {
-    posterior(input, u, post);
-    for (let k = data.userPtr[u]; k < data.userPtr[u + 1]; k++) {
-      const j = data.userItem[k];
-      const S = data.userResp[k] === 1 ? s1 : s0;
-      m.fill(0);
-      for (let q = 0; q < nQ; q++) {
-        const o = (j * nQ + q) * p;
-        for (let l = 0; l < p; l++) m[l] += post[q] * S[o + l];
-      }
-      const base = j * pp;
-      for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) info[base + a * p + b] += m[a] * m[b];
+  // Plus sum_u E(s) E(s)': one pass over the users with their posteriors (3x3 slots per item).
+  const outer = await em.scoreOuterProducts(s1, s0, p);
+  for (let j = 0; j < J; j++) {
+    for (let k = 0; k < p; k++) {
+      for (let l = 0; l < p; l++) info[j * pp + k * p + l] += outer[j * 9 + Math.min(k, l) * 3 + Math.max(k, l)];
     }
   }
   const cov = new Float64Array(J * pp).fill(Number.NaN);
   for (let j = 0; j < J; j++) {
+    if (shared) {
+      if (info[j * pp + 3] > 0) cov[j * pp + 3] = 1 / info[j * pp + 3];
+      continue;
+    }
     const inv = invertSpd(info.subarray(j * pp, (j + 1) * pp), p);
     if (inv) cov.set(inv, j * pp);
   }
   return cov;
 }
 
-/** Posterior weights of user u at the tables of the last E-step. */
+/**
+ * Reference implementation of the users pass: per answer m = E_posterior[s], and
+ * out[j * 9 + k * 3 + l] += m_k m_l for k <= l (the upper triangle of a 3x3 slot).
+ */
+export function scoreOuterProductsJs(input: EStepInput, s1: Float64Array, s0: Float64Array, p: number, nItems: number): Float64Array {
+  const { nQ, userPtr, userItem, userResp } = input;
+  const out = new Float64Array(nItems * 9);
+  const post = new Float64Array(nQ);
+  const m = new Float64Array(3);
+  for (let u = 0; u < userPtr.length - 1; u++) {
+    posterior(input, u, post);
+    for (let k = userPtr[u]; k < userPtr[u + 1]; k++) {
+      const j = userItem[k];
+      const S = userResp[k] === 1 ? s1 : s0;
+      for (let l = 0; l < p; l++) {
+        let v = 0;
+        const o = (j * p + l) * nQ;
+        for (let q = 0; q < nQ; q++) v += post[q] * S[o + q];
+        m[l] = v;
+      }
+      for (let a = 0; a < p; a++) for (let b = a; b < p; b++) out[j * 9 + a * 3 + b] += m[a] * m[b];
+    }
+  }
+  return out;
+}
+
+/** Posterior weights of user u at the given tables. */
 function posterior(input: EStepInput, u: number, post: Float64Array): void {
   const { nQ, userPtr, userItem, userResp, logP, logQ, logW } = input;
   for (let q = 0; q < nQ; q++) post[q] = logW[q];

@@ -11,6 +11,7 @@
  */
 
 import { logSigmoid } from './models.js';
+import { logGamma } from './stats.js';
 import type { CPrior } from './types.js';
 
 /** Lowest logit c: below it c underflows to a zero gradient and never recovers (DESIGN.md). */
@@ -55,20 +56,6 @@ export function logPriorG(prior: CPrior, g: number): { f: number; df: number; d2
 
 function logBeta(a: number, b: number): number {
   return logGamma(a) + logGamma(b) - logGamma(a + b);
-}
-
-/** Lanczos approximation (g = 7, n = 9), accurate to ~1e-15 for x > 0. */
-export function logGamma(x: number): number {
-  const c = [
-    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
-  ];
-  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - logGamma(1 - x);
-  x -= 1;
-  let s = c[0];
-  for (let i = 1; i < 9; i++) s += c[i] / (x + i);
-  const t = x + 7.5;
-  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(s);
 }
 
 /** Expected complete-data log-likelihood of one item (no prior). */

@@ -68,6 +68,11 @@ export interface ResponseBuilderOptions {
   duplicatePolicy?: DuplicatePolicy;
   /** Items with fewer answers than this are excluded. Default 1. */
   minItemResponses?: number;
+  /**
+   * Keep items everyone got right (or wrong). Calibration cannot estimate them, but scoring
+   * against known parameters uses them. Default false.
+   */
+  keepDegenerateItems?: boolean;
 }
 
 /** Correctness as it arrives: 0/1, booleans, their string forms, or null. */
@@ -90,13 +95,19 @@ export function parseCorrect(v: RawCorrect): 0 | 1 | null | undefined {
 class Interner {
   readonly ids: string[] = [];
   private readonly index = new Map<string, number>();
+  private last = '';
+  private lastIndex = -1;
   intern(id: string): number {
+    // Rows usually come grouped by user: the same id again skips the hash lookup.
+    if (id === this.last) return this.lastIndex;
     let i = this.index.get(id);
     if (i === undefined) {
       i = this.ids.length;
       this.ids.push(id);
       this.index.set(id, i);
     }
+    this.last = id;
+    this.lastIndex = i;
     return i;
   }
 }
@@ -111,6 +122,7 @@ export class ResponseBuilder {
   private n = 0;
   private readonly policy: DuplicatePolicy;
   private readonly minItemResponses: number;
+  private readonly keepDegenerate: boolean;
   private readonly dropped = {
     nullCorrect: 0,
     invalidCorrect: 0,
@@ -125,6 +137,7 @@ export class ResponseBuilder {
       throw new EngineInputError(`bad duplicate policy "${String(this.policy)}": expected first or last`);
     }
     this.minItemResponses = options.minItemResponses ?? 1;
+    this.keepDegenerate = options.keepDegenerateItems ?? false;
     if (!Number.isInteger(this.minItemResponses) || this.minItemResponses < 1) {
       throw new EngineInputError('minItemResponses must be an integer >= 1');
     }
@@ -248,8 +261,8 @@ export class ResponseBuilder {
       const ci = itemC0[i];
       let reason: ExcludedItem['reason'] | null = null;
       if (ni < this.minItemResponses) reason = 'too_few_responses';
-      else if (ci === ni) reason = 'all_correct';
-      else if (ci === 0) reason = 'all_wrong';
+      else if (ci === ni && !this.keepDegenerate) reason = 'all_correct';
+      else if (ci === 0 && !this.keepDegenerate) reason = 'all_wrong';
       if (reason) excludedItems.push({ id: this.items.ids[i], reason, n: ni });
       else {
         itemMap[i] = itemIds.length;

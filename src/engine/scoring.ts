@@ -15,7 +15,11 @@
  * - EAP: posterior mean and SD on `quadPoints` (121) equally spaced nodes on [-quadRange,
  *   quadRange] ([-6, 6]) with the normal prior N(latent.mean, latent.variance) normalised on
  *   the grid. Computed in log space (per-item per-node log tables), so that a learner with
- *   thousands of answers does not underflow (mirt returns NaN there).
+ *   thousands of answers does not underflow (mirt returns NaN there). Where the posterior SD
+ *   falls below the node spacing (0.1; hundreds of informative answers) the 121-node sums no
+ *   longer resolve the posterior (a 3,000-answer learner got SD 0.015 against the true 0.033),
+ *   so that learner is re-integrated on a local fine grid (see refineEAP); below that size
+ *   the grid sums are exact to ~1e-9 and we return mirt's numbers.
  * - MAP: mode of log L + log phi(theta; mean, variance). SE = 1 / sqrt(-d2/dtheta2 of that) =
  *   1 / sqrt(observed information + 1/variance): mirt takes it from nlm's Hessian of the same
  *   objective. For 1PL/2PL the observed information equals the test information; for the 3PL it
@@ -123,6 +127,7 @@ function scoreEAP(
   const logQ = new Float64Array(nItems * nQ);
   fillLogTables(bank, nodes, logP, logQ);
   const acc = new Float64Array(nQ);
+  const step = nQ > 1 ? nodes[1] - nodes[0] : Number.POSITIVE_INFINITY;
   const { nUsers, userPtr, userItem, userResp } = data;
   for (let u = 0; u < nUsers; u++) {
     acc.set(logW);
@@ -149,8 +154,73 @@ function scoreEAP(
     }
     theta[u] = m;
     se[u] = Math.sqrt(s2 / s0);
+    if (se[u] < step) {
+      // The grid no longer resolves the posterior (SD below the node spacing: hundreds of
+      // answers); mirt's grid answer is off there (or NaN). Refine on a local grid.
+      refineEAP(u, data, bank, latent, -quadRange, quadRange, step, theta, se);
+    }
   }
 }
+
+/** Fine-grid nodes of the EAP refinement. */
+const FINE = 201;
+
+/**
+ * EAP refinement for a posterior narrower than the grid spacing h: the same posterior
+ * (log L + log prior, evaluated directly at each point) integrated on FINE equally spaced
+ * points over [m - 6h, m + 6h], then again over [m1 - 10 sd1, m1 + 10 sd1] (spacing sd1 / 10,
+ * where the sums are exact to ~1e-20), both clipped to mirt's support [-range, range].
+ */
+function refineEAP(
+  u: number,
+  data: ScoringData,
+  bank: ItemBank,
+  latent: LatentDistribution,
+  lo0: number,
+  hi0: number,
+  h: number,
+  theta: Float64Array,
+  se: Float64Array,
+): void {
+  const k0 = data.userPtr[u];
+  const k1 = data.userPtr[u + 1];
+  let halfWidth = 6 * h;
+  for (let pass = 0; pass < 2; pass++) {
+    const m = theta[u];
+    const lo = Math.max(lo0, m - halfWidth);
+    const hi = Math.min(hi0, m + halfWidth);
+    const dx = (hi - lo) / (FINE - 1);
+    let max = -Infinity;
+    for (let q = 0; q < FINE; q++) {
+      const x = lo + q * dx;
+      evaluate(x, k0, k1, data.userItem, data.userResp, bank, false);
+      const e = x - latent.mean;
+      const lp = EV[0] - (e * e) / (2 * latent.variance);
+      FINE_BUF[q] = lp;
+      if (lp > max) max = lp;
+    }
+    let s0 = 0;
+    let s1 = 0;
+    for (let q = 0; q < FINE; q++) {
+      const p = Math.exp(FINE_BUF[q] - max);
+      FINE_BUF[q] = p;
+      s0 += p;
+      s1 += p * (lo + q * dx);
+    }
+    const mean = s1 / s0;
+    let s2 = 0;
+    for (let q = 0; q < FINE; q++) {
+      const e = lo + q * dx - mean;
+      s2 += FINE_BUF[q] * e * e;
+    }
+    theta[u] = mean;
+    se[u] = Math.sqrt(s2 / s0);
+    halfWidth = 10 * se[u];
+    if (!(halfWidth > 0)) break;
+  }
+}
+
+const FINE_BUF = new Float64Array(FINE);
 
 /**
  * Per-user evaluation of the log-likelihood and, for WLE, the test information, with first and
@@ -299,6 +369,7 @@ function scoreModal(
   const v = latent.variance;
   const nGrid = Math.round((2 * SEARCH) / GRID_STEP) + 1;
   const C = bank.c;
+  const grid = gridTables(bank, nGrid, withInfo);
   for (let u = 0; u < nUsers; u++) {
     const k0 = userPtr[u];
     const k1 = userPtr[u + 1];
@@ -324,13 +395,37 @@ function scoreModal(
     if (guessing || method === 'WLE') {
       let best = -Infinity;
       let bi = 0;
-      for (let g = 0; g < nGrid; g++) {
-        const th = -SEARCH + g * GRID_STEP;
-        evaluate(th, k0, k1, userItem, userResp, bank, withInfo);
-        objective(method, th, mu, v);
-        if (OBJ[0] > best) {
-          best = OBJ[0];
-          bi = g;
+      if (grid) {
+        // Table lookup: acc_g = sum log P / log Q at the grid nodes (+ info for WLE).
+        const { logP, logQ, info, acc, accInfo } = grid;
+        acc.fill(0);
+        if (info && accInfo) accInfo.fill(0);
+        for (let k = k0; k < k1; k++) {
+          const base = userItem[k] * nGrid;
+          const tab = userResp[k] === 1 ? logP : logQ;
+          for (let g = 0; g < nGrid; g++) acc[g] += tab[base + g];
+          if (info && accInfo) for (let g = 0; g < nGrid; g++) accInfo[g] += info[base + g];
+        }
+        for (let g = 0; g < nGrid; g++) {
+          const th = -SEARCH + g * GRID_STEP;
+          let f = acc[g];
+          if (method === 'MAP') f -= ((th - mu) * (th - mu)) / (2 * v);
+          else if (method === 'WLE' && accInfo)
+            f = accInfo[g] > 0 ? f + 0.5 * Math.log(accInfo[g]) : -Infinity;
+          if (f > best) {
+            best = f;
+            bi = g;
+          }
+        }
+      } else {
+        for (let g = 0; g < nGrid; g++) {
+          const th = -SEARCH + g * GRID_STEP;
+          evaluate(th, k0, k1, userItem, userResp, bank, withInfo);
+          objective(method, th, mu, v);
+          if (OBJ[0] > best) {
+            best = OBJ[0];
+            bi = g;
+          }
         }
       }
       start = -SEARCH + bi * GRID_STEP;
@@ -360,6 +455,52 @@ function scoreModal(
     theta[u] = th;
     se[u] = s;
   }
+}
+
+/** Largest table (entries per table) built for the grid search; bigger banks evaluate directly. */
+const MAX_GRID_TABLE = 1 << 23;
+
+interface GridTables {
+  readonly logP: Float64Array;
+  readonly logQ: Float64Array;
+  /** Item information at the nodes (WLE only). */
+  readonly info: Float64Array | null;
+  readonly acc: Float64Array;
+  readonly accInfo: Float64Array | null;
+}
+
+/**
+ * Per-item tables at the search-grid nodes, so that the grid search of a user costs additions
+ * only (as the EAP): log P, log Q and, for WLE, i_j(theta) = (1-c) a^2 s^2 t / (c + (1-c) s).
+ */
+function gridTables(bank: ItemBank, nGrid: number, withInfo: boolean): GridTables | null {
+  const nItems = bank.a.length;
+  if (nItems * nGrid > MAX_GRID_TABLE) return null;
+  const nodes = equallySpacedNodes(nGrid, SEARCH);
+  const logP = new Float64Array(nItems * nGrid);
+  const logQ = new Float64Array(nItems * nGrid);
+  fillLogTables(bank, nodes, logP, logQ);
+  let info: Float64Array | null = null;
+  if (withInfo) {
+    info = new Float64Array(nItems * nGrid);
+    for (let j = 0; j < nItems; j++) {
+      const a = bank.a[j];
+      const c = bank.c[j];
+      for (let g = 0; g < nGrid; g++) {
+        const z = a * nodes[g] + bank.d[j];
+        const s = 1 / (1 + Math.exp(-z));
+        const t = 1 / (1 + Math.exp(z));
+        info[j * nGrid + g] = c === 0 ? a * a * s * t : ((1 - c) * a * a * s * s * t) / (c + (1 - c) * s);
+      }
+    }
+  }
+  return {
+    logP,
+    logQ,
+    info,
+    acc: new Float64Array(nGrid),
+    accInfo: withInfo ? new Float64Array(nGrid) : null,
+  };
 }
 
 /**

@@ -40,9 +40,10 @@ export interface SimulationTruth {
 
 /**
  * Item truth: a ~ logN(0, 0.25^2) (1 for Rasch, 1.3 shared for 1PL), b ~ N(0, 1),
- * c ~ U(0.1, 0.3) for the 3PL; theta ~ N(0, 1). User u is `u<u>`, item j is `i<j>`.
+ * c ~ U(0.1, 0.3) for the 3PL; theta ~ N(0, 1). Calls `answer(u, j, x)` for every simulated
+ * answer, users in order, each user's perUser items drawn without replacement.
  */
-export function simulateResponses(spec: SimulationSpec): { data: ResponseData; truth: SimulationTruth } {
+export function simulateAnswers(spec: SimulationSpec, answer: (u: number, j: number, x: 0 | 1) => void): SimulationTruth {
   const rand = seededRandom(spec.seed);
   const { nUsers, nItems, model } = spec;
   const perUser = Math.min(spec.perUser ?? nItems, nItems);
@@ -55,12 +56,10 @@ export function simulateResponses(spec: SimulationSpec): { data: ResponseData; t
     c[j] = model === '3PL' ? 0.1 + 0.2 * rand() : 0;
   }
   const theta = new Float64Array(nUsers);
-  const builder = new ResponseBuilder();
   const pick = new Int32Array(nItems);
   for (let j = 0; j < nItems; j++) pick[j] = j;
   for (let u = 0; u < nUsers; u++) {
     theta[u] = normalDraw(rand);
-    const uid = `u${u}`;
     // Partial Fisher–Yates: the first perUser entries of pick are a random subset.
     for (let k = 0; k < perUser; k++) {
       const r = k + Math.floor(rand() * (nItems - k));
@@ -69,8 +68,15 @@ export function simulateResponses(spec: SimulationSpec): { data: ResponseData; t
       pick[r] = t;
       const j = pick[k];
       const p = c[j] + (1 - c[j]) / (1 + Math.exp(-a[j] * (theta[u] - b[j])));
-      builder.add(uid, `i${j}`, rand() < p ? 1 : 0);
+      answer(u, j, rand() < p ? 1 : 0);
     }
   }
-  return { data: builder.build(), truth: { a, b, c, theta } };
+  return { a, b, c, theta };
+}
+
+/** Simulated compact data; user u is `u<u>`, item j is `i<j>`. */
+export function simulateResponses(spec: SimulationSpec): { data: ResponseData; truth: SimulationTruth } {
+  const builder = new ResponseBuilder();
+  const truth = simulateAnswers(spec, (u, j, x) => builder.add(`u${u}`, `i${j}`, x));
+  return { data: builder.build(), truth };
 }

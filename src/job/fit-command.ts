@@ -94,14 +94,15 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(
       `[INFO] ${job.model}: logLik ${(m.logLik as number).toFixed(4)}, ${m.cycles} cycles, ` +
         `${m.converged ? 'converged' : 'NOT converged'}; ${out.item_params.length} items, ${out.abilities.length} users; ` +
-        `${((performance.now() - started) / 1000).toFixed(2)} s\n`,
+        `${((performance.now() - started) / 1000).toFixed(2)} s, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB\n`,
     );
     if (!m.converged) process.stderr.write(`[WARN] EM stopped at the cycle limit before converging (tol ${job.tol ?? 1e-4})\n`);
     return 0;
   } catch (e) {
-    const err = e as Error;
-    const known = err instanceof CsvInputError || err instanceof EngineInputError || (err as NodeJS.ErrnoException).code !== undefined;
-    process.stderr.write(`[ERROR] ${known ? err.message : (err.stack ?? err.message)}\n`);
+    const err = e as NodeJS.ErrnoException;
+    if (err.syscall) process.stderr.write(`[ERROR] cannot read ${args.input}: ${err.code} (${err.message}); check the path and permissions\n`);
+    else if (err instanceof CsvInputError || err instanceof EngineInputError) process.stderr.write(`[ERROR] ${err.message}\n`);
+    else process.stderr.write(`[ERROR] calibration failed: ${err.stack ?? err.message}\n`);
     return 1;
   }
 }

@@ -42,6 +42,31 @@ describe('calibrate agrees with mirt on the reference data', { skip: !referenceA
           assert.ok(Math.abs(item.c - want.g) <= tol, `${item.id} c ${item.c} vs ${want.g}`);
         }
         assert.ok(Math.abs(r.latent.variance - ref.latent_var) <= 0.01, `latent variance ${r.latent.variance}`);
+        assert.ok(Math.abs(r.fit.reliability - ref.reliability) <= 1e-3, `reliability ${r.fit.reliability} vs ${ref.reliability}`);
+        for (const k of ['AIC', 'BIC', 'SABIC'] as const) assert.ok(Math.abs(r.fit[k] - ref[k]) <= 2 * LL_TOL, k);
+        // Standard errors (mirt's observed information, delta method to IRT form): 2% for the
+        // one-parameter-family and 2PL fits; 5% for the penalised 3PL; the unpenalised 3PL's
+        // information is near-singular and not compared.
+        if (m !== '3PL') {
+          const seTol = m === '3PLprior' ? 0.05 : 0.02;
+          for (const item of r.items) {
+            const want = ref.item_se[item.id];
+            for (const [ours, theirs] of [[item.se.a, want.a], [item.se.b, want.b], [item.se.c, want.g]] as const) {
+              if (theirs === null) continue;
+              assert.ok(ours !== null && Math.abs(ours / theirs - 1) <= seTol, `${item.id} se ${ours} vs ${theirs}`);
+            }
+          }
+        }
+        // S-X2 from our own estimates: same df, statistic within 0.1 (it moves with the estimates).
+        for (const item of r.items) {
+          const want = ref.itemfit.find((f) => f.item === item.id)!;
+          if (want.S_X2 === null || item.fit.kind !== 'S-X2' || !Number.isFinite(item.fit.statistic)) {
+            assert.ok(want.S_X2 === null || !Number.isFinite(want.S_X2), `${item.id} S-X2 missing`);
+            continue;
+          }
+          assert.equal(item.fit.df, want['df.S_X2'], `${item.id} df`);
+          assert.ok(Math.abs(item.fit.statistic - want.S_X2) <= 0.1, `${item.id} S-X2 ${item.fit.statistic} vs ${want.S_X2}`);
+        }
         const eap = personsInOrder(ref.eap, r.userIds);
         const ab = r.abilities!;
         for (let u = 0; u < eap.length; u++) {

@@ -41,7 +41,7 @@ describe('parameter recovery', () => {
   it('2PL, sparse 20,000 users x 200 items, 20 answers each, on 2 threads equals 1 thread', async () => {
     const { data, truth } = simulateResponses({ model: '2PL', nUsers: 20000, nItems: 200, perUser: 20, seed: 5 });
     const one = await calibrate(data, { model: '2PL', scoreMethod: null, standardErrors: 'none' });
-    const ex = await createExecutor(data, 2, 61);
+    const ex = await createExecutor(data, 61, { threads: 2 });
     const two = await calibrate(data, { model: '2PL', scoreMethod: null, standardErrors: 'none', executor: ex });
     await ex.close();
     assert.equal(ex.threads, 2);
@@ -79,5 +79,17 @@ describe('parameter recovery', () => {
     const { data } = simulateResponses({ model: 'Rasch', nUsers: 4000, nItems: 25, seed: 21 });
     const r = await calibrate(data, { model: 'Rasch', scoreMethod: null });
     assert.ok(Math.abs(r.latent.variance - 1) < 0.1, `variance ${r.latent.variance}`);
+  });
+});
+
+describe('standard errors of Rasch items on a large bank', () => {
+  it('intercept blocks agree with the full information to 10%', async () => {
+    const { data } = simulateResponses({ model: 'Rasch', nUsers: 3000, nItems: 60, perUser: 20, seed: 9 });
+    const full = await calibrate(data, { model: 'Rasch', scoreMethod: null, standardErrors: 'full', itemFit: false });
+    const block = await calibrate(data, { model: 'Rasch', scoreMethod: null, standardErrors: 'item', itemFit: false });
+    for (let k = 0; k < full.items.length; k++) {
+      assert.equal(block.items[k].se.a, null);
+      assert.ok(Math.abs(block.items[k].se.b! / full.items[k].se.b! - 1) < 0.1, `item ${k}: ${block.items[k].se.b} vs ${full.items[k].se.b}`);
+    }
   });
 });

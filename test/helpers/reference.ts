@@ -51,6 +51,10 @@ export interface ReferenceResult {
   readonly wle: readonly PersonScore[];
   readonly itemfit: readonly ItemFitRow[];
   readonly reliability: number;
+  readonly AIC: number;
+  readonly BIC: number;
+  readonly SABIC: number;
+  readonly item_se: Readonly<Record<string, { a: number | null; b: number | null; g: number | null }>>;
 }
 
 export function loadResult(dataset: DatasetName, model: ReferenceModel): ReferenceResult {

@@ -1,0 +1,66 @@
+/** `mirt-calibrate fit` as a user runs it: the built bin, a real file, real exit codes. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { referenceAvailable, referenceDir, repoRoot } from '../helpers/reference.js';
+
+const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+const bin = path.join(repoRoot, pkg.bin['mirt-calibrate']);
+const dir = mkdtempSync(path.join(tmpdir(), 'fit-cmd-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function fit(args: string[], input?: string) {
+  return spawnSync(process.execPath, [bin, 'fit', ...args], { input, encoding: 'utf8' });
+}
+
+describe('mirt-calibrate fit', { skip: !referenceAvailable() && 'no ../shared/reference' }, () => {
+  it('writes the /calibrate response for LSAT7 2PL, agreeing with mirt', () => {
+    const out = path.join(dir, 'lsat7.json');
+    const r = fit(['--input', path.join(referenceDir, 'datasets', 'LSAT7.long.csv'), '--model', '2pl', '--output', out]);
+    assert.equal(r.status, 0, r.stderr);
+    const res = JSON.parse(readFileSync(out, 'utf8'));
+    const ref = JSON.parse(readFileSync(path.join(referenceDir, 'results', 'LSAT7.2PL.json'), 'utf8'));
+    assert.ok(Math.abs(res.fit_meta.metrics.logLik - ref.logLik) < 0.01);
+    for (const k of ['AIC', 'BIC', 'SABIC', 'cycles', 'converged', 'seconds']) assert.ok(k in res.fit_meta.metrics, k);
+    assert.equal(res.item_params.length, 5);
+    const first = res.item_params[0];
+    assert.deepEqual(Object.keys(first.params), ['a', 'b']);
+    assert.equal(first.model, '2PL');
+    assert.ok(first.se.a > 0 && first.fit.statistic === 'S-X2');
+    assert.equal(res.abilities.length, 1000);
+    assert.match(r.stderr, /\[INFO\] Loaded 5000 observations/);
+  });
+
+  it('reads standard input and writes standard output; 3PL params carry c', () => {
+    const csv = readFileSync(path.join(referenceDir, 'datasets', 'LSAT6.long.csv'), 'utf8');
+    const r = fit(['--input', '-', '--model', '3PL', '--c-prior', 'beta:5:17', '--score', 'WLE'], csv);
+    assert.equal(r.status, 0, r.stderr);
+    const res = JSON.parse(r.stdout);
+    assert.ok('c' in res.item_params[0].params);
+    assert.equal(res.fit_meta.model_spec.c_prior, 'beta:5:17');
+    assert.equal(res.fit_meta.model_spec.score_method, 'WLE');
+  });
+
+  it('fails clearly: missing file (1), bad header (1), no usable rows (1), unknown model (2), bad flag (2)', () => {
+    const missing = fit(['--input', path.join(dir, 'nope.csv')]);
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /\[ERROR\].*nope\.csv/);
+    const badHeader = path.join(dir, 'bad.csv');
+    writeFileSync(badHeader, 'a,b,c\n1,2,3\n');
+    assert.equal(fit(['--input', badHeader]).status, 1);
+    assert.match(fit(['--input', badHeader]).stderr, /bad header/);
+    const empty = path.join(dir, 'empty.csv');
+    writeFileSync(empty, 'user_id,item_id,is_correct\nu,i,\n');
+    const none = fit(['--input', empty]);
+    assert.equal(none.status, 1);
+    assert.match(none.stderr, /no usable observations/);
+    const model = fit(['--input', badHeader, '--model', 'GRM']);
+    assert.equal(model.status, 2);
+    assert.match(model.stderr, /unknown model "GRM"/);
+    assert.equal(fit(['--input', badHeader, '--bogus']).status, 2);
+    assert.equal(fit(['--help']).status, 0);
+  });
+});
