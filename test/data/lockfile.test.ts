@@ -1,15 +1,25 @@
 /** The data-folder lockfile: one owner at a time, stale locks taken over, release only our own. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { acquireFolderLock, lockPathFor } from '../../src/data/lockfile.js';
 
 describe('data folder lockfile', () => {
+  const roots: string[] = [];
+  const tempRoot = () => {
+    const r = mkdtempSync(join(tmpdir(), 'mirt-lock-'));
+    roots.push(r);
+    return r;
+  };
+  after(() => {
+    for (const r of roots) rmSync(r, { recursive: true, force: true });
+  });
+
   it('is exclusive while held and free once released', () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'mirt-lock-')), 'data');
+    const dir = join(tempRoot(), 'data');
     const a = acquireFolderLock(dir);
     assert.ok(!('held' in a));
     const b = acquireFolderLock(dir);
@@ -22,7 +32,7 @@ describe('data folder lockfile', () => {
   });
 
   it('takes over a lock whose process is gone', () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'mirt-lock-')), 'data');
+    const dir = join(tempRoot(), 'data');
     // The pid of a process that has exited.
     const dead = spawnSync(process.execPath, [
       '-e',
