@@ -271,6 +271,25 @@ for (const { name, setup } of BACKENDS) {
       assert.deepEqual([...b.build().userIds].sort(), ['u1', 'u2']);
     });
 
+    it('filters exam_results questions by topic through the question table', async (t) => {
+      if (!fx) return t.skip(skip);
+      await createQuestions(
+        fx.db,
+        'integer',
+        [1, 2, 3].map((id) => ({ id, topic: id === 3 ? 9 : 7 })),
+      );
+      await createExamResults(fx.db, 'jsonb');
+      for (const u of ['a', 'b']) {
+        const questions = [1, 2, 3].map((q) => ({ question_id: q, is_correct: (q + u.length) % 2 === 0 }));
+        await insertExamResult(fx.db, { user: u, session: `s-${u}`, json: JSON.stringify({ questions }) });
+      }
+      const b = new ResponseBuilder();
+      const ex = await extractObservations(fx.db, b, { ...base, topicId: '7' }, logger().log);
+      assert.equal(ex.source, 'exam_results JSON');
+      assert.equal(ex.rows, 4);
+      assert.equal(b.size, 4);
+    });
+
     it('counts NULL correctness, NULL ids and duplicates from the VIEW without failing', async (t) => {
       if (!fx) return t.skip(skip);
       await createAttemptView(fx.db, 'integer');
