@@ -3,6 +3,7 @@
  * PostgreSQL (pg-db.ts) and the embedded PGlite (pglite-db.ts). Ordinary SQL is shared; only the
  * bulk paths differ (COPY on pg, cursor batches / unnest on PGlite), as DESIGN.md measured.
  */
+import type { Field, FieldKind } from './copy-text.js';
 
 /** Parameter values accepted by both drivers (typed arrays must be converted first: PGlite rejects them). */
 export type SqlValue = string | number | boolean | null | readonly (string | number | boolean | null)[];
@@ -35,17 +36,18 @@ export interface Db extends Queryable {
   /** Runs `fn` in one transaction: committed if it resolves, rolled back if it throws. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /**
-   * Streams the rows of a SELECT whose columns are all text, calling `onRow` with one reused
-   * array per row (copy what you keep). `settings` are set with set_config(..., is_local) in the
+   * Streams the rows of a SELECT (every column cast to text in the SQL), calling `onRow` with one
+   * reused array per row (copy what you keep); `columns` says how each is handed out (see
+   * copy-text.ts: `int` and `bool` columns arrive as numbers without a string being made). `settings` are set with set_config(..., is_local) in the
    * read's own transaction, so the SELECT reads its parameters through current_setting():
    * COPY cannot take bind parameters, and this keeps the SQL parameterised on both paths.
    * Returns the number of rows.
    */
   streamRows(
     select: string,
-    nFields: number,
+    columns: readonly FieldKind[] | number,
     settings: Readonly<Record<string, string>>,
-    onRow: (fields: (string | null)[]) => void,
+    onRow: (fields: Field[]) => void,
   ): Promise<number>;
   /**
    * Takes the job's exclusive lock without waiting; false when another run holds it.

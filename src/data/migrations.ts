@@ -95,13 +95,18 @@ export async function migrate(db: Db): Promise<number[]> {
     name text NOT NULL,
     applied_at timestamptz NOT NULL DEFAULT now()
   )`);
-  const done = new Set((await db.query<{ id: number }>('SELECT id FROM mirt_schema_migrations')).map((r) => Number(r.id)));
+  const done = new Set(
+    (await db.query<{ id: number }>('SELECT id FROM mirt_schema_migrations')).map((r) => Number(r.id)),
+  );
   const applied: number[] = [];
   for (const m of MIGRATIONS) {
     if (done.has(m.id)) continue;
     await db.transaction(async (tx) => {
       for (const sql of m.statements) await tx.query(sql);
-      await tx.query('INSERT INTO mirt_schema_migrations (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [m.id, m.name]);
+      await tx.query(
+        'INSERT INTO mirt_schema_migrations (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING',
+        [m.id, m.name],
+      );
     });
     applied.push(m.id);
   }

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { CopyTextParser, copyTextValue } from './copy-text.js';
+import { CopyTextParser, copyTextValue, type Field, type FieldKind } from './copy-text.js';
 import { type BulkColumn, type Db, ident, type SqlValue, settingName, type Tx } from './db.js';
 import { normaliseDatabaseUrl, redactUrl } from './url.js';
 
@@ -66,16 +66,16 @@ class PgDb implements Db {
 
   async streamRows(
     select: string,
-    nFields: number,
+    columns: readonly FieldKind[] | number,
     settings: Readonly<Record<string, string>>,
-    onRow: (fields: (string | null)[]) => void,
+    onRow: (fields: Field[]) => void,
   ): Promise<number> {
     await this.client.query('BEGIN READ ONLY');
     try {
       for (const [k, v] of Object.entries(settings)) {
         await this.client.query('SELECT set_config($1, $2, true)', [settingName(k), v]);
       }
-      const parser = new CopyTextParser(nFields, onRow);
+      const parser = new CopyTextParser(columns, onRow);
       const stream = this.client.query(copyTo(`COPY (${select}) TO STDOUT`));
       for await (const chunk of stream) parser.push(chunk as Buffer);
       parser.end();
@@ -130,7 +130,8 @@ export function checkColumns(columns: readonly BulkColumn[]): number {
   if (columns.length === 0) throw new Error('bulk insert needs at least one column');
   const n = columns[0].values.length;
   for (const c of columns) {
-    if (c.values.length !== n) throw new Error(`bulk insert: column ${c.name} has ${c.values.length} values, expected ${n}`);
+    if (c.values.length !== n)
+      throw new Error(`bulk insert: column ${c.name} has ${c.values.length} values, expected ${n}`);
   }
   return n;
 }

@@ -5,7 +5,7 @@
  * batch).
  */
 import { PGlite } from '@electric-sql/pglite';
-import { CopyTextParser } from './copy-text.js';
+import { CopyTextParser, type Field, type FieldKind } from './copy-text.js';
 import { type BulkColumn, type Db, ident, type SqlValue, settingName, type Tx } from './db.js';
 import { acquireFolderLock, type LockHolder } from './lockfile.js';
 import { checkColumns } from './pg-db.js';
@@ -58,7 +58,8 @@ class PgliteDb implements Db {
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     return this.pg.transaction((t) =>
       fn({
-        query: async <R>(sql: string, params: readonly SqlValue[] = []) => (await t.query<R>(sql, params as unknown[])).rows,
+        query: async <R>(sql: string, params: readonly SqlValue[] = []) =>
+          (await t.query<R>(sql, params as unknown[])).rows,
         bulkInsert: (table, columns) => unnestInsert(t, table, columns),
       }),
     );
@@ -66,9 +67,9 @@ class PgliteDb implements Db {
 
   streamRows(
     select: string,
-    nFields: number,
+    columns: readonly FieldKind[] | number,
     settings: Readonly<Record<string, string>>,
-    onRow: (fields: (string | null)[]) => void,
+    onRow: (fields: Field[]) => void,
   ): Promise<number> {
     return this.pg.transaction(async (t) => {
       for (const [k, v] of Object.entries(settings)) {
@@ -79,8 +80,9 @@ class PgliteDb implements Db {
       // which is acceptable at the sizes the embedded database is meant for; it is parsed in
       // slices by the same COPY parser as the pg path.
       const r = await t.query(`COPY (${select}) TO '/dev/blob'`);
-      if (!r.blob) throw new Error('PGlite returned no COPY output');
-      const parser = new CopyTextParser(nFields, onRow);
+      const parser = new CopyTextParser(columns, onRow);
+      // An empty result comes back without a blob.
+      if (!r.blob) return 0;
       const bytes = new Uint8Array(await r.blob.arrayBuffer());
       for (let s = 0; s < bytes.length; s += SLICE_BYTES) {
         parser.push(Buffer.from(bytes.buffer, bytes.byteOffset + s, Math.min(SLICE_BYTES, bytes.length - s)));
@@ -91,7 +93,9 @@ class PgliteDb implements Db {
   }
 
   async tryLock(key: bigint): Promise<boolean> {
-    const r = await this.pg.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [key.toString()]);
+    const r = await this.pg.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [
+      key.toString(),
+    ]);
     return r.rows[0].ok === true;
   }
 
@@ -108,7 +112,11 @@ class PgliteDb implements Db {
   }
 }
 
-async function unnestInsert(t: PgliteQueryable, table: string, columns: readonly BulkColumn[]): Promise<void> {
+async function unnestInsert(
+  t: PgliteQueryable,
+  table: string,
+  columns: readonly BulkColumn[],
+): Promise<void> {
   const n = checkColumns(columns);
   const names = columns.map((c) => ident(c.name)).join(', ');
   const args = columns.map((c, i) => `$${i + 1}::${c.type}[]`).join(', ');

@@ -34,7 +34,11 @@ export async function tableShape(db: Queryable, table: string): Promise<TableSha
 }
 
 /** The first unique key made only of `allowed` columns and containing `required`, or null. */
-export function pickConflictKey(shape: TableShape, required: string, allowed: readonly string[]): readonly string[] | null {
+export function pickConflictKey(
+  shape: TableShape,
+  required: string,
+  allowed: readonly string[],
+): readonly string[] | null {
   const ok = shape.uniqueKeys.filter((k) => k.includes(required) && k.every((c) => allowed.includes(c)));
   // The narrowest key decides what "the same row" is (e.g. item_id alone on the old table).
   ok.sort((x, y) => x.length - y.length);
@@ -45,12 +49,16 @@ export function pickConflictKey(shape: TableShape, required: string, allowed: re
 export function castTo(shape: TableShape, column: string, expr: string): string {
   const t = shape.columnTypes.get(column);
   if (!t || t === 'text') return expr;
-  if (!/^[a-z0-9_ ]+(\([0-9, ]+\))?(\[\])?$/i.test(t)) throw new Error(`unexpected type "${t}" for column ${column}`);
+  if (!/^[a-z0-9_ ]+(\([0-9, ]+\))?(\[\])?$/i.test(t))
+    throw new Error(`unexpected type "${t}" for column ${column}`);
   return `${expr}::${t}`;
 }
 
 /** pg returns text[] as a JS array; a driver without array parsing returns the literal `{a,b}`. */
 function parseTextArray(v: string[] | string): string[] {
   if (Array.isArray(v)) return v;
-  return v.replace(/^\{|\}$/g, '').split(',').map((s) => s.replace(/^"|"$/g, ''));
+  return v
+    .replace(/^\{|\}$/g, '')
+    .split(',')
+    .map((s) => s.replace(/^"|"$/g, ''));
 }

@@ -35,5 +35,7 @@ export function normaliseDatabaseUrl(raw: string): string {
 
 /** The URL with any password replaced by `***` (also for strings that are not valid URLs). */
 export function redactUrl(raw: string): string {
-  return raw.replace(/^([a-z0-9+.-]+:\/\/[^:/@]*):[^@/]*@/i, '$1:***@').replace(/([?&]password=)[^&]*/i, '$1***');
+  return raw
+    .replace(/^([a-z0-9+.-]+:\/\/[^:/@]*):[^@/]*@/i, '$1:***@')
+    .replace(/([?&]password=)[^&]*/i, '$1***');
 }

@@ -165,7 +165,8 @@ export async function writeResults(
     if (opts.updateQuestionMeta) {
       const q = await tableShape(tx, 'question');
       if (!q) questionMetaSkipped = 'no question table';
-      else if (!q.columnTypes.has('meta') || !q.columnTypes.has('id')) questionMetaSkipped = 'question has no id/meta column';
+      else if (!q.columnTypes.has('meta') || !q.columnTypes.has('id'))
+        questionMetaSkipped = 'question has no id/meta column';
       else {
         const metaIsJson = q.columnTypes.get('meta') === 'json';
         const touch = q.columnTypes.has('updated_at') ? ', updated_at = now()' : '';
@@ -243,7 +244,10 @@ async function mergeInto(tx: Tx, shape: TableShape, spec: MergeSpec): Promise<vo
     return;
   }
   // No usable unique key: replace the rows that share the natural key (required column + version if present).
-  const natural = [spec.required, ...(shape.columnTypes.has('version') && spec.values.version ? ['version'] : [])];
+  const natural = [
+    spec.required,
+    ...(shape.columnTypes.has('version') && spec.values.version ? ['version'] : []),
+  ];
   const match = natural.map((c) => `t.${c}::text = (${spec.values[c]})::text`).join(' AND ');
   await tx.query(
     spec.stage

@@ -18,7 +18,9 @@ async function dispatch(args: string[]): Promise<number> {
   const rest = first === undefined || first.startsWith('-') ? args : args.slice(1);
   const cmd = COMMANDS[name];
   if (!cmd) {
-    console.error(`[ERROR] unknown command "${name}": expected run, fit or serve (see mirt-calibrate --help)`);
+    console.error(
+      `[ERROR] unknown command "${name}": expected run, fit or serve (see mirt-calibrate --help)`,
+    );
     return 2;
   }
   let mod: CommandModule;
@@ -28,7 +30,10 @@ async function dispatch(args: string[]): Promise<number> {
     mod = (await import(specifier)) as CommandModule;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes(cmd.module.replace(/^\.\.?\//, ''))) {
+    if (
+      err.code === 'ERR_MODULE_NOT_FOUND' &&
+      String(err.message).includes(cmd.module.replace(/^\.\.?\//, ''))
+    ) {
       console.error(`[ERROR] the "${name}" command is not part of this build (${cmd.source} is missing)`);
       return 2;
     }

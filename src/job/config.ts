@@ -3,8 +3,9 @@
  * environment names the MIRT_* ones win over the legacy IRT_* ones (DESIGN.md "Data and
  * compatibility"). Every invalid value fails at start with one line that says what is wrong.
  */
-import { type ModelName, parseModel } from '../engine/types.js';
+
 import { normaliseDatabaseUrl } from '../data/url.js';
+import { type ModelName, parseModel } from '../engine/types.js';
 
 export interface RemoteSettings {
   /** R_IRT_BASE_URL: when set, calibration runs on that service (ours or the legacy R one). */

@@ -9,14 +9,15 @@ import { createCalibrator } from '../calibrators/index.js';
 import type { Calibrator } from '../calibrators/types.js';
 import type { CalibrateResponse } from '../contract/types.js';
 import type { Db } from '../data/db.js';
-import { type Extraction, extractObservations, ExtractionError, NoSourceError } from '../data/extract.js';
+import { type Extraction, ExtractionError, extractObservations, NoSourceError } from '../data/extract.js';
 import { migrate } from '../data/migrations.js';
 import { JOB_LOCK_KEY, openDatabase } from '../data/open.js';
 import { DataDirLockedError } from '../data/pglite-db.js';
-import { writeResults, type WriteSummary } from '../data/write-results.js';
-import { type HygieneReport, type ResponseData, ResponseBuilder } from '../engine/responses.js';
+import { type WriteSummary, writeResults } from '../data/write-results.js';
+import { type HygieneReport, ResponseBuilder, type ResponseData } from '../engine/responses.js';
 import { EngineInputError } from '../engine/types.js';
 import type { JobConfig } from './config.js';
+import { runLabels } from './run-labels.js';
 import { formatHygiene, formatSummary } from './summary.js';
 
 export interface JobIo {
@@ -49,17 +50,12 @@ export interface JobOutcome {
 
 const consoleIo: JobIo = { out: (l) => console.log(l), err: (l) => console.error(l) };
 
-/** Version of a run: its UTC start to the millisecond, sortable as text. */
-export function versionFor(t: Date): string {
-  return `v${t.toISOString().replace(/[-:]/g, '').replace('.', '')}`;
-}
 
 export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<JobOutcome> {
   const io = deps.io ?? consoleIo;
   const started = deps.now?.() ?? new Date();
   const t0 = performance.now();
-  const version = versionFor(started);
-  const runId = `fit-${started.toISOString()}`;
+  const { version, runId } = runLabels(started);
   const seconds: Record<string, number> = {};
   const lap = (name: string, since: number) => {
     seconds[name] = (performance.now() - since) / 1000;
@@ -77,7 +73,9 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
   try {
     calibrator = deps.calibrator ?? (await createCalibrator(config, io.out));
   } catch (e) {
-    return fail(`${msg(e)}${config.remote.baseUrl ? '. Check R_IRT_BASE_URL (unset it to calibrate in-process)' : ''}.`);
+    return fail(
+      `${msg(e)}${config.remote.baseUrl ? '. Check R_IRT_BASE_URL (unset it to calibrate in-process)' : ''}.`,
+    );
   }
 
   let db: Db;
@@ -89,14 +87,18 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
       return outcome('locked', 0);
     }
     const where = config.databaseUrl ? 'DATABASE_URL' : `the embedded database in ${config.dataDir}`;
-    return fail(`cannot open the database: ${msg(e)}. Check ${where}${config.databaseUrl ? ' and that PostgreSQL is reachable' : ''}.`);
+    return fail(
+      `cannot open the database: ${msg(e)}. Check ${where}${config.databaseUrl ? ' and that PostgreSQL is reachable' : ''}.`,
+    );
   }
 
   let locked = false;
   try {
     locked = await db.tryLock(JOB_LOCK_KEY);
     if (!locked) {
-      io.out(`Another mirt-calibrate run is in progress (advisory lock ${JOB_LOCK_KEY} held on ${db.describe()}); exiting.`);
+      io.out(
+        `Another mirt-calibrate run is in progress (advisory lock ${JOB_LOCK_KEY} held on ${db.describe()}); exiting.`,
+      );
       return outcome('locked', 0);
     }
     io.out(
@@ -108,7 +110,9 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
         const applied = await migrate(db);
         if (applied.length) io.out(`[INFO] Applied migrations: ${applied.join(', ')}`);
       } catch (e) {
-        return fail(`migrations failed: ${msg(e)}. Check that the database user may create tables and indexes.`);
+        return fail(
+          `migrations failed: ${msg(e)}. Check that the database user may create tables and indexes.`,
+        );
       }
     }
 
@@ -124,7 +128,8 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
           `All data sources failed: ${e.reasons.join('; ')}. Check that DATABASE_URL points at the platform database and that the attempt VIEW, the responses table or exam_results exists.`,
         );
       }
-      if (e instanceof ExtractionError) return fail(`${e.message}. Check MIRT_TOPIC_ID / MIRT_SUBJECT_ID against the schema.`);
+      if (e instanceof ExtractionError)
+        return fail(`${e.message}. Check MIRT_TOPIC_ID / MIRT_SUBJECT_ID against the schema.`);
       return fail(`extraction failed: ${msg(e)}. Check the source tables and the database connection.`);
     }
     lap('extract', t);
@@ -153,14 +158,31 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
     try {
       result = await calibrator.calibrate(data, { model: config.model, version, runId });
     } catch (e) {
-      if (calibrator.kind === 'remote') return fail(`R IRT service call failed: ${msg(e)}`, { extraction, hygiene: data.hygiene });
-      return fail(`calibration failed: ${msg(e)}. Nothing was written.`, { extraction, hygiene: data.hygiene });
+      if (calibrator.kind === 'remote')
+        return fail(`R IRT service call failed: ${msg(e)}`, { extraction, hygiene: data.hygiene });
+      return fail(`calibration failed: ${msg(e)}. Nothing was written.`, {
+        extraction,
+        hygiene: data.hygiene,
+      });
     }
     lap('calibrate', t);
 
     if (config.dryRun) {
-      io.out(`[DRY_RUN] Skipping DB updates: would write ${result.item_params.length} item parameters and ${result.abilities.length} abilities`);
-      io.out(formatSummary({ result, data, config, version, extraction, seconds: (performance.now() - t0) / 1000, dryRun: true, calibrator: calibrator.kind }));
+      io.out(
+        `[DRY_RUN] Skipping DB updates: would write ${result.item_params.length} item parameters and ${result.abilities.length} abilities`,
+      );
+      io.out(
+        formatSummary({
+          result,
+          data,
+          config,
+          version,
+          extraction,
+          seconds: (performance.now() - t0) / 1000,
+          dryRun: true,
+          calibrator: calibrator.kind,
+        }),
+      );
       return outcome('dry-run', 0, { extraction, hygiene: data.hygiene });
     }
 
@@ -183,7 +205,11 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
           subject_id: config.subjectId,
           max_obs: config.maxObs,
         },
-        metricsExtra: { n_obs: data.nObs, rows_read: data.hygiene.rowsRead, hygiene: hygieneMetrics(data.hygiene) },
+        metricsExtra: {
+          n_obs: data.nObs,
+          rows_read: data.hygiene.rowsRead,
+          hygiene: hygieneMetrics(data.hygiene),
+        },
       });
     } catch (e) {
       return fail(
@@ -192,12 +218,27 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
       );
     }
     lap('upsert', t);
-    if (written.skippedAbilities) io.out(`[WARN] ${written.skippedAbilities} abilities without a finite theta were not written`);
-    if (written.questionMetaUpdated !== null) io.out(`[INFO] Updated question.meta->'irt' for ${written.questionMetaUpdated} questions`);
-    if (written.questionMetaSkipped) io.out(`[WARN] IRT_UPDATE_QUESTION_META: skipped (${written.questionMetaSkipped})`);
-    if (config.retainVersions !== null) io.out(`[INFO] Retention: kept ${config.retainVersions} versions, pruned ${written.prunedRows} rows`);
+    if (written.skippedAbilities)
+      io.out(`[WARN] ${written.skippedAbilities} abilities without a finite theta were not written`);
+    if (written.questionMetaUpdated !== null)
+      io.out(`[INFO] Updated question.meta->'irt' for ${written.questionMetaUpdated} questions`);
+    if (written.questionMetaSkipped)
+      io.out(`[WARN] IRT_UPDATE_QUESTION_META: skipped (${written.questionMetaSkipped})`);
+    if (config.retainVersions !== null)
+      io.out(`[INFO] Retention: kept ${config.retainVersions} versions, pruned ${written.prunedRows} rows`);
     io.out('Calibration upsert completed.');
-    io.out(formatSummary({ result, data, config, version, extraction, seconds: (performance.now() - t0) / 1000, dryRun: false, calibrator: calibrator.kind }));
+    io.out(
+      formatSummary({
+        result,
+        data,
+        config,
+        version,
+        extraction,
+        seconds: (performance.now() - t0) / 1000,
+        dryRun: false,
+        calibrator: calibrator.kind,
+      }),
+    );
     return outcome('ok', 0, { extraction, hygiene: data.hygiene, written });
   } catch (e) {
     return fail(`${msg(e)}. Check the database connection.`);

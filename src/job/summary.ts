@@ -33,10 +33,16 @@ export function formatSummary(s: {
   /** Which calibrator ran: `local` or `remote`. */
   calibrator: string;
 }): string {
-  const logLik = Number(s.result.fit_meta.metrics.logLik);
+  const m = s.result.fit_meta.metrics;
+  const logLik = Number(m.logLik);
+  // Convergence is reported by our engine; a legacy remote service may not say.
+  const conv =
+    typeof m.converged === 'boolean'
+      ? ` converged=${m.converged}${typeof m.cycles === 'number' ? ` cycles=${m.cycles}` : ''}`
+      : '';
   return (
     `${s.dryRun ? '[DRY_RUN]' : '[INFO]'} Summary: items=${s.result.item_params.length} users=${s.result.abilities.length}` +
     ` observations=${s.data.nObs} model=${s.config.model} calibrator=${s.calibrator} logLik=${Number.isFinite(logLik) ? logLik.toFixed(3) : 'NA'}` +
-    ` seconds=${s.seconds.toFixed(2)} version=${s.version} source="${s.extraction.source}"`
+    `${conv} seconds=${s.seconds.toFixed(2)} version=${s.version} source="${s.extraction.source}"`
   );
 }

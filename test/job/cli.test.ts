@@ -1,0 +1,149 @@
+/**
+ * The bin as operators run it (through tsx, from source): help, configuration errors, exit codes,
+ * a real run on PGlite and on PostgreSQL with the real engine, the data-folder lock across
+ * processes, and no password in any output.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createPlatform } from '../../src/data/demo-platform.js';
+import { openPgliteDb } from '../../src/data/pglite-db.js';
+import { setupPg } from '../helpers/backends.js';
+
+const CLI = join(import.meta.dirname, '../../src/job/cli.ts');
+
+function runCli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const clean = { ...process.env };
+  for (const k of Object.keys(clean))
+    if (/^(MIRT_|IRT_|R_IRT_|DATABASE_URL$|DRY_RUN$)/.test(k)) delete clean[k];
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...clean, ...env } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('mirt-calibrate CLI', () => {
+  const root = mkdtempSync(join(tmpdir(), 'mirt-cli-'));
+  const dataDir = join(root, 'data');
+  before(async () => {
+    const db = await openPgliteDb(dataDir);
+    try {
+      await createPlatform(db, { students: 400, questions: 25, days: 30, seed: 7 });
+    } finally {
+      await db.close();
+    }
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  it('--help prints the usage and exits 0', async () => {
+    const r = await runCli(['--help'], {});
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /^Usage: mirt-calibrate \[run\] \[options\]/);
+    assert.match(r.stdout, /IRT_CALIB_LOOKBACK_DAYS/);
+  });
+
+  it('invalid configuration fails at start with one line and exit code 2', async () => {
+    for (const [args, env, re] of [
+      [
+        ['--lookback-days', '-5'],
+        {},
+        /^\[ERROR\] invalid configuration: --lookback-days: expected an integer >= 1, got "-5"\n$/,
+      ],
+      [[], { IRT_MODEL: 'nope' }, /^\[ERROR\] invalid configuration: IRT_MODEL: unknown model "nope"/],
+      [
+        [],
+        { DATABASE_URL: 'mysql://root:s3cret@db/x' },
+        /^\[ERROR\] invalid configuration: DATABASE_URL: bad DATABASE_URL/,
+      ],
+      [['frobnicate'], {}, /^\[ERROR\] unknown command "frobnicate"/],
+    ] as const) {
+      const r = await runCli([...args], { ...env });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, re);
+      assert.equal(r.stderr.trim().split('\n').length, 1);
+      assert.ok(!r.stderr.includes('s3cret'));
+    }
+  });
+
+  it('an unreachable database exits 1 with an [ERROR] line and no password', async () => {
+    const r = await runCli([], { DATABASE_URL: 'postgresql+psycopg2://app:s3cret@127.0.0.1:1/platform' });
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      /^\[ERROR\] cannot open the database: .*Check DATABASE_URL and that PostgreSQL is reachable\.\n$/,
+    );
+    assert.ok(!(r.stdout + r.stderr).includes('s3cret'));
+  });
+
+  it('runs the job on the embedded database with the real engine, then a dry run writes nothing', async () => {
+    const r = await runCli([], { MIRT_DATA_DIR: dataDir });
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    assert.ok(
+      lines.some((l) => /^\[INFO\] Loaded \d+ observations from attempt VIEW$/.test(l)),
+      r.stdout,
+    );
+    assert.ok(lines.includes('Calibration upsert completed.'));
+    assert.match(
+      lines.at(-1)!,
+      /^\[INFO\] Summary: items=25 users=\d+ observations=\d+ model=2PL logLik=-\d+\.\d+ converged=true cycles=\d+ seconds=/,
+    );
+    const dry = await runCli(['--dry-run', '--model', '1pl'], { MIRT_DATA_DIR: dataDir });
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /\[DRY_RUN\] Summary: items=25 .*model=1PL/);
+    const db = await openPgliteDb(dataDir);
+    try {
+      const runs = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM mirt_fit_meta');
+      assert.equal(runs[0].n, 1);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('a second process on the same data folder says so in one line and exits 0', async () => {
+    const db = await openPgliteDb(dataDir); // the "first run" holds the folder
+    try {
+      const r = await runCli([], { MIRT_DATA_DIR: dataDir });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(
+        r.stdout,
+        /^Another mirt-calibrate run is in progress \(data folder .* is in use by process \d+ .*\); exiting\.\n$/,
+      );
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('runs on PostgreSQL from a SQLAlchemy-style DATABASE_URL without printing its password', async (t) => {
+    const s = await setupPg();
+    if (!s.ok) return t.skip(s.why);
+    const fx = s.backend;
+    try {
+      await createPlatform(fx.db, { students: 300, questions: 20, days: 30, seed: 8 });
+      const u = new URL(fx.url!);
+      const url = `postgresql+psycopg2://${u.username}:s3cret@${u.host}${u.pathname}`;
+      const r = await runCli(['--lookback-days=30'], { DATABASE_URL: url, IRT_UPDATE_QUESTION_META: 'true' });
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(!(r.stdout + r.stderr).includes('s3cret'));
+      assert.match(r.stdout, /database=postgresql:\/\/postgres@/);
+      assert.match(r.stdout, /\[INFO\] Updated question.meta->'irt' for 20 questions/);
+      const n = await fx.db.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM question WHERE meta ? 'irt'",
+      );
+      assert.equal(n[0].n, 20);
+    } finally {
+      await fx.teardown();
+    }
+  });
+});
