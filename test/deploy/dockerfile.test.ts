@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { copyOf, execForm, ignoreMatcher, instructions, stages, workdir } from './dockerfile.js';
-import { cliCommands, packageJson, ROOT, read, rel, walk } from './repo.js';
+import { cliCommands, envReads, packageJson, ROOT, read, rel, walk } from './repo.js';
 
 const text = read('Dockerfile');
 const all = stages(text);
@@ -192,4 +192,16 @@ test('no production dependency needs an install script (the runtime installs wit
     .filter(([k, v]) => k && v.hasInstallScript && !v.dev)
     .map(([k]) => k);
   assert.deepEqual(needing, []);
+});
+
+test('ENV names the image sets are read by the code (NODE_ENV aside: a convention of libraries)', () => {
+  const code = new Set(envReads().keys());
+  const set = runtime.instructions
+    .filter((i) => i.op === 'ENV')
+    .flatMap((i) => [...i.args.matchAll(/(?:^|\s)([A-Za-z_][A-Za-z0-9_]*)=/g)].map((m) => m[1]));
+  assert.ok(set.length > 0);
+  assert.deepEqual(
+    set.filter((n) => n !== 'NODE_ENV' && !code.has(n)),
+    [],
+  );
 });
