@@ -114,7 +114,13 @@ export async function createPlatform(db: Db, spec: PlatformSpec, now = new Date(
  * One more day of activity (for the demo's second night): `n` of the platform's `students`
  * come back and answer 8 questions each.
  */
-export async function addDayOfAttempts(db: Db, students: number, n: number, seed: number, now = new Date()): Promise<number> {
+export async function addDayOfAttempts(
+  db: Db,
+  students: number,
+  n: number,
+  seed: number,
+  now = new Date(),
+): Promise<number> {
   const rand = seededRandom(seed);
   const q = await db.query<{ id: number; a: number; b: number }>(
     "SELECT id, (meta->'truth'->>'a')::float8 AS a, (meta->'truth'->>'b')::float8 AS b FROM question ORDER BY id",
