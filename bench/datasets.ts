@@ -2,8 +2,9 @@
  * Benchmark data: simulated answer files written straight to CSV (no engine involved), with a
  * fixed seed, in the shape of the issue's targets.
  */
-import { createWriteStream } from 'node:fs';
+
 import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import { simulateAnswers } from '../src/engine/simulate.js';
 
 export interface BenchSet {
@@ -17,10 +18,37 @@ export interface BenchSet {
 }
 
 export const BENCH_SETS: readonly BenchSet[] = [
-  { name: 'dense 5,000 x 40 (200k) 2PL', model: '2PL', nUsers: 5000, nItems: 40, perUser: 40, mirtFitSeconds: 0.85 },
-  { name: 'sparse 50,000 x 500, 40 each (2M) 2PL', model: '2PL', nUsers: 50000, nItems: 500, perUser: 40, mirtFitSeconds: 36 },
-  { name: 'sparse 200,000 x 1,000, 50 each (10M) 2PL', model: '2PL', nUsers: 200000, nItems: 1000, perUser: 50 },
-  { name: 'dense 10,000 x 60 (600k) 3PL', model: '3PL', nUsers: 10000, nItems: 60, perUser: 60, mirtFitSeconds: 18.6 },
+  {
+    name: 'dense 5,000 x 40 (200k) 2PL',
+    model: '2PL',
+    nUsers: 5000,
+    nItems: 40,
+    perUser: 40,
+    mirtFitSeconds: 0.85,
+  },
+  {
+    name: 'sparse 50,000 x 500, 40 each (2M) 2PL',
+    model: '2PL',
+    nUsers: 50000,
+    nItems: 500,
+    perUser: 40,
+    mirtFitSeconds: 36,
+  },
+  {
+    name: 'sparse 200,000 x 1,000, 50 each (10M) 2PL',
+    model: '2PL',
+    nUsers: 200000,
+    nItems: 1000,
+    perUser: 50,
+  },
+  {
+    name: 'dense 10,000 x 60 (600k) 3PL',
+    model: '3PL',
+    nUsers: 10000,
+    nItems: 60,
+    perUser: 60,
+    mirtFitSeconds: 18.6,
+  },
 ];
 
 /** Writes user_id,item_id,is_correct rows (the engine's simulator); returns the number of rows. */

@@ -19,9 +19,25 @@ const bin = path.join(root, 'dist', 'job', 'cli.js');
 async function eStepRate(file: string, nQ: number): Promise<string[]> {
   const data = await readResponsesCsv(createReadStream(file));
   const lines: string[] = [];
-  for (const [kernel, threads] of [['js', 1], ['wasm-simd', 1], ['wasm-simd', 2]] as const) {
+  for (const [kernel, threads] of [
+    ['js', 1],
+    ['wasm-simd', 1],
+    ['wasm-simd', 2],
+  ] as const) {
     const ex = await createExecutor(data, nQ, { threads, kernel });
-    const em = new EmMap(data, { model: '2PL', quadPoints: nQ, quadRange: 6, maxCycles: 1, tol: 1e-4, cPrior: { kind: 'none' }, acceleration: 'none' }, ex);
+    const em = new EmMap(
+      data,
+      {
+        model: '2PL',
+        quadPoints: nQ,
+        quadRange: 6,
+        maxCycles: 1,
+        tol: 1e-4,
+        cPrior: { kind: 'none' },
+        acceleration: 'none',
+      },
+      ex,
+    );
     const x = startValues(em.layout, data);
     await em.eStep(x);
     const reps = kernel === 'js' ? 2 : 6;
@@ -29,7 +45,9 @@ async function eStepRate(file: string, nQ: number): Promise<string[]> {
     for (let i = 0; i < reps; i++) await em.eStep(x);
     const s = (performance.now() - t) / 1000 / reps;
     await ex.close();
-    lines.push(`    E-step ${kernel} x${threads}: ${s.toFixed(3)} s, ${((data.nObs * nQ) / s / 1e9).toFixed(2)}e9 observation-nodes/s`);
+    lines.push(
+      `    E-step ${kernel} x${threads}: ${s.toFixed(3)} s, ${((data.nObs * nQ) / s / 1e9).toFixed(2)}e9 observation-nodes/s`,
+    );
   }
   return lines;
 }
@@ -43,7 +61,11 @@ export async function benchEngine(): Promise<void> {
       const out = path.join(dir, 'out.json');
       const rows = await writeCsv(set, csv);
       const t = performance.now();
-      const { stderr } = await run('node', [bin, 'fit', '--input', csv, '--model', set.model, '--output', out], { maxBuffer: 1 << 24 });
+      const { stderr } = await run(
+        'node',
+        [bin, 'fit', '--input', csv, '--model', set.model, '--output', out],
+        { maxBuffer: 1 << 24 },
+      );
       const wall = (performance.now() - t) / 1000;
       const m = JSON.parse(readFileSync(out, 'utf8')).fit_meta.metrics;
       const rss = /peak RSS (\d+) MiB/.exec(stderr)?.[1] ?? '?';
@@ -53,7 +75,10 @@ export async function benchEngine(): Promise<void> {
         `    wall ${wall.toFixed(2)} s (EM ${ti.em.toFixed(2)}, SE ${ti.se.toFixed(2)}, scoring ${ti.scoring.toFixed(2)}, item fit ${ti.itemFit.toFixed(2)}), ` +
           `peak RSS ${rss} MiB, ${m.cycles} cycles / ${m.e_steps} E-steps, converged ${m.converged}, logLik ${m.logLik.toFixed(3)}`,
       );
-      if (set.mirtFitSeconds) console.log(`    mirt 1.47 EM fit alone: ${set.mirtFitSeconds} s -> ours whole process ${(wall / set.mirtFitSeconds).toFixed(2)}x of that`);
+      if (set.mirtFitSeconds)
+        console.log(
+          `    mirt 1.47 EM fit alone: ${set.mirtFitSeconds} s -> ours whole process ${(wall / set.mirtFitSeconds).toFixed(2)}x of that`,
+        );
       if (set.perUser < set.nItems && rows >= 2e6) for (const l of await eStepRate(csv, 61)) console.log(l);
       rmSync(csv);
       rmSync(out);

@@ -14,17 +14,29 @@ import { type CalibrateOptions, calibrate as calibrateInline } from './engine/ca
 import type { ItemBank } from './engine/models.js';
 import { type RawCorrect, type ResponseData, responsesFromObservations } from './engine/responses.js';
 import { scoreAbilities } from './engine/scoring.js';
-import type { Abilities, CalibrationResult, ItemParams, LatentDistribution, ScoreMethod } from './engine/types.js';
+import type {
+  Abilities,
+  CalibrationResult,
+  ItemParams,
+  LatentDistribution,
+  ScoreMethod,
+} from './engine/types.js';
 import { EngineInputError, parseScoreMethod } from './engine/types.js';
 
-export type { CalibrateOptions } from './engine/calibrate.js';
-export { calibrateInline };
-export { ResponseBuilder, responsesFromObservations } from './engine/responses.js';
-export type { DuplicatePolicy, HygieneReport, ResponseBuilderOptions, ResponseData, RawCorrect } from './engine/responses.js';
-export * from './engine/types.js';
-export { simulateResponses } from './engine/simulate.js';
 export { toCalibrateResponse } from './calibrators/to-contract.js';
 export type * from './contract/types.js';
+export type { CalibrateOptions } from './engine/calibrate.js';
+export type {
+  DuplicatePolicy,
+  HygieneReport,
+  RawCorrect,
+  ResponseBuilderOptions,
+  ResponseData,
+} from './engine/responses.js';
+export { ResponseBuilder, responsesFromObservations } from './engine/responses.js';
+export { simulateResponses } from './engine/simulate.js';
+export * from './engine/types.js';
+export { calibrateInline };
 
 /**
  * Calibrates a model on compact response data (see ResponseBuilder). `options.threads` sets the
@@ -66,7 +78,11 @@ export function score(req: ScoreRequest): UserScore[] {
   }
   // Scoring keeps items everyone got right or wrong: with known parameters they carry information.
   const data = responsesFromObservations(rows, { keepDegenerateItems: true });
-  const bank: ItemBank = { a: new Float64Array(data.nItems), d: new Float64Array(data.nItems), c: new Float64Array(data.nItems) };
+  const bank: ItemBank = {
+    a: new Float64Array(data.nItems),
+    d: new Float64Array(data.nItems),
+    c: new Float64Array(data.nItems),
+  };
   data.itemIds.forEach((id, j) => {
     const p = items.get(id)!;
     if (![p.a, p.b, p.c].every(Number.isFinite) || p.c < 0 || p.c >= 1) {
@@ -77,7 +93,10 @@ export function score(req: ScoreRequest): UserScore[] {
     bank.c[j] = p.c;
   });
   const method = parseScoreMethod(req.method ?? 'EAP');
-  const ab: Abilities = scoreAbilities(data, bank, { method, latent: req.latent ?? { mean: 0, variance: 1 } });
+  const ab: Abilities = scoreAbilities(data, bank, {
+    method,
+    latent: req.latent ?? { mean: 0, variance: 1 },
+  });
   return data.userIds.map((user_id, u) => ({
     user_id,
     theta: ab.theta[u],

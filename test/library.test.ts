@@ -10,7 +10,7 @@ describe('library API', { skip: !referenceAvailable() && 'no ../shared/reference
     const a = await calibrate(data, { model: '2pl', threads: 2 });
     const b = await calibrateInline(data, { model: '2PL' });
     assert.ok(Math.abs(a.fit.logLik - b.fit.logLik) < 1e-9);
-    a.items.forEach((it, j) => assert.ok(Math.abs(it.a - b.items[j].a) < 1e-9));
+    for (const [j, it] of a.items.entries()) assert.ok(Math.abs(it.a - b.items[j].a) < 1e-9);
     // EAP from the WebAssembly kernel's posterior moments equals the JavaScript scoring.
     for (let u = 0; u < data.nUsers; u++) {
       assert.ok(Math.abs(a.abilities!.theta[u] - b.abilities!.theta[u]) < 1e-9);
@@ -25,17 +25,27 @@ describe('library API', { skip: !referenceAvailable() && 'no ../shared/reference
     const rows: { user_id: string; item_id: string; is_correct: number }[] = [];
     for (let u = 0; u < 50; u++) {
       for (let k = data.userPtr[u]; k < data.userPtr[u + 1]; k++) {
-        rows.push({ user_id: data.userIds[u], item_id: data.itemIds[data.userItem[k]], is_correct: data.userResp[k] });
+        rows.push({
+          user_id: data.userIds[u],
+          item_id: data.itemIds[data.userItem[k]],
+          is_correct: data.userResp[k],
+        });
       }
     }
     const scores = score({ items, responses: rows });
-    const want = personsInOrder(ref.eap, scores.map((s) => s.user_id));
+    const want = personsInOrder(
+      ref.eap,
+      scores.map((s) => s.user_id),
+    );
     scores.forEach((s, i) => {
       assert.ok(Math.abs(s.theta - want[i].theta!) < 1e-6);
       assert.ok(Math.abs(s.se! - want[i].se!) < 1e-6);
       assert.equal(s.n, 32);
     });
-    assert.throws(() => score({ items, responses: [{ user_id: 'x', item_id: 'nope', is_correct: 1 }] }), /no parameters for item "nope"/);
+    assert.throws(
+      () => score({ items, responses: [{ user_id: 'x', item_id: 'nope', is_correct: 1 }] }),
+      /no parameters for item "nope"/,
+    );
   });
 
   it('the built package resolves by its name', async () => {

@@ -60,7 +60,11 @@ export interface ExecutorOptions {
   readonly kernel?: 'wasm-simd' | 'js';
 }
 
-export async function createExecutor(data: ResponseData, nQ: number, options: ExecutorOptions = {}): Promise<SizedExecutor> {
+export async function createExecutor(
+  data: ResponseData,
+  nQ: number,
+  options: ExecutorOptions = {},
+): Promise<SizedExecutor> {
   const auto = data.nObs * nQ >= THREADS_FROM ? Math.min(2, availableParallelism()) : 1;
   const threads = Math.max(1, Math.min(options.threads ?? auto, 16, Math.max(1, data.nUsers)));
   const mod = options.kernel === 'js' ? null : kernelModule();
@@ -130,7 +134,10 @@ class WasmExecutor implements SizedExecutor {
     private readonly regions: Region[],
   ) {
     this.f64 = new Float64Array(memory.buffer);
-    this.kernels = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as Record<Kernel, KernelFn>;
+    this.kernels = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as Record<
+      Kernel,
+      KernelFn
+    >;
     this.workers = regions.slice(1).map(() => {
       const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: mod, memory } });
       w.unref();
@@ -183,7 +190,8 @@ class WasmExecutor implements SizedExecutor {
       });
     }
     const pages = Math.ceil(top / PAGE) + 1;
-    if (pages > 65536) throw new Error(`E-step data needs ${(top / 2 ** 30).toFixed(1)} GiB, over WebAssembly's 4 GiB`);
+    if (pages > 65536)
+      throw new Error(`E-step data needs ${(top / 2 ** 30).toFixed(1)} GiB, over WebAssembly's 4 GiB`);
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
     new Int32Array(memory.buffer, at.ptr, data.userPtr.length).set(data.userPtr);
     new Int32Array(memory.buffer, at.item, data.nObs).set(data.userItem);
@@ -197,7 +205,8 @@ class WasmExecutor implements SizedExecutor {
     const { f64, nItems, at } = this;
     const nQ = input.nQ;
     const stride = nQ + (nQ % 2);
-    if (stride > this.capacity) throw new Error(`kernel memory laid out for ${this.capacity} nodes, asked for ${nQ}`);
+    if (stride > this.capacity)
+      throw new Error(`kernel memory laid out for ${this.capacity} nodes, asked for ${nQ}`);
     this.stride = stride;
     for (let j = 0; j < nItems; j++) {
       f64.set(input.logP.subarray(j * nQ, (j + 1) * nQ), (at.logP >> 3) + j * stride);
@@ -267,7 +276,13 @@ class WasmExecutor implements SizedExecutor {
     return logLik;
   }
 
-  async scoreOuterProducts(input: EStepInput, s1: Float64Array, s0: Float64Array, p: number, nItems: number): Promise<Float64Array> {
+  async scoreOuterProducts(
+    input: EStepInput,
+    s1: Float64Array,
+    s0: Float64Array,
+    p: number,
+    nItems: number,
+  ): Promise<Float64Array> {
     this.loadTables(input);
     const { f64, stride, at } = this;
     const nQ = input.nQ;
@@ -285,7 +300,10 @@ class WasmExecutor implements SizedExecutor {
     return out;
   }
 
-  async posteriorMoments(input: EStepInput, nodes: Float64Array): Promise<{ mean: Float64Array; sd: Float64Array }> {
+  async posteriorMoments(
+    input: EStepInput,
+    nodes: Float64Array,
+  ): Promise<{ mean: Float64Array; sd: Float64Array }> {
     this.loadTables(input);
     const { f64, stride, at } = this;
     f64.set(nodes, at.nodes >> 3);

@@ -16,7 +16,10 @@ export interface CalibratorSettings {
 }
 
 /** `log` receives the remote calibrator's [WARN] lines (the job passes its own output). */
-export async function createCalibrator(settings: CalibratorSettings, log?: (line: string) => void): Promise<Calibrator> {
+export async function createCalibrator(
+  settings: CalibratorSettings,
+  log?: (line: string) => void,
+): Promise<Calibrator> {
   const r = settings.remote;
   if (r.baseUrl) {
     return new RemoteCalibrator({

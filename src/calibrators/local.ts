@@ -17,7 +17,9 @@ export class LocalCalibrator implements Calibrator {
 
   async calibrate(data: ResponseData, job: CalibrationJob): Promise<CalibrateResponse> {
     const started = performance.now();
-    const executor = await createExecutor(data, job.quadPoints ?? 61, { threads: job.threads ?? this.threads });
+    const executor = await createExecutor(data, job.quadPoints ?? 61, {
+      threads: job.threads ?? this.threads,
+    });
     try {
       const result = await calibrate(data, {
         model: job.model,
@@ -29,7 +31,11 @@ export class LocalCalibrator implements Calibrator {
         threads: executor.threads,
         executor,
       });
-      return toCalibrateResponse(result, { version: job.version, runId: job.runId }, (performance.now() - started) / 1000);
+      return toCalibrateResponse(
+        result,
+        { version: job.version, runId: job.runId },
+        (performance.now() - started) / 1000,
+      );
     } finally {
       await executor.close();
     }

@@ -14,7 +14,11 @@ function num(x: number | null): number | null {
   return x === null || !Number.isFinite(x) ? null : x;
 }
 
-export function toCalibrateResponse(r: CalibrationResult, labels: RunLabels, seconds: number): CalibrateResponse {
+export function toCalibrateResponse(
+  r: CalibrationResult,
+  labels: RunLabels,
+  seconds: number,
+): CalibrateResponse {
   const model = r.settings.model;
   const is3 = model === '3PL';
   const item_params: ItemParamsRecord[] = r.items.map((it) => ({
@@ -28,13 +32,25 @@ export function toCalibrateResponse(r: CalibrationResult, labels: RunLabels, sec
     fit:
       it.fit.kind === 'S-X2' && Number.isFinite(it.fit.statistic)
         ? { statistic: 'S-X2', value: it.fit.statistic, df: it.fit.df, p: it.fit.p, rmsea: it.fit.rmsea }
-        : { statistic: null, reason: it.fit.kind === 'S-X2' ? 'S-X2 has no degrees of freedom left once cells are merged (mirt: NA)' : it.fit.reason },
+        : {
+            statistic: null,
+            reason:
+              it.fit.kind === 'S-X2'
+                ? 'S-X2 has no degrees of freedom left once cells are merged (mirt: NA)'
+                : it.fit.reason,
+          },
   }));
   const abilities: AbilityRecord[] = [];
   const ab = r.abilities;
   if (ab) {
     for (let u = 0; u < r.userIds.length; u++) {
-      abilities.push({ user_id: r.userIds[u], theta: ab.theta[u], se: num(ab.se[u]), model, version: labels.version });
+      abilities.push({
+        user_id: r.userIds[u],
+        theta: ab.theta[u],
+        se: num(ab.se[u]),
+        model,
+        version: labels.version,
+      });
     }
   }
   const h = r.hygiene;

@@ -110,8 +110,17 @@ export async function createPlatform(db: Db, spec: PlatformSpec, now = new Date(
   return { attempts: student.length, inWindow };
 }
 
-/** One more day of activity (for the demo's second night): `n` students answer a few questions. */
-export async function addDayOfAttempts(db: Db, n: number, seed: number, now = new Date()): Promise<number> {
+/**
+ * One more day of activity (for the demo's second night): `n` of the platform's `students`
+ * come back and answer 8 questions each.
+ */
+export async function addDayOfAttempts(
+  db: Db,
+  students: number,
+  n: number,
+  seed: number,
+  now = new Date(),
+): Promise<number> {
   const rand = seededRandom(seed);
   const q = await db.query<{ id: number; a: number; b: number }>(
     "SELECT id, (meta->'truth'->>'a')::float8 AS a, (meta->'truth'->>'b')::float8 AS b FROM question ORDER BY id",
@@ -124,10 +133,11 @@ export async function addDayOfAttempts(db: Db, n: number, seed: number, now = ne
   };
   for (let s = 0; s < n; s++) {
     const theta = normalDraw(rand);
+    const uuid = studentUuid(1 + Math.floor(rand() * students));
     for (let i = 0; i < 8; i++) {
       const it = q[Math.floor(rand() * q.length)];
       const p = 1 / (1 + Math.exp(-Number(it.a) * (theta - Number(it.b))));
-      rows.student.push(studentUuid(1 + Math.floor(rand() * 100_000)));
+      rows.student.push(uuid);
       rows.question.push(Number(it.id));
       rows.correct.push(rand() < p ? 't' : 'f');
       rows.at.push(new Date(now.getTime() - rand() * 3_600_000).toISOString());

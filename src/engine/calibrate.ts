@@ -4,7 +4,7 @@
  * reliability (itemfit.ts). Pure computation: E-steps may be run elsewhere through `executor`.
  */
 
-import { type EStepExecutor, EmMap, inlineExecutor, runEm } from './em.js';
+import { EmMap, type EStepExecutor, inlineExecutor, runEm } from './em.js';
 import { fullInformation, invertSpd, itemBlockCovariances } from './information.js';
 import { itemFitSX2 } from './itemfit.js';
 import type { ResponseData } from './responses.js';
@@ -55,7 +55,8 @@ export function resolveSettings(options: CalibrateOptions): CalibrationSettings 
   const bad = (what: string) => {
     throw new EngineInputError(what);
   };
-  if (!Number.isInteger(s.quadPoints) || s.quadPoints < 5 || s.quadPoints > 401) bad('quadPoints must be an integer in [5, 401]');
+  if (!Number.isInteger(s.quadPoints) || s.quadPoints < 5 || s.quadPoints > 401)
+    bad('quadPoints must be an integer in [5, 401]');
   if (!(s.quadRange > 0 && s.quadRange <= 20)) bad('quadRange must be in (0, 20]');
   if (!Number.isInteger(s.maxCycles) || s.maxCycles < 1) bad('maxCycles must be a positive integer');
   if (!(s.tol > 0 && s.tol < 1)) bad('tol must be in (0, 1)');
@@ -73,7 +74,9 @@ export async function calibrate(data: ResponseData, options: CalibrateOptions): 
   if (data.nObs === 0 || data.nItems === 0) throw new EngineInputError('no usable observations');
   // One binary item shows only its proportion correct: no slope or latent variance is identified.
   if (data.nItems < 2) {
-    throw new EngineInputError(`${settings.model} needs at least 2 estimable items, got ${data.nItems} (${data.itemIds.join(', ')})`);
+    throw new EngineInputError(
+      `${settings.model} needs at least 2 estimable items, got ${data.nItems} (${data.itemIds.join(', ')})`,
+    );
   }
   const executor = options.executor ?? inlineExecutor();
   const now = () => performance.now() / 1000;
@@ -91,7 +94,10 @@ export async function calibrate(data: ResponseData, options: CalibrateOptions): 
   let abilities: Abilities | null = null;
   if (settings.scoreMethod === 'EAP' && executor.posteriorMoments) {
     const t = eapTables(bank, latent);
-    const moments = await executor.posteriorMoments({ ...map.lastInput(), nQ: t.nodes.length, ...t }, t.nodes);
+    const moments = await executor.posteriorMoments(
+      { ...map.lastInput(), nQ: t.nodes.length, ...t },
+      t.nodes,
+    );
     abilities = eapFromMoments(data, bank, latent, moments);
   } else if (settings.scoreMethod) {
     abilities = scoreAbilities(data, bank, { method: settings.scoreMethod, latent });
@@ -111,7 +117,9 @@ export async function calibrate(data: ResponseData, options: CalibrateOptions): 
         });
   const reliability = marginalRxx(bank, latent);
   const empiricalReliability =
-    abilities && (abilities.method === 'EAP' || abilities.method === 'MAP') ? marginalReliability(abilities.theta, abilities.se) : null;
+    abilities && (abilities.method === 'EAP' || abilities.method === 'MAP')
+      ? marginalReliability(abilities.theta, abilities.se)
+      : null;
   const t4 = now();
 
   const items: ItemResult[] = [];
@@ -208,7 +216,11 @@ async function standardErrors(map: EmMap, x: Float64Array, s: CalibrationSetting
   // Rasch/1PL: the shared parameter couples all items, so the full matrix while it stays small.
   const sharedSmall = (s.model === 'Rasch' || s.model === '1PL') && n <= 400;
   if (mode === 'auto') mode = n * map.data.nObs <= FULL_SE_LIMIT || sharedSmall ? 'full' : 'item';
-  const out = { a: new Float64Array(J).fill(Number.NaN), b: new Float64Array(J).fill(Number.NaN), c: new Float64Array(J).fill(Number.NaN) };
+  const out = {
+    a: new Float64Array(J).fill(Number.NaN),
+    b: new Float64Array(J).fill(Number.NaN),
+    c: new Float64Array(J).fill(Number.NaN),
+  };
   const setIrt = (j: number, a: number, d: number, va: number, vd: number, cad: number) => {
     out.a[j] = Math.sqrt(va);
     const db = d / (a * a);

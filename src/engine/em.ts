@@ -13,10 +13,25 @@
  * below `tol`, slopes and intercepts as estimated, c as a probability, the variance as itself.
  */
 
-import { clearAccumulators, type EStepAccumulators, type EStepInput, eStepRange, makeAccumulators } from './estep.js';
+import {
+  clearAccumulators,
+  type EStepAccumulators,
+  type EStepInput,
+  eStepRange,
+  makeAccumulators,
+} from './estep.js';
 import { scoreOuterProductsJs } from './information.js';
 import { fillLogTables, type ItemBank, makeItemBank } from './models.js';
-import { type ItemCounts, logPriorG, MIN_LOGIT_C, mStep1PL, mStep2PL, mStep3PL, mStepIntercept, mStepVariance } from './mstep.js';
+import {
+  type ItemCounts,
+  logPriorG,
+  MIN_LOGIT_C,
+  mStep1PL,
+  mStep2PL,
+  mStep3PL,
+  mStepIntercept,
+  mStepVariance,
+} from './mstep.js';
 import { equallySpacedNodes, normalLogWeights } from './quadrature.js';
 import type { ResponseData } from './responses.js';
 import type { CalibrationSettings, ModelName } from './types.js';
@@ -29,9 +44,18 @@ export interface EStepExecutor {
    * Optional fast path of information.ts's users pass (same contract as scoreOuterProductsJs):
    * per item, sum over answers of m m' with m the posterior mean of the answer's score.
    */
-  scoreOuterProducts?(input: EStepInput, s1: Float64Array, s0: Float64Array, p: number, nItems: number): Promise<Float64Array>;
+  scoreOuterProducts?(
+    input: EStepInput,
+    s1: Float64Array,
+    s0: Float64Array,
+    p: number,
+    nItems: number,
+  ): Promise<Float64Array>;
   /** Optional fast path of EAP scoring: posterior mean and SD of every user on `nodes`. */
-  posteriorMoments?(input: EStepInput, nodes: Float64Array): Promise<{ mean: Float64Array; sd: Float64Array }>;
+  posteriorMoments?(
+    input: EStepInput,
+    nodes: Float64Array,
+  ): Promise<{ mean: Float64Array; sd: Float64Array }>;
   close(): Promise<void>;
 }
 
@@ -47,7 +71,10 @@ export function inlineExecutor(): EStepExecutor {
   };
 }
 
-export type EmOptions = Pick<CalibrationSettings, 'model' | 'quadPoints' | 'quadRange' | 'maxCycles' | 'tol' | 'cPrior' | 'acceleration'>;
+export type EmOptions = Pick<
+  CalibrationSettings,
+  'model' | 'quadPoints' | 'quadRange' | 'maxCycles' | 'tol' | 'cPrior' | 'acceleration'
+>;
 
 export interface EmResult {
   readonly bank: ItemBank;
@@ -211,7 +238,8 @@ export class EmMap {
 
   /** information.ts's users pass at the tables of the last E-step, on the executor if it can. */
   async scoreOuterProducts(s1: Float64Array, s0: Float64Array, p: number): Promise<Float64Array> {
-    if (this.executor.scoreOuterProducts) return this.executor.scoreOuterProducts(this.input, s1, s0, p, this.data.nItems);
+    if (this.executor.scoreOuterProducts)
+      return this.executor.scoreOuterProducts(this.input, s1, s0, p, this.data.nItems);
     return scoreOuterProductsJs(this.input, s1, s0, p, this.data.nItems);
   }
 
@@ -275,7 +303,12 @@ export class EmMap {
 }
 
 /** Runs EM to convergence (or maxCycles) from the start values. */
-export async function runEm(data: ResponseData, options: EmOptions, executor: EStepExecutor, onCycle?: (cycle: number, objective: number, change: number) => void): Promise<EmResult> {
+export async function runEm(
+  data: ResponseData,
+  options: EmOptions,
+  executor: EStepExecutor,
+  onCycle?: (cycle: number, objective: number, change: number) => void,
+): Promise<EmResult> {
   const em = new EmMap(data, options, executor);
   const { layout } = em;
   const n = layout.size;
@@ -293,7 +326,16 @@ export async function runEm(data: ResponseData, options: EmOptions, executor: ES
     // Objective at the returned point, from one more E-step (keeps logLik and x consistent).
     const logLik = await em.eStep(x);
     const variance = layout.unpack(x, em.bank);
-    return { bank: em.bank, variance, logLik, logPrior: em.logPrior(x), converged, cycles: em.evaluations - 1, eSteps: em.evaluations, x };
+    return {
+      bank: em.bank,
+      variance,
+      logLik,
+      logPrior: em.logPrior(x),
+      converged,
+      cycles: em.evaluations - 1,
+      eSteps: em.evaluations,
+      x,
+    };
   };
 
   for (;;) {

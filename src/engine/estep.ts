@@ -30,7 +30,11 @@ export interface EStepAccumulators {
 }
 
 export function makeAccumulators(nItems: number, nQ: number): EStepAccumulators {
-  return { r0: new Float64Array(nItems * nQ), r1: new Float64Array(nItems * nQ), nodeN: new Float64Array(nQ) };
+  return {
+    r0: new Float64Array(nItems * nQ),
+    r1: new Float64Array(nItems * nQ),
+    nodeN: new Float64Array(nQ),
+  };
 }
 
 export function clearAccumulators(acc: EStepAccumulators): void {
@@ -43,7 +47,13 @@ export function clearAccumulators(acc: EStepAccumulators): void {
  * Runs the E-step for users [u0, u1), adding into `acc`; returns the sum of their marginal
  * log-likelihoods. `work` is scratch of length nQ (no allocation per user).
  */
-export function eStepRange(inp: EStepInput, u0: number, u1: number, acc: EStepAccumulators, work: Float64Array): number {
+export function eStepRange(
+  inp: EStepInput,
+  u0: number,
+  u1: number,
+  acc: EStepAccumulators,
+  work: Float64Array,
+): number {
   const { nQ, userPtr, userItem, userResp, logP, logQ, logW } = inp;
   const { r0, r1, nodeN } = acc;
   const l = work;

@@ -223,7 +223,8 @@ export async function itemBlockCovariances(em: EmMap, x: Float64Array): Promise<
   const outer = await em.scoreOuterProducts(s1, s0, p);
   for (let j = 0; j < J; j++) {
     for (let k = 0; k < p; k++) {
-      for (let l = 0; l < p; l++) info[j * pp + k * p + l] += outer[j * 9 + Math.min(k, l) * 3 + Math.max(k, l)];
+      for (let l = 0; l < p; l++)
+        info[j * pp + k * p + l] += outer[j * 9 + Math.min(k, l) * 3 + Math.max(k, l)];
     }
   }
   const cov = new Float64Array(J * pp).fill(Number.NaN);
@@ -242,7 +243,13 @@ export async function itemBlockCovariances(em: EmMap, x: Float64Array): Promise<
  * Reference implementation of the users pass: per answer m = E_posterior[s], and
  * out[j * 9 + k * 3 + l] += m_k m_l for k <= l (the upper triangle of a 3x3 slot).
  */
-export function scoreOuterProductsJs(input: EStepInput, s1: Float64Array, s0: Float64Array, p: number, nItems: number): Float64Array {
+export function scoreOuterProductsJs(
+  input: EStepInput,
+  s1: Float64Array,
+  s0: Float64Array,
+  p: number,
+  nItems: number,
+): Float64Array {
   const { nQ, userPtr, userItem, userResp } = input;
   const out = new Float64Array(nItems * 9);
   const post = new Float64Array(nQ);

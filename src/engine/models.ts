@@ -34,7 +34,12 @@ export function logSigmoid(z: number): number {
  * Fills logP[j*Q + q] = log P_j(x_q) and logQ[j*Q + q] = log(1 - P_j(x_q)).
  * For c > 0: log P = log(c + (1-c) s), log(1-P) = log(1-c) + log(1-s).
  */
-export function fillLogTables(bank: ItemBank, nodes: Float64Array, logP: Float64Array, logQ: Float64Array): void {
+export function fillLogTables(
+  bank: ItemBank,
+  nodes: Float64Array,
+  logP: Float64Array,
+  logQ: Float64Array,
+): void {
   const nQ = nodes.length;
   const nItems = bank.a.length;
   for (let j = 0; j < nItems; j++) {

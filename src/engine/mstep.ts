@@ -285,7 +285,8 @@ function newton3PL(
   let a = a0;
   let d = d0;
   let g = Math.max(g0, MIN_LOGIT_C);
-  const objective = (aa: number, dd: number, gg: number) => itemObjective(cnt, aa, dd, gg) + logPriorG(prior, gg).f;
+  const objective = (aa: number, dd: number, gg: number) =>
+    itemObjective(cnt, aa, dd, gg) + logPriorG(prior, gg).f;
   let f = objective(a, d, g);
   const h = new Float64Array(9);
   const step = new Float64Array(3);
@@ -322,7 +323,15 @@ function newton3PL(
   return { a, d, g, f };
 }
 
-function setSym3(h: Float64Array, aa: number, ad: number, ag: number, dd: number, dg: number, gg: number): void {
+function setSym3(
+  h: Float64Array,
+  aa: number,
+  ad: number,
+  ag: number,
+  dd: number,
+  dg: number,
+  gg: number,
+): void {
   h[0] = aa;
   h[1] = ad;
   h[2] = ag;
@@ -398,5 +407,5 @@ export function mStepVariance(nodes: Float64Array, nodeN: Float64Array, var0: nu
 }
 
 function clamp(x: number, lo: number, hi: number): number {
-  return x < lo ? lo : x > hi ? hi : x;
+  return Math.min(Math.max(x, lo), hi);
 }

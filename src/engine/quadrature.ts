@@ -16,7 +16,12 @@ export function equallySpacedNodes(n: number, range: number): Float64Array {
  * log w_q with w_q = phi(x_q; mean, variance) / sum_k phi(x_k; mean, variance).
  * Computed in log space so that extreme nodes do not underflow.
  */
-export function normalLogWeights(nodes: Float64Array, mean: number, variance: number, out?: Float64Array): Float64Array {
+export function normalLogWeights(
+  nodes: Float64Array,
+  mean: number,
+  variance: number,
+  out?: Float64Array,
+): Float64Array {
   const n = nodes.length;
   const w = out ?? new Float64Array(n);
   let max = -Infinity;

@@ -152,9 +152,21 @@ export class ResponseBuilder {
    * Adds one answer. `respondedAt` is a time in any monotone unit (epoch ms); omit it when
    * unknown, then arrival order decides between duplicates.
    */
-  add(userId: string | null | undefined, itemId: string | null | undefined, correct: RawCorrect, respondedAt?: number): void {
+  add(
+    userId: string | null | undefined,
+    itemId: string | null | undefined,
+    correct: RawCorrect,
+    respondedAt?: number,
+  ): void {
     this.rowsRead++;
-    if (userId === null || userId === undefined || userId === '' || itemId === null || itemId === undefined || itemId === '') {
+    if (
+      userId === null ||
+      userId === undefined ||
+      userId === '' ||
+      itemId === null ||
+      itemId === undefined ||
+      itemId === ''
+    ) {
       this.dropped.missingId++;
       return;
     }
@@ -311,7 +323,8 @@ export class ResponseBuilder {
     const usersWithoutResponses = countUsersSeen(this.user, n, nU0) - nUsers;
 
     if (nObs === 0) {
-      const why = excludedItems.length > 0 ? ` (${excludedItems.length} item(s) excluded as not estimable)` : '';
+      const why =
+        excludedItems.length > 0 ? ` (${excludedItems.length} item(s) excluded as not estimable)` : '';
       throw new EngineInputError(`no usable observations${why}`);
     }
     return {
@@ -372,12 +385,22 @@ function countUsersSeen(user: Int32Array, n: number, nUsers: number): number {
 
 /** Convenience for small in-memory inputs (tests, the HTTP contract). */
 export function responsesFromObservations(
-  rows: Iterable<{ user_id: string; item_id: string; is_correct: RawCorrect; responded_at?: string | number | null }>,
+  rows: Iterable<{
+    user_id: string;
+    item_id: string;
+    is_correct: RawCorrect;
+    responded_at?: string | number | null;
+  }>,
   options?: ResponseBuilderOptions,
 ): ResponseData {
   const b = new ResponseBuilder(options);
   for (const r of rows) {
-    const t = r.responded_at == null ? undefined : typeof r.responded_at === 'number' ? r.responded_at : Date.parse(r.responded_at);
+    const t =
+      r.responded_at == null
+        ? undefined
+        : typeof r.responded_at === 'number'
+          ? r.responded_at
+          : Date.parse(r.responded_at);
     b.add(r.user_id, r.item_id, r.is_correct, t);
   }
   return b.build();

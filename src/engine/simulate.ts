@@ -43,7 +43,10 @@ export interface SimulationTruth {
  * c ~ U(0.1, 0.3) for the 3PL; theta ~ N(0, 1). Calls `answer(u, j, x)` for every simulated
  * answer, users in order, each user's perUser items drawn without replacement.
  */
-export function simulateAnswers(spec: SimulationSpec, answer: (u: number, j: number, x: 0 | 1) => void): SimulationTruth {
+export function simulateAnswers(
+  spec: SimulationSpec,
+  answer: (u: number, j: number, x: 0 | 1) => void,
+): SimulationTruth {
   const rand = seededRandom(spec.seed);
   const { nUsers, nItems, model } = spec;
   const perUser = Math.min(spec.perUser ?? nItems, nItems);

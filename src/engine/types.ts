@@ -48,7 +48,9 @@ export function parseCPrior(spec: string): CPrior {
   if (parts[0] === 'beta' && nums.length === 2 && nums.every((x) => Number.isFinite(x) && x > 0)) {
     return { kind: 'beta', alpha: nums[0], beta: nums[1] };
   }
-  throw new EngineInputError(`bad c prior "${spec}": expected none, normal:MEAN:SD (SD > 0) or beta:A:B (A, B > 0)`);
+  throw new EngineInputError(
+    `bad c prior "${spec}": expected none, normal:MEAN:SD (SD > 0) or beta:A:B (A, B > 0)`,
+  );
 }
 
 export function formatCPrior(p: CPrior): string {
@@ -67,7 +69,8 @@ export const SCORE_METHODS: readonly ScoreMethod[] = ['EAP', 'MAP', 'ML', 'WLE']
 
 export function parseScoreMethod(name: string): ScoreMethod {
   const found = SCORE_METHODS.find((m) => m.toLowerCase() === String(name).trim().toLowerCase());
-  if (!found) throw new EngineInputError(`unknown scoring method "${name}": expected ${SCORE_METHODS.join(', ')}`);
+  if (!found)
+    throw new EngineInputError(`unknown scoring method "${name}": expected ${SCORE_METHODS.join(', ')}`);
   return found;
 }
 
@@ -86,7 +89,13 @@ export interface LatentDistribution {
 
 /** S-X2 item fit (Orlando & Thissen), or why it was not computed. */
 export type ItemFit =
-  | { readonly kind: 'S-X2'; readonly statistic: number; readonly df: number; readonly p: number; readonly rmsea: number }
+  | {
+      readonly kind: 'S-X2';
+      readonly statistic: number;
+      readonly df: number;
+      readonly p: number;
+      readonly rmsea: number;
+    }
   | { readonly kind: 'unavailable'; readonly reason: string };
 
 export interface ItemResult {
@@ -157,5 +166,10 @@ export interface CalibrationResult {
   readonly nObs: number;
   readonly hygiene: import('./responses.js').HygieneReport;
   /** Seconds spent per phase. */
-  readonly timings: { readonly em: number; readonly se: number; readonly scoring: number; readonly itemFit: number };
+  readonly timings: {
+    readonly em: number;
+    readonly se: number;
+    readonly scoring: number;
+    readonly itemFit: number;
+  };
 }

@@ -47,16 +47,27 @@ export function splitCsvLine(line: string): string[] {
 function findColumns(header: string): Columns {
   const names = splitCsvLine(header.replace(/^\uFEFF/, '')).map((s) => s.trim().toLowerCase());
   const idx = (n: string) => names.indexOf(n);
-  const cols = { user: idx('user_id'), item: idx('item_id'), correct: idx('is_correct'), time: idx('responded_at'), width: names.length };
+  const cols = {
+    user: idx('user_id'),
+    item: idx('item_id'),
+    correct: idx('is_correct'),
+    time: idx('responded_at'),
+    width: names.length,
+  };
   const missing = ['user_id', 'item_id', 'is_correct'].filter((n) => idx(n) < 0);
   if (missing.length > 0) {
-    throw new CsvInputError(`bad header: missing column(s) ${missing.join(', ')} (found: ${names.join(', ') || 'nothing'})`);
+    throw new CsvInputError(
+      `bad header: missing column(s) ${missing.join(', ')} (found: ${names.join(', ') || 'nothing'})`,
+    );
   }
   return cols;
 }
 
 /** Reads the CSV stream into compact response data (hygiene counts included). */
-export async function readResponsesCsv(stream: Readable, options?: ResponseBuilderOptions): Promise<ResponseData> {
+export async function readResponsesCsv(
+  stream: Readable,
+  options?: ResponseBuilderOptions,
+): Promise<ResponseData> {
   const builder = new ResponseBuilder(options);
   let cols: Columns | null = null;
   let fast: true | null = null;

@@ -128,7 +128,7 @@ async function main(): Promise<number> {
     await withDb(dir, (db) => validate(db, r1.version));
 
     console.log('\n== Night 2: a day of new attempts, then mirt-calibrate again');
-    const added = await withDb(dir, (db) => addDayOfAttempts(db, 400, SPEC.seed + 1));
+    const added = await withDb(dir, (db) => addDayOfAttempts(db, SPEC.students, 400, SPEC.seed + 1));
     console.log(`   ${added} new attempts`);
     const r2 = await runJob(loadConfig([], env));
     if (r2.exitCode !== 0) return r2.exitCode;

@@ -5,7 +5,14 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { LocalCalibrator } from '../calibrators/local.js';
-import { EngineInputError, formatCPrior, DEFAULT_C_PRIOR, parseCPrior, parseModel, parseScoreMethod } from '../engine/types.js';
+import {
+  DEFAULT_C_PRIOR,
+  EngineInputError,
+  formatCPrior,
+  parseCPrior,
+  parseModel,
+  parseScoreMethod,
+} from '../engine/types.js';
 import { CsvInputError, openInput, readResponsesCsv } from '../files/csv-responses.js';
 import { runLabels } from './run-labels.js';
 
@@ -33,7 +40,8 @@ is_correct 0/1/true/false; empty = missing) and writes the /calibrate response J
 function positiveInt(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new EngineInputError(`--${name} must be a positive integer, got "${v}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new EngineInputError(`--${name} must be a positive integer, got "${v}"`);
   return n;
 }
 
@@ -54,7 +62,8 @@ export async function main(argv: string[]): Promise<number> {
     if (!args.input) throw new EngineInputError('--input is required');
     const model = parseModel(args.model ?? '2PL');
     const tol = args.tol === undefined ? undefined : Number(args.tol);
-    if (tol !== undefined && !(tol > 0 && tol < 1)) throw new EngineInputError(`--tol must be in (0, 1), got "${args.tol}"`);
+    if (tol !== undefined && !(tol > 0 && tol < 1))
+      throw new EngineInputError(`--tol must be in (0, 1), got "${args.tol}"`);
     if (args.duplicates !== undefined && args.duplicates !== 'first' && args.duplicates !== 'last') {
       throw new EngineInputError(`--duplicates must be first or last, got "${args.duplicates}"`);
     }
@@ -96,12 +105,19 @@ export async function main(argv: string[]): Promise<number> {
         `${m.converged ? 'converged' : 'NOT converged'}; ${out.item_params.length} items, ${out.abilities.length} users; ` +
         `${((performance.now() - started) / 1000).toFixed(2)} s, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB\n`,
     );
-    if (!m.converged) process.stderr.write(`[WARN] EM stopped at the cycle limit before converging (tol ${job.tol ?? 1e-4})\n`);
+    if (!m.converged)
+      process.stderr.write(
+        `[WARN] EM stopped at the cycle limit before converging (tol ${job.tol ?? 1e-4})\n`,
+      );
     return 0;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (err.syscall) process.stderr.write(`[ERROR] cannot read ${args.input}: ${err.code} (${err.message}); check the path and permissions\n`);
-    else if (err instanceof CsvInputError || err instanceof EngineInputError) process.stderr.write(`[ERROR] ${err.message}\n`);
+    if (err.syscall)
+      process.stderr.write(
+        `[ERROR] cannot read ${args.input}: ${err.code} (${err.message}); check the path and permissions\n`,
+      );
+    else if (err instanceof CsvInputError || err instanceof EngineInputError)
+      process.stderr.write(`[ERROR] ${err.message}\n`);
     else process.stderr.write(`[ERROR] calibration failed: ${err.stack ?? err.message}\n`);
     return 1;
   }

@@ -50,7 +50,6 @@ export interface JobOutcome {
 
 const consoleIo: JobIo = { out: (l) => console.log(l), err: (l) => console.error(l) };
 
-
 export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<JobOutcome> {
   const io = deps.io ?? consoleIo;
   const started = deps.now?.() ?? new Date();

@@ -14,16 +14,29 @@ const close = (x: number, y: number) => Math.abs(x - y) <= 1e-11 * Math.max(1, M
 describe('E-step kernels', () => {
   it('EAP moments in the kernel equal the JavaScript EAP, long answer records included', async () => {
     const { data } = simulateResponses({ model: '3PL', nUsers: 400, nItems: 800, perUser: 600, seed: 12 });
-    const bank = { a: new Float64Array(800).fill(1.2), d: Float64Array.from({ length: 800 }, (_, j) => Math.sin(j)), c: new Float64Array(800).fill(0.15) };
+    const bank = {
+      a: new Float64Array(800).fill(1.2),
+      d: Float64Array.from({ length: 800 }, (_, j) => Math.sin(j)),
+      c: new Float64Array(800).fill(0.15),
+    };
     const latent = { mean: 0.1, variance: 1.3 };
     const ref = scoreAbilities(data, bank, { method: 'EAP', latent });
     const ex = await createExecutor(data, 61, { threads: 2 });
     const t = eapTables(bank, latent);
-    const input = { nQ: t.nodes.length, userPtr: data.userPtr, userItem: data.userItem, userResp: data.userResp, ...t };
+    const input = {
+      nQ: t.nodes.length,
+      userPtr: data.userPtr,
+      userItem: data.userItem,
+      userResp: data.userResp,
+      ...t,
+    };
     const fast = eapFromMoments(data, bank, latent, await ex.posteriorMoments!(input, t.nodes));
     await ex.close();
     for (let u = 0; u < data.nUsers; u++) {
-      assert.ok(close(ref.theta[u], fast.theta[u]) && close(ref.se[u], fast.se[u]), `user ${u}: ${ref.theta[u]} vs ${fast.theta[u]}`);
+      assert.ok(
+        close(ref.theta[u], fast.theta[u]) && close(ref.se[u], fast.se[u]),
+        `user ${u}: ${ref.theta[u]} vs ${fast.theta[u]}`,
+      );
     }
   });
 
@@ -33,10 +46,22 @@ describe('E-step kernels', () => {
     assert.ok(kernelModule(), 'this runtime has WebAssembly SIMD and shared memory');
   });
 
-  for (const [model, nQ, threads] of [['2PL', 61, 1], ['3PL', 40, 3], ['Rasch', 21, 2]] as [ModelName, number, number][]) {
+  for (const [model, nQ, threads] of [
+    ['2PL', 61, 1],
+    ['3PL', 40, 3],
+    ['Rasch', 21, 2],
+  ] as [ModelName, number, number][]) {
     it(`${model}, ${nQ} nodes, ${threads} thread(s): same counts and logLik as the reference`, async () => {
       const { data } = simulateResponses({ model, nUsers: 3000, nItems: 50, perUser: 17, seed: nQ });
-      const opts = { model, quadPoints: nQ, quadRange: 6, maxCycles: 1, tol: 1e-4, cPrior: { kind: 'none' as const }, acceleration: 'none' as const };
+      const opts = {
+        model,
+        quadPoints: nQ,
+        quadRange: 6,
+        maxCycles: 1,
+        tol: 1e-4,
+        cPrior: { kind: 'none' as const },
+        acceleration: 'none' as const,
+      };
       const ref = new EmMap(data, opts, inlineExecutor());
       const wasm = await createExecutor(data, nQ, { threads });
       assert.equal(wasm.kernel, 'wasm-simd');

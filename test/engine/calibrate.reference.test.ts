@@ -8,12 +8,21 @@ import { describe, it } from 'node:test';
 import { calibrate } from '../../src/engine/calibrate.js';
 import { logPriorG } from '../../src/engine/mstep.js';
 import { DEFAULT_C_PRIOR } from '../../src/engine/types.js';
-import { DATASETS, loadResponses, loadResult, MODELS, personsInOrder, referenceAvailable } from '../helpers/reference.js';
+import {
+  DATASETS,
+  loadResponses,
+  loadResult,
+  MODELS,
+  personsInOrder,
+  referenceAvailable,
+} from '../helpers/reference.js';
 
 const LL_TOL = 0.01;
 const EAP_TOL = 0.005;
 
-describe('calibrate agrees with mirt on the reference data', { skip: !referenceAvailable() && 'no ../shared/reference' }, () => {
+describe('calibrate agrees with mirt on the reference data', {
+  skip: !referenceAvailable() && 'no ../shared/reference',
+}, () => {
   for (const ds of DATASETS) {
     const data = loadResponses(ds);
     for (const m of MODELS) {
@@ -30,7 +39,10 @@ describe('calibrate agrees with mirt on the reference data', { skip: !referenceA
         assert.ok(r.converged, 'converged');
         if (ours > theirs + LL_TOL) {
           // A better optimum than mirt's, only where mirt's 3PL creeps (documented in the README).
-          assert.ok(m.startsWith('3PL'), `higher objective than mirt only expected for the 3PL (${ours} vs ${theirs})`);
+          assert.ok(
+            m.startsWith('3PL'),
+            `higher objective than mirt only expected for the 3PL (${ours} vs ${theirs})`,
+          );
           return;
         }
         const tol = m.startsWith('3PL') ? 0.05 : 0.01;
@@ -41,9 +53,16 @@ describe('calibrate agrees with mirt on the reference data', { skip: !referenceA
           assert.ok(Math.abs(item.b - want.b) <= tol, `${item.id} b ${item.b} vs ${want.b}`);
           assert.ok(Math.abs(item.c - want.g) <= tol, `${item.id} c ${item.c} vs ${want.g}`);
         }
-        assert.ok(Math.abs(r.latent.variance - ref.latent_var) <= 0.01, `latent variance ${r.latent.variance}`);
-        assert.ok(Math.abs(r.fit.reliability - ref.reliability) <= 1e-3, `reliability ${r.fit.reliability} vs ${ref.reliability}`);
-        for (const k of ['AIC', 'BIC', 'SABIC'] as const) assert.ok(Math.abs(r.fit[k] - ref[k]) <= 2 * LL_TOL, k);
+        assert.ok(
+          Math.abs(r.latent.variance - ref.latent_var) <= 0.01,
+          `latent variance ${r.latent.variance}`,
+        );
+        assert.ok(
+          Math.abs(r.fit.reliability - ref.reliability) <= 1e-3,
+          `reliability ${r.fit.reliability} vs ${ref.reliability}`,
+        );
+        for (const k of ['AIC', 'BIC', 'SABIC'] as const)
+          assert.ok(Math.abs(r.fit[k] - ref[k]) <= 2 * LL_TOL, k);
         // Standard errors (mirt's observed information, delta method to IRT form): 2% for the
         // one-parameter-family and 2PL fits; 5% for the penalised 3PL; the unpenalised 3PL's
         // information is near-singular and not compared.
@@ -51,9 +70,16 @@ describe('calibrate agrees with mirt on the reference data', { skip: !referenceA
           const seTol = m === '3PLprior' ? 0.05 : 0.02;
           for (const item of r.items) {
             const want = ref.item_se[item.id];
-            for (const [ours, theirs] of [[item.se.a, want.a], [item.se.b, want.b], [item.se.c, want.g]] as const) {
+            for (const [ours, theirs] of [
+              [item.se.a, want.a],
+              [item.se.b, want.b],
+              [item.se.c, want.g],
+            ] as const) {
               if (theirs === null) continue;
-              assert.ok(ours !== null && Math.abs(ours / theirs - 1) <= seTol, `${item.id} se ${ours} vs ${theirs}`);
+              assert.ok(
+                ours !== null && Math.abs(ours / theirs - 1) <= seTol,
+                `${item.id} se ${ours} vs ${theirs}`,
+              );
             }
           }
         }
@@ -65,13 +91,22 @@ describe('calibrate agrees with mirt on the reference data', { skip: !referenceA
             continue;
           }
           assert.equal(item.fit.df, want['df.S_X2'], `${item.id} df`);
-          assert.ok(Math.abs(item.fit.statistic - want.S_X2) <= 0.1, `${item.id} S-X2 ${item.fit.statistic} vs ${want.S_X2}`);
+          assert.ok(
+            Math.abs(item.fit.statistic - want.S_X2) <= 0.1,
+            `${item.id} S-X2 ${item.fit.statistic} vs ${want.S_X2}`,
+          );
         }
         const eap = personsInOrder(ref.eap, r.userIds);
         const ab = r.abilities!;
         for (let u = 0; u < eap.length; u++) {
-          assert.ok(Math.abs(ab.theta[u] - eap[u].theta!) <= EAP_TOL, `${r.userIds[u]} theta ${ab.theta[u]} vs ${eap[u].theta}`);
-          assert.ok(Math.abs(ab.se[u] - eap[u].se!) <= EAP_TOL, `${r.userIds[u]} se ${ab.se[u]} vs ${eap[u].se}`);
+          assert.ok(
+            Math.abs(ab.theta[u] - eap[u].theta!) <= EAP_TOL,
+            `${r.userIds[u]} theta ${ab.theta[u]} vs ${eap[u].theta}`,
+          );
+          assert.ok(
+            Math.abs(ab.se[u] - eap[u].se!) <= EAP_TOL,
+            `${r.userIds[u]} se ${ab.se[u]} vs ${eap[u].se}`,
+          );
         }
       });
     }

@@ -11,7 +11,8 @@ function base(extra: (b: ResponseBuilder) => void) {
   const { data } = simulateResponses({ model: '2PL', nUsers: 400, nItems: 8, seed: 2 });
   const b = new ResponseBuilder();
   for (let u = 0; u < data.nUsers; u++) {
-    for (let k = data.userPtr[u]; k < data.userPtr[u + 1]; k++) b.add(data.userIds[u], data.itemIds[data.userItem[k]], data.userResp[k]);
+    for (let k = data.userPtr[u]; k < data.userPtr[u + 1]; k++)
+      b.add(data.userIds[u], data.itemIds[data.userItem[k]], data.userResp[k]);
   }
   extra(b);
   return b.build();
@@ -77,7 +78,8 @@ describe('degenerate inputs', () => {
     const ml = await calibrate(data, { model: '2PL', scoreMethod: 'ML' });
     const at = (id: string) => data.userIds.indexOf(id);
     for (const r of [eap, ml]) {
-      for (let u = 0; u < data.nUsers; u++) assert.ok(Number.isFinite(r.abilities!.theta[u]), `theta of ${data.userIds[u]}`);
+      for (let u = 0; u < data.nUsers; u++)
+        assert.ok(Number.isFinite(r.abilities!.theta[u]), `theta of ${data.userIds[u]}`);
     }
     assert.ok(eap.abilities!.theta[at('ace')] > 0.5 && eap.abilities!.theta[at('zero')] < -0.5);
     assert.equal(ml.abilities!.pattern[at('ace')], 1);
@@ -108,7 +110,8 @@ describe('degenerate inputs', () => {
     assert.deepEqual(d.hygiene.dropped.rejected, { unparsable_json: 1 });
     const u = d.userIds.indexOf('u');
     const answers = new Map<string, number>();
-    for (let k = d.userPtr[u]; k < d.userPtr[u + 1]; k++) answers.set(d.itemIds[d.userItem[k]], d.userResp[k]);
+    for (let k = d.userPtr[u]; k < d.userPtr[u + 1]; k++)
+      answers.set(d.itemIds[d.userItem[k]], d.userResp[k]);
     assert.deepEqual(Object.fromEntries(answers), { i: 0, j: 0 });
     const last = new ResponseBuilder({ duplicatePolicy: 'last' });
     last.add('u', 'i', 1, 2000);
@@ -120,7 +123,14 @@ describe('degenerate inputs', () => {
 
   it('items below the minimum count are excluded', () => {
     const b = new ResponseBuilder({ minItemResponses: 3 });
-    for (const [u, i, x] of [['a', 'p', 1], ['b', 'p', 0], ['c', 'p', 1], ['a', 'rare', 1], ['b', 'rare', 0]] as const) b.add(u, i, x);
+    for (const [u, i, x] of [
+      ['a', 'p', 1],
+      ['b', 'p', 0],
+      ['c', 'p', 1],
+      ['a', 'rare', 1],
+      ['b', 'rare', 0],
+    ] as const)
+      b.add(u, i, x);
     const d = b.build();
     assert.deepEqual(d.itemIds, ['p']);
     assert.equal(d.hygiene.excludedItems[0].reason, 'too_few_responses');
@@ -129,6 +139,7 @@ describe('degenerate inputs', () => {
   it('a user with thousands of answers gets a finite EAP (log-space scoring)', async () => {
     const { data } = simulateResponses({ model: '2PL', nUsers: 300, nItems: 3000, perUser: 3000, seed: 4 });
     const r = await calibrate(data, { model: '2PL', maxCycles: 5, standardErrors: 'none', itemFit: false });
-    for (let u = 0; u < data.nUsers; u++) assert.ok(Number.isFinite(r.abilities!.theta[u]) && r.abilities!.se[u] > 0);
+    for (let u = 0; u < data.nUsers; u++)
+      assert.ok(Number.isFinite(r.abilities!.theta[u]) && r.abilities!.se[u] > 0);
   });
 });

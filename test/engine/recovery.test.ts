@@ -28,8 +28,18 @@ describe('parameter recovery', () => {
     const r = await calibrate(data, { model: '2PL' });
     assert.ok(r.converged);
     const j = data.itemIds.map((id) => Number(id.slice(1)));
-    assert.ok(rmse(r.items.map((x) => x.a), j.map((k) => truth.a[k])) < 0.08);
-    assert.ok(rmse(r.items.map((x) => x.b), j.map((k) => truth.b[k])) < 0.08);
+    assert.ok(
+      rmse(
+        r.items.map((x) => x.a),
+        j.map((k) => truth.a[k]),
+      ) < 0.08,
+    );
+    assert.ok(
+      rmse(
+        r.items.map((x) => x.b),
+        j.map((k) => truth.b[k]),
+      ) < 0.08,
+    );
     const th = data.userIds.map((id) => truth.theta[Number(id.slice(1))]);
     assert.ok(corr(Array.from(r.abilities!.theta), th) > 0.9);
     // EAP SEs describe the actual error: the mean squared error is close to the mean SE^2.
@@ -39,24 +49,55 @@ describe('parameter recovery', () => {
   });
 
   it('2PL, sparse 20,000 users x 200 items, 20 answers each, on 2 threads equals 1 thread', async () => {
-    const { data, truth } = simulateResponses({ model: '2PL', nUsers: 20000, nItems: 200, perUser: 20, seed: 5 });
+    const { data, truth } = simulateResponses({
+      model: '2PL',
+      nUsers: 20000,
+      nItems: 200,
+      perUser: 20,
+      seed: 5,
+    });
     const one = await calibrate(data, { model: '2PL', scoreMethod: null, standardErrors: 'none' });
     const ex = await createExecutor(data, 61, { threads: 2 });
-    const two = await calibrate(data, { model: '2PL', scoreMethod: null, standardErrors: 'none', executor: ex });
+    const two = await calibrate(data, {
+      model: '2PL',
+      scoreMethod: null,
+      standardErrors: 'none',
+      executor: ex,
+    });
     await ex.close();
     assert.equal(ex.threads, 2);
     assert.ok(Math.abs(one.fit.logLik - two.fit.logLik) < 1e-6);
     for (let k = 0; k < one.items.length; k++) assert.ok(Math.abs(one.items[k].a - two.items[k].a) < 1e-8);
     const j = data.itemIds.map((id) => Number(id.slice(1)));
-    assert.ok(rmse(one.items.map((x) => x.b), j.map((k) => truth.b[k])) < 0.12);
-    assert.ok(rmse(one.items.map((x) => x.a), j.map((k) => truth.a[k])) < 0.12);
+    assert.ok(
+      rmse(
+        one.items.map((x) => x.b),
+        j.map((k) => truth.b[k]),
+      ) < 0.12,
+    );
+    assert.ok(
+      rmse(
+        one.items.map((x) => x.a),
+        j.map((k) => truth.a[k]),
+      ) < 0.12,
+    );
     assert.equal(one.items[0].fit.kind, 'unavailable', 'S-X2 refuses sparse data');
   });
 
   it('item-block standard errors agree with the full information on a large bank', async () => {
     const { data } = simulateResponses({ model: '2PL', nUsers: 2000, nItems: 40, perUser: 20, seed: 8 });
-    const full = await calibrate(data, { model: '2PL', scoreMethod: null, standardErrors: 'full', itemFit: false });
-    const block = await calibrate(data, { model: '2PL', scoreMethod: null, standardErrors: 'item', itemFit: false });
+    const full = await calibrate(data, {
+      model: '2PL',
+      scoreMethod: null,
+      standardErrors: 'full',
+      itemFit: false,
+    });
+    const block = await calibrate(data, {
+      model: '2PL',
+      scoreMethod: null,
+      standardErrors: 'item',
+      itemFit: false,
+    });
     for (let k = 0; k < full.items.length; k++) {
       assert.ok(Math.abs(block.items[k].se.a! / full.items[k].se.a! - 1) < 0.1, `item ${k} se a`);
       assert.ok(Math.abs(block.items[k].se.b! / full.items[k].se.b! - 1) < 0.1, `item ${k} se b`);
@@ -69,10 +110,30 @@ describe('parameter recovery', () => {
     const r = await calibrate(data, { model: '3PL', scoreMethod: null, standardErrors: 'none' });
     assert.ok(r.converged);
     const j = data.itemIds.map((id) => Number(id.slice(1)));
-    assert.ok(rmse(r.items.map((x) => x.a), j.map((k) => truth.a[k])) < 0.2);
-    assert.ok(rmse(r.items.map((x) => x.b), j.map((k) => truth.b[k])) < 0.4);
-    assert.ok(rmse(r.items.map((x) => x.c), j.map((k) => truth.c[k])) < 0.1);
-    assert.ok(corr(r.items.map((x) => x.b), j.map((k) => truth.b[k])) > 0.9);
+    assert.ok(
+      rmse(
+        r.items.map((x) => x.a),
+        j.map((k) => truth.a[k]),
+      ) < 0.2,
+    );
+    assert.ok(
+      rmse(
+        r.items.map((x) => x.b),
+        j.map((k) => truth.b[k]),
+      ) < 0.4,
+    );
+    assert.ok(
+      rmse(
+        r.items.map((x) => x.c),
+        j.map((k) => truth.c[k]),
+      ) < 0.1,
+    );
+    assert.ok(
+      corr(
+        r.items.map((x) => x.b),
+        j.map((k) => truth.b[k]),
+      ) > 0.9,
+    );
   });
 
   it('Rasch recovers the latent variance', async () => {
@@ -85,11 +146,24 @@ describe('parameter recovery', () => {
 describe('standard errors of Rasch items on a large bank', () => {
   it('intercept blocks agree with the full information to 10%', async () => {
     const { data } = simulateResponses({ model: 'Rasch', nUsers: 3000, nItems: 60, perUser: 20, seed: 9 });
-    const full = await calibrate(data, { model: 'Rasch', scoreMethod: null, standardErrors: 'full', itemFit: false });
-    const block = await calibrate(data, { model: 'Rasch', scoreMethod: null, standardErrors: 'item', itemFit: false });
+    const full = await calibrate(data, {
+      model: 'Rasch',
+      scoreMethod: null,
+      standardErrors: 'full',
+      itemFit: false,
+    });
+    const block = await calibrate(data, {
+      model: 'Rasch',
+      scoreMethod: null,
+      standardErrors: 'item',
+      itemFit: false,
+    });
     for (let k = 0; k < full.items.length; k++) {
       assert.equal(block.items[k].se.a, null);
-      assert.ok(Math.abs(block.items[k].se.b! / full.items[k].se.b! - 1) < 0.1, `item ${k}: ${block.items[k].se.b} vs ${full.items[k].se.b}`);
+      assert.ok(
+        Math.abs(block.items[k].se.b! / full.items[k].se.b! - 1) < 0.1,
+        `item ${k}: ${block.items[k].se.b} vs ${full.items[k].se.b}`,
+      );
     }
   });
 });

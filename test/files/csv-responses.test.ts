@@ -17,7 +17,9 @@ describe('CSV responses', () => {
   });
 
   it('reads the plain layout, CRLF, a BOM, true/false and missing values', async () => {
-    const d = await read('\uFEFFuser_id,item_id,is_correct\r\nu1,i1,1\r\nu1,i2,false\r\nu2,i1,0\r\nu2,i2,TRUE\r\nu3,i1,\r\nu3,i2,NA\r\n');
+    const d = await read(
+      '\uFEFFuser_id,item_id,is_correct\r\nu1,i1,1\r\nu1,i2,false\r\nu2,i1,0\r\nu2,i2,TRUE\r\nu3,i1,\r\nu3,i2,NA\r\n',
+    );
     assert.equal(d.nObs, 4);
     assert.equal(d.hygiene.dropped.nullCorrect, 2);
     assert.deepEqual(d.userIds, ['u1', 'u2']);
@@ -41,7 +43,10 @@ describe('CSV responses', () => {
   });
 
   it('a bad header or an empty file is a clear error', async () => {
-    await assert.rejects(read('user,item,correct\nu,i,1\n'), /bad header: missing column\(s\) user_id, item_id, is_correct/);
+    await assert.rejects(
+      read('user,item,correct\nu,i,1\n'),
+      /bad header: missing column\(s\) user_id, item_id, is_correct/,
+    );
     await assert.rejects(read(''), /empty input/);
   });
 });

@@ -19,12 +19,20 @@ function fit(args: string[], input?: string) {
 describe('mirt-calibrate fit', { skip: !referenceAvailable() && 'no ../shared/reference' }, () => {
   it('writes the /calibrate response for LSAT7 2PL, agreeing with mirt', () => {
     const out = path.join(dir, 'lsat7.json');
-    const r = fit(['--input', path.join(referenceDir, 'datasets', 'LSAT7.long.csv'), '--model', '2pl', '--output', out]);
+    const r = fit([
+      '--input',
+      path.join(referenceDir, 'datasets', 'LSAT7.long.csv'),
+      '--model',
+      '2pl',
+      '--output',
+      out,
+    ]);
     assert.equal(r.status, 0, r.stderr);
     const res = JSON.parse(readFileSync(out, 'utf8'));
     const ref = JSON.parse(readFileSync(path.join(referenceDir, 'results', 'LSAT7.2PL.json'), 'utf8'));
     assert.ok(Math.abs(res.fit_meta.metrics.logLik - ref.logLik) < 0.01);
-    for (const k of ['AIC', 'BIC', 'SABIC', 'cycles', 'converged', 'seconds']) assert.ok(k in res.fit_meta.metrics, k);
+    for (const k of ['AIC', 'BIC', 'SABIC', 'cycles', 'converged', 'seconds'])
+      assert.ok(k in res.fit_meta.metrics, k);
     assert.equal(res.item_params.length, 5);
     const first = res.item_params[0];
     assert.deepEqual(Object.keys(first.params), ['a', 'b']);
