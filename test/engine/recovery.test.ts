@@ -3,7 +3,17 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createExecutor } from '../../src/calibrators/estep-workers.js';
 import { calibrate } from '../../src/engine/calibrate.js';
+import type { ResponseData } from '../../src/engine/responses.js';
 import { simulateResponses } from '../../src/engine/simulate.js';
+import type { ModelName } from '../../src/engine/types.js';
+
+/** The same fit with standard errors from the full information and from item blocks. */
+async function fullAndItemBlock(data: ResponseData, model: ModelName) {
+  const opts = { model, scoreMethod: null, itemFit: false } as const;
+  const full = await calibrate(data, { ...opts, standardErrors: 'full' });
+  const block = await calibrate(data, { ...opts, standardErrors: 'item' });
+  return { full, block };
+}
 
 function rmse(x: number[], y: number[]): number {
   return Math.sqrt(x.reduce((s, v, i) => s + (v - y[i]) ** 2, 0) / x.length);
@@ -86,18 +96,7 @@ describe('parameter recovery', () => {
 
   it('item-block standard errors agree with the full information on a large bank', async () => {
     const { data } = simulateResponses({ model: '2PL', nUsers: 2000, nItems: 40, perUser: 20, seed: 8 });
-    const full = await calibrate(data, {
-      model: '2PL',
-      scoreMethod: null,
-      standardErrors: 'full',
-      itemFit: false,
-    });
-    const block = await calibrate(data, {
-      model: '2PL',
-      scoreMethod: null,
-      standardErrors: 'item',
-      itemFit: false,
-    });
+    const { full, block } = await fullAndItemBlock(data, '2PL');
     for (let k = 0; k < full.items.length; k++) {
       assert.ok(Math.abs(block.items[k].se.a! / full.items[k].se.a! - 1) < 0.1, `item ${k} se a`);
       assert.ok(Math.abs(block.items[k].se.b! / full.items[k].se.b! - 1) < 0.1, `item ${k} se b`);
@@ -146,18 +145,7 @@ describe('parameter recovery', () => {
 describe('standard errors of Rasch items on a large bank', () => {
   it('intercept blocks agree with the full information to 10%', async () => {
     const { data } = simulateResponses({ model: 'Rasch', nUsers: 3000, nItems: 60, perUser: 20, seed: 9 });
-    const full = await calibrate(data, {
-      model: 'Rasch',
-      scoreMethod: null,
-      standardErrors: 'full',
-      itemFit: false,
-    });
-    const block = await calibrate(data, {
-      model: 'Rasch',
-      scoreMethod: null,
-      standardErrors: 'item',
-      itemFit: false,
-    });
+    const { full, block } = await fullAndItemBlock(data, 'Rasch');
     for (let k = 0; k < full.items.length; k++) {
       assert.equal(block.items[k].se.a, null);
       assert.ok(
