@@ -8,6 +8,7 @@ import type { Calibrator } from './types.js';
 export interface CalibratorSettings {
   readonly remote: {
     readonly baseUrl: string | null;
+    readonly path: string;
     readonly token: string | null;
     readonly timeoutSecs: number;
     readonly maxRetries: number;
@@ -24,6 +25,7 @@ export async function createCalibrator(
   if (r.baseUrl) {
     return new RemoteCalibrator({
       baseUrl: r.baseUrl,
+      path: r.path,
       token: r.token,
       timeoutSecs: r.timeoutSecs,
       maxRetries: r.maxRetries,

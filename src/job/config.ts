@@ -10,6 +10,8 @@ import { type ModelName, parseModel } from '../engine/types.js';
 export interface RemoteSettings {
   /** R_IRT_BASE_URL: when set, calibration runs on that service (ours or the legacy R one). */
   readonly baseUrl: string | null;
+  /** R_IRT_CALIBRATE_PATH: the calibrate route on that service (default /calibrate). */
+  readonly path: string;
   readonly token: string | null;
   readonly timeoutSecs: number;
   readonly maxRetries: number;
@@ -174,6 +176,10 @@ export function loadConfig(argv: readonly string[], env: Env): JobConfig {
       throw new ConfigError(`R_IRT_BASE_URL: expected an http:// or https:// URL, got "${base.value}"`);
     }
   }
+  const path = first(env, 'R_IRT_CALIBRATE_PATH');
+  if (path && !/^\/[A-Za-z0-9._~/-]*$/.test(path.value)) {
+    throw new ConfigError(`R_IRT_CALIBRATE_PATH: expected a path starting with /, got "${path.value}"`);
+  }
   const timeout = first(env, 'R_IRT_TIMEOUT_SECS');
   const retries = first(env, 'MIRT_MAX_RETRIES');
   const delay = first(env, 'MIRT_RETRY_DELAY_SECS');
@@ -191,6 +197,7 @@ export function loadConfig(argv: readonly string[], env: Env): JobConfig {
     retainVersions,
     remote: {
       baseUrl: base?.value ?? null,
+      path: path?.value ?? '/calibrate',
       token: first(env, 'R_IRT_INTERNAL_TOKEN')?.value ?? null,
       timeoutSecs: timeout ? parseNumber(timeout.value, timeout.name, 0, true) : 300,
       maxRetries: retries ? parseInteger(retries.value, retries.name, 1) : 3,
@@ -223,7 +230,7 @@ Options (flags override environment; MIRT_* overrides IRT_*):
 Environment only:
   IRT_UPDATE_QUESTION_META=true   also write a/b/c/model/version into question.meta->'irt'
   MIRT_RETAIN_VERSIONS=N          prune history to the newest N versions (default: keep all)
-  R_IRT_BASE_URL, R_IRT_INTERNAL_TOKEN, R_IRT_TIMEOUT_SECS (300),
+  R_IRT_BASE_URL, R_IRT_CALIBRATE_PATH (/calibrate), R_IRT_INTERNAL_TOKEN, R_IRT_TIMEOUT_SECS (300),
   MIRT_MAX_RETRIES (3), MIRT_RETRY_DELAY_SECS (5)   calibrate on a remote /calibrate service
 
 Exit codes: 0 success (also "No observations found; exiting." and "another run in progress"),

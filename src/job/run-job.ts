@@ -165,6 +165,12 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
       });
     }
     lap('calibrate', t);
+    const m = result.fit_meta.metrics;
+    if (m.converged === false) {
+      io.out(
+        `[WARN] EM stopped after ${String(m.cycles)} cycles without converging: estimates may be off; check the model (3PL: keep the prior on c) and the answers per item`,
+      );
+    }
 
     if (config.dryRun) {
       io.out(

@@ -12,7 +12,9 @@ export class ProportionCalibrator implements Calibrator {
   readonly kind: 'local' | 'remote';
   calls = 0;
   lastData: ResponseData | null = null;
-  constructor(private readonly opts: { fail?: string; kind?: 'local' | 'remote'; nanTheta?: boolean } = {}) {
+  constructor(
+    private readonly opts: { fail?: string; kind?: 'local' | 'remote'; nanTheta?: boolean; notConverged?: boolean } = {},
+  ) {
     this.kind = opts.kind ?? 'local';
   }
   describe(): string {
@@ -47,7 +49,11 @@ export class ProportionCalibrator implements Calibrator {
       fit_meta: {
         run_id: job.runId,
         model_spec: { model: job.model, n_items: data.nItems, n_users: data.nUsers },
-        metrics: { logLik: -data.nObs * Math.log(2), AIC: 2 * data.nObs * Math.log(2) },
+        metrics: {
+          logLik: -data.nObs * Math.log(2),
+          AIC: 2 * data.nObs * Math.log(2),
+          ...(this.opts.notConverged ? { converged: false, cycles: 500 } : {}),
+        },
       },
     };
   }

@@ -15,6 +15,7 @@ describe('calibrator choice', () => {
     const config = jobConfig({
       remote: {
         baseUrl: 'http://irt:8000',
+        path: '/irt/calibrate',
         token: 'tok-secret',
         timeoutSecs: 300,
         maxRetries: 3,
@@ -23,7 +24,7 @@ describe('calibrator choice', () => {
     });
     const c = await createCalibrator(config);
     assert.equal(c.kind, 'remote');
-    assert.match(c.describe(), /irt:8000/);
+    assert.match(c.describe(), /irt:8000\/irt\/calibrate/);
     assert.ok(!c.describe().includes('tok-secret'));
   });
 });

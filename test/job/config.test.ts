@@ -16,6 +16,7 @@ describe('job configuration', () => {
     assert.equal(c.retainVersions, null);
     assert.deepEqual(c.remote, {
       baseUrl: null,
+      path: '/calibrate',
       token: null,
       timeoutSecs: 300,
       maxRetries: 3,
@@ -37,6 +38,7 @@ describe('job configuration', () => {
       DATABASE_URL: 'postgresql+psycopg2://u:p@h:5432/d',
       IRT_UPDATE_QUESTION_META: 'true',
       R_IRT_BASE_URL: 'http://irt:8000',
+      R_IRT_CALIBRATE_PATH: '/irt/calibrate',
       R_IRT_INTERNAL_TOKEN: 'tok',
       R_IRT_TIMEOUT_SECS: '60',
       MIRT_MAX_RETRIES: '5',
@@ -55,6 +57,7 @@ describe('job configuration', () => {
     assert.equal(c.retainVersions, 10);
     assert.deepEqual(c.remote, {
       baseUrl: 'http://irt:8000',
+      path: '/irt/calibrate',
       token: 'tok',
       timeoutSecs: 60,
       maxRetries: 5,
@@ -95,6 +98,7 @@ describe('job configuration', () => {
       [[], { MIRT_MAX_OBS: '-1' }, /^MIRT_MAX_OBS: expected an integer >= 0/],
       [[], { R_IRT_BASE_URL: 'irt:8000' }, /^R_IRT_BASE_URL: expected an http/],
       [[], { R_IRT_TIMEOUT_SECS: '0' }, /^R_IRT_TIMEOUT_SECS: expected a number > 0/],
+      [[], { R_IRT_CALIBRATE_PATH: 'calibrate' }, /^R_IRT_CALIBRATE_PATH: expected a path starting with \//],
       [[], { DRY_RUN: 'maybe' }, /^DRY_RUN: expected true or false/],
       [['--frobnicate'], {}, /^unknown argument "--frobnicate"/],
       [['--model'], {}, /^--model needs a value$/],

@@ -161,6 +161,16 @@ for (const { name, setup } of BACKENDS) {
       assert.equal(o.written?.abilities, 11);
     });
 
+    it('a calibration that did not converge is written with a [WARN] line', async (t) => {
+      if (!fx) return t.skip(skip);
+      await createAttemptView(fx.db, 'integer');
+      await insertAttempts(fx.db, 'integer', simulate(12, 5, 4, 20));
+      const { o, io } = await run({}, { calibrator: new ProportionCalibrator({ notConverged: true }) });
+      assert.equal(o.exitCode, 0);
+      assert.ok(io.lines.some((l) => /^\[WARN\] EM stopped after 500 cycles without converging/.test(l)));
+      assert.match(io.lines.at(-1)!, / converged=false cycles=500 /);
+    });
+
     it('--dry-run extracts and calibrates but writes nothing (not even the tables)', async (t) => {
       if (!fx) return t.skip(skip);
       await createAttemptView(fx.db, 'integer');
