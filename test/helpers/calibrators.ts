@@ -13,7 +13,12 @@ export class ProportionCalibrator implements Calibrator {
   calls = 0;
   lastData: ResponseData | null = null;
   constructor(
-    private readonly opts: { fail?: string; kind?: 'local' | 'remote'; nanTheta?: boolean; notConverged?: boolean } = {},
+    private readonly opts: {
+      fail?: string;
+      kind?: 'local' | 'remote';
+      nanTheta?: boolean;
+      notConverged?: boolean;
+    } = {},
   ) {
     this.kind = opts.kind ?? 'local';
   }

@@ -14,7 +14,14 @@ export function jobConfig(over: Partial<JobConfig> = {}): JobConfig {
     dataDir: './.mirt-data-test-unused',
     updateQuestionMeta: false,
     retainVersions: null,
-    remote: { baseUrl: null, path: '/calibrate', token: null, timeoutSecs: 300, maxRetries: 3, retryDelaySecs: 5 },
+    remote: {
+      baseUrl: null,
+      path: '/calibrate',
+      token: null,
+      timeoutSecs: 300,
+      maxRetries: 3,
+      retryDelaySecs: 5,
+    },
     help: false,
     ...over,
   };
