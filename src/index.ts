@@ -40,16 +40,13 @@ export { calibrateInline };
 
 /**
  * Calibrates a model on compact response data (see ResponseBuilder). `options.threads` sets the
- * E-step threads (default: 2 on large data); pass `executor` to run E-steps elsewhere.
+ * E-step threads (default: 2 on large data); pass `executorFor` to run E-steps elsewhere.
  */
 export async function calibrate(data: ResponseData, options: CalibrateOptions): Promise<CalibrationResult> {
-  if (options.executor) return calibrateInline(data, options);
-  const executor = await createExecutor(data, options.quadPoints ?? 61, { threads: options.threads });
-  try {
-    return await calibrateInline(data, { ...options, threads: executor.threads, executor });
-  } finally {
-    await executor.close();
-  }
+  return calibrateInline(data, {
+    executorFor: (d) => createExecutor(d, options.quadPoints ?? 61, { threads: options.threads }),
+    ...options,
+  });
 }
 
 export interface ScoreRequest {

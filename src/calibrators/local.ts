@@ -17,27 +17,21 @@ export class LocalCalibrator implements Calibrator {
 
   async calibrate(data: ResponseData, job: CalibrationJob): Promise<CalibrateResponse> {
     const started = performance.now();
-    const executor = await createExecutor(data, job.quadPoints ?? 61, {
-      threads: job.threads ?? this.threads,
+    const threads = job.threads ?? this.threads;
+    const result = await calibrate(data, {
+      model: job.model,
+      quadPoints: job.quadPoints,
+      scoreMethod: job.scoreMethod,
+      cPrior: job.cPrior === undefined ? undefined : parseCPrior(job.cPrior),
+      maxCycles: job.maxCycles,
+      tol: job.tol,
+      threads,
+      executorFor: (d) => createExecutor(d, job.quadPoints ?? 61, { threads }),
     });
-    try {
-      const result = await calibrate(data, {
-        model: job.model,
-        quadPoints: job.quadPoints,
-        scoreMethod: job.scoreMethod,
-        cPrior: job.cPrior === undefined ? undefined : parseCPrior(job.cPrior),
-        maxCycles: job.maxCycles,
-        tol: job.tol,
-        threads: executor.threads,
-        executor,
-      });
-      return toCalibrateResponse(
-        result,
-        { version: job.version, runId: job.runId },
-        (performance.now() - started) / 1000,
-      );
-    } finally {
-      await executor.close();
-    }
+    return toCalibrateResponse(
+      result,
+      { version: job.version, runId: job.runId },
+      (performance.now() - started) / 1000,
+    );
   }
 }

@@ -4,10 +4,10 @@
  * reliability (itemfit.ts). Pure computation: E-steps may be run elsewhere through `executor`.
  */
 
-import { EmMap, type EStepExecutor, inlineExecutor, runEm } from './em.js';
+import { EmMap, type EStepExecutor, inlineExecutor, ParamLayout, runEm } from './em.js';
 import { fullInformation, invertSpd, itemBlockCovariances } from './information.js';
 import { itemFitSX2 } from './itemfit.js';
-import type { ResponseData } from './responses.js';
+import { type ResponseData, withoutItems } from './responses.js';
 import { eapFromMoments, eapTables, marginalReliability, marginalRxx, scoreAbilities } from './scoring.js';
 import {
   type Abilities,
@@ -29,8 +29,11 @@ export interface CalibrateOptions extends Partial<Omit<CalibrationSettings, 'mod
   readonly scoreMethod?: string | null;
   /** Skip S-X2 (it costs a Lord–Wingersky recursion per item). Default true. */
   readonly itemFit?: boolean;
-  /** Where E-steps run (default: inline, this thread). */
-  readonly executor?: EStepExecutor;
+  /**
+   * Where E-steps run on given data (default: inline, this thread). Called again when items are
+   * refitted out; calibrate closes every executor it gets.
+   */
+  readonly executorFor?: (data: ResponseData) => Promise<EStepExecutor>;
   /** Called after each EM cycle with the objective and the largest parameter change. */
   readonly onCycle?: (cycle: number, objective: number, change: number) => void;
 }
@@ -69,20 +72,61 @@ export function countParams(model: ModelName, nItems: number): number {
   return model === '2PL' ? 2 * nItems : model === '3PL' ? 3 * nItems : nItems + 1;
 }
 
-export async function calibrate(data: ResponseData, options: CalibrateOptions): Promise<CalibrationResult> {
+export async function calibrate(input: ResponseData, options: CalibrateOptions): Promise<CalibrationResult> {
   const settings = resolveSettings(options);
+  const executorFor = options.executorFor ?? (async () => inlineExecutor());
+  const now = () => performance.now() / 1000;
+  const t0 = now();
+  // EM; an item whose slope runs off (no finite estimate) is left out and EM goes on from where
+  // it was for the others, until none does.
+  let data = input;
+  let start: Float64Array | undefined;
+  let executor: EStepExecutor;
+  let em: Awaited<ReturnType<typeof runEm>>;
+  const spent = { cycles: 0, eSteps: 0 };
+  for (;;) {
+    checkEstimable(data, settings.model);
+    executor = await executorFor(data);
+    em = await runEm(data, settings, executor, options.onCycle, start);
+    if (em.diverged.length === 0) break;
+    spent.cycles += em.cycles;
+    spent.eSteps += em.eSteps;
+    await executor.close();
+    const next = withoutItems(data, em.diverged, 'slope_diverged');
+    start = new ParamLayout(settings.model, data.nItems).subset(em.x, next.keptItems);
+    data = next.data;
+  }
+  try {
+    const total = { ...em, cycles: em.cycles + spent.cycles, eSteps: em.eSteps + spent.eSteps };
+    return await finishCalibration(data, settings, options, executor, total, t0);
+  } finally {
+    await executor.close();
+  }
+}
+
+function checkEstimable(data: ResponseData, model: ModelName): void {
   if (data.nObs === 0 || data.nItems === 0) throw new EngineInputError('no usable observations');
   // One binary item shows only its proportion correct: no slope or latent variance is identified.
   if (data.nItems < 2) {
     throw new EngineInputError(
-      `${settings.model} needs at least 2 estimable items, got ${data.nItems} (${data.itemIds.join(', ')})`,
+      `${model} needs at least 2 estimable items, got ${data.nItems} (${data.itemIds.join(', ')})`,
     );
   }
-  const executor = options.executor ?? inlineExecutor();
+}
+
+/** Standard errors, scores, item fit and the result, from the converged EM. */
+async function finishCalibration(
+  data: ResponseData,
+  resolved: CalibrationSettings,
+  options: CalibrateOptions,
+  executor: EStepExecutor,
+  em: Awaited<ReturnType<typeof runEm>>,
+  t0: number,
+): Promise<CalibrationResult> {
   const now = () => performance.now() / 1000;
-  const t0 = now();
-  const em = await runEm(data, settings, executor, options.onCycle);
   const t1 = now();
+  // The executor knows how many threads it really runs (the request may have been capped).
+  const settings = { ...resolved, threads: (executor as { threads?: number }).threads ?? resolved.threads };
 
   const J = data.nItems;
   const bank = em.bank;

@@ -86,8 +86,17 @@ export interface EmResult {
   readonly cycles: number;
   /** E-steps run, the final one at the estimate included. */
   readonly eSteps: number;
+  /** Items whose slope ran off (EM stopped early for a refit without them); empty otherwise. */
+  readonly diverged: readonly number[];
   readonly x: Float64Array;
 }
+
+/**
+ * A slope this steep is a step function: no item on a real test has one. It is what an item
+ * whose likelihood keeps rising with its slope (perfect separation among a handful of answers)
+ * runs to; such an item has no finite estimate and is refitted out (calibrate.ts).
+ */
+export const DIVERGED_SLOPE = 50;
 
 /** Where each model keeps its free parameters in x. */
 export class ParamLayout {
@@ -146,6 +155,26 @@ export class ParamLayout {
       if (ad > m || Number.isNaN(ad)) m = Number.isNaN(ad) ? Infinity : ad;
     }
     return m;
+  }
+
+  /** Items (2PL/3PL) whose slope has run past DIVERGED_SLOPE. */
+  divergedItems(x: Float64Array): number[] {
+    const out: number[] = [];
+    const p = this.model === '2PL' ? 2 : this.model === '3PL' ? 3 : 0;
+    for (let j = 0; p > 0 && j < this.nItems; j++) if (Math.abs(x[p * j]) >= DIVERGED_SLOPE) out.push(j);
+    return out;
+  }
+
+  /** The start vector for the same model on a subset of the items (a refit without some). */
+  subset(x: Float64Array, keptItems: Int32Array): Float64Array {
+    const p = this.model === '2PL' ? 2 : this.model === '3PL' ? 3 : 1;
+    const shared = this.model === 'Rasch' || this.model === '1PL';
+    const out = new Float64Array(shared ? keptItems.length + 1 : p * keptItems.length);
+    keptItems.forEach((j, k) => {
+      for (let i = 0; i < p; i++) out[p * k + i] = x[p * j + i];
+    });
+    if (shared) out[keptItems.length] = x[this.nItems];
+    return out;
   }
 
   /** Keeps an extrapolated point inside the region where the M-step is defined. */
@@ -308,11 +337,12 @@ export async function runEm(
   options: EmOptions,
   executor: EStepExecutor,
   onCycle?: (cycle: number, objective: number, change: number) => void,
+  start?: Float64Array,
 ): Promise<EmResult> {
   const em = new EmMap(data, options, executor);
   const { layout } = em;
   const n = layout.size;
-  let x0 = startValues(layout, data);
+  let x0 = start ? start.slice() : startValues(layout, data);
   const x1 = new Float64Array(n);
   const x2 = new Float64Array(n);
   const xj = new Float64Array(n);
@@ -322,6 +352,12 @@ export async function runEm(
   let rejections = 0;
   let useSquarem = options.acceleration === 'squarem';
 
+  let diverged: number[] = [];
+  /** True when some slope has run off (see DIVERGED_SLOPE): EM stops so the caller can refit. */
+  const runaway = (x: Float64Array): boolean => {
+    diverged = layout.divergedItems(x);
+    return diverged.length > 0;
+  };
   const finish = async (x: Float64Array): Promise<EmResult> => {
     // Objective at the returned point, from one more E-step (keeps logLik and x consistent).
     const logLik = await em.eStep(x);
@@ -335,6 +371,7 @@ export async function runEm(
       cycles: em.evaluations - 1,
       eSteps: em.evaluations,
       x,
+      diverged,
     };
   };
 
@@ -343,6 +380,7 @@ export async function runEm(
     const o0 = await em.apply(x0, x1);
     let change = layout.maxChange(x0, x1);
     onCycle?.(em.evaluations, o0.logLik + o0.logPrior, change);
+    if (runaway(x1)) return finish(x1);
     if (change < tol) {
       converged = true;
       return finish(x1);
@@ -354,6 +392,7 @@ export async function runEm(
     if (em.evaluations >= maxCycles) return finish(x1);
     const o1 = await em.apply(x1, x2);
     change = layout.maxChange(x1, x2);
+    if (runaway(x2)) return finish(x2);
     if (change < tol) {
       converged = true;
       return finish(x2);
@@ -389,6 +428,7 @@ export async function runEm(
     rejections = 0;
     change = layout.maxChange(start, x3);
     onCycle?.(em.evaluations, oj.logLik + oj.logPrior, change);
+    if (runaway(x3)) return finish(x3);
     if (change < tol) {
       converged = true;
       return finish(x3);

@@ -121,6 +121,29 @@ describe('degenerate inputs', () => {
     assert.equal(dl.userResp[dl.userPtr[dl.userIds.indexOf('u')]], 1);
   });
 
+  it('items whose slope runs off (a few answers, perfectly separated) are refitted out and listed', async () => {
+    // The two highest raw scores answer the new item right, the two lowest wrong: its 2PL slope
+    // has no finite maximum likelihood estimate.
+    const plain = base(() => {});
+    const sums = plain.userIds.map((id, u) => {
+      let c = 0;
+      for (let k = plain.userPtr[u]; k < plain.userPtr[u + 1]; k++) c += plain.userResp[k];
+      return { id, c };
+    });
+    sums.sort((x, y) => x.c - y.c);
+    const data = base((b) => {
+      for (const s of sums.slice(-2)) b.add(s.id, 'separated', 1);
+      for (const s of sums.slice(0, 2)) b.add(s.id, 'separated', 0);
+    });
+    const r = await calibrate(data, { model: '2PL' });
+    assert.ok(r.converged, 'the rest converges');
+    assert.ok(r.items.every((it) => Math.abs(it.a) < 50));
+    assert.deepEqual(r.hygiene.excludedItems, [{ id: 'separated', reason: 'slope_diverged', n: 4 }]);
+    assert.equal(r.hygiene.dropped.excludedItem, 4);
+    assert.ok(!r.itemIds.includes('separated'));
+    assert.equal(r.userIds.length, data.nUsers, 'everyone still has answers');
+  });
+
   it('items below the minimum count are excluded', () => {
     const b = new ResponseBuilder({ minItemResponses: 3 });
     for (const [u, i, x] of [
