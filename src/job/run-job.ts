@@ -166,6 +166,13 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
     }
     lap('calibrate', t);
     const m = result.fit_meta.metrics;
+    const diverged = divergedItems(m);
+    if (diverged.length > 0) {
+      const shown = diverged.slice(0, 10).join(', ') + (diverged.length > 10 ? ', ...' : '');
+      io.out(
+        `[WARN] ${diverged.length} item(s) left out, no finite estimate (slope diverged: few, perfectly separated answers): ${shown}`,
+      );
+    }
     if (m.converged === false) {
       io.out(
         `[WARN] EM stopped after ${String(m.cycles)} cycles without converging: estimates may be off; check the model (3PL: keep the prior on c) and the answers per item`,
@@ -270,4 +277,11 @@ function hygieneMetrics(h: HygieneReport): Record<string, unknown> {
 
 function msg(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0].replace(/\.$/, '');
+}
+
+/** Ids of the items the engine left out as `slope_diverged` (absent from other services' metrics). */
+function divergedItems(metrics: Record<string, unknown>): string[] {
+  const h = metrics.hygiene as { excluded_items?: { id?: unknown; reason?: unknown }[] } | undefined;
+  const list = Array.isArray(h?.excluded_items) ? h.excluded_items : [];
+  return list.filter((x) => x?.reason === 'slope_diverged').map((x) => String(x.id));
 }

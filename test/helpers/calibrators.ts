@@ -18,6 +18,7 @@ export class ProportionCalibrator implements Calibrator {
       kind?: 'local' | 'remote';
       nanTheta?: boolean;
       notConverged?: boolean;
+      diverged?: string[];
     } = {},
   ) {
     this.kind = opts.kind ?? 'local';
@@ -58,6 +59,13 @@ export class ProportionCalibrator implements Calibrator {
           logLik: -data.nObs * Math.log(2),
           AIC: 2 * data.nObs * Math.log(2),
           ...(this.opts.notConverged ? { converged: false, cycles: 500 } : {}),
+          ...(this.opts.diverged
+            ? {
+                hygiene: {
+                  excluded_items: this.opts.diverged.map((id) => ({ id, reason: 'slope_diverged', n: 3 })),
+                },
+              }
+            : {}),
         },
       },
     };

@@ -161,12 +161,20 @@ for (const { name, setup } of BACKENDS) {
       assert.equal(o.written?.abilities, 11);
     });
 
-    it('a calibration that did not converge is written with a [WARN] line', async (t) => {
+    it('non-convergence and items left out by the engine are written with [WARN] lines', async (t) => {
       if (!fx) return t.skip(skip);
       await createAttemptView(fx.db, 'integer');
       await insertAttempts(fx.db, 'integer', simulate(12, 5, 4, 20));
-      const { o, io } = await run({}, { calibrator: new ProportionCalibrator({ notConverged: true }) });
+      const { o, io } = await run(
+        {},
+        { calibrator: new ProportionCalibrator({ notConverged: true, diverged: ['q7', 'q9'] }) },
+      );
       assert.equal(o.exitCode, 0);
+      assert.ok(
+        io.lines.includes(
+          '[WARN] 2 item(s) left out, no finite estimate (slope diverged: few, perfectly separated answers): q7, q9',
+        ),
+      );
       assert.ok(io.lines.some((l) => /^\[WARN\] EM stopped after 500 cycles without converging/.test(l)));
       assert.match(io.lines.at(-1)!, / converged=false cycles=500 /);
     });
