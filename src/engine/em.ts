@@ -351,6 +351,7 @@ export async function runEm(
   let converged = false;
   let rejections = 0;
   let useSquarem = options.acceleration === 'squarem';
+  let stepCap = 1e6;
 
   let diverged: number[] = [];
   /** True when some slope has run off (see DIVERGED_SLOPE): EM stops so the caller can refit. */
@@ -408,6 +409,7 @@ export async function runEm(
     }
     let alpha = vv > 0 ? -Math.sqrt(rr / vv) : -1;
     if (alpha > -1) alpha = -1;
+    if (alpha < -stepCap) alpha = -stepCap;
     for (let i = 0; i < n; i++) {
       const r = x1[i] - x0[i];
       const v = x2[i] - 2 * x1[i] + x0[i];
@@ -418,14 +420,14 @@ export async function runEm(
     if (em.evaluations >= maxCycles) return finish(x2);
     const oj = await em.apply(start, x3);
     if (start === xj && !(oj.logLik + oj.logPrior >= o1.logLik + o1.logPrior)) {
-      // Rejected: the jump lost ground; continue plain EM from F(F(x)).
+      // Rejected: the jump lost ground; continue from F(F(x)) with shorter jumps from now on.
       rejections++;
-      // Repeated rejections (e.g. an unpenalised 3PL on a flat ridge): fall back to plain EM.
-      if (rejections >= 5) useSquarem = false;
+      stepCap = Math.max(1, -alpha / 4);
+      if (rejections >= 20) useSquarem = false;
       x0 = x2.slice();
       continue;
     }
-    rejections = 0;
+    stepCap = Math.min(stepCap * 2, 1e6);
     change = layout.maxChange(start, x3);
     onCycle?.(em.evaluations, oj.logLik + oj.logPrior, change);
     if (runaway(x3)) return finish(x3);
