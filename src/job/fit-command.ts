@@ -16,6 +16,8 @@ import {
 import { CsvInputError, openInput, readResponsesCsv } from '../files/csv-responses.js';
 import { runLabels } from './run-labels.js';
 
+const NO_PRIOR = { kind: 'none' } as const;
+
 export const FIT_HELP = `Usage: mirt-calibrate fit --input FILE [options]
 
 Calibrates an IRT model on a CSV of answers (header: user_id,item_id,is_correct[,responded_at];
@@ -30,7 +32,9 @@ is_correct 0/1/true/false; empty = missing) and writes the /calibrate response J
   --tol X             convergence: largest parameter change                   (default 1e-4)
   --threads N         E-step threads                             (default: 2 on large data)
   --c-prior SPEC      3PL lower asymptote prior: none, normal:MEAN:SD (on logit c) or
-                      beta:A:B (on c)                           (default ${formatCPrior(DEFAULT_C_PRIOR)})
+                      beta:A:B (on c). Default none, as mirt: fit reproduces mirt's defaults
+                      for a researcher at the keyboard; the unattended job and the service
+                      default to ${formatCPrior(DEFAULT_C_PRIOR)} (mirt's PRIOR = (1-J, g, norm, -1.1, 2))
   --duplicates P      first or last answer of a repeated (user, item) pair    (default first)
   --min-item-n N      exclude items with fewer answers                        (default 1)
   --version LABEL     version written into the records            (default v<UTC time>)
@@ -74,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
       runId: labels.runId,
       quadPoints: positiveInt('quadpts', args.quadpts),
       scoreMethod: args.score === undefined ? undefined : parseScoreMethod(args.score),
-      cPrior: args['c-prior'] === undefined ? undefined : formatCPrior(parseCPrior(args['c-prior'])),
+      cPrior: formatCPrior(args['c-prior'] === undefined ? NO_PRIOR : parseCPrior(args['c-prior'])),
       maxCycles: positiveInt('max-cycles', args['max-cycles']),
       tol,
       threads: positiveInt('threads', args.threads),

@@ -42,6 +42,24 @@ describe('mirt-calibrate fit', { skip: !referenceAvailable() && 'no ../shared/re
     assert.match(r.stderr, /\[INFO\] Loaded 5000 observations/);
   });
 
+  it("3PL defaults to no prior on c (mirt), and reaches at least mirt's logLik on SAT12", () => {
+    const out = path.join(dir, 'sat12.json');
+    const r = fit([
+      '--input',
+      path.join(referenceDir, 'datasets', 'SAT12.long.csv'),
+      '--model',
+      '3PL',
+      '--output',
+      out,
+    ]);
+    assert.equal(r.status, 0, r.stderr);
+    const res = JSON.parse(readFileSync(out, 'utf8'));
+    const ref = JSON.parse(readFileSync(path.join(referenceDir, 'results', 'SAT12.3PL.json'), 'utf8'));
+    assert.equal(res.fit_meta.model_spec.c_prior, 'none');
+    assert.equal(res.fit_meta.metrics.logPrior, 0);
+    assert.ok(res.fit_meta.metrics.logLik >= ref.logLik - 0.01);
+  });
+
   it('reads standard input and writes standard output; 3PL params carry c', () => {
     const csv = readFileSync(path.join(referenceDir, 'datasets', 'LSAT6.long.csv'), 'utf8');
     const r = fit(['--input', '-', '--model', '3PL', '--c-prior', 'beta:5:17', '--score', 'WLE'], csv);
