@@ -7,8 +7,9 @@
 import { EmMap, type EStepExecutor, inlineExecutor, ParamLayout, runEm } from './em.js';
 import { fullInformation, invertSpd, itemBlockCovariances } from './information.js';
 import { itemFitSX2 } from './itemfit.js';
+import { marginalReliability, marginalRxx } from './reliability.js';
 import { type ResponseData, withoutItems } from './responses.js';
-import { eapFromMoments, eapTables, marginalReliability, marginalRxx, scoreAbilities } from './scoring.js';
+import { eapFromMoments, eapTables, scoreAbilities } from './scoring.js';
 import {
   type Abilities,
   type CalibrationResult,

@@ -15,7 +15,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ItemBank } from '../../src/engine/models.js';
-import { marginalReliability, marginalRxx, scoreAbilities } from '../../src/engine/scoring.js';
+import { marginalReliability, marginalRxx } from '../../src/engine/reliability.js';
+import { scoreAbilities } from '../../src/engine/scoring.js';
 import type { ScoreMethod } from '../../src/engine/types.js';
 import {
   bankFromResult,
