@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createExecutor } from '../src/calibrators/estep-workers.js';
-import { EmMap, startValues } from '../src/engine/em.js';
+import { EmMap } from '../src/engine/em.js';
+import { startValues } from '../src/engine/params.js';
 import { readResponsesCsv } from '../src/files/csv-responses.js';
 import { BENCH_SETS, writeCsv } from './datasets.js';
 

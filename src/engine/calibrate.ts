@@ -4,9 +4,10 @@
  * reliability (itemfit.ts). Pure computation: E-steps may be run elsewhere through `executor`.
  */
 
-import { EmMap, type EStepExecutor, inlineExecutor, ParamLayout, runEm } from './em.js';
+import { EmMap, type EStepExecutor, inlineExecutor, runEm } from './em.js';
 import { fullInformation, invertSpd, itemBlockCovariances } from './information.js';
 import { itemFitSX2 } from './itemfit.js';
+import { ParamLayout } from './params.js';
 import { marginalReliability, marginalRxx } from './reliability.js';
 import { type ResponseData, withoutItems } from './responses.js';
 import { eapFromMoments, eapTables, scoreAbilities } from './scoring.js';
