@@ -9,7 +9,8 @@ import { fullInformation, invertSpd, itemBlockCovariances } from './information.
 import { itemFitSX2 } from './itemfit.js';
 import { ParamLayout } from './params.js';
 import { marginalReliability, marginalRxx } from './reliability.js';
-import { type ResponseData, withoutItems } from './responses.js';
+import type { ResponseData } from './responses.js';
+import { withoutItems } from './responses-subset.js';
 import { eapFromMoments, eapTables, scoreAbilities } from './scoring.js';
 import {
   type Abilities,

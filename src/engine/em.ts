@@ -22,15 +22,8 @@ import {
 } from './estep.js';
 import { scoreOuterProductsJs } from './information.js';
 import { fillLogTables, type ItemBank, makeItemBank } from './models.js';
-import {
-  type ItemCounts,
-  logPriorG,
-  mStep1PL,
-  mStep2PL,
-  mStep3PL,
-  mStepIntercept,
-  mStepVariance,
-} from './mstep.js';
+import { type ItemCounts, logPriorG, mStep1PL, mStep2PL, mStepIntercept, mStepVariance } from './mstep.js';
+import { mStep3PL } from './mstep-3pl.js';
 import { ParamLayout, startValues } from './params.js';
 import { equallySpacedNodes, normalLogWeights } from './quadrature.js';
 import type { ResponseData } from './responses.js';

@@ -19,7 +19,8 @@
 
 import type { EmMap } from './em.js';
 import type { EStepInput } from './estep.js';
-import { itemDerivs2PL, itemDerivs3PL, logPriorG } from './mstep.js';
+import { itemDerivs2PL, logPriorG } from './mstep.js';
+import { itemDerivs3PL } from './mstep-3pl.js';
 
 export interface ItemStandardErrors {
   readonly a: Float64Array;
