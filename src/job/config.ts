@@ -25,6 +25,8 @@ export interface JobConfig {
   readonly subjectId: string | null;
   /** null = no cap. */
   readonly maxObs: number | null;
+  /** MIRT_MIN_ITEM_RESPONSES: items with fewer answers in the window are left out (1 = none). */
+  readonly minItemResponses: number;
   readonly dryRun: boolean;
   /** Normalised to postgresql://; null = embedded PGlite in dataDir. */
   readonly databaseUrl: string | null;
@@ -49,6 +51,7 @@ const FLAGS: Record<string, { key: string; boolean?: true }> = {
   '--topic-id': { key: 'topicId' },
   '--subject-id': { key: 'subjectId' },
   '--max-obs': { key: 'maxObs' },
+  '--min-item-responses': { key: 'minItemResponses' },
   '--dry-run': { key: 'dryRun', boolean: true },
   '--database-url': { key: 'databaseUrl' },
   '--data-dir': { key: 'dataDir' },
@@ -144,6 +147,9 @@ export function loadConfig(argv: readonly string[], env: Env): JobConfig {
   // 0 means "no cap", as in the old job.
   const maxObsN = mo ? parseInteger(mo.value, mo.name, 0) : 0;
 
+  const mir = pick('minItemResponses', '--min-item-responses', 'MIRT_MIN_ITEM_RESPONSES');
+  const minItemResponses = mir ? parseInteger(mir.value, mir.name, 1) : 1;
+
   const dryRunEnv = first(env, 'DRY_RUN', 'MIRT_DRY_RUN');
   const dryRun = flags.dryRun === true || (dryRunEnv ? parseBool(dryRunEnv.value, dryRunEnv.name) : false);
 
@@ -190,6 +196,7 @@ export function loadConfig(argv: readonly string[], env: Env): JobConfig {
     topicId: topic?.value ?? null,
     subjectId: subject?.value ?? null,
     maxObs: maxObsN > 0 ? maxObsN : null,
+    minItemResponses,
     dryRun,
     databaseUrl,
     dataDir,
@@ -221,6 +228,7 @@ Options (flags override environment; MIRT_* overrides IRT_*):
   --topic-id ID        MIRT_TOPIC_ID                                  only items of this topic
   --subject-id ID      MIRT_SUBJECT_ID                                only sessions of this exam
   --max-obs N          MIRT_MAX_OBS                                   keep the N most recent answers (0 = all)
+  --min-item-responses N  MIRT_MIN_ITEM_RESPONSES                     leave out items with fewer answers (1)
   --dry-run            DRY_RUN=true                                   extract and calibrate, write nothing
   --database-url URL   DATABASE_URL    postgresql://, postgres:// or postgresql+psycopg2://
                                        (unset: embedded PGlite database in --data-dir)

@@ -117,7 +117,7 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
 
     // Extract.
     let t = performance.now();
-    const builder = new ResponseBuilder();
+    const builder = new ResponseBuilder({ minItemResponses: config.minItemResponses });
     let extraction: Extraction;
     try {
       extraction = await extractObservations(db, builder, config, { info: io.out, warn: io.out });

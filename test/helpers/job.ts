@@ -9,6 +9,7 @@ export function jobConfig(over: Partial<JobConfig> = {}): JobConfig {
     topicId: null,
     subjectId: null,
     maxObs: null,
+    minItemResponses: 1,
     dryRun: false,
     databaseUrl: null,
     dataDir: './.mirt-data-test-unused',

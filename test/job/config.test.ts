@@ -9,6 +9,7 @@ describe('job configuration', () => {
     assert.equal(c.lookbackDays, 30);
     assert.equal(c.model, '2PL');
     assert.equal(c.maxObs, null);
+    assert.equal(c.minItemResponses, 1);
     assert.equal(c.dryRun, false);
     assert.equal(c.databaseUrl, null);
     assert.equal(c.dataDir, './.mirt-data');
@@ -34,6 +35,7 @@ describe('job configuration', () => {
       MIRT_TOPIC_ID: '2',
       MIRT_SUBJECT_ID: '5',
       MIRT_MAX_OBS: '1000',
+      MIRT_MIN_ITEM_RESPONSES: '30',
       DRY_RUN: 'true',
       DATABASE_URL: 'postgresql+psycopg2://u:p@h:5432/d',
       IRT_UPDATE_QUESTION_META: 'true',
@@ -51,6 +53,11 @@ describe('job configuration', () => {
     assert.equal(c.topicId, '2');
     assert.equal(c.subjectId, '5');
     assert.equal(c.maxObs, 1000);
+    assert.equal(c.minItemResponses, 30);
+    assert.equal(
+      loadConfig(['--min-item-responses', '5'], { MIRT_MIN_ITEM_RESPONSES: '30' }).minItemResponses,
+      5,
+    );
     assert.equal(c.dryRun, true);
     assert.equal(c.databaseUrl, 'postgresql://u:p@h:5432/d');
     assert.equal(c.updateQuestionMeta, true);
@@ -96,6 +103,7 @@ describe('job configuration', () => {
       [[], { MIRT_MODEL: 'grm' }, /^MIRT_MODEL: unknown model/],
       [[], { DATABASE_URL: 'mysql://u:pw@h/d' }, /^DATABASE_URL: bad DATABASE_URL "mysql:\/\/u:\*\*\*@h\/d"/],
       [[], { MIRT_MAX_OBS: '-1' }, /^MIRT_MAX_OBS: expected an integer >= 0/],
+      [['--min-item-responses', '0'], {}, /^--min-item-responses: expected an integer >= 1, got "0"$/],
       [[], { R_IRT_BASE_URL: 'irt:8000' }, /^R_IRT_BASE_URL: expected an http/],
       [[], { R_IRT_TIMEOUT_SECS: '0' }, /^R_IRT_TIMEOUT_SECS: expected a number > 0/],
       [[], { R_IRT_CALIBRATE_PATH: 'calibrate' }, /^R_IRT_CALIBRATE_PATH: expected a path starting with \//],

@@ -161,6 +161,22 @@ for (const { name, setup } of BACKENDS) {
       assert.equal(o.written?.abilities, 11);
     });
 
+    it('MIRT_MIN_ITEM_RESPONSES leaves out rarely answered items, counted in the hygiene line', async (t) => {
+      if (!fx) return t.skip(skip);
+      await createAttemptView(fx.db, 'integer');
+      await insertAttempts(fx.db, 'integer', simulate(12, 5, 4, 20));
+      const all = await run({});
+      const counts = new Map<string, number>();
+      const data = all.calibrator.lastData!;
+      data.itemIds.forEach((id, j) => counts.set(id, data.itemN[j]));
+      const least = Math.min(...counts.values());
+      const { o, calibrator } = await run({ minItemResponses: least + 1 });
+      assert.equal(o.exitCode, 0);
+      const kept = calibrator.lastData!.itemIds;
+      for (const [id, n] of counts) assert.equal(kept.includes(id), n > least, `${id} (${n} answers)`);
+      assert.ok(o.hygiene!.excludedItems.some((x) => x.reason === 'too_few_responses' && x.n === least));
+    });
+
     it('non-convergence and items left out by the engine are written with [WARN] lines', async (t) => {
       if (!fx) return t.skip(skip);
       await createAttemptView(fx.db, 'integer');
