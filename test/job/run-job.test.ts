@@ -168,7 +168,7 @@ for (const { name, setup } of BACKENDS) {
       const all = await run({});
       const counts = new Map<string, number>();
       const data = all.calibrator.lastData!;
-      data.itemIds.forEach((id, j) => counts.set(id, data.itemN[j]));
+      for (const [j, id] of data.itemIds.entries()) counts.set(id, data.itemN[j]);
       const least = Math.min(...counts.values());
       const { o, calibrator } = await run({ minItemResponses: least + 1 });
       assert.equal(o.exitCode, 0);
