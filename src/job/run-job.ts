@@ -179,22 +179,23 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
       );
     }
 
+    const summary = (dryRun: boolean) =>
+      formatSummary({
+        result,
+        data,
+        config,
+        version,
+        extraction,
+        seconds: (performance.now() - t0) / 1000,
+        dryRun,
+        calibrator: calibrator.kind,
+      });
+
     if (config.dryRun) {
       io.out(
         `[DRY_RUN] Skipping DB updates: would write ${result.item_params.length} item parameters and ${result.abilities.length} abilities`,
       );
-      io.out(
-        formatSummary({
-          result,
-          data,
-          config,
-          version,
-          extraction,
-          seconds: (performance.now() - t0) / 1000,
-          dryRun: true,
-          calibrator: calibrator.kind,
-        }),
-      );
+      io.out(summary(true));
       return outcome('dry-run', 0, { extraction, hygiene: data.hygiene });
     }
 
@@ -239,18 +240,7 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
     if (config.retainVersions !== null)
       io.out(`[INFO] Retention: kept ${config.retainVersions} versions, pruned ${written.prunedRows} rows`);
     io.out('Calibration upsert completed.');
-    io.out(
-      formatSummary({
-        result,
-        data,
-        config,
-        version,
-        extraction,
-        seconds: (performance.now() - t0) / 1000,
-        dryRun: false,
-        calibrator: calibrator.kind,
-      }),
-    );
+    io.out(summary(false));
     return outcome('ok', 0, { extraction, hygiene: data.hygiene, written });
   } catch (e) {
     return fail(`${msg(e)}. Check the database connection.`);
