@@ -26,6 +26,11 @@ export class LocalCalibrator implements Calibrator {
       maxCycles: job.maxCycles,
       tol: job.tol,
       threads,
+      anchors:
+        job.anchors &&
+        Object.fromEntries(
+          Object.entries(job.anchors).map(([id, p]) => [id, { a: p.a, b: p.b, c: p.c ?? 0 }]),
+        ),
       executorFor: (d) => createExecutor(d, job.quadPoints ?? 61, { threads }),
     });
     return toCalibrateResponse(

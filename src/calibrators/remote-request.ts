@@ -22,6 +22,14 @@ export function calibrateRequestJson(data: ResponseData, job: CalibrationJob): s
   if (job.cPrior !== undefined) options.c_prior = job.cPrior;
   if (job.maxCycles !== undefined) options.max_cycles = job.maxCycles;
   if (job.tol !== undefined) options.tol = job.tol;
+  if (job.anchors !== undefined) {
+    options.anchors = Object.entries(job.anchors).map(([item_id, p]) => ({
+      item_id,
+      a: p.a,
+      b: p.b,
+      c: p.c ?? 0,
+    }));
+  }
   const tail = JSON.stringify(options).slice(1); // `"model":...}` appended after the array
   return `{"observations":[${parts.join(',')}],${tail}`;
 }

@@ -29,6 +29,7 @@ export function toCalibrateResponse(
     se: is3 ? { a: it.se.a, b: it.se.b, c: it.se.c } : { a: it.se.a, b: it.se.b },
     n: it.n,
     p_correct: it.pCorrect,
+    ...(it.anchored ? { anchored: true } : {}),
     fit:
       it.fit.kind === 'S-X2' && Number.isFinite(it.fit.statistic)
         ? { statistic: 'S-X2', value: it.fit.statistic, df: it.fit.df, p: it.fit.p, rmsea: it.fit.rmsea }
@@ -68,6 +69,7 @@ export function toCalibrateResponse(
         c_prior: is3 ? formatCPrior(r.settings.cPrior) : null,
         score_method: ab?.method ?? null,
         latent: r.latent,
+        anchors: r.anchors.used > 0 || r.anchors.unused.length > 0 ? r.anchors : null,
         tol: r.settings.tol,
         max_cycles: r.settings.maxCycles,
         acceleration: r.settings.acceleration,

@@ -17,6 +17,10 @@ export interface CalibrationJob {
   readonly maxCycles?: number;
   readonly tol?: number;
   readonly threads?: number;
+  /** Fixed item parameters (IRT form) by item id: the run is put on their scale. */
+  readonly anchors?: Readonly<
+    Record<string, { readonly a: number; readonly b: number; readonly c?: number }>
+  >;
 }
 
 export interface Calibrator {

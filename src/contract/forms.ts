@@ -36,6 +36,8 @@ export interface CalibrateOptions {
   tol?: number;
   version?: string;
   run_id?: string;
+  /** Fixed item parameters by item id (see anchors.ts for the shapes accepted). */
+  anchors?: Record<string, { a: number; b: number; c: number }>;
 }
 
 /** A validated /calibrate body: the observations form or the matrix form, with its options. */

@@ -20,6 +20,8 @@ export interface ItemParamsRecord {
   se?: { a: number | null; b: number | null; c?: number | null };
   n?: number;
   p_correct?: number;
+  /** Fixed at an anchor's values, not estimated in this run. */
+  anchored?: true;
   fit?:
     | { statistic: 'S-X2'; value: number; df: number; p: number; rmsea: number }
     | { statistic: null; reason: string };
@@ -57,4 +59,6 @@ export interface CalibrateRequest {
   tol?: number;
   version?: string;
   run_id?: string;
+  /** Fixed item parameters: [{item_id, a, b, c?}] or {item_id: {a, b, c?}} (contract/anchors.ts). */
+  anchors?: unknown;
 }

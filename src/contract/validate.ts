@@ -8,6 +8,7 @@
  * in the service, the client and the tests without a framework. Validation never recurses into
  * caller data beyond the contract's fixed depth, so deeply nested JSON cannot exhaust the stack.
  */
+import { parseAnchors } from './anchors.js';
 import type { CalibrateInput, CalibrateOptions, MatrixCell, ScoreItemParams, ScoreRequest } from './forms.js';
 import type { AbilityRecord, CalibrateResponse, ItemParamsRecord, Observation } from './types.js';
 
@@ -90,6 +91,10 @@ function readOptions(body: Json): CalibrateOptions {
     tol: optionalNumber(body, 'tol', 'a positive number', (x) => Number.isFinite(x) && x > 0),
     version: optionalString(body, 'version'),
     run_id: optionalString(body, 'run_id'),
+    anchors:
+      body.anchors === undefined || body.anchors === null
+        ? undefined
+        : Object.fromEntries(parseAnchors(body.anchors)),
   };
 }
 
@@ -176,11 +181,6 @@ function validateMatrix(body: Json, options: CalibrateOptions): CalibrateInput {
 export function validateCalibrateRequest(body: unknown): CalibrateInput {
   if (!isObject(body)) fail('body', 'a JSON object', body);
   const options = readOptions(body);
-  const anchors = body.anchors;
-  if (anchors !== undefined && anchors !== null && !(Array.isArray(anchors) && anchors.length === 0)) {
-    // Refused rather than ignored: a silently unanchored run would put results on another scale.
-    throw new ContractError('anchors', 'anchored calibration is not supported by this service yet');
-  }
   const hasObs = body.observations !== undefined;
   const hasMatrix = body.responses !== undefined;
   if (hasObs && hasMatrix) throw new ContractError('body', 'send either observations or responses, not both');

@@ -7,7 +7,8 @@
 import { EmMap, type EStepExecutor, inlineExecutor, runEm } from './em.js';
 import { fullInformation, invertSpd, itemBlockCovariances } from './information.js';
 import { itemFitSX2 } from './itemfit.js';
-import { ParamLayout } from './params.js';
+import { makeItemBank } from './models.js';
+import { type Anchors, ParamLayout } from './params.js';
 import { marginalReliability, marginalRxx } from './reliability.js';
 import type { ResponseData } from './responses.js';
 import { withoutItems } from './responses-subset.js';
@@ -19,6 +20,7 @@ import {
   DEFAULT_C_PRIOR,
   EngineInputError,
   type ItemFit,
+  type ItemParams,
   type ItemResult,
   type ModelName,
   parseModel,
@@ -37,6 +39,12 @@ export interface CalibrateOptions extends Partial<Omit<CalibrationSettings, 'mod
    * refitted out; calibrate closes every executor it gets.
    */
   readonly executorFor?: (data: ResponseData) => Promise<EStepExecutor>;
+  /**
+   * Anchors: items whose parameters are fixed at these values (IRT form), to put this run on the
+   * scale of an earlier one; the latent mean and variance are then estimated. Anchors for items
+   * absent from the data are ignored and listed in the result.
+   */
+  readonly anchors?: ReadonlyMap<string, ItemParams> | Readonly<Record<string, ItemParams>>;
   /** Called after each EM cycle with the objective and the largest parameter change. */
   readonly onCycle?: (cycle: number, objective: number, change: number) => void;
 }
@@ -70,11 +78,6 @@ export function resolveSettings(options: CalibrateOptions): CalibrationSettings 
   return s;
 }
 
-/** Free parameters: Rasch J + 1 (variance), 1PL J + 1 (shared slope), 2PL 2J, 3PL 3J. */
-export function countParams(model: ModelName, nItems: number): number {
-  return model === '2PL' ? 2 * nItems : model === '3PL' ? 3 * nItems : nItems + 1;
-}
-
 export async function calibrate(input: ResponseData, options: CalibrateOptions): Promise<CalibrationResult> {
   const settings = resolveSettings(options);
   const executorFor = options.executorFor ?? (async () => inlineExecutor());
@@ -83,7 +86,10 @@ export async function calibrate(input: ResponseData, options: CalibrateOptions):
   // EM; an item whose slope runs off (no finite estimate) is left out and EM goes on from where
   // it was for the others, until none does.
   let data = input;
-  let start: Float64Array | undefined;
+  const anchors = resolveAnchors(input, options.anchors, settings.model);
+  let start: { layout: ParamLayout; x?: Float64Array } = {
+    layout: new ParamLayout(settings.model, input.nItems, anchors.anchors),
+  };
   let executor: EStepExecutor;
   let em: Awaited<ReturnType<typeof runEm>>;
   const spent = { cycles: 0, eSteps: 0 };
@@ -96,15 +102,51 @@ export async function calibrate(input: ResponseData, options: CalibrateOptions):
     spent.eSteps += em.eSteps;
     await executor.close();
     const next = withoutItems(data, em.diverged, 'slope_diverged');
-    start = new ParamLayout(settings.model, data.nItems).subset(em.x, next.keptItems);
+    start = em.layout.subset(em.x, next.keptItems);
     data = next.data;
   }
   try {
     const total = { ...em, cycles: em.cycles + spent.cycles, eSteps: em.eSteps + spent.eSteps };
-    return await finishCalibration(data, settings, options, executor, total, t0);
+    return await finishCalibration(data, settings, options, executor, total, t0, anchors.unused);
   } finally {
     await executor.close();
   }
+}
+
+/** Anchors by item index, checked against the model; ids not in the data are listed apart. */
+function resolveAnchors(
+  data: ResponseData,
+  given: CalibrateOptions['anchors'],
+  model: ModelName,
+): { anchors: Anchors | null; unused: string[] } {
+  if (!given) return { anchors: null, unused: [] };
+  const entries = given instanceof Map ? [...given.entries()] : Object.entries(given);
+  if (entries.length === 0) return { anchors: null, unused: [] };
+  const index = new Map(data.itemIds.map((id, j) => [id, j]));
+  const J = data.nItems;
+  const anchors: Anchors = { fixed: new Uint8Array(J), bank: makeItemBank(J) };
+  const unused: string[] = [];
+  for (const [id, p] of entries) {
+    const bad = (why: string) => {
+      throw new EngineInputError(`anchor "${id}": ${why}`);
+    };
+    const c = p.c ?? 0;
+    if (![p.a, p.b, c].every(Number.isFinite)) bad('a, b and c must be finite numbers');
+    if (!(c >= 0 && c < 1)) bad('c must be in [0, 1)');
+    if (model !== '3PL' && c !== 0) bad(`c must be 0 for the ${model} model`);
+    if (model === 'Rasch' && Math.abs(p.a - 1) > 1e-9) bad('a must be 1 for the Rasch model');
+    if (!(Math.abs(p.a) > 0)) bad('a must not be 0');
+    const j = index.get(id);
+    if (j === undefined) {
+      unused.push(id);
+      continue;
+    }
+    anchors.fixed[j] = 1;
+    anchors.bank.a[j] = p.a;
+    anchors.bank.d[j] = -p.a * p.b;
+    anchors.bank.c[j] = c;
+  }
+  return { anchors: anchors.fixed.some((f) => f === 1) ? anchors : null, unused };
 }
 
 function checkEstimable(data: ResponseData, model: ModelName): void {
@@ -125,6 +167,7 @@ async function finishCalibration(
   executor: EStepExecutor,
   em: Awaited<ReturnType<typeof runEm>>,
   t0: number,
+  unusedAnchors: readonly string[],
 ): Promise<CalibrationResult> {
   const now = () => performance.now() / 1000;
   const t1 = now();
@@ -133,8 +176,9 @@ async function finishCalibration(
 
   const J = data.nItems;
   const bank = em.bank;
-  const latent = { mean: 0, variance: em.variance };
-  const map = new EmMap(data, settings, executor);
+  const latent = em.latent;
+  const layout = em.layout;
+  const map = new EmMap(data, settings, executor, layout);
   const se = await standardErrors(map, em.x, settings);
   const t2 = now();
 
@@ -159,8 +203,8 @@ async function finishCalibration(
       : itemFitSX2(data, bank, latent, {
           quadPoints: settings.quadPoints,
           quadRange: settings.quadRange,
-          freeParamsPerItem: new Int32Array(J).fill(free),
-          freeLatentParams: settings.model === 'Rasch' ? 1 : 0,
+          freeParamsPerItem: Int32Array.from({ length: J }, (_, j) => (layout.isFixed(j) ? 0 : free)),
+          freeLatentParams: (layout.meanIndex >= 0 ? 1 : 0) + (layout.varIndex >= 0 ? 1 : 0),
         });
   const reliability = marginalRxx(bank, latent);
   const empiricalReliability =
@@ -173,6 +217,7 @@ async function finishCalibration(
   for (let j = 0; j < J; j++) {
     const a = bank.a[j];
     const d = bank.d[j];
+    const fixed = layout.isFixed(j);
     items.push({
       id: data.itemIds[j],
       a,
@@ -180,16 +225,17 @@ async function finishCalibration(
       c: bank.c[j],
       d,
       se: {
-        a: settings.model === 'Rasch' ? null : finiteOrNull(se?.a[j]),
-        b: finiteOrNull(se?.b[j]),
-        c: settings.model === '3PL' ? finiteOrNull(se?.c[j]) : null,
+        a: settings.model === 'Rasch' || fixed ? null : finiteOrNull(se?.a[j]),
+        b: fixed ? null : finiteOrNull(se?.b[j]),
+        c: settings.model === '3PL' && !fixed ? finiteOrNull(se?.c[j]) : null,
       },
+      anchored: fixed,
       n: data.itemN[j],
       pCorrect: data.itemCorrect[j] / data.itemN[j],
       fit: fits[j],
     });
   }
-  const k = countParams(settings.model, J);
+  const k = layout.freeCount();
   const N = data.nUsers;
   const dev = -2 * em.logLik;
   return {
@@ -214,6 +260,7 @@ async function finishCalibration(
     eSteps: em.eSteps,
     nObs: data.nObs,
     hygiene: data.hygiene,
+    anchors: { used: J - layout.freeItemCount(), unused: unusedAnchors },
     timings: { em: t1 - t0, se: t2 - t1, scoring: t3 - t2, itemFit: t4 - t3 },
   };
 }

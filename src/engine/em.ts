@@ -22,12 +22,20 @@ import {
 } from './estep.js';
 import { scoreOuterProductsJs } from './information.js';
 import { fillLogTables, type ItemBank, makeItemBank } from './models.js';
-import { type ItemCounts, logPriorG, mStep1PL, mStep2PL, mStepIntercept, mStepVariance } from './mstep.js';
+import {
+  type ItemCounts,
+  logPriorG,
+  mStep1PL,
+  mStep2PL,
+  mStepIntercept,
+  mStepLatent,
+  mStepVariance,
+} from './mstep.js';
 import { mStep3PL } from './mstep-3pl.js';
 import { ParamLayout, startValues } from './params.js';
 import { equallySpacedNodes, normalLogWeights } from './quadrature.js';
 import type { ResponseData } from './responses.js';
-import type { CalibrationSettings } from './types.js';
+import type { CalibrationSettings, LatentDistribution } from './types.js';
 
 /** Runs E-steps; the inline one is below, the worker-thread one lives outside the engine. */
 export interface EStepExecutor {
@@ -71,7 +79,7 @@ export type EmOptions = Pick<
 
 export interface EmResult {
   readonly bank: ItemBank;
-  readonly variance: number;
+  readonly latent: LatentDistribution;
   readonly logLik: number;
   readonly logPrior: number;
   readonly converged: boolean;
@@ -82,6 +90,7 @@ export interface EmResult {
   /** Items whose slope ran off (EM stopped early for a refit without them); empty otherwise. */
   readonly diverged: readonly number[];
   readonly x: Float64Array;
+  readonly layout: ParamLayout;
 }
 
 /** The EM map and its bookkeeping: evaluates F(x) and the objective at x. */
@@ -92,17 +101,17 @@ export class EmMap {
   readonly acc: EStepAccumulators;
   private readonly input: EStepInput & { logW: Float64Array };
   private readonly counts: ItemCounts[];
-  private readonly dScratch: Float64Array;
   evaluations = 0;
 
   constructor(
     readonly data: ResponseData,
     readonly options: EmOptions,
     private readonly executor: EStepExecutor,
+    layout?: ParamLayout,
   ) {
     const nQ = options.quadPoints;
     this.nodes = equallySpacedNodes(nQ, options.quadRange);
-    this.layout = new ParamLayout(options.model, data.nItems);
+    this.layout = layout ?? new ParamLayout(options.model, data.nItems);
     this.bank = makeItemBank(data.nItems);
     this.acc = makeAccumulators(data.nItems, nQ);
     this.input = {
@@ -118,7 +127,6 @@ export class EmMap {
     for (let j = 0; j < data.nItems; j++) {
       this.counts.push({ nodes: this.nodes, r0: this.acc.r0, r1: this.acc.r1, offset: j * nQ });
     }
-    this.dScratch = new Float64Array(data.nItems);
   }
 
   /** Tables and weights of the last E-step (for passes that need the posteriors again). */
@@ -133,18 +141,20 @@ export class EmMap {
     return scoreOuterProductsJs(this.input, s1, s0, p, this.data.nItems);
   }
 
-  /** Log prior of x (3PL lower asymptotes). */
+  /** Log prior of x (the estimated 3PL lower asymptotes). */
   logPrior(x: Float64Array): number {
     if (this.options.model !== '3PL' || this.options.cPrior.kind === 'none') return 0;
     let s = 0;
-    for (let j = 0; j < this.data.nItems; j++) s += logPriorG(this.options.cPrior, x[3 * j + 2]).f;
+    for (let j = 0; j < this.data.nItems; j++) {
+      if (!this.layout.isFixed(j)) s += logPriorG(this.options.cPrior, x[3 * j + 2]).f;
+    }
     return s;
   }
 
   /** E-step at x: fills the accumulators, returns logLik(x). */
   async eStep(x: Float64Array): Promise<number> {
-    const variance = this.layout.unpack(x, this.bank);
-    normalLogWeights(this.nodes, 0, variance, this.input.logW);
+    const latent = this.layout.unpack(x, this.bank);
+    normalLogWeights(this.nodes, latent.mean, latent.variance, this.input.logW);
     fillLogTables(this.bank, this.nodes, this.input.logP, this.input.logQ);
     this.evaluations++;
     return this.executor.run(this.input, this.acc);
@@ -154,9 +164,13 @@ export class EmMap {
   mStep(x: Float64Array, out: Float64Array): void {
     const J = this.data.nItems;
     const { cPrior } = this.options;
+    const layout = this.layout;
+    // Anchored items and anything not estimated keep their values.
+    out.set(x);
     switch (this.options.model) {
       case '2PL':
         for (let j = 0; j < J; j++) {
+          if (layout.isFixed(j)) continue;
           const r = mStep2PL(this.counts[j], x[2 * j], x[2 * j + 1]);
           out[2 * j] = r.a;
           out[2 * j + 1] = r.d;
@@ -164,6 +178,7 @@ export class EmMap {
         break;
       case '3PL':
         for (let j = 0; j < J; j++) {
+          if (layout.isFixed(j)) continue;
           const r = mStep3PL(this.counts[j], x[3 * j], x[3 * j + 1], x[3 * j + 2], cPrior);
           out[3 * j] = r.a;
           out[3 * j + 1] = r.d;
@@ -171,17 +186,41 @@ export class EmMap {
         }
         break;
       case '1PL': {
-        const d = this.dScratch;
-        for (let j = 0; j < J; j++) d[j] = x[j];
-        out[J] = mStep1PL(this.counts, x[J], d);
-        for (let j = 0; j < J; j++) out[j] = d[j];
+        const free = this.freeItems();
+        const d = Float64Array.from(free, (j) => x[j]);
+        out[J] = mStep1PL(
+          free.map((j) => this.counts[j]),
+          x[J],
+          d,
+        );
+        free.forEach((j, k) => {
+          out[j] = d[k];
+        });
         break;
       }
       case 'Rasch':
-        for (let j = 0; j < J; j++) out[j] = mStepIntercept(this.counts[j], 1, x[j]);
-        out[J] = Math.log(mStepVariance(this.nodes, this.acc.nodeN, Math.exp(x[J])));
+        for (let j = 0; j < J; j++) if (!layout.isFixed(j)) out[j] = mStepIntercept(this.counts[j], 1, x[j]);
         break;
     }
+    if (layout.meanIndex >= 0) {
+      const l = mStepLatent(this.nodes, this.acc.nodeN, x[layout.meanIndex], Math.exp(x[layout.varIndex]));
+      out[layout.meanIndex] = l.mean;
+      out[layout.varIndex] = Math.log(l.variance);
+    } else if (layout.varIndex >= 0) {
+      out[layout.varIndex] = Math.log(
+        mStepVariance(this.nodes, this.acc.nodeN, Math.exp(x[layout.varIndex])),
+      );
+    }
+  }
+
+  private freeItemList: number[] | null = null;
+  /** Indices of the items that are estimated (not anchored). */
+  freeItems(): number[] {
+    if (!this.freeItemList) {
+      this.freeItemList = [];
+      for (let j = 0; j < this.data.nItems; j++) if (!this.layout.isFixed(j)) this.freeItemList.push(j);
+    }
+    return this.freeItemList;
   }
 
   /** out = F(x); returns the objective pieces at x. */
@@ -198,12 +237,12 @@ export async function runEm(
   options: EmOptions,
   executor: EStepExecutor,
   onCycle?: (cycle: number, objective: number, change: number) => void,
-  start?: Float64Array,
+  start?: { layout: ParamLayout; x?: Float64Array },
 ): Promise<EmResult> {
-  const em = new EmMap(data, options, executor);
+  const em = new EmMap(data, options, executor, start?.layout);
   const { layout } = em;
   const n = layout.size;
-  let x0 = start ? start.slice() : startValues(layout, data);
+  let x0 = start?.x ? start.x.slice() : startValues(layout, data);
   const x1 = new Float64Array(n);
   const x2 = new Float64Array(n);
   const xj = new Float64Array(n);
@@ -223,10 +262,10 @@ export async function runEm(
   const finish = async (x: Float64Array): Promise<EmResult> => {
     // Objective at the returned point, from one more E-step (keeps logLik and x consistent).
     const logLik = await em.eStep(x);
-    const variance = layout.unpack(x, em.bank);
+    const latent = layout.unpack(x, em.bank);
     return {
       bank: em.bank,
-      variance,
+      latent,
       logLik,
       logPrior: em.logPrior(x),
       converged,
@@ -234,6 +273,7 @@ export async function runEm(
       eSteps: em.evaluations,
       x,
       diverged,
+      layout,
     };
   };
 

@@ -37,55 +37,59 @@ export async function marginalGradient(em: EmMap, x: Float64Array, g: Float64Arr
   const nQ = nodes.length;
   const out = new Float64Array(15);
   const cnt = (j: number) => ({ nodes, r0: acc.r0, r1: acc.r1, offset: j * nQ });
-  switch (layout.model) {
-    case '2PL':
-      for (let j = 0; j < J; j++) {
+  // Anchored items are not parameters: their entries stay 0 (and drop out of the inverse).
+  g.fill(0);
+  let sharedSlope = 0;
+  for (let j = 0; j < J; j++) {
+    if (layout.isFixed(j)) continue;
+    switch (layout.model) {
+      case '2PL':
         itemDerivs2PL(cnt(j), x[2 * j], x[2 * j + 1], out);
         g[2 * j] = out[0];
         g[2 * j + 1] = out[1];
-      }
-      break;
-    case '3PL':
-      for (let j = 0; j < J; j++) {
+        break;
+      case '3PL':
         itemDerivs3PL(cnt(j), x[3 * j], x[3 * j + 1], x[3 * j + 2], out);
         g[3 * j] = out[0];
         g[3 * j + 1] = out[1];
         g[3 * j + 2] = out[2] + logPriorG(em.options.cPrior, x[3 * j + 2]).df;
-      }
-      break;
-    case '1PL': {
-      let ga = 0;
-      for (let j = 0; j < J; j++) {
+        break;
+      case '1PL':
         itemDerivs2PL(cnt(j), x[J], x[j], out);
-        ga += out[0];
+        sharedSlope += out[0];
         g[j] = out[1];
-      }
-      g[J] = ga;
-      break;
-    }
-    case 'Rasch': {
-      for (let j = 0; j < J; j++) {
+        break;
+      case 'Rasch':
         itemDerivs2PL(cnt(j), 1, x[j], out);
         g[j] = out[1];
-      }
-      // G = sum_q N_q log w_q(tau), tau = 1/(2 var): dG/dtau = N E_w[x^2] - sum N_q x_q^2,
-      // and dtau/dlog(var) = -tau.
-      const tau = 1 / (2 * Math.exp(x[J]));
-      let n = 0;
-      let s2 = 0;
-      let w0 = 0;
-      let w2 = 0;
-      for (let q = 0; q < nQ; q++) {
-        const x2 = nodes[q] * nodes[q];
-        n += acc.nodeN[q];
-        s2 += acc.nodeN[q] * x2;
-        const w = Math.exp(-tau * x2);
-        w0 += w;
-        w2 += w * x2;
-      }
-      g[J] = -tau * ((n * w2) / w0 - s2);
-      break;
+        break;
     }
+  }
+  if (layout.model === '1PL') g[J] = sharedSlope;
+  // Latent part, G = sum_q N_q log w_q with w the N(mu, s2) density normalised on the grid:
+  //   dG/dmu = (sum_q N_q x_q - N E_w[x]) / s2,
+  //   dG/dlog s2 = (sum_q N_q (x_q - mu)^2 - N E_w[(x - mu)^2]) / (2 s2).
+  if (layout.varIndex >= 0 || layout.meanIndex >= 0) {
+    const mu = layout.meanIndex >= 0 ? x[layout.meanIndex] : 0;
+    const s2 = layout.varIndex >= 0 ? Math.exp(x[layout.varIndex]) : 1;
+    let n = 0;
+    let n1 = 0;
+    let n2 = 0;
+    let w0 = 0;
+    let w1 = 0;
+    let w2 = 0;
+    for (let q = 0; q < nQ; q++) {
+      const e = nodes[q] - mu;
+      n += acc.nodeN[q];
+      n1 += acc.nodeN[q] * nodes[q];
+      n2 += acc.nodeN[q] * e * e;
+      const w = Math.exp((-0.5 * e * e) / s2);
+      w0 += w;
+      w1 += w * nodes[q];
+      w2 += w * e * e;
+    }
+    if (layout.meanIndex >= 0) g[layout.meanIndex] = (n1 - (n * w1) / w0) / s2;
+    if (layout.varIndex >= 0) g[layout.varIndex] = (n2 - (n * w2) / w0) / (2 * s2);
   }
 }
 

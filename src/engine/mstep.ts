@@ -236,6 +236,72 @@ export function mStepVariance(nodes: Float64Array, nodeN: Float64Array, var0: nu
   return 1 / (2 * tau);
 }
 
+/**
+ * Latent mean and variance together (anchored runs), given the expected number of users per
+ * node N_q. With natural parameters e1 = mean/var, e2 = -1/(2 var), the grid weights are an
+ * exponential family, w_q = exp(e1 x_q + e2 x_q^2) / Z, so G = sum_q N_q log w_q is concave in
+ * (e1, e2) with gradient N (m - E_w[x, x^2]) and Hessian -N Cov_w(x, x^2): Newton matches the
+ * grid moments to the expected ones, m = sum_q N_q (x_q, x_q^2) / N.
+ */
+export function mStepLatent(
+  nodes: Float64Array,
+  nodeN: Float64Array,
+  mean0: number,
+  var0: number,
+): { mean: number; variance: number } {
+  let total = 0;
+  let m1 = 0;
+  let m2 = 0;
+  for (let q = 0; q < nodes.length; q++) {
+    total += nodeN[q];
+    m1 += nodeN[q] * nodes[q];
+    m2 += nodeN[q] * nodes[q] * nodes[q];
+  }
+  m1 /= total;
+  m2 /= total;
+  let e1 = mean0 / var0;
+  let e2 = -1 / (2 * var0);
+  for (let it = 0; it < 100; it++) {
+    let max = -Infinity;
+    for (let q = 0; q < nodes.length; q++) max = Math.max(max, e1 * nodes[q] + e2 * nodes[q] * nodes[q]);
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let s4 = 0;
+    for (let q = 0; q < nodes.length; q++) {
+      const x = nodes[q];
+      const w = Math.exp(e1 * x + e2 * x * x - max);
+      s0 += w;
+      s1 += w * x;
+      s2 += w * x * x;
+      s3 += w * x * x * x;
+      s4 += w * x * x * x * x;
+    }
+    const E1 = s1 / s0;
+    const E2 = s2 / s0;
+    // Covariance of (x, x^2) under the grid weights.
+    const c11 = E2 - E1 * E1;
+    const c12 = s3 / s0 - E1 * E2;
+    const c22 = s4 / s0 - E2 * E2;
+    const g1 = m1 - E1;
+    const g2 = m2 - E2;
+    const det = c11 * c22 - c12 * c12;
+    if (!(det > 0)) break;
+    let d1 = (c22 * g1 - c12 * g2) / det;
+    let d2 = (-c12 * g1 + c11 * g2) / det;
+    // Keep e2 < 0 (a proper variance): halve the step until it is.
+    while (e2 + d2 >= 0) {
+      d1 /= 2;
+      d2 /= 2;
+    }
+    e1 += d1;
+    e2 += d2;
+    if (Math.abs(d1) + Math.abs(d2) < 1e-13) break;
+  }
+  return { mean: -e1 / (2 * e2), variance: -1 / (2 * e2) };
+}
+
 export function clamp(x: number, lo: number, hi: number): number {
   return Math.min(Math.max(x, lo), hi);
 }

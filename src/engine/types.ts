@@ -112,6 +112,8 @@ export interface ItemResult {
   readonly n: number;
   readonly pCorrect: number;
   readonly fit: ItemFit;
+  /** Fixed at an anchor's values (not estimated). */
+  readonly anchored: boolean;
 }
 
 /** Per-user ability estimates; index u matches `userIds[u]`. */
@@ -165,6 +167,8 @@ export interface CalibrationResult {
   readonly eSteps: number;
   readonly nObs: number;
   readonly hygiene: import('./responses.js').HygieneReport;
+  /** Anchored items in the data, and anchor ids that matched no item. */
+  readonly anchors: { readonly used: number; readonly unused: readonly string[] };
   /** Seconds spent per phase. */
   readonly timings: {
     readonly em: number;

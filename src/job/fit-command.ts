@@ -2,9 +2,11 @@
  * `mirt-calibrate fit`: calibrate a CSV file, no database. Writes the /calibrate response JSON.
  * Exit codes: 0 done, 1 the run failed (file, data), 2 bad usage (flags, model, prior).
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { LocalCalibrator } from '../calibrators/local.js';
+import { parseAnchors } from '../contract/anchors.js';
+import { ContractError } from '../contract/validate.js';
 import {
   DEFAULT_C_PRIOR,
   EngineInputError,
@@ -35,6 +37,9 @@ is_correct 0/1/true/false; empty = missing) and writes the /calibrate response J
                       beta:A:B (on c). Default none, as mirt: fit reproduces mirt's defaults
                       for a researcher at the keyboard; the unattended job and the service
                       default to ${formatCPrior(DEFAULT_C_PRIOR)} (mirt's PRIOR = (1-J, g, norm, -1.1, 2))
+  --anchors FILE      JSON of fixed item parameters: a previous result of fit or /calibrate,
+                      [{item_id, a, b, c?}] or {item_id: {a, b, c?}}; the run is put on
+                      their scale (latent mean and variance estimated)
   --duplicates P      first or last answer of a repeated (user, item) pair    (default first)
   --min-item-n N      exclude items with fewer answers                        (default 1)
   --version LABEL     version written into the records            (default v<UTC time>)
@@ -89,6 +94,11 @@ export async function main(argv: string[]): Promise<number> {
   }
   const started = performance.now();
   try {
+    if (args.anchors)
+      job = {
+        ...job,
+        anchors: Object.fromEntries(parseAnchors(JSON.parse(await readFile(args.anchors, 'utf8')))),
+      };
     const data = await readResponsesCsv(openInput(args.input), {
       duplicatePolicy: args.duplicates as 'first' | 'last' | undefined,
       minItemResponses: positiveInt('min-item-n', args['min-item-n']),
@@ -116,13 +126,15 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
+    const say = (line: string) => process.stderr.write(`[ERROR] ${line}\n`);
     if (err.syscall)
-      process.stderr.write(
-        `[ERROR] cannot read ${args.input}: ${err.code} (${err.message}); check the path and permissions\n`,
+      say(
+        `cannot read ${err.path ?? args.input}: ${err.code} (${err.message}); check the path and permissions`,
       );
-    else if (err instanceof CsvInputError || err instanceof EngineInputError)
-      process.stderr.write(`[ERROR] ${err.message}\n`);
-    else process.stderr.write(`[ERROR] calibration failed: ${err.stack ?? err.message}\n`);
+    else if (err instanceof SyntaxError) say(`--anchors ${args.anchors}: not valid JSON (${err.message})`);
+    else if (err instanceof ContractError) say(`--anchors ${args.anchors}: ${err.message}`);
+    else if (err instanceof CsvInputError || err instanceof EngineInputError) say(err.message);
+    else say(`calibration failed: ${err.stack ?? err.message}`);
     return 1;
   }
 }
@@ -142,6 +154,7 @@ function parse(argv: string[]) {
       tol: { type: 'string' },
       threads: { type: 'string' },
       'c-prior': { type: 'string' },
+      anchors: { type: 'string' },
       duplicates: { type: 'string' },
       'min-item-n': { type: 'string' },
       version: { type: 'string' },

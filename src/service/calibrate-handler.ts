@@ -49,6 +49,7 @@ export function jobFromOptions(o: CalibrateOptions, now: Date = new Date()): Cal
     cPrior: o.c_prior,
     maxCycles: o.max_cycles,
     tol: o.tol,
+    anchors: o.anchors,
   };
 }
 

@@ -40,6 +40,7 @@ export function busy(retryAfterSecs: number, what: string): HttpError {
 
 /** Engine input errors are caller errors; name the field they concern when the message says. */
 function engineField(message: string): string {
+  if (/^anchor /.test(message)) return 'anchors';
   if (/\bmodel\b/i.test(message)) return 'model';
   if (/scoring method/i.test(message)) return 'score_method';
   if (/c prior/i.test(message)) return 'c_prior';

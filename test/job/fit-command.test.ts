@@ -70,6 +70,25 @@ describe('mirt-calibrate fit', { skip: !referenceAvailable() && 'no ../shared/re
     assert.equal(res.fit_meta.model_spec.score_method, 'WLE');
   });
 
+  it('--anchors takes a previous result: anchoring every item at it reproduces that run', () => {
+    const csv = path.join(referenceDir, 'datasets', 'LSAT7.long.csv');
+    const first = path.join(dir, 'first.json');
+    assert.equal(fit(['--input', csv, '--output', first]).status, 0);
+    const second = path.join(dir, 'second.json');
+    const r = fit(['--input', csv, '--anchors', first, '--output', second]);
+    assert.equal(r.status, 0, r.stderr);
+    const a = JSON.parse(readFileSync(first, 'utf8'));
+    const b = JSON.parse(readFileSync(second, 'utf8'));
+    assert.ok(b.item_params.every((i: { anchored?: boolean }) => i.anchored === true));
+    assert.ok(Math.abs(b.fit_meta.metrics.logLik - a.fit_meta.metrics.logLik) < 0.01);
+    assert.ok(Math.abs(b.fit_meta.model_spec.latent.mean) < 0.01);
+    const bad = path.join(dir, 'bad-anchors.json');
+    writeFileSync(bad, '[{"item_id": "Item.1", "a": "one", "b": 0}]');
+    const e = fit(['--input', csv, '--anchors', bad]);
+    assert.equal(e.status, 1);
+    assert.match(e.stderr, /--anchors .*anchors\[0\]\.a: must be a finite number/);
+  });
+
   it('fails clearly: missing file (1), bad header (1), no usable rows (1), unknown model (2), bad flag (2)', () => {
     const missing = fit(['--input', path.join(dir, 'nope.csv')]);
     assert.equal(missing.status, 1);

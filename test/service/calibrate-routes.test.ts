@@ -102,6 +102,28 @@ describe('POST /calibrate', () => {
     assert.equal(bare.json.abilities[0].user_id, '1');
   });
 
+  test('anchors fix their items (list or map form) and free the latent mean and variance', async () => {
+    const anchors = [
+      { item_id: 'Item.1', a: 1.1, b: -1.5 },
+      { item_id: 'Item.3', params: { a: 1.6, b: -0.9 } },
+    ];
+    const res = await postJson(`${svc.url}/calibrate`, { observations: lsat7(), anchors, version: 'v' });
+    assert.equal(res.status, 200, res.text);
+    const byId = new Map(res.json.item_params.map((i: { item_id: string }) => [i.item_id, i]));
+    const one = byId.get('Item.1') as { params: { a: number; b: number }; anchored?: boolean };
+    assert.deepEqual([one.params.a, one.params.b, one.anchored], [1.1, -1.5, true]);
+    assert.equal((byId.get('Item.2') as { anchored?: boolean }).anchored, undefined);
+    assert.deepEqual(res.json.fit_meta.model_spec.anchors, { used: 2, unused: [] });
+    const latent = res.json.fit_meta.model_spec.latent;
+    assert.ok(latent.mean !== 0 && latent.variance !== 1, JSON.stringify(latent));
+    const map = await postJson(`${svc.url}/calibrate`, {
+      observations: lsat7(),
+      anchors: { 'Item.1': { a: 1.1, b: -1.5 }, 'Item.3': { a: 1.6, b: -0.9 } },
+      version: 'v',
+    });
+    assert.deepEqual(map.json.item_params, res.json.item_params);
+  });
+
   test('null answers are dropped and counted, not read as wrong', async () => {
     const obs = [...lsat7(), { user_id: 'p0001', item_id: 'Item.9', is_correct: null }];
     const res = await postJson(`${svc.url}/calibrate`, { observations: obs });

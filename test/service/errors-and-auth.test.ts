@@ -129,8 +129,13 @@ describe('400: the reply names the bad field', () => {
       'user_ids[1]',
     ],
     [
-      'anchors',
-      { observations: lsat7(50), anchors: [{ item_id: 'Item.1', params: { a: 1, b: 0 } }] },
+      'anchor with a negative slope',
+      { observations: lsat7(50), anchors: [{ item_id: 'Item.1', params: { a: -1, b: 0 } }] },
+      'anchors[0].params.a',
+    ],
+    [
+      'anchor the model cannot take (Rasch needs a = 1)',
+      { observations: lsat7(), model: 'Rasch', anchors: { 'Item.1': { a: 1.5, b: 0 } } },
       'anchors',
     ],
   ];
