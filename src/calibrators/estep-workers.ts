@@ -9,12 +9,13 @@
  * tables log P, log(1-P) (item-major, stride = nodes rounded up to even), log w; then per
  * thread r0, r1, nodeN, work, outMax, outSum.
  */
-import { availableParallelism } from 'node:os';
+
 import { Worker } from 'node:worker_threads';
 import { type EStepExecutor, inlineExecutor } from '../engine/em.js';
 import type { EStepAccumulators, EStepInput } from '../engine/estep.js';
 import { ESTEP_WASM_BASE64 } from '../engine/kernel/estep-wasm.js';
 import type { ResponseData } from '../engine/responses.js';
+import { usableCpus } from './cpus.js';
 
 /** Below this many observation-node updates per E-step, a second thread costs more than it saves. */
 const THREADS_FROM = 2e7;
@@ -65,7 +66,7 @@ export async function createExecutor(
   nQ: number,
   options: ExecutorOptions = {},
 ): Promise<SizedExecutor> {
-  const auto = data.nObs * nQ >= THREADS_FROM ? Math.min(2, availableParallelism()) : 1;
+  const auto = data.nObs * nQ >= THREADS_FROM ? Math.min(2, usableCpus()) : 1;
   const threads = Math.max(1, Math.min(options.threads ?? auto, 16, Math.max(1, data.nUsers)));
   const mod = options.kernel === 'js' ? null : kernelModule();
   // Laid out for the EAP's 121 nodes too, so that scoring runs on the same memory.

@@ -6,14 +6,15 @@
  * Routes: POST /calibrate and /irt/calibrate (one handler), POST /irt/score, GET /health and
  * /healthz (open), GET /metrics (Prometheus text).
  */
+
 import { randomUUID } from 'node:crypto';
-import { availableParallelism } from 'node:os';
 import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
   LogController,
 } from 'fastify';
+import { usableCpus } from '../calibrators/cpus.js';
 import { presentedToken, tokenChecker } from './auth.js';
 import { precheckCalibrateBody } from './calibrate-handler.js';
 import { CalibrationRunner } from './calibration-runner.js';
@@ -70,9 +71,7 @@ export function buildServer(options: ServerOptions): CalibrationService {
   const bodyLimit = options.bodyLimitBytes ?? 256 * MiB;
   const scoreBodyLimit = options.scoreBodyLimitBytes ?? 16 * MiB;
   const retryAfter = options.retryAfterSecs ?? 10;
-  const gate = new ConcurrencyGate(
-    options.maxConcurrentCalibrations ?? Math.max(1, availableParallelism() - 1),
-  );
+  const gate = new ConcurrencyGate(options.maxConcurrentCalibrations ?? Math.max(1, usableCpus() - 1));
   const metrics = createMetrics({
     processMetrics: options.processMetrics,
     workers: () => runner.running,
