@@ -96,7 +96,12 @@ export async function calibrate(input: ResponseData, options: CalibrateOptions):
   for (;;) {
     checkEstimable(data, settings.model);
     executor = await executorFor(data);
-    em = await runEm(data, settings, executor, options.onCycle, start);
+    try {
+      em = await runEm(data, settings, executor, options.onCycle, start);
+    } catch (e) {
+      await executor.close();
+      throw e;
+    }
     if (em.diverged.length === 0) break;
     spent.cycles += em.cycles;
     spent.eSteps += em.eSteps;
