@@ -70,6 +70,7 @@ test('every `mirt-calibrate <command> --flag` in the docs exists', () => {
     run: jobFlags(),
     fit: parseArgsFlags('src/job/fit-command.ts'),
     serve: parseArgsFlags('src/service/serve-command.ts'),
+    report: parseArgsFlags('src/report/report-command.ts'),
   };
   let seen = 0;
   for (const m of `${readme}\n${deployment}`.matchAll(

@@ -1,0 +1,152 @@
+/**
+ * The run report: one self-contained HTML page (inline SVG and CSS, no scripts, nothing fetched)
+ * from a /calibrate response, for a psychometrician to look at: the fit, the data hygiene, the
+ * test information and the ability distribution, flagged items first, then every item with its
+ * characteristic curve.
+ */
+import type { CalibrateResponse, ItemParamsRecord } from '../contract/types.js';
+import type { ItemBank } from '../engine/models.js';
+import { testInformation } from '../engine/reliability.js';
+import { bars, chart, escapeHtml, type Frame, polyline } from './svg.js';
+
+/** Why an item is flagged; thresholds are conventional screening values, not verdicts. */
+export function itemFlags(it: ItemParamsRecord): string[] {
+  const { a, b } = it.params;
+  const c = it.params.c ?? 0;
+  const flags: string[] = [];
+  if (it.fit && it.fit.statistic === 'S-X2' && it.fit.p < 0.01)
+    flags.push(`misfit (S-X2 p = ${it.fit.p.toPrecision(2)})`);
+  if (a < 0) flags.push('negative discrimination (check the key)');
+  else if (a < 0.3) flags.push('weak discrimination (a < 0.3)');
+  else if (a > 4) flags.push('very steep (a > 4): a near-perfect split, check the item');
+  if (Math.abs(b) > 4) flags.push('extreme difficulty (|b| > 4)');
+  if (c > 0.35) flags.push('high guessing (c > 0.35)');
+  if (it.se && typeof it.se.b === 'number' && it.se.b > 1) flags.push('imprecise (SE of b > 1)');
+  if (it.p_correct !== undefined && (it.p_correct > 0.95 || it.p_correct < 0.05))
+    flags.push('near floor or ceiling');
+  return flags;
+}
+
+const THETA = Array.from({ length: 81 }, (_, i) => -4 + i * 0.1);
+
+function icc(it: ItemParamsRecord): number[] {
+  const { a, b } = it.params;
+  const c = it.params.c ?? 0;
+  return THETA.map((t) => c + (1 - c) / (1 + Math.exp(-a * (t - b))));
+}
+
+function fmt(v: unknown, digits = 3): string {
+  return typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '–';
+}
+
+function informationChart(items: readonly ItemParamsRecord[]): string {
+  const bank: ItemBank = {
+    a: Float64Array.from(items, (it) => it.params.a),
+    d: Float64Array.from(items, (it) => -it.params.a * it.params.b),
+    c: Float64Array.from(items, (it) => it.params.c ?? 0),
+  };
+  const info = THETA.map((t) => testInformation(bank, t));
+  // A very steep item makes a spike that flattens everything else: cap the axis at 4x the mean
+  // information (the spike is drawn to the top edge) and say so.
+  const mean = info.reduce((s, v) => s + v, 0) / info.length;
+  const peak = Math.max(...info);
+  const top = Math.max(1, Math.min(peak, 4 * mean)) * 1.05;
+  const f: Frame = { width: 420, height: 220, x: [-4, 4], y: [0, top] };
+  const se = info.map((i) => (i > 0 ? 1 / Math.sqrt(i) : Number.POSITIVE_INFINITY));
+  const seScaled = se.map((s) => Math.min(s, 2) * (top / 2));
+  const body = polyline(f, THETA, info, 'info') + polyline(f, THETA, seScaled, 'se');
+  const ticks = [0, top / 2, top].map((v) => Number(v.toPrecision(2)));
+  const note =
+    peak > top ? `<text x="60" y="18" class="tick">peak ${peak.toPrecision(3)} cut off</text>` : '';
+  return chart(f, [-4, -2, 0, 2, 4], ticks, body + note, 'Test information and standard error by theta');
+}
+
+function abilityChart(thetas: readonly number[]): string {
+  const from = -4;
+  const width = 0.25;
+  const counts = new Array(32).fill(0);
+  for (const t of thetas) {
+    const k = Math.floor((Math.min(Math.max(t, -3.999), 3.999) - from) / width);
+    counts[k]++;
+  }
+  const top = Math.max(1, ...counts);
+  const f: Frame = { width: 420, height: 220, x: [-4, 4], y: [0, top] };
+  return chart(
+    f,
+    [-4, -2, 0, 2, 4],
+    [0, top],
+    bars(f, from, width, counts),
+    'Distribution of ability estimates',
+  );
+}
+
+function curve(it: ItemParamsRecord): string {
+  const f: Frame = { width: 170, height: 96, x: [-4, 4], y: [0, 1] };
+  return chart(
+    f,
+    [-4, 0, 4],
+    [0, 1],
+    polyline(f, THETA, icc(it), 'icc'),
+    `Characteristic curve of ${it.item_id}`,
+  );
+}
+
+function itemRow(it: ItemParamsRecord, withCurve: boolean): string {
+  const flags = itemFlags(it);
+  const fit =
+    it.fit && it.fit.statistic === 'S-X2'
+      ? `${fmt(it.fit.value, 2)} (df ${it.fit.df}, p ${fmt(it.fit.p)})`
+      : '–';
+  return `<tr${flags.length ? ' class="flagged"' : ''}><td>${escapeHtml(it.item_id)}${it.anchored ? ' <span class="tag">anchor</span>' : ''}</td>
+<td>${fmt(it.params.a)}</td><td>${fmt(it.se?.a)}</td><td>${fmt(it.params.b)}</td><td>${fmt(it.se?.b)}</td>
+<td>${fmt(it.params.c)}</td><td>${it.n ?? '–'}</td><td>${fmt(it.p_correct, 2)}</td><td>${fit}</td>
+<td>${flags.map(escapeHtml).join('; ')}</td>${withCurve ? `<td>${curve(it)}</td>` : ''}</tr>`;
+}
+
+const HEAD =
+  '<tr><th>item</th><th>a</th><th>SE a</th><th>b</th><th>SE b</th><th>c</th><th>n</th><th>p correct</th><th>S-X2</th><th>flags</th>';
+
+const STYLE = `body{font:14px system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse}
+td,th{border-bottom:1px solid #ddd;padding:3px 8px;text-align:right;vertical-align:middle;white-space:nowrap}td:nth-child(10){white-space:normal}td:first-child,th:first-child,td:nth-child(10){text-align:left}
+tr.flagged td{background:#fff4e5}.axis{stroke:#888}.tick{font-size:10px;fill:#555}.icc,.info{fill:none;stroke:#1f77b4;stroke-width:1.5}
+.se{fill:none;stroke:#d62728;stroke-dasharray:4 3}.bar{fill:#1f77b4}.tag{font-size:11px;background:#e8eefc;padding:0 4px;border-radius:3px}
+.charts{display:flex;gap:32px;flex-wrap:wrap}dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dt{color:#666}`;
+
+export function renderReport(r: CalibrateResponse): string {
+  const m = r.fit_meta.metrics as Record<string, unknown>;
+  const spec = r.fit_meta.model_spec as Record<string, unknown>;
+  const hygiene = (m.hygiene ?? {}) as {
+    dropped?: Record<string, unknown>;
+    excluded_items?: { id: string; reason: string; n: number }[];
+  };
+  const flagged = r.item_params.filter((it) => itemFlags(it).length > 0);
+  const latent = spec.latent as { mean?: number; variance?: number } | undefined;
+  const facts: [string, string][] = [
+    ['model', String(spec.model)],
+    ['run', `${r.fit_meta.run_id} (version ${r.item_params[0]?.version ?? '–'})`],
+    ['items / users / answers', `${spec.n_items} / ${spec.n_users} / ${spec.n_obs ?? '–'}`],
+    ['logLik / AIC / BIC', `${fmt(m.logLik, 2)} / ${fmt(m.AIC, 1)} / ${fmt(m.BIC, 1)}`],
+    ['converged', `${m.converged ?? '–'} after ${m.cycles ?? '–'} cycles`],
+    ['marginal reliability', fmt(m.reliability)],
+    ['latent distribution', latent ? `N(${fmt(latent.mean)}, ${fmt(latent.variance)})` : '–'],
+    ['3PL prior on c', String(spec.c_prior ?? '–')],
+  ];
+  const dropped = Object.entries(hygiene.dropped ?? {})
+    .filter(([, v]) => typeof v === 'number' && v > 0)
+    .map(([k, v]) => `${escapeHtml(k)} ${v}`);
+  const excluded = (hygiene.excluded_items ?? []).map(
+    (x) => `${escapeHtml(x.id)} (${escapeHtml(x.reason)}, n=${x.n})`,
+  );
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Calibration report ${escapeHtml(r.fit_meta.run_id)}</title><style>${STYLE}</style></head><body>
+<h1>Calibration report</h1>
+<dl>${facts.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>
+<h2>Data</h2><p>Dropped rows: ${dropped.length ? dropped.join(', ') : 'none'}.</p><p>Excluded items: ${excluded.length ? excluded.join(', ') : 'none'}.</p>
+<h2>Test</h2><div class="charts"><figure>${informationChart(r.item_params)}<figcaption>Test information (solid) and standard error of theta (dashed, drawn on 0–2 over the same height)</figcaption></figure>
+<figure>${abilityChart(r.abilities.map((x) => x.theta))}<figcaption>Ability estimates (${r.abilities.length} users)</figcaption></figure></div>
+<h2 id="flagged">Flagged items (${flagged.length})</h2>
+${flagged.length ? `<table>${HEAD}</tr>${flagged.map((it) => itemRow(it, false)).join('\n')}</table>` : '<p>None.</p>'}
+<h2 id="items">All items (${r.item_params.length})</h2>
+<table>${HEAD}<th>curve</th></tr>${r.item_params.map((it) => itemRow(it, true)).join('\n')}</table>
+</body></html>
+`;
+}
