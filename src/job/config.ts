@@ -34,6 +34,8 @@ export interface JobConfig {
   readonly updateQuestionMeta: boolean;
   /** MIRT_RETAIN_VERSIONS: keep the newest N versions in the history tables; null keeps all. */
   readonly retainVersions: number | null;
+  /** MIRT_REPORT_PATH: where to write the HTML run report ({version} is replaced); null = none. */
+  readonly reportPath: string | null;
   readonly remote: RemoteSettings;
   readonly help: boolean;
 }
@@ -55,6 +57,7 @@ const FLAGS: Record<string, { key: string; boolean?: true }> = {
   '--dry-run': { key: 'dryRun', boolean: true },
   '--database-url': { key: 'databaseUrl' },
   '--data-dir': { key: 'dataDir' },
+  '--report': { key: 'reportPath' },
   '--help': { key: 'help', boolean: true },
   '-h': { key: 'help', boolean: true },
 };
@@ -163,6 +166,7 @@ export function loadConfig(argv: readonly string[], env: Env): JobConfig {
     }
   }
   const dataDir = pick('dataDir', '--data-dir', 'MIRT_DATA_DIR')?.value ?? './.mirt-data';
+  const reportPath = pick('reportPath', '--report', 'MIRT_REPORT_PATH')?.value ?? null;
 
   const uq = first(env, 'MIRT_UPDATE_QUESTION_META', 'IRT_UPDATE_QUESTION_META');
   const updateQuestionMeta = uq ? parseBool(uq.value, uq.name) : false;
@@ -202,6 +206,7 @@ export function loadConfig(argv: readonly string[], env: Env): JobConfig {
     dataDir,
     updateQuestionMeta,
     retainVersions,
+    reportPath,
     remote: {
       baseUrl: base?.value ?? null,
       path: path?.value ?? '/calibrate',
@@ -233,6 +238,7 @@ Options (flags override environment; MIRT_* overrides IRT_*):
   --database-url URL   DATABASE_URL    postgresql://, postgres:// or postgresql+psycopg2://
                                        (unset: embedded PGlite database in --data-dir)
   --data-dir DIR       MIRT_DATA_DIR                                  embedded database folder (./.mirt-data)
+  --report PATH        MIRT_REPORT_PATH                               also write the HTML run report ({version} in PATH is replaced)
   -h, --help           this text
 
 Environment only:

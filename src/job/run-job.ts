@@ -4,6 +4,7 @@
  * ends in one [ERROR] line that names the cause and what to check. Log lines users grep for
  * (DESIGN.md) are printed exactly.
  */
+import { writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { createCalibrator } from '../calibrators/index.js';
 import type { Calibrator } from '../calibrators/types.js';
@@ -16,6 +17,7 @@ import { DataDirLockedError } from '../data/pglite-db.js';
 import { type WriteSummary, writeResults } from '../data/write-results.js';
 import { type HygieneReport, ResponseBuilder, type ResponseData } from '../engine/responses.js';
 import { EngineInputError } from '../engine/types.js';
+import { renderReport } from '../report/report.js';
 import type { JobConfig } from './config.js';
 import { runLabels } from './run-labels.js';
 import { formatHygiene, formatSummary } from './summary.js';
@@ -240,6 +242,7 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
     if (config.retainVersions !== null)
       io.out(`[INFO] Retention: kept ${config.retainVersions} versions, pruned ${written.prunedRows} rows`);
     io.out('Calibration upsert completed.');
+    await writeReport(config, result, version, io);
     io.out(summary(false));
     return outcome('ok', 0, { extraction, hygiene: data.hygiene, written });
   } catch (e) {
@@ -274,4 +277,21 @@ function divergedItems(metrics: Record<string, unknown>): string[] {
   const h = metrics.hygiene as { excluded_items?: { id?: unknown; reason?: unknown }[] } | undefined;
   const list = Array.isArray(h?.excluded_items) ? h.excluded_items : [];
   return list.filter((x) => x?.reason === 'slope_diverged').map((x) => String(x.id));
+}
+
+/** The HTML run report, when asked for; the results are committed already, so a failure only warns. */
+async function writeReport(
+  config: JobConfig,
+  result: CalibrateResponse,
+  version: string,
+  io: JobIo,
+): Promise<void> {
+  if (!config.reportPath) return;
+  const path = config.reportPath.replaceAll('{version}', version);
+  try {
+    await writeFile(path, renderReport(result));
+    io.out(`[INFO] Report written to ${path}`);
+  } catch (e) {
+    io.out(`[WARN] Report not written to ${path}: ${msg(e)}`);
+  }
 }

@@ -15,6 +15,7 @@ export function jobConfig(over: Partial<JobConfig> = {}): JobConfig {
     dataDir: './.mirt-data-test-unused',
     updateQuestionMeta: false,
     retainVersions: null,
+    reportPath: null,
     remote: {
       baseUrl: null,
       path: '/calibrate',

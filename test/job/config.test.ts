@@ -10,6 +10,9 @@ describe('job configuration', () => {
     assert.equal(c.model, '2PL');
     assert.equal(c.maxObs, null);
     assert.equal(c.minItemResponses, 1);
+    assert.equal(c.reportPath, null);
+    assert.equal(loadConfig(['--report', '/r/{version}.html'], {}).reportPath, '/r/{version}.html');
+    assert.equal(loadConfig([], { MIRT_REPORT_PATH: '/r.html' }).reportPath, '/r.html');
     assert.equal(c.dryRun, false);
     assert.equal(c.databaseUrl, null);
     assert.equal(c.dataDir, './.mirt-data');

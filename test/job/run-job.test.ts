@@ -4,6 +4,9 @@
  * exit codes, and the lock.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Db } from '../../src/data/db.js';
 import { JOB_LOCK_KEY } from '../../src/data/open.js';
@@ -159,6 +162,25 @@ for (const { name, setup } of BACKENDS) {
       );
       assert.equal(n[0].n, 0);
       assert.equal(o.written?.abilities, 11);
+    });
+
+    it('MIRT_REPORT_PATH writes the HTML run report after the commit; a bad path only warns', async (t) => {
+      if (!fx) return t.skip(skip);
+      await createAttemptView(fx.db, 'integer');
+      await insertAttempts(fx.db, 'integer', simulate(12, 5, 4, 20));
+      const dir = mkdtempSync(path.join(tmpdir(), 'report-'));
+      try {
+        const { o, io } = await run({ reportPath: path.join(dir, 'report-{version}.html') });
+        assert.equal(o.exitCode, 0);
+        const file = path.join(dir, `report-${o.version}.html`);
+        assert.ok(io.lines.includes(`[INFO] Report written to ${file}`));
+        assert.match(readFileSync(file, 'utf8'), /<h1>Calibration report<\/h1>/);
+        const bad = await run({ reportPath: path.join(dir, 'missing', 'dir', 'r.html') });
+        assert.equal(bad.o.exitCode, 0);
+        assert.ok(bad.io.lines.some((l) => l.startsWith('[WARN] Report not written to ')));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('MIRT_MIN_ITEM_RESPONSES leaves out rarely answered items, counted in the hygiene line', async (t) => {
