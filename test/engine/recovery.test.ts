@@ -4,8 +4,8 @@ import { describe, it } from 'node:test';
 import { createExecutor } from '../../src/calibrators/estep-workers.js';
 import { calibrate } from '../../src/engine/calibrate.js';
 import type { ResponseData } from '../../src/engine/responses.js';
-import { simulateResponses } from '../../src/engine/simulate.js';
-import type { ModelName } from '../../src/engine/types.js';
+import { type SimulationTruth, simulateResponses } from '../../src/engine/simulate.js';
+import type { CalibrationResult, ModelName } from '../../src/engine/types.js';
 
 /** The same fit with standard errors from the full information and from item blocks. */
 async function fullAndItemBlock(data: ResponseData, model: ModelName) {
@@ -13,6 +13,16 @@ async function fullAndItemBlock(data: ResponseData, model: ModelName) {
   const full = await calibrate(data, { ...opts, standardErrors: 'full' });
   const block = await calibrate(data, { ...opts, standardErrors: 'item' });
   return { full, block };
+}
+
+/** Estimates and truth of one parameter, item by item (simulated item j is named `i<j>`). */
+function versus(
+  r: CalibrationResult,
+  data: ResponseData,
+  truth: SimulationTruth,
+  key: 'a' | 'b' | 'c',
+): [number[], number[]] {
+  return [r.items.map((x) => x[key]), data.itemIds.map((id) => truth[key][Number(id.slice(1))])];
 }
 
 function rmse(x: number[], y: number[]): number {
@@ -37,19 +47,8 @@ describe('parameter recovery', () => {
     const { data, truth } = simulateResponses({ model: '2PL', nUsers: 3000, nItems: 30, seed: 11 });
     const r = await calibrate(data, { model: '2PL' });
     assert.ok(r.converged);
-    const j = data.itemIds.map((id) => Number(id.slice(1)));
-    assert.ok(
-      rmse(
-        r.items.map((x) => x.a),
-        j.map((k) => truth.a[k]),
-      ) < 0.08,
-    );
-    assert.ok(
-      rmse(
-        r.items.map((x) => x.b),
-        j.map((k) => truth.b[k]),
-      ) < 0.08,
-    );
+    assert.ok(rmse(...versus(r, data, truth, 'a')) < 0.08);
+    assert.ok(rmse(...versus(r, data, truth, 'b')) < 0.08);
     const th = data.userIds.map((id) => truth.theta[Number(id.slice(1))]);
     assert.ok(corr(Array.from(r.abilities!.theta), th) > 0.9);
     // EAP SEs describe the actual error: the mean squared error is close to the mean SE^2.
@@ -76,19 +75,8 @@ describe('parameter recovery', () => {
     assert.equal(two.settings.threads, 2);
     assert.ok(Math.abs(one.fit.logLik - two.fit.logLik) < 1e-6);
     for (let k = 0; k < one.items.length; k++) assert.ok(Math.abs(one.items[k].a - two.items[k].a) < 1e-8);
-    const j = data.itemIds.map((id) => Number(id.slice(1)));
-    assert.ok(
-      rmse(
-        one.items.map((x) => x.b),
-        j.map((k) => truth.b[k]),
-      ) < 0.12,
-    );
-    assert.ok(
-      rmse(
-        one.items.map((x) => x.a),
-        j.map((k) => truth.a[k]),
-      ) < 0.12,
-    );
+    assert.ok(rmse(...versus(one, data, truth, 'b')) < 0.12);
+    assert.ok(rmse(...versus(one, data, truth, 'a')) < 0.12);
     assert.equal(one.items[0].fit.kind, 'unavailable', 'S-X2 refuses sparse data');
   });
 
@@ -106,31 +94,10 @@ describe('parameter recovery', () => {
     const { data, truth } = simulateResponses({ model: '3PL', nUsers: 4000, nItems: 30, seed: 3 });
     const r = await calibrate(data, { model: '3PL', scoreMethod: null, standardErrors: 'none' });
     assert.ok(r.converged);
-    const j = data.itemIds.map((id) => Number(id.slice(1)));
-    assert.ok(
-      rmse(
-        r.items.map((x) => x.a),
-        j.map((k) => truth.a[k]),
-      ) < 0.2,
-    );
-    assert.ok(
-      rmse(
-        r.items.map((x) => x.b),
-        j.map((k) => truth.b[k]),
-      ) < 0.4,
-    );
-    assert.ok(
-      rmse(
-        r.items.map((x) => x.c),
-        j.map((k) => truth.c[k]),
-      ) < 0.1,
-    );
-    assert.ok(
-      corr(
-        r.items.map((x) => x.b),
-        j.map((k) => truth.b[k]),
-      ) > 0.9,
-    );
+    assert.ok(rmse(...versus(r, data, truth, 'a')) < 0.2);
+    assert.ok(rmse(...versus(r, data, truth, 'b')) < 0.4);
+    assert.ok(rmse(...versus(r, data, truth, 'c')) < 0.1);
+    assert.ok(corr(...versus(r, data, truth, 'b')) > 0.9);
   });
 
   it('Rasch recovers the latent variance', async () => {
