@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, beforeEach } from 'node:test';
 import pg from 'pg';
 import type { Db } from '../../src/data/db.js';
 import { openPgDb } from '../../src/data/pg-db.js';
@@ -126,3 +127,19 @@ export const BACKENDS: readonly { name: 'pg' | 'pglite'; setup: () => Promise<Ba
   { name: 'pg', setup: setupPg },
   { name: 'pglite', setup: setupPglite },
 ];
+
+/**
+ * Registers the suite hooks for one backend (set up before, torn down after, reset before each
+ * test) and gives the tests its fixture, or why it is skipped.
+ */
+export function useBackend(setup: () => Promise<BackendSetup>): { fx: Backend | null; skip: string } {
+  const ctx: { fx: Backend | null; skip: string } = { fx: null, skip: '' };
+  before(async () => {
+    const s = await setup();
+    if (s.ok) ctx.fx = s.backend;
+    else ctx.skip = s.why;
+  });
+  after(async () => ctx.fx?.teardown());
+  beforeEach(async () => ctx.fx?.reset());
+  return ctx;
+}

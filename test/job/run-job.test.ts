@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Db } from '../../src/data/db.js';
 import { JOB_LOCK_KEY } from '../../src/data/open.js';
 import { openPgliteDb } from '../../src/data/pglite-db.js';
 import { runJob } from '../../src/job/run-job.js';
-import { BACKENDS, type Backend } from '../helpers/backends.js';
+import { BACKENDS, useBackend } from '../helpers/backends.js';
 import { ProportionCalibrator } from '../helpers/calibrators.js';
 import { captureIo, jobConfig } from '../helpers/job.js';
 import {
@@ -34,15 +34,7 @@ async function tableRows(db: Db): Promise<unknown> {
 
 for (const { name, setup } of BACKENDS) {
   describe(`the job (${name})`, () => {
-    let fx: Backend | null = null;
-    let skip = '';
-    before(async () => {
-      const s = await setup();
-      if (s.ok) fx = s.backend;
-      else skip = s.why;
-    });
-    after(async () => fx?.teardown());
-    beforeEach(async () => fx?.reset());
+    const ctx = useBackend(setup);
 
     const run = (
       over: Parameters<typeof jobConfig>[0] = {},
@@ -50,7 +42,7 @@ for (const { name, setup } of BACKENDS) {
     ) => {
       const io = captureIo();
       const calibrator = new ProportionCalibrator();
-      const openDb = () => fx!.openForJob();
+      const openDb = () => ctx.fx!.openForJob();
       return runJob(jobConfig(over), { io, calibrator, openDb, ...deps }).then((o) => ({
         o,
         io,
@@ -59,10 +51,10 @@ for (const { name, setup } of BACKENDS) {
     };
 
     it('extracts, calibrates and upserts with the exact log lines and a summary', async (t) => {
-      if (!fx) return t.skip(skip);
+      if (!ctx.fx) return t.skip(ctx.skip);
       const answers = simulate(60, 15, 8, 11);
-      await createAttemptView(fx.db, 'integer');
-      await insertAttempts(fx.db, 'integer', answers);
+      await createAttemptView(ctx.fx.db, 'integer');
+      await insertAttempts(ctx.fx.db, 'integer', answers);
       const { o, io } = await run();
       assert.equal(o.exitCode, 0, io.errors.join('\n'));
       assert.equal(o.status, 'ok');
@@ -74,12 +66,12 @@ for (const { name, setup } of BACKENDS) {
         /^\[INFO\] Summary: items=\d+ users=60 observations=\d+ model=2PL calibrator=local logLik=-[\d.]+( converged=\w+ cycles=\d+)? seconds=[\d.]+ version=v\d{8}T\d{9}Z source="attempt VIEW"$/,
       );
       assert.deepEqual(io.errors, []);
-      const n = await fx.db.query<{ n: number }>(
+      const n = await ctx.fx.db.query<{ n: number }>(
         'SELECT count(*)::int AS n FROM mirt_ability WHERE version = $1',
         [o.version],
       );
       assert.equal(n[0].n, 60);
-      const meta = await fx.db.query<{ source: string; rows_read: number; n_obs: number }>(
+      const meta = await ctx.fx.db.query<{ source: string; rows_read: number; n_obs: number }>(
         "SELECT model_spec->>'source' AS source, (metrics->>'rows_read')::int AS rows_read, (metrics->>'n_obs')::int AS n_obs FROM mirt_fit_meta",
       );
       assert.equal(meta[0].source, 'attempt VIEW');
@@ -87,27 +79,27 @@ for (const { name, setup } of BACKENDS) {
     });
 
     it('two runs keep two versions in the history', async (t) => {
-      if (!fx) return t.skip(skip);
-      await createAttemptView(fx.db, 'uuid');
-      await insertAttempts(fx.db, 'uuid', simulate(30, 10, 6, 12));
+      if (!ctx.fx) return t.skip(ctx.skip);
+      await createAttemptView(ctx.fx.db, 'uuid');
+      await insertAttempts(ctx.fx.db, 'uuid', simulate(30, 10, 6, 12));
       const r1 = await run({}, { now: () => new Date('2026-01-01T03:00:00.000Z') });
       const r2 = await run({}, { now: () => new Date('2026-01-02T03:00:00.000Z') });
       assert.equal(r1.o.exitCode + r2.o.exitCode, 0);
-      const v = await fx.db.query<{ version: string }>(
+      const v = await ctx.fx.db.query<{ version: string }>(
         'SELECT DISTINCT version FROM mirt_item_params_history ORDER BY 1',
       );
       assert.deepEqual(
         v.map((r) => r.version),
         ['v20260101T030000000Z', 'v20260102T030000000Z'],
       );
-      const runs = await fx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM mirt_fit_meta');
+      const runs = await ctx.fx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM mirt_fit_meta');
       assert.equal(runs[0].n, 2);
     });
 
     it('prints the fallback lines when only the responses table exists', async (t) => {
-      if (!fx) return t.skip(skip);
+      if (!ctx.fx) return t.skip(ctx.skip);
       const answers = simulate(20, 8, 5, 13);
-      await createResponses(fx.db, 'text', answers);
+      await createResponses(ctx.fx.db, 'text', answers);
       const { o, io } = await run();
       assert.equal(o.exitCode, 0);
       assert.ok(
@@ -119,45 +111,45 @@ for (const { name, setup } of BACKENDS) {
     });
 
     it('exits 0 with "No observations found; exiting." and writes no results', async (t) => {
-      if (!fx) return t.skip(skip);
-      await createAttemptView(fx.db, 'integer');
-      await insertAttempts(fx.db, 'integer', [{ user: 1, item: 1, correct: true, daysAgo: 90 }]);
+      if (!ctx.fx) return t.skip(ctx.skip);
+      await createAttemptView(ctx.fx.db, 'integer');
+      await insertAttempts(ctx.fx.db, 'integer', [{ user: 1, item: 1, correct: true, daysAgo: 90 }]);
       const { o, io, calibrator } = await run();
       assert.equal(o.exitCode, 0);
       assert.equal(io.lines.at(-1), 'No observations found; exiting.');
       assert.equal(calibrator.calls, 0);
-      const n = await fx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM mirt_fit_meta');
+      const n = await ctx.fx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM mirt_fit_meta');
       assert.equal(n[0].n, 0);
     });
 
     it('counts bad rows and reports them without failing', async (t) => {
-      if (!fx) return t.skip(skip);
-      await createAttemptView(fx.db, 'integer');
+      if (!ctx.fx) return t.skip(ctx.skip);
+      await createAttemptView(ctx.fx.db, 'integer');
       const answers: Answer[] = [
         ...simulate(20, 6, 4, 14),
         { user: 1, item: 2, correct: null, daysAgo: 1 },
         { user: -1, item: 1, correct: true, daysAgo: 1 },
       ];
-      await insertAttempts(fx.db, 'integer', answers);
+      await insertAttempts(ctx.fx.db, 'integer', answers);
       const { o, io } = await run();
       assert.equal(o.exitCode, 0);
       const h = io.lines.find((l) => l.startsWith('[INFO] Data hygiene:'))!;
       assert.match(h, /null_correct=1 /);
       assert.match(h, /missing_id=1 /);
-      const m = await fx.db.query<{ n: number }>(
+      const m = await ctx.fx.db.query<{ n: number }>(
         "SELECT (metrics->'hygiene'->>'null_correct')::int AS n FROM mirt_fit_meta",
       );
       assert.equal(m[0].n, 1);
     });
 
     it('an ability without a finite theta is not written, and the job says so', async (t) => {
-      if (!fx) return t.skip(skip);
-      await createAttemptView(fx.db, 'integer');
-      await insertAttempts(fx.db, 'integer', simulate(12, 5, 4, 20));
+      if (!ctx.fx) return t.skip(ctx.skip);
+      await createAttemptView(ctx.fx.db, 'integer');
+      await insertAttempts(ctx.fx.db, 'integer', simulate(12, 5, 4, 20));
       const { o, io } = await run({}, { calibrator: new ProportionCalibrator({ nanTheta: true }) });
       assert.equal(o.exitCode, 0);
       assert.ok(io.lines.includes('[WARN] 1 abilities without a finite theta were not written'));
-      const n = await fx.db.query<{ n: number }>(
+      const n = await ctx.fx.db.query<{ n: number }>(
         "SELECT count(*)::int AS n FROM mirt_ability WHERE theta = 'NaN'::float8",
       );
       assert.equal(n[0].n, 0);
@@ -165,9 +157,9 @@ for (const { name, setup } of BACKENDS) {
     });
 
     it('MIRT_REPORT_PATH writes the HTML run report after the commit; a bad path only warns', async (t) => {
-      if (!fx) return t.skip(skip);
-      await createAttemptView(fx.db, 'integer');
-      await insertAttempts(fx.db, 'integer', simulate(12, 5, 4, 20));
+      if (!ctx.fx) return t.skip(ctx.skip);
+      await createAttemptView(ctx.fx.db, 'integer');
+      await insertAttempts(ctx.fx.db, 'integer', simulate(12, 5, 4, 20));
       const dir = mkdtempSync(path.join(tmpdir(), 'report-'));
       try {
         const { o, io } = await run({ reportPath: path.join(dir, 'report-{version}.html') });
@@ -184,9 +176,9 @@ for (const { name, setup } of BACKENDS) {
     });
 
     it('MIRT_MIN_ITEM_RESPONSES leaves out rarely answered items, counted in the hygiene line', async (t) => {
-      if (!fx) return t.skip(skip);
-      await createAttemptView(fx.db, 'integer');
-      await insertAttempts(fx.db, 'integer', simulate(12, 5, 4, 20));
+      if (!ctx.fx) return t.skip(ctx.skip);
+      await createAttemptView(ctx.fx.db, 'integer');
+      await insertAttempts(ctx.fx.db, 'integer', simulate(12, 5, 4, 20));
       const all = await run({});
       const counts = new Map<string, number>();
       const data = all.calibrator.lastData!;
@@ -200,9 +192,9 @@ for (const { name, setup } of BACKENDS) {
     });
 
     it('non-convergence and items left out by the engine are written with [WARN] lines', async (t) => {
-      if (!fx) return t.skip(skip);
-      await createAttemptView(fx.db, 'integer');
-      await insertAttempts(fx.db, 'integer', simulate(12, 5, 4, 20));
+      if (!ctx.fx) return t.skip(ctx.skip);
+      await createAttemptView(ctx.fx.db, 'integer');
+      await insertAttempts(ctx.fx.db, 'integer', simulate(12, 5, 4, 20));
       const { o, io } = await run(
         {},
         { calibrator: new ProportionCalibrator({ notConverged: true, diverged: ['q7', 'q9'] }) },
@@ -218,35 +210,37 @@ for (const { name, setup } of BACKENDS) {
     });
 
     it('--dry-run extracts and calibrates but writes nothing (not even the tables)', async (t) => {
-      if (!fx) return t.skip(skip);
-      await createAttemptView(fx.db, 'integer');
-      await insertAttempts(fx.db, 'integer', simulate(20, 6, 4, 15));
+      if (!ctx.fx) return t.skip(ctx.skip);
+      await createAttemptView(ctx.fx.db, 'integer');
+      await insertAttempts(ctx.fx.db, 'integer', simulate(20, 6, 4, 15));
       const { o, io, calibrator } = await run({ dryRun: true });
       assert.equal(o.exitCode, 0);
       assert.equal(o.status, 'dry-run');
       assert.equal(calibrator.calls, 1);
       assert.match(io.lines.at(-1)!, /^\[DRY_RUN\] Summary: items=/);
       assert.ok(!io.lines.includes('Calibration upsert completed.'));
-      const r = await fx.db.query<{ r: string | null }>("SELECT to_regclass('mirt_item_params')::text AS r");
+      const r = await ctx.fx.db.query<{ r: string | null }>(
+        "SELECT to_regclass('mirt_item_params')::text AS r",
+      );
       assert.equal(r[0].r, null);
     });
 
     it('a calibration failure exits 1 with an [ERROR] line and leaves the previous results', async (t) => {
-      if (!fx) return t.skip(skip);
-      await createAttemptView(fx.db, 'integer');
-      await insertAttempts(fx.db, 'integer', simulate(20, 6, 4, 16));
+      if (!ctx.fx) return t.skip(ctx.skip);
+      await createAttemptView(ctx.fx.db, 'integer');
+      await insertAttempts(ctx.fx.db, 'integer', simulate(20, 6, 4, 16));
       assert.equal((await run()).o.exitCode, 0);
-      const before = await tableRows(fx.db);
+      const before = await tableRows(ctx.fx.db);
       const { o, io } = await run({}, { calibrator: new ProportionCalibrator({ fail: 'EM diverged' }) });
       assert.equal(o.exitCode, 1);
       assert.deepEqual(io.errors, ['[ERROR] calibration failed: EM diverged. Nothing was written.']);
-      assert.deepEqual(await tableRows(fx.db), before);
+      assert.deepEqual(await tableRows(ctx.fx.db), before);
     });
 
     it('a remote failure prints "[ERROR] R IRT service call failed: <reason>"', async (t) => {
-      if (!fx) return t.skip(skip);
-      await createAttemptView(fx.db, 'integer');
-      await insertAttempts(fx.db, 'integer', simulate(10, 5, 3, 17));
+      if (!ctx.fx) return t.skip(ctx.skip);
+      await createAttemptView(ctx.fx.db, 'integer');
+      await insertAttempts(ctx.fx.db, 'integer', simulate(10, 5, 3, 17));
       const { o, io } = await run(
         {},
         { calibrator: new ProportionCalibrator({ fail: 'Connection refused', kind: 'remote' }) },
@@ -256,14 +250,14 @@ for (const { name, setup } of BACKENDS) {
     });
 
     it('a failing upsert exits 1 and leaves the previous results exactly as they were', async (t) => {
-      if (!fx) return t.skip(skip);
-      await createAttemptView(fx.db, 'integer');
-      await insertAttempts(fx.db, 'integer', simulate(25, 6, 4, 18));
+      if (!ctx.fx) return t.skip(ctx.skip);
+      await createAttemptView(ctx.fx.db, 'integer');
+      await insertAttempts(ctx.fx.db, 'integer', simulate(25, 6, 4, 18));
       assert.equal((await run({}, { now: () => new Date('2026-03-01T00:00:00Z') })).o.exitCode, 0);
-      const before = await tableRows(fx.db);
-      await fx.db.query(`CREATE FUNCTION no_second_run() RETURNS trigger LANGUAGE plpgsql AS $$
+      const before = await tableRows(ctx.fx.db);
+      await ctx.fx.db.query(`CREATE FUNCTION no_second_run() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN IF NEW.version = 'v20260302T000000000Z' THEN RAISE EXCEPTION 'disk full (injected)'; END IF; RETURN NEW; END $$`);
-      await fx.db.query(
+      await ctx.fx.db.query(
         'CREATE TRIGGER no_second_run BEFORE INSERT OR UPDATE ON mirt_ability FOR EACH ROW EXECUTE FUNCTION no_second_run()',
       );
       const { o, io } = await run({}, { now: () => new Date('2026-03-02T00:00:00Z') });
@@ -272,23 +266,23 @@ for (const { name, setup } of BACKENDS) {
         io.errors[0],
         /^\[ERROR\] upsert failed, the transaction was rolled back and the previous results are unchanged: disk full \(injected\)/,
       );
-      assert.deepEqual(await tableRows(fx.db), before);
+      assert.deepEqual(await tableRows(ctx.fx.db), before);
     });
 
     it('a second run while one holds the lock says so in one line, exits 0 and changes nothing', async (t) => {
-      if (!fx) return t.skip(skip);
-      await createAttemptView(fx.db, 'integer');
-      await insertAttempts(fx.db, 'integer', simulate(20, 6, 4, 19));
+      if (!ctx.fx) return t.skip(ctx.skip);
+      await createAttemptView(ctx.fx.db, 'integer');
+      await insertAttempts(ctx.fx.db, 'integer', simulate(20, 6, 4, 19));
       assert.equal((await run()).o.exitCode, 0);
-      const before = await tableRows(fx.db);
+      const before = await tableRows(ctx.fx.db);
       let deps: Partial<Parameters<typeof runJob>[1]>;
-      if (fx.name === 'pg') {
+      if (ctx.fx.name === 'pg') {
         // The first run's session lock, held on another connection.
-        assert.equal(await fx.db.tryLock(JOB_LOCK_KEY), true);
+        assert.equal(await ctx.fx.db.tryLock(JOB_LOCK_KEY), true);
         deps = {};
       } else {
         // The first run owns the data folder: a second process-level open must not get in.
-        deps = { openDb: () => openPgliteDb(fx!.dataDir!) };
+        deps = { openDb: () => openPgliteDb(ctx.fx!.dataDir!) };
       }
       try {
         const { o, io, calibrator } = await run({}, deps);
@@ -298,9 +292,9 @@ for (const { name, setup } of BACKENDS) {
         assert.match(io.lines[0], /^Another mirt-calibrate run is in progress \(.*\); exiting\.$/);
         assert.equal(calibrator.calls, 0);
       } finally {
-        if (fx.name === 'pg') await fx.db.unlock(JOB_LOCK_KEY);
+        if (ctx.fx.name === 'pg') await ctx.fx.db.unlock(JOB_LOCK_KEY);
       }
-      assert.deepEqual(await tableRows(fx.db), before);
+      assert.deepEqual(await tableRows(ctx.fx.db), before);
     });
   });
 }
