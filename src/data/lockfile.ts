@@ -210,7 +210,6 @@ function unlinkQuietly(path: string): void {
   }
 }
 
-
 /** One line naming the folder, what went wrong and what to do. */
 function folderError(dir: string, e: unknown): Error {
   const err = e as NodeJS.ErrnoException;
@@ -224,7 +223,9 @@ function folderError(dir: string, e: unknown): Error {
       );
     case 'EEXIST':
     case 'ENOTDIR':
-      return new Error(`data folder ${dir} is not a folder (a file is in the way): set MIRT_DATA_DIR to a folder`);
+      return new Error(
+        `data folder ${dir} is not a folder (a file is in the way): set MIRT_DATA_DIR to a folder`,
+      );
     case 'EOPNOTSUPP':
     case 'ENOTSUP':
       return new Error(

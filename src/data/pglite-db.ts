@@ -18,7 +18,12 @@ import { acquireFolderLock, type LockHolder } from './lockfile.js';
 import { checkColumns } from './pg-db.js';
 import { crashFailure, isPgliteCrash, ServerLog, startFailure } from './pglite-errors.js';
 import { inspectDataFolder } from './pglite-folder.js';
-import { checkRelationSizes, type RelationFile, recordRelationSizes, relationFiles } from './pglite-integrity.js';
+import {
+  checkRelationSizes,
+  type RelationFile,
+  recordRelationSizes,
+  relationFiles,
+} from './pglite-integrity.js';
 
 /** Another process owns the data folder. */
 export class DataDirLockedError extends Error {
@@ -86,7 +91,9 @@ function lockWarnAgeSecs(raw: string | undefined): number {
   if (raw === undefined || raw === '') return DEFAULT_LOCK_WARN_AGE_SECS;
   const v = Number(raw);
   if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(v)) {
-    throw new Error(`${LOCK_WARN_AGE_ENV} must be a whole number of seconds (0 = never), got ${JSON.stringify(raw)}`);
+    throw new Error(
+      `${LOCK_WARN_AGE_ENV} must be a whole number of seconds (0 = never), got ${JSON.stringify(raw)}`,
+    );
   }
   return v;
 }
@@ -147,7 +154,9 @@ class PgliteDb implements Db {
         if (!r.blob) return 0;
         const bytes = new Uint8Array(await r.blob.arrayBuffer());
         for (let s = 0; s < bytes.length; s += SLICE_BYTES) {
-          parser.push(Buffer.from(bytes.buffer, bytes.byteOffset + s, Math.min(SLICE_BYTES, bytes.length - s)));
+          parser.push(
+            Buffer.from(bytes.buffer, bytes.byteOffset + s, Math.min(SLICE_BYTES, bytes.length - s)),
+          );
         }
         parser.end();
         return parser.rows;
@@ -156,7 +165,9 @@ class PgliteDb implements Db {
   }
 
   async tryLock(key: bigint): Promise<boolean> {
-    const r = await this.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [key.toString()]);
+    const r = await this.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [
+      key.toString(),
+    ]);
     return r[0].ok === true;
   }
 

@@ -21,7 +21,8 @@ export function inspectDataFolder(dir: string): 'new' | 'database' {
   const entries = readdirSync(dir).filter((n) => !isLockEntry(n) && !(n === 'lost+found' && isDir(dir, n)));
   if (entries.length === 0) return 'new';
   if (entries.includes('PG_VERSION')) return 'database';
-  const shown = entries.slice(0, 5).join(', ') + (entries.length > 5 ? `, ... (${entries.length} entries)` : '');
+  const shown =
+    entries.slice(0, 5).join(', ') + (entries.length > 5 ? `, ... (${entries.length} entries)` : '');
   throw new NotADatabaseFolderError(
     `data folder ${dir} is not an embedded database (no PG_VERSION) but is not empty (${shown}); refusing to create a new database over it. If it was the job's database, it is damaged: restore it from a backup. Otherwise set MIRT_DATA_DIR to an empty or new folder`,
   );

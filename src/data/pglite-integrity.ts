@@ -91,10 +91,12 @@ export async function checkRelationSizes(dir: string, db: Queryable): Promise<vo
     if (is.path !== was.path) continue; // rewritten into a new file by PostgreSQL
     const bytes = fileBytes(dir, was.path);
     if (bytes === null) problems.push(`${what} has no file`);
-    else if (bytes < was.bytes) problems.push(`${what} is ${bytes} bytes, ${was.bytes} at the last clean close`);
+    else if (bytes < was.bytes)
+      problems.push(`${what} is ${bytes} bytes, ${was.bytes} at the last clean close`);
   }
   if (problems.length === 0) return;
-  const shown = problems.slice(0, 3).join('; ') + (problems.length > 3 ? `; and ${problems.length - 3} more` : '');
+  const shown =
+    problems.slice(0, 3).join('; ') + (problems.length > 3 ? `; and ${problems.length - 3} more` : '');
   throw new DatabaseDamagedError(
     `the embedded database in ${dir} is damaged, files were cut short or removed while it was closed: ${shown}. Nothing was read or written; restore the folder from a backup (or, to start over, move it away and let the next run create a new one)`,
   );

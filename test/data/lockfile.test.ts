@@ -4,7 +4,16 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -105,7 +114,10 @@ describe('data folder lock', () => {
     const { child } = await holderProcess(dir);
     await kill9(child);
     // The dead owner's note, rewritten to name a process that is alive (this one).
-    writeFileSync(`${lockPathFor(dir)}.json`, JSON.stringify({ pid: process.pid, since: '2020-01-01T00:00:00Z' }));
+    writeFileSync(
+      `${lockPathFor(dir)}.json`,
+      JSON.stringify({ pid: process.pid, since: '2020-01-01T00:00:00Z' }),
+    );
     owned(await acquireFolderLock(dir)).release();
   });
 

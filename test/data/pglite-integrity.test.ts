@@ -4,7 +4,17 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, openSync, readSync, rmSync, statSync, truncateSync, writeSync, closeSync } from 'node:fs';
+import {
+  closeSync,
+  cpSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -72,7 +82,9 @@ describe('embedded database integrity', () => {
   it('ordinary sessions never read as damage: growth, deletes, TRUNCATE, a dropped and recreated schema', async () => {
     const dir = copy('ordinary');
     let db = await openPgliteDb(dir);
-    await db.query(`INSERT INTO answers SELECT g, 'v', true FROM generate_series(${ROWS + 1}, ${ROWS + 5000}) g`);
+    await db.query(
+      `INSERT INTO answers SELECT g, 'v', true FROM generate_series(${ROWS + 1}, ${ROWS + 5000}) g`,
+    );
     await db.query('DELETE FROM answers WHERE id % 2 = 0');
     await db.close();
     db = await openPgliteDb(dir);

@@ -4,7 +4,16 @@
  * inside the folder; a lock held for too long fails loudly instead of "in progress" forever.
  */
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -45,7 +54,11 @@ describe('opening the embedded database folder', () => {
     unlinkSync(join(dir, 'PG_VERSION'));
     const before = readdirSync(dir).sort();
     await assert.rejects(openPgliteDb(dir), (e) =>
-      assertClearLine(e, dir, /is not an embedded database \(no PG_VERSION\) but is not empty .*restore it from a backup/),
+      assertClearLine(
+        e,
+        dir,
+        /is not an embedded database \(no PG_VERSION\) but is not empty .*restore it from a backup/,
+      ),
     );
     assert.deepEqual(readdirSync(dir).sort(), before, 'nothing written, nothing initialised');
     assert.ok(!existsSync(join(dir, 'PG_VERSION')));
@@ -86,18 +99,28 @@ describe('opening the embedded database folder', () => {
     const noControl = copy('no-pg-control');
     unlinkSync(join(noControl, 'global', 'pg_control'));
     await assert.rejects(openPgliteDb(noControl), (e) =>
-      assertClearLine(e, noControl, /did not start: PostgreSQL reports "PANIC: could not open file .*global\/pg_control.*restore it from a backup/),
+      assertClearLine(
+        e,
+        noControl,
+        /did not start: PostgreSQL reports "PANIC: could not open file .*global\/pg_control.*restore it from a backup/,
+      ),
     );
 
     const older = copy('pg17');
     writeFileSync(join(older, 'PG_VERSION'), '17\n');
     await assert.rejects(openPgliteDb(older), (e) =>
-      assertClearLine(e, older, /FATAL: database files are incompatible with server.*initialized by PostgreSQL version 17.*another PostgreSQL version/),
+      assertClearLine(
+        e,
+        older,
+        /FATAL: database files are incompatible with server.*initialized by PostgreSQL version 17.*another PostgreSQL version/,
+      ),
     );
 
     const aFile = join(root, 'a-file');
     writeFileSync(aFile, 'not a folder');
-    await assert.rejects(openPgliteDb(aFile), (e) => assertClearLine(e, aFile, /is not a folder.*MIRT_DATA_DIR/));
+    await assert.rejects(openPgliteDb(aFile), (e) =>
+      assertClearLine(e, aFile, /is not a folder.*MIRT_DATA_DIR/),
+    );
   });
 
   it('fails loudly when the folder has been locked for longer than MIRT_LOCK_WARN_AGE_SECS', async (t) => {
@@ -117,7 +140,11 @@ describe('opening the embedded database folder', () => {
     delete process.env.MIRT_LOCK_WARN_AGE_SECS; // default 6 h
     await assert.rejects(openPgliteDb(dir), (e) => {
       assert.ok(e instanceof DataDirLockTooOldError, String(e));
-      return assertClearLine(e, dir, /in use by process \d+ .* for 7\.0 h, longer than MIRT_LOCK_WARN_AGE_SECS=21600: that run is probably hung/);
+      return assertClearLine(
+        e,
+        dir,
+        /in use by process \d+ .* for 7\.0 h, longer than MIRT_LOCK_WARN_AGE_SECS=21600: that run is probably hung/,
+      );
     });
     process.env.MIRT_LOCK_WARN_AGE_SECS = '0'; // never
     await assert.rejects(openPgliteDb(dir), DataDirLockedError);
