@@ -154,7 +154,7 @@ describe('data folder lock', () => {
            process.stdout.write('ok');
          });`,
       ],
-      { encoding: 'utf8', env: { ...process.env, TSX_DISABLE_CACHE: '1' } },
+      { encoding: 'utf8' },
     );
     assert.equal(r.stdout, 'ok', r.stderr);
     assert.deepEqual(readdirSync(root), ['mirt-calibrate']);

@@ -19,6 +19,16 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { acquireFolderLock, lockPathFor } from '../../src/data/lockfile.js';
 import { DataDirLockedError, DataDirLockTooOldError, openPgliteDb } from '../../src/data/pglite-db.js';
+import { runJob } from '../../src/job/run-job.js';
+import { ProportionCalibrator } from '../helpers/calibrators.js';
+import { captureIo, jobConfig } from '../helpers/job.js';
+
+/** The nightly job on the embedded database in `dataDir`, as a user runs it. */
+async function runOn(dataDir: string) {
+  const io = captureIo();
+  const o = await runJob(jobConfig({ dataDir }), { io, calibrator: new ProportionCalibrator() });
+  return { o, io };
+}
 
 /** One line that names the folder and none of PGlite's raw failure texts. */
 function assertClearLine(e: unknown, dir: string, pattern: RegExp): true {
@@ -62,6 +72,16 @@ describe('opening the embedded database folder', () => {
     );
     assert.deepEqual(readdirSync(dir).sort(), before, 'nothing written, nothing initialised');
     assert.ok(!existsSync(join(dir, 'PG_VERSION')));
+    // The job: one [ERROR] line, exit 1, no "Applied migrations".
+    const { o, io } = await runOn(dir);
+    assert.equal(o.exitCode, 1);
+    assert.deepEqual(io.lines, []);
+    assert.equal(io.errors.length, 1);
+    assert.match(
+      io.errors[0],
+      /^\[ERROR\] cannot open the database: data folder .* is not an embedded database \(no PG_VERSION\)/,
+    );
+    assert.deepEqual(readdirSync(dir).sort(), before);
     // Put back, it is the same database with its data.
     writeFileSync(join(dir, 'PG_VERSION'), '18\n');
     const db = await openPgliteDb(dir);
@@ -146,6 +166,11 @@ describe('opening the embedded database folder', () => {
         /in use by process \d+ .* for 7\.0 h, longer than MIRT_LOCK_WARN_AGE_SECS=21600: that run is probably hung/,
       );
     });
+    // The job fails (exit 1, one [ERROR] line) instead of "in progress", exit 0, every night.
+    const { o, io } = await runOn(dir);
+    assert.equal(o.exitCode, 1);
+    assert.equal(io.errors.length, 1);
+    assert.match(io.errors[0], /^\[ERROR\] cannot open the database: .*that run is probably hung/);
     process.env.MIRT_LOCK_WARN_AGE_SECS = '0'; // never
     await assert.rejects(openPgliteDb(dir), DataDirLockedError);
     process.env.MIRT_LOCK_WARN_AGE_SECS = String(8 * 3600);
