@@ -157,20 +157,18 @@ function ownLock(path: string, server: Server): FolderLock {
   const tmp = `${path}.note-${process.pid}`;
   writeFileSync(tmp, body);
   renameSync(tmp, path + NOTE_SUFFIX);
-  const ino = statOrNull(path)?.ino;
   let released = false;
   const release = () => {
     if (released) return;
     released = true;
     process.off('exit', release);
-    // Only remove files that are still ours (a lock judged dead may have been taken over).
-    if (statOrNull(path)?.ino === ino) unlinkQuietly(path);
+    // Closing removes the socket file (libuv unlinks a listening pipe's path, synchronously).
+    server.close();
     try {
       if (readFileSync(path + NOTE_SUFFIX, 'utf8') === body) unlinkQuietly(path + NOTE_SUFFIX);
     } catch {
       /* already gone */
     }
-    server.close();
   };
   // A crash still runs 'exit' handlers; after a SIGKILL the socket is left behind, dead, and
   // the next run takes it over.
