@@ -22,8 +22,11 @@ import { acquireFolderLock, type FolderLock, lockPathFor } from '../../src/data/
 const LOCKFILE_TS = resolve(import.meta.dirname, '../../src/data/lockfile.ts');
 const NOBODY = 65534;
 
-/** A child process that takes the lock and keeps it until killed. */
-async function holderProcess(dir: string): Promise<{ child: ChildProcess; pid: number }> {
+/**
+ * A child process that takes the lock and keeps it until killed; `busy`: with its event loop
+ * blocked, as the job's is during a long calibration on the main thread.
+ */
+async function holderProcess(dir: string, busy = false): Promise<{ child: ChildProcess; pid: number }> {
   const child = spawn(
     process.execPath,
     [
@@ -32,8 +35,10 @@ async function holderProcess(dir: string): Promise<{ child: ChildProcess; pid: n
       '-e',
       `import(${JSON.stringify(LOCKFILE_TS)}).then(async (m) => {
          const l = await m.acquireFolderLock(${JSON.stringify(dir)});
-         process.stdout.write('held' in l ? 'busy\\n' : 'got\\n');
-         setInterval(() => {}, 1000);
+         process.stdout.write('held' in l ? 'busy\\n' : 'got\\n', () => {
+           if (${busy}) for (;;);
+           setInterval(() => {}, 1000);
+         });
        });`,
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
@@ -93,6 +98,20 @@ describe('data folder lock', () => {
     }
     assert.ok(existsSync(lockPathFor(dir)), 'SIGKILL leaves the lock behind');
     owned(await acquireFolderLock(dir)).release();
+  });
+
+  it('sees an owner whose event loop is blocked as alive (the kernel answers for it)', async () => {
+    const dir = join(tempRoot(), 'data');
+    const { child, pid } = await holderProcess(dir, true);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const b = await acquireFolderLock(dir);
+        assert.ok('held' in b, `probe ${i}: held by the busy process`);
+        assert.equal(b.held.pid, pid);
+      }
+    } finally {
+      await kill9(child);
+    }
   });
 
   it('takes over a lock naming this very pid from an earlier start (pid reuse after kill -9)', async () => {
