@@ -86,6 +86,20 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX IF NOT EXISTS mirt_fit_meta_fitted_at_idx ON mirt_fit_meta (fitted_at)',
     ],
   },
+  {
+    // Scale linking (docs/nightly-job.md "One scale night after night"): per item and version,
+    // the standard errors (the next run's drift test needs them), the displacement from the
+    // reference scale, standardised, and flags ("drift", "anchored"). Id 4 is taken by the score
+    // shards migration of another branch; ids need not be contiguous.
+    id: 5,
+    name: 'linking and drift columns of the item history',
+    statements: [
+      'ALTER TABLE mirt_item_params_history ADD COLUMN IF NOT EXISTS se jsonb',
+      'ALTER TABLE mirt_item_params_history ADD COLUMN IF NOT EXISTS displacement double precision',
+      'ALTER TABLE mirt_item_params_history ADD COLUMN IF NOT EXISTS displacement_z double precision',
+      'ALTER TABLE mirt_item_params_history ADD COLUMN IF NOT EXISTS flags jsonb',
+    ],
+  },
 ];
 
 /** Applies the migrations not yet recorded, each in its own transaction. Returns the ids applied. */

@@ -34,11 +34,16 @@ export interface LinkConstants {
   readonly B: number;
 }
 
+export interface LinkGrid {
+  readonly nodes: ArrayLike<number>;
+  readonly weights: ArrayLike<number>;
+}
+
 export interface LinkOptions {
   /** Estimate B only, A = 1 (Rasch). */
   readonly fixSlope?: boolean;
   /** Stocking–Lord quadrature on the old scale; default 41 nodes on [-4, 4], N(0, 1) weights. */
-  readonly grid?: { readonly nodes: ArrayLike<number>; readonly weights: ArrayLike<number> };
+  readonly grid?: LinkGrid;
 }
 
 function mean(x: ArrayLike<number>): number {
@@ -113,7 +118,7 @@ export function stockingLordCriterion(
   newItems: LinkItems,
   oldItems: LinkItems,
   k: LinkConstants,
-  grid = normalGrid(),
+  grid: LinkGrid = normalGrid(),
   target = oldTcc(oldItems, grid.nodes),
   grad?: { g: Float64Array; H: Float64Array },
 ): number {

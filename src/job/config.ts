@@ -6,6 +6,8 @@
 
 import { normaliseDatabaseUrl } from '../data/url.js';
 import { type ModelName, parseModel } from '../engine/types.js';
+import { loadLinkConfig } from './link-config.js';
+import type { LinkConfig } from './link-run.js';
 
 export interface RemoteSettings {
   /** R_IRT_BASE_URL: when set, calibration runs on that service (ours or the legacy R one). */
@@ -37,6 +39,8 @@ export interface JobConfig {
   /** MIRT_REPORT_PATH: where to write the HTML run report ({version} is replaced); null = none. */
   readonly reportPath: string | null;
   readonly remote: RemoteSettings;
+  /** MIRT_LINK and friends (link-config.ts); absent = no linking. */
+  readonly link?: LinkConfig;
   readonly help: boolean;
 }
 
@@ -58,6 +62,8 @@ const FLAGS: Record<string, { key: string; boolean?: true }> = {
   '--database-url': { key: 'databaseUrl' },
   '--data-dir': { key: 'dataDir' },
   '--report': { key: 'reportPath' },
+  '--link': { key: 'link' },
+  '--link-method': { key: 'linkMethod' },
   '--help': { key: 'help', boolean: true },
   '-h': { key: 'help', boolean: true },
 };
@@ -215,6 +221,7 @@ export function loadConfig(argv: readonly string[], env: Env): JobConfig {
       maxRetries: retries ? parseInteger(retries.value, retries.name, 1) : 3,
       retryDelaySecs: delay ? parseNumber(delay.value, delay.name, 0, false) : 5,
     },
+    link: loadLinkConfig(flags, env, (m) => new ConfigError(m)),
     help: flags.help === true,
   };
 }
@@ -239,11 +246,15 @@ Options (flags override environment; MIRT_* overrides IRT_*):
                                        (unset: embedded PGlite database in --data-dir)
   --data-dir DIR       MIRT_DATA_DIR                                  embedded database folder (./.mirt-data)
   --report PATH        MIRT_REPORT_PATH                               also write the HTML run report ({version} in PATH is replaced)
+  --link MODE          MIRT_LINK                                      none, anchors or previous: the scale of this run (none)
+  --link-method M      MIRT_LINK_METHOD                               previous: stocking-lord, mean-sigma, mean-mean or fixed (stocking-lord)
   -h, --help           this text
 
 Environment only:
   IRT_UPDATE_QUESTION_META=true   also write a/b/c/model/version into question.meta->'irt'
   MIRT_RETAIN_VERSIONS=N          prune history to the newest N versions (default: keep all)
+  MIRT_ANCHORS=question_meta      anchors from question.meta (tags "anchor"), implies MIRT_LINK=anchors
+  MIRT_DRIFT_Z (3.5), MIRT_DRIFT_MIN_SHIFT (0.3)   drift: |z| and |shift of b| both at least these
   R_IRT_BASE_URL, R_IRT_CALIBRATE_PATH (/calibrate), R_IRT_INTERNAL_TOKEN, R_IRT_TIMEOUT_SECS (300),
   MIRT_MAX_RETRIES (3), MIRT_RETRY_DELAY_SECS (5)   calibrate on a remote /calibrate service
 

@@ -10,7 +10,8 @@ import { notIdentified } from '../calibrators/identification.js';
 import { createCalibrator } from '../calibrators/index.js';
 import type { Calibrator } from '../calibrators/types.js';
 import type { CalibrateResponse } from '../contract/types.js';
-import type { Db } from '../data/db.js';
+import type { Db, Tx } from '../data/db.js';
+import { writeItemLinkColumns } from '../data/drift-columns.js';
 import { type Extraction, ExtractionError, extractObservations, NoSourceError } from '../data/extract.js';
 import { migrate } from '../data/migrations.js';
 import { JOB_LOCK_KEY, openDatabase } from '../data/open.js';
@@ -21,6 +22,8 @@ import { type HygieneReport, ResponseBuilder, type ResponseData } from '../engin
 import { EngineInputError } from '../engine/types.js';
 import { renderReport } from '../report/report.js';
 import type { JobConfig } from './config.js';
+import { DEFAULT_LINK, type LinkOutcome, unlinkedRows } from './link-run.js';
+import { linkStep } from './link-step.js';
 import { runHygiene } from './run-hygiene.js';
 import { runLabels } from './run-labels.js';
 import { formatHygiene, formatSummary, listIds, NOTHING_WRITTEN } from './summary.js';
@@ -214,6 +217,40 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
       );
     }
 
+    // Link onto the reference scale (MIRT_LINK); reads only, before the one write transaction.
+    const linkConfig = config.link ?? DEFAULT_LINK;
+    let link: LinkOutcome | null = null;
+    if (linkConfig.mode !== 'none') {
+      t = performance.now();
+      try {
+        const job = { model: config.model, version, runId };
+        link = await linkStep(
+          db,
+          linkConfig,
+          config.model,
+          version,
+          result,
+          (anchors) => calibrator.calibrate(data, { ...job, anchors }),
+          io.out,
+        );
+      } catch (e) {
+        return fail(`linking (MIRT_LINK=${linkConfig.mode}) failed: ${msg(e)}. ${NOTHING_WRITTEN}`, {
+          extraction,
+          hygiene: data.hygiene,
+        });
+      }
+      for (const line of link.lines) io.out(line);
+      result = link.result;
+      lap('link', t);
+    }
+    const driftMetrics = link && {
+      z_min: linkConfig.driftZ,
+      shift_min: linkConfig.driftShift,
+      n_common: link.constants.n_common,
+      n_flagged: link.drift.filter((x) => x.drift).length,
+      flagged: link.drift.filter((x) => x.drift),
+    };
+
     const summary = (dryRun: boolean) =>
       formatSummary({
         result,
@@ -225,6 +262,9 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
         seconds: (performance.now() - t0) / 1000,
         dryRun,
         calibrator: calibrator.kind,
+        linking: link
+          ? { mode: linkConfig.mode, ...link.constants, drift: driftMetrics?.n_flagged ?? 0 }
+          : null,
       });
 
     if (config.dryRun) {
@@ -242,10 +282,21 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
       rows_read: hygiene.rows_read,
       hygiene,
       ...(unidentified ? { not_identified: unidentified } : {}),
+      ...(driftMetrics ? { drift: driftMetrics } : {}),
     };
     let written: WriteSummary;
     try {
-      written = await writeResults(db, result, {
+      // The per-item SEs, displacements and flags go into the history rows inside the same transaction.
+      const itemRows = link?.itemRows ?? unlinkedRows(result);
+      const withLinkColumns = {
+        transaction: <T>(fn: (tx: Tx) => Promise<T>) =>
+          db.transaction(async (tx) => {
+            const r = await fn(tx);
+            await writeItemLinkColumns(tx, version, itemRows);
+            return r;
+          }),
+      };
+      written = await writeResults(withLinkColumns, result, {
         version,
         runId,
         model: config.model,
@@ -259,6 +310,8 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
           topic_id: config.topicId,
           subject_id: config.subjectId,
           max_obs: config.maxObs,
+          link: linkConfig.mode,
+          linking_constants: link?.constants ?? null,
         },
         metricsExtra,
       });
@@ -278,7 +331,17 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
     if (config.retainVersions !== null)
       io.out(`[INFO] Retention: kept ${config.retainVersions} versions, pruned ${written.prunedRows} rows`);
     io.out('Calibration upsert completed.');
-    const reported = { ...result, fit_meta: { ...result.fit_meta, metrics: { ...m, ...metricsExtra } } };
+    const reported = {
+      ...result,
+      fit_meta: {
+        ...result.fit_meta,
+        metrics: {
+          ...result.fit_meta.metrics,
+          ...metricsExtra,
+          ...(link ? { drift: { ...driftMetrics, items: link.drift } } : {}),
+        },
+      },
+    };
     await writeReport(config, reported, version, io);
     io.out(summary(false));
     return outcome('ok', 0, { extraction, hygiene: data.hygiene, written });

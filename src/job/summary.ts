@@ -43,6 +43,8 @@ export function formatSummary(s: {
   dryRun: boolean;
   /** Which calibrator ran: `local` or `remote`. */
   calibrator: string;
+  /** MIRT_LINK other than none: the constants and the number of drifted items. */
+  linking?: { mode: string; method: string; A: number; B: number; n_common: number; drift: number } | null;
 }): string {
   const m = s.result.fit_meta.metrics;
   const logLik = Number(m.logLik);
@@ -51,9 +53,13 @@ export function formatSummary(s: {
     typeof m.converged === 'boolean'
       ? ` converged=${m.converged}${typeof m.cycles === 'number' ? ` cycles=${m.cycles}` : ''}`
       : '';
+  const k = s.linking;
+  const link = k
+    ? ` link=${k.mode} linking_constants={A=${k.A.toFixed(4)},B=${k.B.toFixed(4)},method=${k.method},n_common=${k.n_common}} drift=${k.drift}`
+    : '';
   return (
     `${s.dryRun ? '[DRY_RUN]' : '[INFO]'} Summary: items=${s.result.item_params.length} users=${s.result.abilities.length}` +
     ` observations=${s.observations} model=${s.config.model} calibrator=${s.calibrator} logLik=${Number.isFinite(logLik) ? logLik.toFixed(3) : 'NA'}` +
-    `${conv}${s.notIdentified ? ` not_identified=${s.notIdentified}` : ''} seconds=${s.seconds.toFixed(2)} version=${s.version} source="${s.extraction.source}"`
+    `${conv}${s.notIdentified ? ` not_identified=${s.notIdentified}` : ''}${link} seconds=${s.seconds.toFixed(2)} version=${s.version} source="${s.extraction.source}"`
   );
 }

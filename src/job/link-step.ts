@@ -1,0 +1,58 @@
+/**
+ * The job's linking step: reads the reference scale (the previous version, or the anchors in
+ * question.meta) and links the free run onto it (link-run.ts). Reads only: the results are
+ * written by the job's one transaction afterwards.
+ */
+import type { CalibrateResponse } from '../contract/types.js';
+import type { Queryable } from '../data/db.js';
+import { readPreviousVersion } from '../data/previous-version.js';
+import { readQuestionAnchors } from '../data/question-anchors.js';
+import type { ItemParams, ModelName } from '../engine/types.js';
+import { type LinkConfig, type LinkInput, type LinkOutcome, linkRun } from './link-run.js';
+import { listIds } from './summary.js';
+
+export async function linkStep(
+  db: Queryable,
+  config: LinkConfig,
+  model: ModelName,
+  version: string,
+  free: CalibrateResponse,
+  refit: (anchors: Record<string, ItemParams>) => Promise<CalibrateResponse>,
+  out: (line: string) => void,
+): Promise<LinkOutcome> {
+  let reference: LinkInput['reference'];
+  if (config.mode === 'previous') {
+    const prev = await readPreviousVersion(db, version);
+    if (!prev)
+      reference = {
+        label: null,
+        why: 'no earlier version in mirt_item_params_history (first run: it sets the scale)',
+      };
+    else {
+      if (prev.skipped)
+        out(`[WARN] Linking: ${prev.skipped} item(s) of ${prev.version} without usable a, b were skipped`);
+      reference = { label: prev.version, items: prev.items };
+    }
+  } else {
+    const q = await readQuestionAnchors(db, model);
+    if (q.unavailable)
+      reference = { label: null, why: `no anchors read from question.meta (${q.unavailable})` };
+    else {
+      out(
+        `[INFO] Anchors from question.meta: ${q.fixed.size} anchor(s), ${q.start.size} stored value(s) of other questions (starting points only), ${q.ignored.length} anchor(s) ignored`,
+      );
+      if (q.ignored.length)
+        out(
+          `[WARN] ${q.ignored.length} question(s) tagged "anchor" without usable parameters, ignored: ${listIds(q.ignored.map((x) => `${x.id} (${x.reason})`))}`,
+        );
+      for (const w of q.warnings) out(`[WARN] Anchors: ${w}`);
+      const items = new Map(
+        [...q.fixed].map(([id, p]) => [id, { a: p.a, b: p.b, c: p.c, seB: Number.NaN }] as const),
+      );
+      reference = q.fixed.size
+        ? { label: 'question.meta', items }
+        : { label: null, why: 'no usable anchor in question.meta' };
+    }
+  }
+  return linkRun({ config, model, free, reference, refit });
+}
