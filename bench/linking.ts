@@ -47,9 +47,8 @@ async function sixNights(spec: NightSpec, method: Method) {
     const job = { model: '2PL', version: `n${k}`, runId: `n${k}` };
     const free = await calibrator.calibrate(data, job);
     let result = free;
-    let rows: { item_id: string; se: { b: number | null } | null; flags: readonly string[] }[] = free.item_params.map(
-      (it) => ({ item_id: it.item_id, se: it.se ?? null, flags: [] }),
-    );
+    let rows: { item_id: string; se: { b: number | null } | null; flags: readonly string[] }[] =
+      free.item_params.map((it) => ({ item_id: it.item_id, se: it.se ?? null, flags: [] }));
     if (config.mode !== 'none' && prev) {
       const out = await linkRun({
         config,
@@ -77,8 +76,13 @@ export async function benchLinking(learners = 3000, seeds = 3): Promise<void> {
   console.log(
     `\n== Linking: 6 nights, ${NIGHT_SPEC.items} items, ${learners} learners x ${NIGHT_SPEC.perLearner} answers a night, ${seeds} seed(s)`,
   );
-  console.log('method          seed  tracking error per night (estimated - true mean)      max|err|  leaked found  stable flagged');
-  const summary = new Map<Method, { maxErr: number; rms: number; n: number; found: number; falseFlags: number }>();
+  console.log(
+    'method          seed  tracking error per night (estimated - true mean)      max|err|  leaked found  stable flagged',
+  );
+  const summary = new Map<
+    Method,
+    { maxErr: number; rms: number; n: number; found: number; falseFlags: number }
+  >();
   for (let s = 0; s < seeds; s++) {
     const spec: NightSpec = { ...NIGHT_SPEC, learners, seed: NIGHT_SPEC.seed + 7919 * s };
     for (const method of METHODS) {
@@ -99,7 +103,9 @@ export async function benchLinking(learners = 3000, seeds = 3): Promise<void> {
   console.log('\nmethod          max|err|  rms err  leaked found  stable flagged (all seeds)');
   for (const [m, a] of summary)
     console.log(
-      `${m.padEnd(15)} ${a.maxErr.toFixed(3).padStart(8)} ${Math.sqrt(a.rms / a.n).toFixed(3).padStart(8)}   ${a.found}/${2 * seeds}          ${a.falseFlags}`,
+      `${m.padEnd(15)} ${a.maxErr.toFixed(3).padStart(8)} ${Math.sqrt(a.rms / a.n)
+        .toFixed(3)
+        .padStart(8)}   ${a.found}/${2 * seeds}          ${a.falseFlags}`,
     );
 }
 
