@@ -7,6 +7,7 @@
 import type { CalibrateResponse, ItemParamsRecord } from '../contract/types.js';
 import type { ItemBank } from '../engine/models.js';
 import { testInformation } from '../engine/reliability.js';
+import { DRIFT_STYLE, driftSection } from './drift-section.js';
 import { bars, chart, escapeHtml, type Frame, polyline } from './svg.js';
 
 /**
@@ -173,13 +174,14 @@ export function renderReport(r: CalibrateResponse, missing: readonly string[] = 
       ? [`Not identified (${notIdentified.size} item(s)): ${[...notIdentified].join(', ')}.`]
       : []),
   ];
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Calibration report ${escapeHtml(show(r.fit_meta.run_id))}</title><style>${STYLE}</style></head><body>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Calibration report ${escapeHtml(show(r.fit_meta.run_id))}</title><style>${STYLE}${DRIFT_STYLE}</style></head><body>
 <h1>Calibration report</h1>
 ${notes.map((n) => `<p class="note">${escapeHtml(n)}</p>`).join('\n')}
 <dl>${facts.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>
 <h2>Data</h2><p>Dropped rows: ${dropped.length ? dropped.join(', ') : 'none'}.</p><p>Excluded items: ${excluded.length ? excluded.join(', ') : 'none'}.</p>
 <h2>Test</h2><div class="charts"><figure>${informationChart(r.item_params)}<figcaption>Test information (solid) and standard error of theta (dashed, drawn on 0–2 over the same height)</figcaption></figure>
 <figure>${abilityChart(thetas)}<figcaption>Ability estimates (${thetas.length} users${noTheta ? `; ${noTheta} without a finite estimate, not shown` : ''})</figcaption></figure></div>
+${driftSection(spec, m)}
 <h2 id="flagged">Flagged items (${flagged.length})</h2>
 ${flagged.length ? `<table>${HEAD}</tr>${flagged.map((it) => itemRow(it, false, notIdentified)).join('\n')}</table>` : '<p>None.</p>'}
 <h2 id="items">All items (${r.item_params.length})</h2>
