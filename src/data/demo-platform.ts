@@ -110,52 +110,6 @@ export async function createPlatform(db: Db, spec: PlatformSpec, now = new Date(
   return { attempts: student.length, inWindow };
 }
 
-/**
- * One more day of activity (for the demo's second night): `n` of the platform's `students`
- * come back and answer 8 questions each.
- */
-export async function addDayOfAttempts(
-  db: Db,
-  students: number,
-  n: number,
-  seed: number,
-  now = new Date(),
-): Promise<number> {
-  const rand = seededRandom(seed);
-  const q = await db.query<{ id: number; a: number; b: number }>(
-    "SELECT id, (meta->'truth'->>'a')::float8 AS a, (meta->'truth'->>'b')::float8 AS b FROM question ORDER BY id",
-  );
-  const rows = {
-    student: [] as string[],
-    question: [] as number[],
-    correct: [] as string[],
-    at: [] as string[],
-  };
-  for (let s = 0; s < n; s++) {
-    const theta = normalDraw(rand);
-    const uuid = studentUuid(1 + Math.floor(rand() * students));
-    for (let i = 0; i < 8; i++) {
-      const it = q[Math.floor(rand() * q.length)];
-      const p = 1 / (1 + Math.exp(-Number(it.a) * (theta - Number(it.b))));
-      rows.student.push(uuid);
-      rows.question.push(Number(it.id));
-      rows.correct.push(rand() < p ? 't' : 'f');
-      rows.at.push(new Date(now.getTime() - rand() * 3_600_000).toISOString());
-    }
-  }
-  await db.transaction((tx) =>
-    tx.bulkInsert('attempt_log', [
-      { name: 'student_id', type: 'uuid', values: rows.student },
-      { name: 'question_id', type: 'integer', values: rows.question },
-      { name: 'session_id', type: 'text', values: rows.student.map((_, k) => `night2-${k >> 3}`) },
-      { name: 'is_correct', type: 'boolean', values: rows.correct },
-      { name: 'started_at', type: 'timestamptz', values: rows.at },
-      { name: 'completed_at', type: 'timestamptz', values: rows.at },
-    ]),
-  );
-  return rows.student.length;
-}
-
 function round(x: number): number {
   return Math.round(x * 1e4) / 1e4;
 }

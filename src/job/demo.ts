@@ -1,14 +1,17 @@
 /**
  * `npm run demo`: a simulated platform in the embedded PGlite database (3,000 students,
  * 150 questions, 30 days of attempts behind an `attempt` VIEW), the real job run on it, the
- * seed's validation queries, and a second night's run that shows the history by version.
+ * seed's validation queries, and a second night a month later (better students, one leaked
+ * question) linked to the first (MIRT_LINK=previous): the theta mean rises, the leaked question
+ * is flagged, the linking constants are stored; then the history by version.
  * Usage: node dist/job/demo.js [--keep] (keeps the data folder and prints where it is).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Db } from '../data/db.js';
-import { addDayOfAttempts, createPlatform } from '../data/demo-platform.js';
+import { addMonthLater } from '../data/demo-month.js';
+import { createPlatform } from '../data/demo-platform.js';
 import { openPgliteDb } from '../data/pglite-db.js';
 import { loadConfig } from './config.js';
 import { runJob } from './run-job.js';
@@ -112,7 +115,7 @@ LIMIT 5`),
 async function main(): Promise<number> {
   const keep = process.argv.includes('--keep');
   const dir = join(mkdtempSync(join(tmpdir(), 'mirt-demo-')), 'data');
-  const env = { MIRT_DATA_DIR: dir, IRT_UPDATE_QUESTION_META: 'true' };
+  const env = { MIRT_DATA_DIR: dir, IRT_UPDATE_QUESTION_META: 'true', MIRT_LINK: 'previous' };
   try {
     console.log(
       `== Simulated platform: ${SPEC.students} students, ${SPEC.questions} questions, ${SPEC.days} days (seed ${SPEC.seed})`,
@@ -127,12 +130,33 @@ async function main(): Promise<number> {
     if (r1.exitCode !== 0) return r1.exitCode;
     await withDb(dir, (db) => validate(db, r1.version));
 
-    console.log('\n== Night 2: a day of new attempts, then mirt-calibrate again');
-    const added = await withDb(dir, (db) => addDayOfAttempts(db, SPEC.students, 400, SPEC.seed + 1));
-    console.log(`   ${added} new attempts`);
+    console.log(
+      '\n== Night 2, a month later: new students 0.3 better on average, one question leaked (0.8 easier); MIRT_LINK=previous',
+    );
+    const month = await withDb(dir, (db) =>
+      addMonthLater(db, { students: SPEC.students, thetaShift: 0.3, leakShift: 0.8, seed: SPEC.seed + 1 }),
+    );
+    console.log(
+      `   ${month.attempts} new attempts; question ${month.leaked} leaked; true mean ability of the new students ${month.trueMean.toFixed(3)}`,
+    );
     const r2 = await runJob(loadConfig([], env));
     if (r2.exitCode !== 0) return r2.exitCode;
     await withDb(dir, async (db) => {
+      printTable(
+        'Mean theta per night, linked to night 1 (model_spec.linking_constants)',
+        await db.query(`SELECT f.model_spec->>'version' AS version,
+                round(avg(a.theta)::numeric, 3) AS mean_theta,
+                f.model_spec->'linking_constants' AS linking_constants
+           FROM mirt_fit_meta f JOIN mirt_ability a ON a.version = f.model_spec->>'version'
+          GROUP BY f.model_spec->>'version', f.model_spec->'linking_constants' ORDER BY 1`),
+      );
+      printTable(
+        'Drift flags (mirt_item_params_history.flags)',
+        await db.query(
+          `SELECT version, item_id, round(displacement::numeric, 3) AS displacement, round(displacement_z::numeric, 2) AS z, flags
+             FROM mirt_item_params_history WHERE flags @> '["drift"]'::jsonb ORDER BY version, item_id`,
+        ),
+      );
       printTable(
         'History: every run stays retrievable by version (mirt_item_params_history, mirt_ability)',
         await db.query(`SELECT h.version, h.items, a.abilities, h.fitted_at
