@@ -22,8 +22,8 @@ import { type HygieneReport, ResponseBuilder, type ResponseData } from '../engin
 import { EngineInputError } from '../engine/types.js';
 import { renderReport } from '../report/report.js';
 import type { JobConfig } from './config.js';
-import { DEFAULT_LINK, type LinkOutcome, unlinkedRows } from './link-run.js';
-import { linkStep } from './link-step.js';
+import { readReference } from './link-reference.js';
+import { DEFAULT_LINK, type LinkInput, type LinkOutcome, linkRun, unlinkedRows } from './link-run.js';
 import { runHygiene } from './run-hygiene.js';
 import { runLabels } from './run-labels.js';
 import { formatHygiene, formatSummary, listIds, NOTHING_WRITTEN } from './summary.js';
@@ -167,6 +167,20 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
     }
     io.out(formatHygiene(data.hygiene));
 
+    // The reference scale of MIRT_LINK (read only; the run fails here, before calibrating, if it cannot be read).
+    const linkConfig = config.link ?? DEFAULT_LINK;
+    let reference: LinkInput['reference'] | null = null;
+    if (linkConfig.mode !== 'none') {
+      try {
+        reference = await readReference(db, linkConfig, config.model, version, io.out);
+      } catch (e) {
+        return fail(
+          `reading the reference scale (MIRT_LINK=${linkConfig.mode}) failed: ${msg(e)}. ${NOTHING_WRITTEN}`,
+          { extraction, hygiene: data.hygiene },
+        );
+      }
+    }
+
     // Calibrate.
     t = performance.now();
     io.out(
@@ -217,22 +231,19 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
       );
     }
 
-    // Link onto the reference scale (MIRT_LINK); reads only, before the one write transaction.
-    const linkConfig = config.link ?? DEFAULT_LINK;
+    // Link onto the reference scale: drift screening, then the linear map or a fixed-anchor refit.
     let link: LinkOutcome | null = null;
-    if (linkConfig.mode !== 'none') {
+    if (reference) {
       t = performance.now();
       try {
         const job = { model: config.model, version, runId };
-        link = await linkStep(
-          db,
-          linkConfig,
-          config.model,
-          version,
-          result,
-          (anchors) => calibrator.calibrate(data, { ...job, anchors }),
-          io.out,
-        );
+        link = await linkRun({
+          config: linkConfig,
+          model: config.model,
+          free: result,
+          reference,
+          refit: (anchors) => calibrator.calibrate(data, { ...job, anchors }),
+        });
       } catch (e) {
         return fail(`linking (MIRT_LINK=${linkConfig.mode}) failed: ${msg(e)}. ${NOTHING_WRITTEN}`, {
           extraction,

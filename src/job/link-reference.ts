@@ -1,25 +1,22 @@
 /**
- * The job's linking step: reads the reference scale (the previous version, or the anchors in
- * question.meta) and links the free run onto it (link-run.ts). Reads only: the results are
- * written by the job's one transaction afterwards.
+ * The job's reference scale: the previous version, or the anchors in question.meta, read before
+ * the calibration (a reference that cannot be read fails the run before the expensive part).
+ * Reads only: the results are written by the job's one transaction afterwards.
  */
-import type { CalibrateResponse } from '../contract/types.js';
 import type { Queryable } from '../data/db.js';
 import { readPreviousVersion } from '../data/previous-version.js';
 import { readQuestionAnchors } from '../data/question-anchors.js';
-import type { ItemParams, ModelName } from '../engine/types.js';
-import { type LinkConfig, type LinkInput, type LinkOutcome, linkRun } from './link-run.js';
+import type { ModelName } from '../engine/types.js';
+import type { LinkConfig, LinkInput } from './link-run.js';
 import { listIds } from './summary.js';
 
-export async function linkStep(
+export async function readReference(
   db: Queryable,
   config: LinkConfig,
   model: ModelName,
   version: string,
-  free: CalibrateResponse,
-  refit: (anchors: Record<string, ItemParams>) => Promise<CalibrateResponse>,
   out: (line: string) => void,
-): Promise<LinkOutcome> {
+): Promise<LinkInput['reference']> {
   let reference: LinkInput['reference'];
   if (config.mode === 'previous') {
     const prev = await readPreviousVersion(db, version);
@@ -54,5 +51,5 @@ export async function linkStep(
         : { label: null, why: 'no usable anchor in question.meta' };
     }
   }
-  return linkRun({ config, model, free, reference, refit });
+  return reference;
 }
