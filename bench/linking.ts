@@ -77,7 +77,7 @@ export async function benchLinking(learners = 3000, seeds = 3): Promise<void> {
     `\n== Linking: 6 nights, ${NIGHT_SPEC.items} items, ${learners} learners x ${NIGHT_SPEC.perLearner} answers a night, ${seeds} seed(s)`,
   );
   console.log(
-    'method          seed  tracking error per night (estimated - true mean)      max|err|  leaked found  stable flagged',
+    'method          seed  tracking error per night (estimated - true mean)      max|err|   chain   leaked found  stable flagged',
   );
   const summary = new Map<
     Method,
