@@ -76,6 +76,9 @@ export const MIGRATIONS: readonly Migration[] = [
       'ALTER TABLE mirt_item_params ADD COLUMN IF NOT EXISTS model text',
       'ALTER TABLE mirt_item_params ADD COLUMN IF NOT EXISTS version text',
       'ALTER TABLE mirt_item_params ADD COLUMN IF NOT EXISTS fitted_at timestamptz DEFAULT now()',
+      // Without it the version index below fails, so no database has migration 3 recorded and
+      // a mirt_ability lacking this column.
+      'ALTER TABLE mirt_ability ADD COLUMN IF NOT EXISTS version text',
       'ALTER TABLE mirt_ability ADD COLUMN IF NOT EXISTS se double precision',
       'ALTER TABLE mirt_ability ADD COLUMN IF NOT EXISTS model text',
       'ALTER TABLE mirt_ability ADD COLUMN IF NOT EXISTS fitted_at timestamptz DEFAULT now()',

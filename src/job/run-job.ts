@@ -233,6 +233,7 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
       );
     }
     lap('upsert', t);
+    for (const w of written.warnings) io.out(`[WARN] ${w}`);
     if (written.skippedAbilities)
       io.out(`[WARN] ${written.skippedAbilities} abilities without a finite theta were not written`);
     if (written.questionMetaUpdated !== null)
