@@ -127,19 +127,19 @@ const MAX_SECONDS = 86_400;
 
 function parseInteger(v: string, what: string, min: number, max: number): number {
   const n = Number(v);
-  if (!/^[+-]?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new ConfigError(`${what}: expected an integer from ${min} to ${max}, got "${v}"`);
+  if (!/^[+-]?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) {
+    throw new ConfigError(`${what}: expected an integer >= ${min}, got "${v}"`);
   }
+  if (n > max) throw new ConfigError(`${what}: at most ${max}, got "${v}"`);
   return n;
 }
 
 function parseNumber(v: string, what: string, min: number, exclusive: boolean, max: number): number {
   const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n < min || (exclusive && n === min) || n > max) {
-    throw new ConfigError(
-      `${what}: expected a number ${exclusive ? '>' : '>='} ${min} and <= ${max}, got "${v}"`,
-    );
+  if (v.trim() === '' || !Number.isFinite(n) || n < min || (exclusive && n === min)) {
+    throw new ConfigError(`${what}: expected a number ${exclusive ? '>' : '>='} ${min}, got "${v}"`);
   }
+  if (n > max) throw new ConfigError(`${what}: at most ${max}, got "${v}"`);
   return n;
 }
 
