@@ -239,18 +239,19 @@ const ABILITY_KEY_COLUMNS = ['user_id', 'model', 'version'];
 function legacyKeyWarnings(items: TableShape, ability: TableShape): string[] {
   const out: string[] = [];
   const itemKey = pickConflictKey(items, 'item_id', ITEM_KEY_COLUMNS);
-  if (!itemKey || itemKey.length > 1)
+  if (!itemKey || itemKey.length > 1) {
+    const has = itemKey ? `the unique key (${itemKey.join(', ')})` : 'no unique key on item_id';
     out.push(
-      `mirt_item_params has ${itemKey ? `the unique key (${itemKey.join(', ')})` : 'no unique key on item_id'}: ` +
-        'each run adds rows beside the current ones, so readers of the current parameters see several rows per item. ' +
-        'Add UNIQUE (item_id) to keep one row per item (every run is kept in mirt_item_params_history)',
+      `mirt_item_params has ${has}: each run adds rows beside the current ones, so readers of the current parameters see several rows per item. Add UNIQUE (item_id) to keep one row per item (every run is kept in mirt_item_params_history)`,
     );
+  }
   const abilityKey = pickConflictKey(ability, 'user_id', ABILITY_KEY_COLUMNS);
-  if (abilityKey && !abilityKey.includes('version') && ability.columnTypes.has('version'))
+  if (abilityKey && !abilityKey.includes('version') && ability.columnTypes.has('version')) {
+    const key = abilityKey.join(', ');
     out.push(
-      `mirt_ability has the unique key (${abilityKey.join(', ')}) without version: ` +
-        "each run overwrites earlier runs' abilities. Make the key (user_id, version) to keep one row per user and run",
+      `mirt_ability has the unique key (${key}) without version: each run overwrites earlier runs' abilities. Make the key (user_id, version) to keep one row per user and run`,
     );
+  }
   return out;
 }
 
