@@ -87,7 +87,7 @@ describe('which errors move the extraction chain on', () => {
 });
 
 for (const { name, setup } of BACKENDS) {
-  describe(`a source that exists but fails is fatal (${name})`, () => {
+  describe(`extraction: a source that exists but fails is fatal; ids are strings or numbers (${name})`, () => {
     const ctx = useBackend(setup);
 
     for (const [code, text] of [
@@ -200,6 +200,31 @@ for (const { name, setup } of BACKENDS) {
       ]);
     });
 
+    // Issue 9 item 3.
+    it('object, array and boolean question ids are counted as invalid, never merged into "[object Object]"', async (t) => {
+      if (!ctx.fx) return t.skip(ctx.skip);
+      await createExamResults(ctx.fx.db);
+      const doc = (correct: boolean) =>
+        JSON.stringify({
+          questions: [
+            { question_id: { id: 101 }, is_correct: correct },
+            { question_id: { id: 102 }, is_correct: !correct },
+            { question_id: [103], is_correct: correct },
+            { question_id: true, is_correct: correct },
+            { question_id: 7, is_correct: correct },
+            { question_id: '8', is_correct: !correct },
+          ],
+        });
+      await insertExamResult(ctx.fx.db, { user: 'u1', session: 's1', json: doc(true) });
+      await insertExamResult(ctx.fx.db, { user: 'u2', session: 's2', json: doc(false) });
+      const b = new ResponseBuilder();
+      await extractObservations(ctx.fx.db, b, base, logger().log);
+      const data = b.build();
+      assert.deepEqual([...data.itemIds].sort(), ['7', '8']);
+      assert.equal(data.nObs, 4);
+      assert.deepEqual(data.hygiene.dropped.rejected, { invalid_question_id: 8 });
+    });
+
     if (name === 'pg') {
       it('a real lock_timeout on the VIEW fails the job instead of reading the responses table', async (t) => {
         if (!ctx.fx) return t.skip(ctx.skip);
@@ -266,35 +291,5 @@ for (const { name, setup } of BACKENDS) {
         }
       });
     }
-  });
-}
-
-for (const { name, setup } of BACKENDS) {
-  describe(`exam_results ids are strings or numbers only (${name})`, () => {
-    const ctx = useBackend(setup);
-
-    it('object, array and boolean question ids are counted as invalid, never merged into "[object Object]"', async (t) => {
-      if (!ctx.fx) return t.skip(ctx.skip);
-      await createExamResults(ctx.fx.db);
-      const doc = (correct: boolean) =>
-        JSON.stringify({
-          questions: [
-            { question_id: { id: 101 }, is_correct: correct },
-            { question_id: { id: 102 }, is_correct: !correct },
-            { question_id: [103], is_correct: correct },
-            { question_id: true, is_correct: correct },
-            { question_id: 7, is_correct: correct },
-            { question_id: '8', is_correct: !correct },
-          ],
-        });
-      await insertExamResult(ctx.fx.db, { user: 'u1', session: 's1', json: doc(true) });
-      await insertExamResult(ctx.fx.db, { user: 'u2', session: 's2', json: doc(false) });
-      const b = new ResponseBuilder();
-      await extractObservations(ctx.fx.db, b, base, logger().log);
-      const data = b.build();
-      assert.deepEqual([...data.itemIds].sort(), ['7', '8']);
-      assert.equal(data.nObs, 4);
-      assert.deepEqual(data.hygiene.dropped.rejected, { invalid_question_id: 8 });
-    });
   });
 }
