@@ -4,7 +4,8 @@
  * permission denied...) fails the run with one [ERROR] line and writes nothing, because the next
  * source would be other (often stale) data. Transient errors are real server errors: raised with
  * their SQLSTATE from inside the VIEW on both backends, and a real lock_timeout / a real missing
- * grant on PostgreSQL.
+ * grant on PostgreSQL. Item 3: exam_results question ids that are neither strings nor numbers
+ * are counted as invalid, never merged into one "[object Object]" item.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
