@@ -17,6 +17,7 @@
 import type { ResponseBuilder } from '../engine/responses.js';
 import type { FieldKind } from './copy-text.js';
 import type { Db } from './db.js';
+import { sqlState } from './sql-state.js';
 
 export type SourceName = 'attempt VIEW' | 'responses table' | 'exam_results JSON';
 
@@ -204,11 +205,6 @@ export function isMissingSource(e: unknown): boolean {
   return /^(relation|column) "[^"]+" does not exist$|^column [\w.]+ does not exist$|\bno such (view|table|column)\b/i.test(
     message(e),
   );
-}
-
-function sqlState(e: unknown): string | null {
-  const code = e !== null && typeof e === 'object' ? (e as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : null;
 }
 
 // Scalar subqueries: evaluated once per query (an InitPlan), where a bare current_setting() in a

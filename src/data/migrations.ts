@@ -15,6 +15,7 @@
  * and mirt_fit_meta one row per run, so they are their own history.
  */
 import type { Db } from './db.js';
+import { sqlState } from './sql-state.js';
 
 export interface Migration {
   readonly id: number;
@@ -180,11 +181,6 @@ function rightFor(sql: string): string {
     return `ownership of table ${m[1]} (to ${s.startsWith('ALTER') ? 'add a column' : 'create an index'})`;
   if (/^INSERT INTO mirt_schema_migrations/i.test(s)) return 'INSERT on mirt_schema_migrations';
   return 'a privilege the migration needs';
-}
-
-function sqlState(e: unknown): string | null {
-  const code = e !== null && typeof e === 'object' ? (e as { code?: unknown }).code : undefined;
-  return typeof code === 'string' ? code : null;
 }
 
 function firstLine(e: unknown): string {

@@ -18,6 +18,7 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { CopyTextParser, copyTextValue, type Field, type FieldKind } from './copy-text.js';
 import { type BulkColumn, type Db, ident, type SqlValue, settingName, type Tx } from './db.js';
 import { DEFAULT_PG_TIMEOUTS, PgTimeoutError, type PgTimeouts } from './pg-timeouts.js';
+import { sqlState } from './sql-state.js';
 import { normaliseDatabaseUrl, redactUrl } from './url.js';
 
 /** How long after the server's own statement_timeout the client stops waiting for an answer. */
