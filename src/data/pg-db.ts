@@ -205,11 +205,7 @@ class PgDb implements Db {
 
 /** The server's own statement_timeout cancel (57014), with the setting that controls it named. */
 function namedTimeout(e: unknown, secs: number): unknown {
-  if (
-    e instanceof Error &&
-    (e as { code?: unknown }).code === '57014' &&
-    /statement timeout/.test(e.message)
-  ) {
+  if (e instanceof Error && sqlState(e) === '57014' && /statement timeout/.test(e.message)) {
     e.message = `${e.message} after ${secs} s (MIRT_DB_STATEMENT_TIMEOUT_SECS)`;
   }
   return e;
