@@ -58,7 +58,7 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
   return { status: res.status, headers: res.headers, text, json };
 }
 
-/** LSAT7 (1000 persons x 5 items) from the shared reference data, as contract observations. */
+/** LSAT7 (1000 persons x 5 items) from the vendored reference data, as contract observations. */
 export function lsat7(limitUsers = Number.POSITIVE_INFINITY): Observation[] {
   const lines = readFileSync(path.join(referenceDir, 'datasets', 'LSAT7.long.csv'), 'utf8')
     .trim()
