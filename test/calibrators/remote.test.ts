@@ -4,72 +4,19 @@
  * or answer with something that breaks the contract. No mocked fetch.
  */
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { connect, createServer as createNetServer, type Server as NetServer } from 'node:net';
+import { connect, createServer as createNetServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { LocalCalibrator } from '../../src/calibrators/local.js';
-import { RemoteCalibrationError, RemoteCalibrator } from '../../src/calibrators/remote.js';
+import { RemoteCalibrationError } from '../../src/calibrators/remote.js';
 import type { CalibrationJob } from '../../src/calibrators/types.js';
 import type { CalibrateResponse } from '../../src/contract/types.js';
 import { type ResponseData, responsesFromObservations } from '../../src/engine/responses.js';
 import { lsat7, type RunningService, startService, TOKEN } from '../service/helpers.js';
+import { client, close, listen, ok, scripted } from './loopback.js';
 
 const job: CalibrationJob = { model: '2PL', version: 'v-test', runId: 'run-test' };
 const data = (): ResponseData => responsesFromObservations(lsat7(300));
 let reference: CalibrateResponse;
-
-async function listen(server: Server | NetServer): Promise<string> {
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const a = server.address();
-  if (!a || typeof a !== 'object') throw new Error('no address');
-  return `http://127.0.0.1:${a.port}`;
-}
-
-async function close(server: Server | NetServer): Promise<void> {
-  if ('closeAllConnections' in server) server.closeAllConnections();
-  await new Promise((r) => server.close(r));
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-  });
-}
-
-/** An http server whose n-th request (from 1) is answered by `answer(n, req, res)`. */
-async function scripted(
-  answer: (n: number, req: IncomingMessage, res: ServerResponse, body: string) => void,
-) {
-  let n = 0;
-  const seen: { path: string; auth: string | undefined; body: string }[] = [];
-  const server = createServer(async (req, res) => {
-    const body = await readBody(req);
-    seen.push({ path: req.url ?? '', auth: req.headers.authorization, body });
-    answer(++n, req, res, body);
-  });
-  const url = await listen(server);
-  return { server, url, seen };
-}
-
-function client(url: string, extra: Partial<ConstructorParameters<typeof RemoteCalibrator>[0]> = {}) {
-  const lines: string[] = [];
-  const c = new RemoteCalibrator({
-    baseUrl: url,
-    token: TOKEN,
-    timeoutSecs: 5,
-    maxRetries: 3,
-    retryDelaySecs: 0.01,
-    log: (l) => lines.push(l),
-    ...extra,
-  });
-  return { c, lines };
-}
-
-function ok(res: ServerResponse, body: unknown) {
-  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-}
 
 before(async () => {
   reference = await new LocalCalibrator().calibrate(data(), job);
