@@ -29,7 +29,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 /** An http server whose n-th request (from 1) is answered by `answer(n, req, res, body)`. */
 export async function scripted(
-  answer: (n: number, req: IncomingMessage, res: ServerResponse, body: string) => void | Promise<void>,
+  answer: (n: number, req: IncomingMessage, res: ServerResponse, body: string) => unknown,
 ) {
   let n = 0;
   const seen: { path: string; auth: string | undefined; body: string }[] = [];
