@@ -29,8 +29,10 @@ function leaks(secret: string): string[] {
 }
 
 function assertNoLeak(text: string, secret: string) {
+  // Also with the whitespace taken out: a line-wrapped encoding reads whole again.
+  const joined = text.replace(/\s+/g, '');
   for (const form of leaks(secret))
-    assert.ok(!text.includes(form), `${JSON.stringify(form)} printed in: ${text}`);
+    assert.ok(!text.includes(form) && !joined.includes(form), `${JSON.stringify(form)} printed in: ${text}`);
 }
 
 describe('R_IRT_BASE_URL with credentials is never echoed', () => {
