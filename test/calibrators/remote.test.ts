@@ -4,10 +4,11 @@
  * or answer with something that breaks the contract. No mocked fetch.
  */
 import assert from 'node:assert/strict';
+import { constants as bufferConstants } from 'node:buffer';
 import { connect, createServer as createNetServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { LocalCalibrator } from '../../src/calibrators/local.js';
-import { RemoteCalibrationError } from '../../src/calibrators/remote.js';
+import { DEFAULT_MAX_RESPONSE_BYTES, RemoteCalibrationError } from '../../src/calibrators/remote.js';
 import type { CalibrationJob } from '../../src/calibrators/types.js';
 import type { CalibrateResponse } from '../../src/contract/types.js';
 import { type ResponseData, responsesFromObservations } from '../../src/engine/responses.js';
@@ -243,4 +244,55 @@ describe('the response is validated before it is returned', () => {
       }
     });
   }
+});
+
+describe('a response larger than can be read', () => {
+  const MiB = 1024 * 1024;
+  test('the default cap is what one string can hold (~512 MiB), not 1 GiB', () => {
+    assert.ok(DEFAULT_MAX_RESPONSE_BYTES <= bufferConstants.MAX_STRING_LENGTH);
+    assert.ok(DEFAULT_MAX_RESPONSE_BYTES >= 256 * MiB);
+  });
+
+  for (const declared of [true, false]) {
+    test(`2 MiB against a 1 MiB cap (${declared ? 'content-length' : 'chunked'}): a clear error, not retried, no crash`, async () => {
+      // A valid answer behind 2 MiB of leading spaces: only the size is wrong with it.
+      const body = `${' '.repeat(2 * MiB)}${JSON.stringify(reference)}`;
+      const s = await scripted((_n, _req, res) => {
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          ...(declared ? { 'content-length': String(Buffer.byteLength(body)) } : {}),
+        });
+        // Written in pieces, so that the cap is crossed mid-stream when no length is declared.
+        for (let at = 0; at < body.length; at += 256 * 1024) res.write(body.slice(at, at + 256 * 1024));
+        res.end();
+      });
+      try {
+        const { c, lines } = client(s.url, { maxResponseBytes: MiB });
+        await assert.rejects(c.calibrate(data(), job), (err: Error) => {
+          assert.ok(err instanceof RemoteCalibrationError);
+          assert.match(
+            err.message,
+            declared
+              ? /^response from \/calibrate announces 2\.\d MiB, over the 1 MiB this process can read; calibrate fewer users per run \(MIRT_MAX_OBS\) or in-process \(unset R_IRT_BASE_URL\)$/
+              : /^response from \/calibrate runs over the 1 MiB this process can read/,
+          );
+          return true;
+        });
+        assert.equal(lines.length, 1, 'not retried: the same answer would come back');
+        assert.equal(s.seen.length, 1);
+      } finally {
+        await close(s.server);
+      }
+    });
+  }
+
+  test('the same answer under the cap is read', async () => {
+    const s = await scripted((_n, _req, res) => ok(res, reference));
+    try {
+      const { c } = client(s.url, { maxResponseBytes: 4 * MiB });
+      assert.deepEqual(await c.calibrate(data(), job), reference);
+    } finally {
+      await close(s.server);
+    }
+  });
 });
