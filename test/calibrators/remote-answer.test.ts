@@ -5,7 +5,7 @@
  * they excluded, as our service does, pass.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { LocalCalibrator } from '../../src/calibrators/local.js';
 import { RemoteCalibrationError } from '../../src/calibrators/remote.js';
 import type { CalibrationJob } from '../../src/calibrators/types.js';
@@ -125,29 +125,51 @@ describe('answers that do not answer the request fail the try, and are retried',
   const absurd: [string, (r: CalibrateResponse) => void, RegExp][] = [
     [
       'theta 1e308',
-      (r) => void (r.abilities[5].theta = 1e308),
+      (r) => {
+        r.abilities[5].theta = 1e308;
+      },
       /abilities\[5\]: theta = 1e\+308, outside \|theta\| <= 50/,
     ],
     [
       'a 1e308',
-      (r) => void (r.item_params[0].params.a = 1e308),
+      (r) => {
+        r.item_params[0].params.a = 1e308;
+      },
       /params\.a = 1e\+308, outside 0 < \|a\| <= 100/,
     ],
     [
       'b 1e300',
-      (r) => void (r.item_params[1].params.b = 1e300),
+      (r) => {
+        r.item_params[1].params.b = 1e300;
+      },
       /params\.b = 1e\+300, outside \|b\| <= 1000000/,
     ],
     [
       'an intercept past 100 (a 50, b 3)',
-      (r) => void (r.item_params[2].params = { a: 50, b: 3 }),
+      (r) => {
+        r.item_params[2].params = { a: 50, b: 3 };
+      },
       /intercept a\*b = 150, outside \|a b\| <= 100/,
     ],
-    ['a slope of 0', (r) => void (r.item_params[3].params.a = 0), /params\.a = 0, outside/],
-    ['a negative SE', (r) => void (r.abilities[0].se = -1), /abilities\[0\]: se = -1, outside \[0, 50\]/],
+    [
+      'a slope of 0',
+      (r) => {
+        r.item_params[3].params.a = 0;
+      },
+      /params\.a = 0, outside/,
+    ],
+    [
+      'a negative SE',
+      (r) => {
+        r.abilities[0].se = -1;
+      },
+      /abilities\[0\]: se = -1, outside \[0, 50\]/,
+    ],
     [
       'a positive log-likelihood',
-      (r) => void (r.fit_meta.metrics.logLik = 12),
+      (r) => {
+        r.fit_meta.metrics.logLik = 12;
+      },
       /logLik = 12: a log-likelihood of 0\/1 answers is never positive/,
     ],
   ];
