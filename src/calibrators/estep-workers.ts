@@ -311,7 +311,11 @@ class WasmExecutor implements SizedExecutor {
     if (louisPages > MAX_PAGES) return false;
     const have = this.memory.buffer.byteLength / PAGE;
     if (have < louisPages) {
-      this.memory.grow(louisPages - have);
+      try {
+        this.memory.grow(louisPages - have);
+      } catch {
+        return false; // the system would not commit more memory: the JavaScript pass needs none
+      }
       this.f64 = new Float64Array(this.memory.buffer);
     }
     return true;

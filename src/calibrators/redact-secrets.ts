@@ -39,6 +39,14 @@ function base64Cores(bytes: Buffer): string[] {
   return out;
 }
 
+function percentEncoded(s: string): string {
+  try {
+    return encodeURIComponent(s);
+  } catch {
+    return s; // a lone surrogate: no percent-encoded form exists
+  }
+}
+
 /** The shapes a secret can take in a response body, longest first. */
 export function secretForms(secret: string): string[] {
   const bytes = Buffer.from(secret, 'utf8');
@@ -49,7 +57,7 @@ export function secretForms(secret: string): string[] {
     json.replaceAll('/', '\\/'),
     // Every non-ASCII character as \uXXXX (what many JSON encoders emit).
     json.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
-    encodeURIComponent(secret),
+    percentEncoded(secret),
     bytes.toString('hex'),
     bytes.toString('hex').toUpperCase(),
   ]);
