@@ -9,31 +9,20 @@
  * way, since it means exactly that kind of password.
  */
 
+import { PERCENT_ENCODE_HINT, redactUrl } from '../contract/redact.js';
+
 export class ServiceUrlError extends Error {
   override name = 'ServiceUrlError';
 }
 
 const SETTING = 'R_IRT_BASE_URL';
 const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
-/** Where the authority (user:pass@host:port) ends for http(s) URLs. */
+/** Where the authority (user:pass@host:port) ends for http(s) URLs (WHATWG reads `\\` as `/`). */
 const AUTHORITY_END = /[/?#\\]/;
-const HOST_PORT = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?$/i;
-const HINT = 'percent-encode / ? # @ % \\ in the user name or password (e.g. / as %2F)';
 
-/**
- * How the URL may be shown: scheme, `***@` when it has credentials, and the host position
- * (what follows the last `@` up to the path). Never the user name or password.
- */
-export function describeRawUrl(raw: string): string {
-  const m = SCHEME.exec(raw.trim());
-  if (!m) return 'a value that does not start with http:// or https://';
-  const rest = raw.trim().slice(m[0].length);
-  const at = rest.lastIndexOf('@');
-  const afterAt = at >= 0 ? rest.slice(at + 1) : rest;
-  const host = afterAt.split(AUTHORITY_END)[0];
-  // Only something shaped like host[:port] is shown: anything else may be a mistyped password.
-  const shown = HOST_PORT.test(host) ? host : '<host hidden: not a host[:port]>';
-  return `${m[1].toLowerCase()}://${at >= 0 ? '***@' : ''}${shown}`;
+/** How the URL may be shown: contract/redact's form (never the user name or password). */
+function describeRawUrl(raw: string): string {
+  return SCHEME.test(raw.trim()) ? redactUrl(raw) : 'a value that does not start with http:// or https://';
 }
 
 /** Parses R_IRT_BASE_URL; errors name the setting and never quote its credentials. */
@@ -48,14 +37,14 @@ export function parseServiceUrl(raw: string): URL {
   const end = rest.search(AUTHORITY_END);
   if (end >= 0 && rest.indexOf('@', end) >= 0) {
     throw new ServiceUrlError(
-      `${SETTING}: an @ after the host part (${describeRawUrl(s)}): a password with an unencoded / ? # or \\ looks like this; ${HINT}`,
+      `${SETTING}: an @ after the host part (${describeRawUrl(s)}): a password with an unencoded / ? # or \\ looks like this; ${PERCENT_ENCODE_HINT}`,
     );
   }
   let url: URL;
   try {
     url = new URL(s);
   } catch {
-    throw new ServiceUrlError(`${SETTING}: not a valid URL (${describeRawUrl(s)}); ${HINT}`);
+    throw new ServiceUrlError(`${SETTING}: not a valid URL (${describeRawUrl(s)}); ${PERCENT_ENCODE_HINT}`);
   }
   if (!url.hostname) throw new ServiceUrlError(`${SETTING}: no host (${describeRawUrl(s)})`);
   return url;
