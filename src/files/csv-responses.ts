@@ -192,7 +192,8 @@ class AnswerReader {
 
   private longRow(lx: CsvLexer, buf: Buffer, line: number, L: LongLayout): void {
     const fl = lx.flags;
-    if ((fl[L.user] | fl[L.item] | fl[L.correct]) & FIELD_LINE_BREAK) return this.count('line_break_in_field', line);
+    if ((fl[L.user] | fl[L.item] | fl[L.correct]) & FIELD_LINE_BREAK)
+      return this.count('line_break_in_field', line);
     const u = this.id(this.users, lx, buf, L.user);
     const i = this.id(this.items, lx, buf, L.item);
     if (u === null || i === null) {

@@ -4,8 +4,8 @@
  * writes and reads them; numbers keep full precision.
  */
 import type { Writable } from 'node:stream';
-import { writeChunk } from './output-file.js';
 import type { CalibrateResponse } from '../contract/types.js';
+import { writeChunk } from './output-file.js';
 
 /** A CSV field: quoted when it holds a comma, a quote or a line break. */
 export function csvField(s: string): string {

@@ -83,7 +83,9 @@ async function prepare(args: ReturnType<typeof parse>): Promise<Prepared> {
   if (format !== 'auto' && format !== 'long' && format !== 'wide')
     throw new EngineInputError(`--format must be auto, long or wide, got "${args.format}"`);
   if (format === 'wide' && (args['item-col'] || args['correct-col'] || args['time-col']))
-    throw new EngineInputError('--item-col, --correct-col and --time-col name long-format columns, not --format wide');
+    throw new EngineInputError(
+      '--item-col, --correct-col and --time-col name long-format columns, not --format wide',
+    );
   if (args.delimiter !== undefined && ![',', ';', '\t', '\\t', 'tab'].includes(args.delimiter.toLowerCase()))
     throw new EngineInputError(`--delimiter must be ",", ";" or tab, got "${args.delimiter}"`);
   for (const flag of ['user-col', 'item-col', 'correct-col', 'time-col'] as const) {

@@ -76,7 +76,9 @@ describe('CSV reader', () => {
   });
 
   it('line numbers count CR-only and CRLF line ends and breaks inside quotes', async () => {
-    const r = await readEveryWay('user_id,item_id,is_correct\ra,i1,1\r"x\r\ny",i2\ra,i2,0\rb,i1,0\rb,i2,1\rb\r');
+    const r = await readEveryWay(
+      'user_id,item_id,is_correct\ra,i1,1\r"x\r\ny",i2\ra,i2,0\rb,i1,0\rb,i2,1\rb\r',
+    );
     assert.deepEqual(answers(r.data), BASE);
     assert.deepEqual(r.report.problems, {
       short_row: { count: 2, firstLine: 3 },
@@ -86,7 +88,9 @@ describe('CSV reader', () => {
 
   it("the delimiter is detected from the header (',', ';', tab) or given", async () => {
     for (const d of [',', ';', '\t']) {
-      const text = ['user_id', 'item_id', 'is_correct'].join(d) + '\na,i1,1\na,i2,0\nb,i1,0\nb,i2,1\n'.replaceAll(',', d);
+      const text =
+        ['user_id', 'item_id', 'is_correct'].join(d) +
+        '\na,i1,1\na,i2,0\nb,i1,0\nb,i2,1\n'.replaceAll(',', d);
       const r = await readEveryWay(text);
       assert.deepEqual(answers(r.data), BASE, JSON.stringify(d));
     }
@@ -103,12 +107,17 @@ describe('CSV reader', () => {
       'student_id,question_id,correct,completed_at\n' +
       'a,i1,0,2026-01-02T10:00:00Z\na,i1,1,2026-01-01T10:00:00Z\na,i2,0,2026-01-01T10:00:00Z\n' +
       'b,i1,0,2026-01-01 10:00:00+00\nb,i2,1,2026-01-01T10:00:00.5+02:00\n';
-    const opts = { columns: { user: 'student_id', item: 'Question_ID', correct: 'correct', time: 'completed_at' } };
+    const opts = {
+      columns: { user: 'student_id', item: 'Question_ID', correct: 'correct', time: 'completed_at' },
+    };
     const r = await readEveryWay(text, opts);
     assert.deepEqual(answers(r.data), BASE, 'the earlier of the two answers of a to i1 is kept');
     assert.equal(r.data.hygiene.dropped.duplicate, 1);
     await assert.rejects(read(text), /missing column\(s\) user_id, item_id, is_correct.*--user-col/);
-    await assert.rejects(read(text, { columns: { ...opts.columns, time: 'when' } }), /missing column\(s\) when/);
+    await assert.rejects(
+      read(text, { columns: { ...opts.columns, time: 'when' } }),
+      /missing column\(s\) when/,
+    );
   });
 
   it('reads the wide matrix: R row names, NA and empty cells, no id column', async () => {
@@ -120,10 +129,17 @@ describe('CSV reader', () => {
     assert.equal(r.data.hygiene.dropped.nullCorrect, 0, 'missing cells are not dropped answers');
     const numbered = await readEveryWay('i1;i2\n1;0\n0;1\n');
     assert.deepEqual(answers(numbered.data), ['1|i1|1', '1|i2|0', '2|i1|0', '2|i2|1']);
-    const named = await readEveryWay('i1\tlearner\ti2\n1\ta\t0\n0\tb\tTRUE\n', { columns: { user: 'learner' } });
+    const named = await readEveryWay('i1\tlearner\ti2\n1\ta\t0\n0\tb\tTRUE\n', {
+      columns: { user: 'learner' },
+    });
     assert.deepEqual(answers(named.data), BASE);
     const forced = await read('user_id,item_id,is_correct\na,1,0\nb,0,1\n', { format: 'wide' });
-    assert.deepEqual(answers(forced.data), ['a|is_correct|0', 'a|item_id|1', 'b|is_correct|1', 'b|item_id|0']);
+    assert.deepEqual(answers(forced.data), [
+      'a|is_correct|0',
+      'a|item_id|1',
+      'b|is_correct|1',
+      'b|item_id|0',
+    ]);
     // A bad cell is counted with its line and value, not read as a learner's answer.
     const bad = await read('"",i1,i2\na,1,0\nb,0,1\nc,1,maybe\n');
     assert.deepEqual(bad.report.problems, { invalid_correct: { count: 1, firstLine: 4, example: 'maybe' } });
@@ -217,7 +233,14 @@ describe('CSV reader', () => {
     // Without an offset: UTC (Date.parse would use the local zone; only the order matters).
     const b = Buffer.from('2026-01-02T03:04:05');
     assert.equal(parseIsoBytes(b, 0, b.length), Date.UTC(2026, 0, 2, 3, 4, 5));
-    for (const s of ['2026-02-30', '2025-02-29', '2026-1-02', 'yesterday', '2026-01-02T3:04', '2026-01-02T03:04:05Q'])
+    for (const s of [
+      '2026-02-30',
+      '2025-02-29',
+      '2026-1-02',
+      'yesterday',
+      '2026-01-02T3:04',
+      '2026-01-02T03:04:05Q',
+    ])
       assert.ok(Number.isNaN(parseIsoBytes(Buffer.from(s), 0, s.length)), s);
   });
 

@@ -13,7 +13,9 @@ const read = (text: string, chunk = 7) => {
 
 describe('CSV responses', () => {
   it('reads quoted fields', async () => {
-    const d = await read('user_id,item_id,is_correct\n"a,b","say ""hi""",1\n"a,b",c,0\nu2,"say ""hi""",0\nu2,c,1\n');
+    const d = await read(
+      'user_id,item_id,is_correct\n"a,b","say ""hi""",1\n"a,b",c,0\nu2,"say ""hi""",0\nu2,c,1\n',
+    );
     assert.deepEqual(d.userIds, ['a,b', 'u2']);
     assert.deepEqual(d.itemIds, ['say "hi"', 'c']);
   });

@@ -40,7 +40,8 @@ function fitWithin(args: string[], limitMs: number): Promise<{ status: number | 
 function rows(sep = ','): string[] {
   const out: string[] = [];
   for (let u = 0; u < 40; u++)
-    for (let j = 0; j < 6; j++) out.push([`u${u}`, `i${j}`, (u * 7 + j * 5) % 11 < 5 + (u % 4) ? 1 : 0].join(sep));
+    for (let j = 0; j < 6; j++)
+      out.push([`u${u}`, `i${j}`, (u * 7 + j * 5) % 11 < 5 + (u % 4) ? 1 : 0].join(sep));
   return out;
 }
 
@@ -79,9 +80,18 @@ describe('fit: inputs and faults (issue 9 items 14, 15, 24; issue 14 item 2, 3)'
     const r = fit(['--input', file, '--output', path.join(dir, 'm.json')]);
     assert.equal(r.status, 0, r.stderr);
     const summary = r.stderr.split('\n').find((l) => l.startsWith('[INFO] Loaded')) ?? '';
-    for (const kind of ['short row', 'long row', 'line break in field', 'text after quote', 'unterminated quote'])
+    for (const kind of [
+      'short row',
+      'long row',
+      'line break in field',
+      'text after quote',
+      'unterminated quote',
+    ])
       assert.match(summary, new RegExp(`1 ${kind}`), `${kind} in: ${summary}`);
-    assert.match(r.stderr, /\[WARN\] dropped 1 row\(s\) with fewer fields than the header \(first at line 5\)/);
+    assert.match(
+      r.stderr,
+      /\[WARN\] dropped 1 row\(s\) with fewer fields than the header \(first at line 5\)/,
+    );
     assert.match(r.stderr, /\[WARN\] dropped 1 row\(s\) with an unterminated quote/);
     const res = JSON.parse(readFileSync(path.join(dir, 'm.json'), 'utf8'));
     assert.equal(res.fit_meta.metrics.hygiene.dropped.rejected.short_row, 1);
@@ -135,7 +145,10 @@ describe('fit: inputs and faults (issue 9 items 14, 15, 24; issue 14 item 2, 3)'
       (_, u) => `u${u}\t${Array.from({ length: 6 }, (_, j) => cells.get(`u${u},i${j}`)).join('\t')}`,
     );
     const wide = path.join(dir, 'wide.tsv');
-    writeFileSync(wide, `user_id\t${Array.from({ length: 6 }, (_, j) => `i${j}`).join('\t')}\n${wideRows.join('\n')}\n`);
+    writeFileSync(
+      wide,
+      `user_id\t${Array.from({ length: 6 }, (_, j) => `i${j}`).join('\t')}\n${wideRows.join('\n')}\n`,
+    );
     const a = fit(['--input', long, '--version', 'v1']);
     const b = fit(['--input', wide, '--version', 'v1']);
     assert.equal(b.status, 0, b.stderr);
@@ -158,7 +171,10 @@ describe('fit: inputs and faults (issue 9 items 14, 15, 24; issue 14 item 2, 3)'
     const res = JSON.parse(text);
     assert.equal(text, `${JSON.stringify(res)}\n`);
     const itemLines = readFileSync(items, 'utf8').trim().split('\n');
-    assert.equal(itemLines[0], 'item_id,model,a,b,c,se_a,se_b,se_c,n,p_correct,anchored,sx2,sx2_df,sx2_p,rmsea,fit_note');
+    assert.equal(
+      itemLines[0],
+      'item_id,model,a,b,c,se_a,se_b,se_c,n,p_correct,anchored,sx2,sx2_df,sx2_p,rmsea,fit_note',
+    );
     assert.equal(itemLines.length, 1 + res.item_params.length);
     const first = itemLines[1].split(',');
     assert.equal(first[0], res.item_params[0].item_id);

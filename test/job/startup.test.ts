@@ -40,7 +40,8 @@ describe('start-up loads only what the command needs', () => {
   it('fit runs without any dependency installed', () => {
     const csv = path.join(bare, 'answers.csv');
     let text = 'user_id,item_id,is_correct\n';
-    for (let u = 0; u < 30; u++) for (let j = 0; j < 5; j++) text += `u${u},i${j},${(u * 3 + j * 7) % 5 < 2 + (u % 3) ? 1 : 0}\n`;
+    for (let u = 0; u < 30; u++)
+      for (let j = 0; j < 5; j++) text += `u${u},i${j},${(u * 3 + j * 7) % 5 < 2 + (u % 3) ? 1 : 0}\n`;
     writeFileSync(csv, text);
     const r = run(['fit', '--input', csv, '--output', path.join(bare, 'out.json')]);
     assert.equal(r.status, 0, r.stderr);
@@ -52,6 +53,9 @@ describe('start-up loads only what the command needs', () => {
       try { await openDatabase({ databaseUrl: null, dataDir: ${JSON.stringify(path.join(bare, 'db'))} }); }
       catch (e) { console.log(e.message); }`;
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
-    assert.match(r.stdout, /no DATABASE_URL is set and the embedded database .*@electric-sql\/pglite.* is not installed/);
+    assert.match(
+      r.stdout,
+      /no DATABASE_URL is set and the embedded database .*@electric-sql\/pglite.* is not installed/,
+    );
   });
 });
