@@ -292,7 +292,12 @@ function detectDelimiter(buf: Buffer, limit: number): number {
 export function preview(b: Buffer | string, max = 60): string {
   const s = typeof b === 'string' ? b.slice(0, max + 1) : b.toString('utf8', 0, Math.min(b.length, max * 4));
   const cut = s.length > max ? `${s.slice(0, max)}…` : s;
-  return cut.replace(/[\u0000-\u001f"\\]/g, (ch) =>
-    ch === '"' ? '\\"' : ch === '\\' ? '\\\\' : `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  );
+  let out = '';
+  for (const ch of cut) {
+    const code = ch.charCodeAt(0);
+    if (ch === '"' || ch === '\\') out += `\\${ch}`;
+    else if (code < 32) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else out += ch;
+  }
+  return out;
 }

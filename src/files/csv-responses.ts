@@ -180,10 +180,16 @@ class AnswerReader {
     }
     this.layout ??= this.chooseLayout(lx, buf, nf, line);
     this.rows++;
-    if (nf < this.width) return this.count('short_row', line);
+    if (nf < this.width) {
+      this.count('short_row', line);
+      return;
+    }
     if (nf > this.width) {
       for (let k = this.width; k < nf; k++) {
-        if (lx.end[k] > lx.start[k]) return this.count('long_row', line);
+        if (lx.end[k] > lx.start[k]) {
+          this.count('long_row', line);
+          return;
+        }
       }
     }
     if (this.layout.kind === 'long') this.longRow(lx, buf, line, this.layout);
@@ -192,8 +198,10 @@ class AnswerReader {
 
   private longRow(lx: CsvLexer, buf: Buffer, line: number, L: LongLayout): void {
     const fl = lx.flags;
-    if ((fl[L.user] | fl[L.item] | fl[L.correct]) & FIELD_LINE_BREAK)
-      return this.count('line_break_in_field', line);
+    if ((fl[L.user] | fl[L.item] | fl[L.correct]) & FIELD_LINE_BREAK) {
+      this.count('line_break_in_field', line);
+      return;
+    }
     const u = this.id(this.users, lx, buf, L.user);
     const i = this.id(this.items, lx, buf, L.item);
     if (u === null || i === null) {
@@ -227,9 +235,15 @@ class AnswerReader {
   private wideRow(lx: CsvLexer, buf: Buffer, line: number, L: WideLayout): void {
     let u: string | null;
     if (L.user >= 0) {
-      if (lx.flags[L.user] & FIELD_LINE_BREAK) return this.count('line_break_in_field', line);
+      if (lx.flags[L.user] & FIELD_LINE_BREAK) {
+        this.count('line_break_in_field', line);
+        return;
+      }
       u = this.id(this.users, lx, buf, L.user);
-      if (u === null) return this.count('missing_id', line);
+      if (u === null) {
+        this.count('missing_id', line);
+        return;
+      }
     } else u = String(this.rows);
     const { itemOf, itemIds } = L;
     for (let k = 0; k < this.width; k++) {
