@@ -33,18 +33,34 @@ function daysFromCivil(y: number, m: number, d: number): number {
 
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
+// The date of the previous stamp: a file's stamps mostly share their day with the one before.
+let lastDateKey = -1;
+let lastDateMs = 0;
+
+/** Epoch milliseconds of the date YYYY-MM-DD at b[s], or NaN. */
+function dateMs(b: Uint8Array, s: number): number {
+  if (b[s + 4] !== 45 || b[s + 7] !== 45) return Number.NaN;
+  const y = digits(b, s, 4);
+  const mo = digits(b, s + 5, 2);
+  const d = digits(b, s + 8, 2);
+  if (y < 0 || mo < 0 || d < 0) return Number.NaN;
+  const key = y * 10000 + mo * 100 + d;
+  if (key === lastDateKey) return lastDateMs;
+  if (mo < 1 || mo > 12 || d < 1 || d > DAYS_IN_MONTH[mo - 1]) return Number.NaN;
+  if (mo === 2 && d === 29 && (y % 4 !== 0 || (y % 100 === 0 && y % 400 !== 0))) return Number.NaN;
+  lastDateKey = key;
+  lastDateMs = daysFromCivil(y, mo, d) * 86400000;
+  return lastDateMs;
+}
+
 /**
  * Epoch milliseconds of the ISO-8601 stamp in b[s, e), or NaN when the bytes are not one of the
  * accepted forms (the caller then tries Date.parse on the text, the rare path).
  */
 export function parseIsoBytes(b: Uint8Array, s: number, e: number): number {
-  if (e - s < 10 || b[s + 4] !== 45 || b[s + 7] !== 45) return Number.NaN;
-  const y = digits(b, s, 4);
-  const mo = digits(b, s + 5, 2);
-  const d = digits(b, s + 8, 2);
-  if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > DAYS_IN_MONTH[mo - 1]) return Number.NaN;
-  if (mo === 2 && d === 29 && (y % 4 !== 0 || (y % 100 === 0 && y % 400 !== 0))) return Number.NaN;
-  let ms = daysFromCivil(y, mo, d) * 86400000;
+  if (e - s < 10) return Number.NaN;
+  let ms = dateMs(b, s);
+  if (Number.isNaN(ms)) return ms;
   let i = s + 10;
   if (i === e) return ms;
   if (b[i] !== 84 && b[i] !== 116 && b[i] !== 32) return Number.NaN; // T, t or space
