@@ -46,9 +46,13 @@ async function wholeFit(set: BenchSet, csv: string, dir: string): Promise<{ s: n
   const out = path.join(dir, 'out.json');
   let rss = 0;
   const { s } = await minOf(3, async () => {
-    const { stderr } = await run('node', [bin, 'fit', '--input', csv, '--model', set.model, '--output', out], {
-      maxBuffer: 1 << 24,
-    });
+    const { stderr } = await run(
+      'node',
+      [bin, 'fit', '--input', csv, '--model', set.model, '--output', out],
+      {
+        maxBuffer: 1 << 24,
+      },
+    );
     rss = Math.max(rss, Number(/peak RSS (\d+) MiB/.exec(stderr)?.[1] ?? 0));
   });
   JSON.parse(readFileSync(out, 'utf8'));
@@ -117,8 +121,20 @@ export async function benchIngest(): Promise<void> {
     }
     const sets: [BenchSet, string, string, string, number | undefined][] = [
       [BENCH_SETS[0], BEFORE.dense, '<= 0.3 s', 'dense 5,000 x 40 (200k)', BENCH_SETS[0].mirtFitSeconds],
-      [BENCH_SETS[1], BEFORE.fit2M, '<= 2 s', '2M answers (50,000 x 500, 40 each)', BENCH_SETS[1].mirtFitSeconds],
-      [BENCH_SETS[2], BEFORE.fit10M, '<= 10 s, <= 600 MB', '10M answers (200,000 x 1,000, 50 each)', MIRT_10M],
+      [
+        BENCH_SETS[1],
+        BEFORE.fit2M,
+        '<= 2 s',
+        '2M answers (50,000 x 500, 40 each)',
+        BENCH_SETS[1].mirtFitSeconds,
+      ],
+      [
+        BENCH_SETS[2],
+        BEFORE.fit10M,
+        '<= 10 s, <= 600 MB',
+        '10M answers (200,000 x 1,000, 50 each)',
+        MIRT_10M,
+      ],
     ];
     for (const [set, before, target, label, mirt] of sets) {
       const csv = path.join(dir, 'in.csv');
