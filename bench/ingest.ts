@@ -6,19 +6,83 @@
  * removed afterwards.
  *
  *   node --import tsx bench/ingest.ts          (npm run bench runs it too)
+ *   MIRT_BENCH_BEFORE_DIST=/path/to/main/dist node --import tsx bench/ingest.ts
+ * The second form measures a build of main side by side, under the same load, instead of
+ * printing the stored figures (its node_modules must be resolvable from that folder).
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { itemFitSX2 } from '../src/engine/itemfit.js';
-import { simulateResponses } from '../src/engine/simulate.js';
 import { BENCH_SETS, type BenchSet, writeCsv } from './datasets.js';
 
 const run = promisify(execFile);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const bin = path.join(root, 'dist', 'job', 'cli.js');
+const NOW = path.join(root, 'dist');
+/** A build of main before this work, measured side by side under the same load when given. */
+const BEFORE_DIST = process.env.MIRT_BENCH_BEFORE_DIST;
+
+interface Measure {
+  wall: number;
+  cpu: number;
+  rss: number;
+}
+
+/**
+ * Runs node with `args` under /usr/bin/time 3 times: the minimum wall and CPU (user + system)
+ * seconds and the largest peak RSS. CPU time is given because on a shared machine the wall
+ * time measures the neighbours as much as the program.
+ */
+async function measure(args: string[], n = 3): Promise<Measure> {
+  const best = { wall: Number.POSITIVE_INFINITY, cpu: Number.POSITIVE_INFINITY, rss: 0 };
+  for (let i = 0; i < n; i++) {
+    const { stderr } = await run('/usr/bin/time', ['-f', 'TIME %e %U %S %M', process.execPath, ...args], {
+      maxBuffer: 1 << 24,
+    });
+    const m = /TIME (\S+) (\S+) (\S+) (\d+)\s*$/.exec(stderr);
+    if (!m) throw new Error(`no timing in: ${stderr.slice(-300)}`);
+    best.wall = Math.min(best.wall, Number(m[1]));
+    best.cpu = Math.min(best.cpu, Number(m[2]) + Number(m[3]));
+    best.rss = Math.max(best.rss, Math.round(Number(m[4]) / 1024));
+  }
+  return best;
+}
+
+const secs = (s: number) => (s < 1 ? `${s.toFixed(3)} s` : `${s.toFixed(2)} s`);
+const show = (m: Measure, rss = false) =>
+  `${secs(m.wall)} (CPU ${secs(m.cpu)})${rss ? `, ${m.rss} MiB` : ''}`;
+
+/** A module script run by node: reading alone, or S-X2 alone, with the given build. */
+function script(body: string): string[] {
+  return ['--input-type=module', '-e', body];
+}
+
+const readScript = (dist: string, csv: string) =>
+  script(`import { createReadStream } from 'node:fs';
+    const { readResponsesCsv } = await import(${JSON.stringify(path.join(dist, 'files', 'csv-responses.js'))});
+    await readResponsesCsv(createReadStream(${JSON.stringify(csv)}, { highWaterMark: 1 << 20 }));`);
+
+/** S-X2 of every item on a dense test with the true parameters; the simulation is timed apart. */
+const sx2Script = (dist: string, nItems: number, nUsers: number, fit: boolean) =>
+  script(`const { itemFitSX2 } = await import(${JSON.stringify(path.join(dist, 'engine', 'itemfit.js'))});
+    const { simulateResponses } = await import(${JSON.stringify(path.join(dist, 'engine', 'simulate.js'))});
+    const { data, truth } = simulateResponses({ nUsers: ${nUsers}, nItems: ${nItems}, perUser: ${nItems}, model: '2PL', seed: 3 });
+    const bank = { a: truth.a, d: truth.a.map((a, j) => -a * truth.b[j]), c: new Float64Array(${nItems}) };
+    if (${fit}) itemFitSX2(data, bank, { mean: 0, variance: 1 }, { freeParamsPerItem: new Array(data.nItems).fill(2) });`);
+
+/** The figures on main before this work (issue 14's table; S-X2 measured the same way). */
+const STORED_BEFORE = {
+  help: '0.41 s',
+  version: 'no --version',
+  dense: '0.80 s',
+  fit2M: '-',
+  read10M: '10.3 s',
+  fit10M: '19.5 s, 449 MiB',
+  sx2: '17.0 s CPU',
+};
+/** mirt 1.47's EM fit alone on the same data (issue 2, issue 14), seconds. */
+const MIRT_10M = 490;
 
 interface Row {
   what: string;
@@ -28,148 +92,102 @@ interface Row {
   mirt: string;
 }
 
-/** Minimum wall time in seconds of `n` runs of `fn`, and the last value it returned. */
-async function minOf<T>(n: number, fn: () => Promise<T>): Promise<{ s: number; last: T }> {
-  let best = Number.POSITIVE_INFINITY;
-  let last: T | undefined;
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    last = await fn();
-    best = Math.min(best, (performance.now() - t) / 1000);
-  }
-  return { s: best, last: last as T };
-}
-
-const secs = (s: number) => `${s < 1 ? s.toFixed(3) : s.toFixed(2)} s`;
-
-async function wholeFit(set: BenchSet, csv: string, dir: string): Promise<{ s: number; rss: number }> {
-  const out = path.join(dir, 'out.json');
-  let rss = 0;
-  const { s } = await minOf(3, async () => {
-    const { stderr } = await run(
-      'node',
-      [bin, 'fit', '--input', csv, '--model', set.model, '--output', out],
-      {
-        maxBuffer: 1 << 24,
-      },
-    );
-    rss = Math.max(rss, Number(/peak RSS (\d+) MiB/.exec(stderr)?.[1] ?? 0));
-  });
-  JSON.parse(readFileSync(out, 'utf8'));
-  rmSync(out);
-  return { s, rss };
-}
-
-/** Reading alone, in a fresh process (as fit does it), seconds. */
-async function readOnly(csv: string): Promise<number> {
-  const script = `import { createReadStream } from 'node:fs';
-    import { readResponsesCsv } from ${JSON.stringify(path.join(root, 'dist', 'files', 'csv-responses.js'))};
-    const t = performance.now();
-    await readResponsesCsv(createReadStream(${JSON.stringify(csv)}, { highWaterMark: 1 << 20 }));
-    console.log((performance.now() - t) / 1000);`;
-  let best = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < 3; i++) {
-    const { stdout } = await run('node', ['--input-type=module', '-e', script]);
-    best = Math.min(best, Number(stdout));
-  }
-  return best;
-}
-
-/** S-X2 of every item on a dense test with the true parameters. */
-function sx2Seconds(nItems: number, nUsers: number): number {
-  const { data, truth } = simulateResponses({ nUsers, nItems, perUser: nItems, model: '2PL', seed: 3 });
-  const bank = {
-    a: truth.a,
-    d: truth.a.map((a, j) => -a * truth.b[j]),
-    c: new Float64Array(nItems),
-  };
-  let best = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < 3; i++) {
-    const t = performance.now();
-    itemFitSX2(data, bank, { mean: 0, variance: 1 }, { freeParamsPerItem: new Array(data.nItems).fill(2) });
-    best = Math.min(best, (performance.now() - t) / 1000);
-  }
-  return best;
-}
-
-/** Measured on main before this work (issue 14's table; S-X2 and 2M measured the same way). */
-const BEFORE = {
-  read10M: '10.3 s',
-  fit10M: '19.5 s, 449 MiB',
-  fit2M: '-',
-  dense: '0.80 s',
-  help: '0.41 s',
-  version: '(no --version)',
-  sx2: '17.0 s (CPU)',
-};
-/** mirt 1.47's EM fit alone on the same data (issue 2, issue 14), seconds. */
-const MIRT_10M = 490;
-
 export async function benchIngest(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'mirt-bench-ingest-'));
   const rows: Row[] = [];
+  const side = async (
+    what: string,
+    stored: string,
+    target: string,
+    args: (dist: string) => string[] | null,
+    opts: { rss?: boolean; mirt?: number; minus?: (dist: string) => Promise<Measure> } = {},
+  ) => {
+    const once = async (dist: string) => {
+      const a = args(dist);
+      if (a === null) return null;
+      const m = await measure(a, what.startsWith('cold') ? 10 : 3);
+      if (!opts.minus) return m;
+      const base = await opts.minus(dist);
+      return { wall: m.wall - base.wall, cpu: m.cpu - base.cpu, rss: m.rss };
+    };
+    const now = (await once(NOW)) as Measure;
+    const before = BEFORE_DIST ? await once(BEFORE_DIST) : undefined;
+    rows.push({
+      what,
+      before: before === undefined ? stored : before === null ? 'n/a' : show(before, opts.rss),
+      now: show(now, opts.rss),
+      target,
+      mirt: opts.mirt
+        ? `${opts.mirt} s (${(opts.mirt / now.wall).toFixed(opts.mirt / now.wall < 10 ? 1 : 0)}x ours)`
+        : '',
+    });
+  };
   try {
-    for (const flag of ['--help', '--version'] as const) {
-      const { s } = await minOf(10, () => run('node', [bin, flag]));
-      rows.push({
-        what: `cold start \`mirt-calibrate ${flag}\``,
-        before: flag === '--help' ? BEFORE.help : BEFORE.version,
-        now: secs(s),
-        target: '<= 0.120 s',
-        mirt: '',
-      });
-    }
+    const cli = (dist: string) => path.join(dist, 'job', 'cli.js');
+    await side('cold start `mirt-calibrate --help`', STORED_BEFORE.help, '<= 0.120 s', (d) => [
+      cli(d),
+      '--help',
+    ]);
+    await side('cold start `mirt-calibrate --version`', STORED_BEFORE.version, '<= 0.120 s', (d) =>
+      d === NOW ? [cli(d), '--version'] : null,
+    );
     const sets: [BenchSet, string, string, string, number | undefined][] = [
-      [BENCH_SETS[0], BEFORE.dense, '<= 0.3 s', 'dense 5,000 x 40 (200k)', BENCH_SETS[0].mirtFitSeconds],
+      [
+        BENCH_SETS[0],
+        STORED_BEFORE.dense,
+        '<= 0.3 s',
+        'dense 5,000 x 40 (200k)',
+        BENCH_SETS[0].mirtFitSeconds,
+      ],
       [
         BENCH_SETS[1],
-        BEFORE.fit2M,
+        STORED_BEFORE.fit2M,
         '<= 2 s',
-        '2M answers (50,000 x 500, 40 each)',
+        '2M (50,000 x 500, 40 each)',
         BENCH_SETS[1].mirtFitSeconds,
       ],
-      [
-        BENCH_SETS[2],
-        BEFORE.fit10M,
-        '<= 10 s, <= 600 MB',
-        '10M answers (200,000 x 1,000, 50 each)',
-        MIRT_10M,
-      ],
+      [BENCH_SETS[2], STORED_BEFORE.fit10M, '<= 10 s, <= 600 MB', '10M (200,000 x 1,000, 50 each)', MIRT_10M],
     ];
-    for (const [set, before, target, label, mirt] of sets) {
+    for (const [set, stored, target, label, mirt] of sets) {
       const csv = path.join(dir, 'in.csv');
+      const out = path.join(dir, 'out.json');
       const n = await writeCsv(set, csv, 1, { timestamps: true });
-      if (n >= 5e6) {
-        rows.push({
-          what: `reading ${label}, 4 columns`,
-          before: BEFORE.read10M,
-          now: secs(await readOnly(csv)),
-          target: '<= 1.5 s',
-          mirt: '',
-        });
-      }
-      const f = await wholeFit(set, csv, dir);
-      rows.push({
-        what: `whole \`fit\` ${label}, ${set.model}`,
-        before,
-        now: `${secs(f.s)}, ${f.rss} MiB`,
+      if (n >= 5e6)
+        await side(
+          `reading ${label}, 4 columns`,
+          STORED_BEFORE.read10M,
+          '<= 1.5 s',
+          (d) => readScript(d, csv),
+          {
+            rss: true,
+          },
+        );
+      await side(
+        `whole \`fit\` ${label}, ${set.model}`,
+        stored,
         target,
-        mirt: mirt ? `${mirt} s (${(mirt / f.s).toFixed(0)}x ours)` : '',
-      });
+        (d) => [cli(d), 'fit', '--input', csv, '--model', set.model, '--output', out],
+        { rss: true, mirt },
+      );
       rmSync(csv);
+      rmSync(out, { force: true });
     }
-    rows.push({
-      what: 'S-X2, dense 5,000 x 500',
-      before: BEFORE.sx2,
-      now: secs(sx2Seconds(500, 5000)),
-      target: 'O(J^2 Q)',
-      mirt: '',
-    });
+    await side(
+      'S-X2 alone, dense 5,000 x 500',
+      STORED_BEFORE.sx2,
+      'O(J^2 Q)',
+      (d) => sx2Script(d, 500, 5000, true),
+      {
+        minus: (d) => measure(sx2Script(d, 500, 5000, false), 1),
+      },
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log('== ingestion and start-up (issue 14): min of 3 runs (10 for start-up), wall time');
-  console.log('| what | before (main) | now | target | mirt |');
+  console.log(
+    `== ingestion and start-up (issue 14): min of 3 runs (10 for start-up); before: ${BEFORE_DIST ? `${BEFORE_DIST}, measured now` : 'stored figures of issue 14 (set MIRT_BENCH_BEFORE_DIST to measure a build of main side by side)'}`,
+  );
+  console.log('| what | before | now | target | mirt |');
   console.log('|---|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.what} | ${r.before} | ${r.now} | ${r.target} | ${r.mirt} |`);
 }
