@@ -22,10 +22,18 @@ function oneOf<T extends string>(
   return s;
 }
 
-function positive(v: string | undefined, what: string, fallback: number, err: (m: string) => Error): number {
+/** Bounded, as every numeric setting (config.ts): a z of 100 or a shift of 10 logits already flags nothing. */
+function bounded(
+  v: string | undefined,
+  what: string,
+  fallback: number,
+  max: number,
+  err: (m: string) => Error,
+): number {
   if (v === undefined || v.trim() === '') return fallback;
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0) throw err(`${what}: expected a number >= 0, got "${v}"`);
+  if (n > max) throw err(`${what}: at most ${max}, got "${v}"`);
   return n;
 }
 
@@ -52,7 +60,7 @@ export function loadLinkConfig(
   return {
     mode,
     method,
-    driftZ: positive(env.MIRT_DRIFT_Z, 'MIRT_DRIFT_Z', DEFAULT_LINK.driftZ, err),
-    driftShift: positive(env.MIRT_DRIFT_MIN_SHIFT, 'MIRT_DRIFT_MIN_SHIFT', DEFAULT_LINK.driftShift, err),
+    driftZ: bounded(env.MIRT_DRIFT_Z, 'MIRT_DRIFT_Z', DEFAULT_LINK.driftZ, 100, err),
+    driftShift: bounded(env.MIRT_DRIFT_MIN_SHIFT, 'MIRT_DRIFT_MIN_SHIFT', DEFAULT_LINK.driftShift, 10, err),
   };
 }

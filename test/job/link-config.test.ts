@@ -50,6 +50,8 @@ describe('linking configuration', () => {
       [{ MIRT_ANCHORS: 'table' }, /^MIRT_ANCHORS: expected one of none, question-meta/],
       [{ MIRT_DRIFT_Z: '-1' }, /^MIRT_DRIFT_Z: expected a number >= 0/],
       [{ MIRT_DRIFT_MIN_SHIFT: 'x' }, /^MIRT_DRIFT_MIN_SHIFT: expected a number >= 0/],
+      [{ MIRT_DRIFT_Z: '101' }, /^MIRT_DRIFT_Z: at most 100, got "101"$/],
+      [{ MIRT_DRIFT_MIN_SHIFT: '11' }, /^MIRT_DRIFT_MIN_SHIFT: at most 10, got "11"$/],
     ] as const) {
       assert.throws(
         () => loadConfig([], env),
