@@ -6,6 +6,7 @@
 
 import { normaliseDatabaseUrl } from '../data/url.js';
 import { type ModelName, parseModel } from '../engine/types.js';
+import { parseSampling, type Sampling } from './sample-config.js';
 
 export interface RemoteSettings {
   /** R_IRT_BASE_URL: when set, calibration runs on that service (ours or the legacy R one). */
@@ -37,6 +38,8 @@ export interface JobConfig {
   /** MIRT_REPORT_PATH: where to write the HTML run report ({version} is replaced); null = none. */
   readonly reportPath: string | null;
   readonly remote: RemoteSettings;
+  /** Calibration on a sample and where scoring happens (sample-config.ts); unset = all learners, in-process. */
+  readonly sampling?: Sampling;
   readonly help: boolean;
 }
 
@@ -58,6 +61,10 @@ const FLAGS: Record<string, { key: string; boolean?: true }> = {
   '--database-url': { key: 'databaseUrl' },
   '--data-dir': { key: 'dataDir' },
   '--report': { key: 'reportPath' },
+  '--calibration-sample': { key: 'calibrationSample' },
+  '--sample-rare-item-answers': { key: 'sampleRareItemAnswers' },
+  '--sample-seed': { key: 'sampleSeed' },
+  '--score': { key: 'scoreMode' },
   '--help': { key: 'help', boolean: true },
   '-h': { key: 'help', boolean: true },
 };
@@ -215,6 +222,7 @@ export function loadConfig(argv: readonly string[], env: Env): JobConfig {
       maxRetries: retries ? parseInteger(retries.value, retries.name, 1) : 3,
       retryDelaySecs: delay ? parseNumber(delay.value, delay.name, 0, false) : 5,
     },
+    sampling: parseSampling(pick),
     help: flags.help === true,
   };
 }
@@ -239,6 +247,10 @@ Options (flags override environment; MIRT_* overrides IRT_*):
                                        (unset: embedded PGlite database in --data-dir)
   --data-dir DIR       MIRT_DATA_DIR                                  embedded database folder (./.mirt-data)
   --report PATH        MIRT_REPORT_PATH                               also write the HTML run report ({version} in PATH is replaced)
+  --calibration-sample N|P%  MIRT_CALIBRATION_SAMPLE    calibrate on a stratified sample of N learners or P% of them
+  --sample-rare-item-answers K  MIRT_SAMPLE_RARE_ITEM_ANSWERS  learners of items with fewer answers are all kept (1000)
+  --sample-seed S      MIRT_SAMPLE_SEED                               seed of the sample (recorded in model_spec)
+  --score all|shards   MIRT_SCORE_MODE                                score everyone here (all) or leave it to score shards
   -h, --help           this text
 
 Environment only:
