@@ -11,6 +11,7 @@ import { codeBlocks, codeSpans, ENV_TOKEN, missingPieces, section, tableRows } f
 import {
   cliCommands,
   envReads,
+  envReadsIn,
   jobEnv,
   jobFlags,
   manifests,
@@ -71,6 +72,7 @@ test('every `mirt-calibrate <command> --flag` in the docs exists', () => {
     fit: parseArgsFlags('src/job/fit-command.ts'),
     serve: parseArgsFlags('src/service/serve-command.ts'),
     report: parseArgsFlags('src/report/report-command.ts'),
+    score: parseArgsFlags('src/job/score-command.ts'),
   };
   let seen = 0;
   for (const m of `${readme}\n${deployment}`.matchAll(
@@ -91,6 +93,11 @@ describe('configuration tables = what the code reads', () => {
   const parts = [
     { heading: 'The job', env: jobEnv, flags: jobFlags },
     { heading: 'The service', env: serviceEnv, flags: () => parseArgsFlags('src/service/serve-command.ts') },
+    {
+      heading: 'The score command',
+      env: () => envReadsIn(read('src/job/score-command.ts')),
+      flags: () => parseArgsFlags('src/job/score-command.ts'),
+    },
     {
       heading: 'The fit command',
       env: () => new Set<string>(),
