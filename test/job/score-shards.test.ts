@@ -162,8 +162,9 @@ describe('score shards on PostgreSQL (child processes)', () => {
     await fx.db.query('DELETE FROM mirt_ability WHERE version = $1', [version]);
     await fx.db.query('DELETE FROM mirt_score_shards WHERE version = $1', [version]);
     for (const i of [0, 2, 3]) {
-      const r = await start(['score', '--version', version, '--shard', `${i}/4`], { DATABASE_URL: fx.url! })
-        .done;
+      const r: Result = await start(['score', '--version', version, '--shard', `${i}/4`], {
+        DATABASE_URL: fx.url!,
+      }).done;
       assert.equal(r.code, 0, r.stderr);
     }
     assert.deepEqual(
@@ -241,7 +242,7 @@ describe('score shards on PostgreSQL (child processes)', () => {
       [['score', '--version', version], { MIRT_SCORE_SHARDS: '4' }, /JOB_COMPLETION_INDEX is not/],
       [['score', '--version', version, '--method', 'XYZ'], {}, /--method: unknown scoring method/],
     ] as const) {
-      const r = await start([...args], { DATABASE_URL: fx.url!, ...env }).done;
+      const r: Result = await start([...args], { DATABASE_URL: fx.url!, ...env }).done;
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, re);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
