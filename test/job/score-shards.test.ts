@@ -234,6 +234,59 @@ describe('score shards on PostgreSQL (child processes)', () => {
     assertSameRows(await abilities(fx.db, version), reference);
   });
 
+  it('the Indexed Job: shard 0 calibrates on a sample (--run --calibrate), the others wait for its version', async (t) => {
+    if (!fx) return t.skip(skip);
+    const label = 'mirt-calibrate-sharded-29000000';
+    const env = (i: number) => ({
+      DATABASE_URL: fx!.url!,
+      JOB_COMPLETION_INDEX: String(i),
+      MIRT_SCORE_SHARDS: '3',
+    });
+    const args = [
+      'score',
+      '--run',
+      label,
+      '--calibrate',
+      '--',
+      '--calibration-sample',
+      '30%',
+      '--sample-rare-item-answers',
+      '10',
+    ];
+    // The waiting shards start first: they must wait, not fail.
+    const waiting = [1, 2].map((i) => start(args, env(i)));
+    await sleep(300);
+    const zero = await start(args, env(0)).done;
+    assert.equal(zero.code, 0, zero.stderr);
+    assert.match(zero.stdout, /\[INFO\] Calibration sample: \d+ of 3000 learners/);
+    assert.match(zero.stdout, /Calibration upsert completed\./);
+    for (const w of await Promise.all(waiting.map((w) => w.done))) {
+      assert.equal(w.code, 0, w.stderr);
+      assert.match(w.stdout, new RegExp(`Waiting up to 3600 s for the version of run ${label}`));
+    }
+    const metas = await fx.db.query<{ version: string; sample: { size: string } }>(
+      "SELECT model_spec->>'version' AS version, model_spec->'calibration_sample' AS sample FROM mirt_fit_meta WHERE model_spec->>'run_label' = $1",
+      [label],
+    );
+    assert.equal(metas.length, 1);
+    assert.equal(metas[0].sample.size, '30%');
+    assert.deepEqual(await current(), [metas[0].version]);
+    const [{ n }] = await fx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM mirt_ability_current');
+    assert.equal(n, N_USERS);
+    // A retried shard-0 pod finds the version and does not calibrate again.
+    const retry = await start(args, env(0)).done;
+    assert.equal(retry.code, 0, retry.stderr);
+    assert.doesNotMatch(retry.stdout, /Calibration upsert completed/);
+    const again = await fx.db.query("SELECT 1 FROM mirt_fit_meta WHERE model_spec->>'run_label' = $1", [
+      label,
+    ]);
+    assert.equal(again.length, 1);
+    // No calibration, no version: a waiting shard gives up with one line.
+    const lost = await start(['score', '--run', 'never-ran', '--wait-secs', '1'], env(1)).done;
+    assert.equal(lost.code, 1);
+    assert.match(lost.stderr, /^\[ERROR\] no version of run never-ran after 1 s: /m);
+  });
+
   it('bad usage exits 2 with one line; an unknown version exits 1 and writes nothing', async (t) => {
     if (!fx) return t.skip(skip);
     for (const [args, env, re] of [
