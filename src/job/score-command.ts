@@ -31,7 +31,7 @@ upserts their mirt_ability rows for V and the shard's row in mirt_score_shards, 
 transaction. Idempotent: a shard run again writes the same rows.
 
   --version V          the version to score (v<UTC time> of its run)
-  --run NAME           the version written by the run labelled NAME (waits for it)
+  --run NAME           the version written by the run labelled NAME (waits for it); MIRT_RUN_LABEL
   --calibrate          with --run: shard 0 first runs that calibration (run options after --,
                        environment as for run; --score shards is implied), once
   --shard I/N          this shard (default JOB_COMPLETION_INDEX of MIRT_SCORE_SHARDS, else 0/1)
@@ -78,7 +78,7 @@ export function parseScoreArgs(argv: string[], env: NodeJS.ProcessEnv): Args {
       `unexpected argument "${positionals[0]}" (run options go after -- with --calibrate)`,
     );
   const version = values.version ?? null;
-  const run = values.run ?? null;
+  const run = values.run ?? (env.MIRT_RUN_LABEL?.trim() || null);
   if (!help && (version === null) === (run === null))
     throw new ConfigError('give either --version V or --run NAME');
   if (values.calibrate && run === null) throw new ConfigError('--calibrate needs --run NAME');
