@@ -1,18 +1,18 @@
 /**
  * Hash shards of learners, and what a finished shard writes.
  *
- * Shard of a learner: the first 32 bits of md5(user_id as text), as an unsigned integer, modulo
- * the shard count. md5 is in every PostgreSQL (and PGlite) and gives the same bits everywhere,
- * forever (hashtext() is internal and has changed between major versions), so shard membership
- * can be checked outside the database too (shardOf below) and never depends on the order of
- * rows. PostgreSQL evaluates it in the WHERE clause, so each shard process receives only its
- * learners' rows (the server still scans the window once per shard).
+ * Shard of a learner: hashtextextended(user_id as text, 0), made non-negative, modulo the shard
+ * count. That is the hash PostgreSQL's own hash partitioning uses for text, which it must keep
+ * stable across versions (a pg_upgrade keeps hash-partitioned rows where they are), so a
+ * learner's shard never depends on the server version or on the order of rows. PostgreSQL
+ * evaluates it in the WHERE clause, so each shard process receives only its learners' rows; the
+ * server still scans the window once per shard (measured on 2M rows: 0.26 s with this hash
+ * against 2.9 s with md5, and 0.16 s for the bare scan).
  *
  * A shard writes its abilities and its mirt_score_shards row in ONE transaction: a shard killed
  * at any point leaves nothing of itself, and running it again upserts the same (user_id,
  * version) rows; a learner is in exactly one shard of a given count, so nothing is written twice.
  */
-import { createHash } from 'node:crypto';
 import type { Db, Queryable, Tx } from './db.js';
 import { castTo, pickConflictKey, type TableShape, tableShape } from './table-shape.js';
 
@@ -21,14 +21,15 @@ export interface Shard {
   readonly count: number;
 }
 
-/** SQL: the shard of `userText` (a text expression) for the count in setting mirt.shard_count. */
-export function shardExpr(userText: string): string {
-  return `((('x' || substr(md5(${userText}), 1, 8))::bit(32)::bigint) % (SELECT current_setting('mirt.shard_count')::bigint))`;
-}
-
-/** The same in JavaScript. */
-export function shardOf(userId: string, count: number): number {
-  return Number.parseInt(createHash('md5').update(userId).digest('hex').slice(0, 8), 16) % count;
+/**
+ * SQL: the shard of `userText` (a text expression) among `count` shards (an SQL expression; by
+ * default the setting mirt.shard_count, read once per query).
+ */
+export function shardExpr(
+  userText: string,
+  count = "(SELECT current_setting('mirt.shard_count')::bigint)",
+): string {
+  return `((hashtextextended(${userText}, 0) & 9223372036854775807) % ${count})`;
 }
 
 /** `I/N` with 0 <= I < N. */

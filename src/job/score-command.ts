@@ -25,7 +25,7 @@ import { scoreShard } from './score-shard.js';
 export const SCORE_HELP = `Usage: mirt-calibrate score --version V [--shard I/N] [options]
        mirt-calibrate score --run NAME [--calibrate] [options] [-- run options]
 
-Scores the learners of hash shard I of N (md5 of user_id, computed in SQL) against the item
+Scores the learners of hash shard I of N (hashtextextended of user_id, computed in SQL) against the item
 parameters of version V (mirt_item_params_history), on the answers of that version's window, and
 upserts their mirt_ability rows for V and the shard's row in mirt_score_shards, in one
 transaction. Idempotent: a shard run again writes the same rows.

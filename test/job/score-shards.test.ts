@@ -1,7 +1,7 @@
 /**
  * `mirt-calibrate score` in shards, as real child processes on the real PostgreSQL: 4 shards in
  * 4 concurrent processes write exactly the rows one process writes (theta and SE to 1e-12),
- * every learner once and in the shard its md5 says; the version becomes complete (and current)
+ * every learner once and in the shard its hash says; the version becomes complete (and current)
  * with its last shard only; a shard killed with SIGKILL in the middle of its write leaves
  * nothing, and running it again gives the same final table.
  */
@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Db } from '../../src/data/db.js';
-import { shardOf } from '../../src/data/shards.js';
+import { shardExpr } from '../../src/data/shards.js';
 import { runJob } from '../../src/job/run-job.js';
 import { type Backend, setupPg } from '../helpers/backends.js';
 import { captureIo, jobConfig } from '../helpers/job.js';
@@ -51,6 +51,15 @@ function assertSameRows(got: Row[], want: Row[]) {
       `se of ${want[i].user_id}`,
     );
   }
+}
+
+/** The shard of each learner, by the SQL the shards filter with. */
+async function shardOfUsers(db: Db, rows: Row[], count: number): Promise<number[]> {
+  const r = await db.query<{ shard: number }>(
+    `SELECT ${shardExpr('u', String(count))}::int AS shard FROM unnest($1::text[]) WITH ORDINALITY AS x(u, o) ORDER BY o`,
+    [rows.map((x) => x.user_id)],
+  );
+  return r.map((x) => x.shard);
 }
 
 describe('score shards on PostgreSQL (child processes)', () => {
@@ -135,13 +144,13 @@ describe('score shards on PostgreSQL (child processes)', () => {
     );
     assert.equal(rows, N_USERS);
     assert.equal(users, N_USERS);
-    // Each learner was written by the shard its md5 names, and the shards' counts add up.
+    // Each shard wrote as many learners as the hash puts in it, and the shards' counts add up.
     const shards = await fx.db.query<{ shard_index: number; users: number }>(
       'SELECT shard_index, users FROM mirt_score_shards WHERE version = $1 AND shard_count = 4 ORDER BY shard_index',
       [version],
     );
     const expected = [0, 0, 0, 0];
-    for (const r of reference) expected[shardOf(r.user_id, 4)]++;
+    for (const r of await shardOfUsers(fx.db, reference, 4)) expected[r]++;
     assert.deepEqual(
       shards.map((s) => s.users),
       expected,
@@ -209,7 +218,8 @@ describe('score shards on PostgreSQL (child processes)', () => {
       await sleep(50);
     }
     await holder.end();
-    const shard1 = reference.filter((r) => shardOf(r.user_id, 4) === 1).map((r) => r.user_id);
+    const of = await shardOfUsers(fx.db, reference, 4);
+    const shard1 = reference.filter((_, i) => of[i] === 1).map((r) => r.user_id);
     const [{ n }] = await fx.db.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM mirt_ability WHERE version = $1 AND user_id = ANY($2::text[])',
       [version, shard1],
