@@ -17,6 +17,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -58,6 +59,9 @@ async function createAnswers(db: Db, users: number, perUser: number, items: numb
 
 interface ShardRun {
   readonly seconds: number;
+  /** The process's own CPU seconds (user + system): what a pod with a core to itself would take. */
+  readonly cpu: number;
+  readonly phases: string;
   readonly learners: number;
   readonly maxRssMiB: number;
 }
@@ -70,7 +74,7 @@ function scoreProcess(url: string, version: string, shard: string): Promise<Shar
       [
         '-e',
         // Run the CLI in this process and report its peak RSS when it exits.
-        `process.on('exit', () => process.stderr.write('RSS ' + process.resourceUsage().maxRSS + '\\n')); process.argv.splice(1, 0, ${JSON.stringify(CLI)}); import(${JSON.stringify(pathToFileURL(CLI).href)});`,
+        `process.on('exit', () => { const r = process.resourceUsage(); process.stderr.write('RSS ' + r.maxRSS + ' CPU ' + (r.userCPUTime + r.systemCPUTime) / 1e6 + '\\n'); }); process.argv.splice(1, 0, ${JSON.stringify(CLI)}); import(${JSON.stringify(pathToFileURL(CLI).href)});`,
         'score',
         '--version',
         version,
@@ -85,11 +89,17 @@ function scoreProcess(url: string, version: string, shard: string): Promise<Shar
     p.stderr.on('data', (d) => (err += d));
     p.on('error', reject);
     p.on('close', (code) => {
-      const m = /written: learners=(\d+) .* seconds=([\d.]+)/.exec(out);
-      const rss = /RSS (\d+)/.exec(err);
-      if (code !== 0 || !m) reject(new Error(`shard ${shard} exited ${code}: ${err}`));
+      const m = /written: learners=(\d+) .* seconds=([\d.]+) \(([^)]*)\)/.exec(out);
+      const rss = /RSS (\d+) CPU ([\d.]+)/.exec(err);
+      if (code !== 0 || !m || !rss) reject(new Error(`shard ${shard} exited ${code}: ${err}`));
       else
-        resolve({ learners: Number(m[1]), seconds: Number(m[2]), maxRssMiB: Number(rss?.[1] ?? 0) / 1024 });
+        resolve({
+          learners: Number(m[1]),
+          seconds: Number(m[2]),
+          phases: m[3],
+          cpu: Number(rss[2]),
+          maxRssMiB: Number(rss[1]) / 1024,
+        });
     });
   });
 }
@@ -130,8 +140,11 @@ export async function benchShardsPg(users = 200_000, perUser = 50, items = 1000)
       await tx.query(`SELECT count(*) FROM attempt t WHERE ${shardExpr('t.student_id::text')} = 0`);
     });
     const scan = (performance.now() - t) / 1000;
+    t = performance.now();
+    await db.query('SELECT count(*) FROM attempt');
+    const bare = (performance.now() - t) / 1000;
     console.log(
-      `  server scan of the window with the shard filter (one shard of 4, count only): ${scan.toFixed(2)} s`,
+      `  server scan of the window: ${bare.toFixed(2)} s bare, ${scan.toFixed(2)} s with the shard filter (one shard of 4, count only); load average ${loadavg()[0].toFixed(1)}`,
     );
 
     let base = 0;
@@ -149,11 +162,11 @@ export async function benchShardsPg(users = 200_000, perUser = 50, items = 1000)
       const learners = shards.reduce((x, r) => x + r.learners, 0);
       rows.push(
         `| ${n} | ${wall.toFixed(1)} | ${(answers / wall / 1e6).toFixed(2)} | ${(base / wall).toFixed(2)}x | ` +
-          `${shards.map((r) => r.seconds.toFixed(1)).join(' / ')} | ${Math.max(...shards.map((r) => r.maxRssMiB)).toFixed(0)} | ${learners} |`,
+          `${shards.map((r) => `${r.seconds.toFixed(1)} (${r.phases}; cpu ${r.cpu.toFixed(1)})`).join('<br>')} | ${Math.max(...shards.map((r) => r.maxRssMiB)).toFixed(0)} | ${learners} | ${loadavg()[0].toFixed(1)} |`,
       );
     }
     console.log(
-      '\n| shard processes | wall s | M answers/s | speed-up | each shard s | peak RSS MiB | learners |\n| --- | --- | --- | --- | --- | --- | --- |',
+      '\n| shard processes | wall s | M answers/s | speed-up | each shard: s (phases; own CPU s) | peak RSS MiB | learners | load avg |\n| --- | --- | --- | --- | --- | --- | --- | --- |',
     );
     for (const r of rows) console.log(r);
   } finally {

@@ -49,6 +49,7 @@ export async function scoreShard(
   // Scoring keeps items everyone got right or wrong: with known parameters they carry information.
   const builder = new ResponseBuilder({ keepDegenerateItems: true });
   const rows = await extractShard(db, v, opts.shard, builder);
+  const tExtract = performance.now();
   let data: ResponseData | null = null;
   if (builder.size > 0) {
     try {
@@ -81,6 +82,7 @@ export async function scoreShard(
       );
   }
   if (skipped) out(`[WARN] ${skipped} abilities without a finite theta were not written`);
+  const tScore = performance.now();
   await writeShard(db, {
     version: v.version,
     shard: opts.shard,
@@ -93,9 +95,11 @@ export async function scoreShard(
     se,
   });
   const complete = await versionComplete(db, v.version);
-  const seconds = (performance.now() - t0) / 1000;
+  const now = performance.now();
+  const seconds = (now - t0) / 1000;
+  const s = (a: number, b: number) => ((b - a) / 1000).toFixed(1);
   out(
-    `[INFO] Shard ${opts.shard.index}/${opts.shard.count} of ${v.version} written: learners=${userId.length} observations=${observations} rows_read=${rows} seconds=${seconds.toFixed(1)}`,
+    `[INFO] Shard ${opts.shard.index}/${opts.shard.count} of ${v.version} written: learners=${userId.length} observations=${observations} rows_read=${rows} seconds=${seconds.toFixed(1)} (extract ${s(t0, tExtract)}, score ${s(tExtract, tScore)}, write ${s(tScore, now)})`,
   );
   if (complete) out(`[INFO] Version ${v.version} is complete: every shard is written`);
   return {
