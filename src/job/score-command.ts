@@ -78,7 +78,8 @@ export function parseScoreArgs(argv: string[], env: NodeJS.ProcessEnv): Args {
       `unexpected argument "${positionals[0]}" (run options go after -- with --calibrate)`,
     );
   const version = values.version ?? null;
-  const run = values.run ?? (env.MIRT_RUN_LABEL?.trim() || null);
+  // MIRT_RUN_LABEL (the Indexed Job's pods) yields to an explicit --version.
+  const run = values.run ?? (version === null ? env.MIRT_RUN_LABEL?.trim() || null : null);
   if (!help && (version === null) === (run === null))
     throw new ConfigError('give either --version V or --run NAME');
   if (values.calibrate && run === null) throw new ConfigError('--calibrate needs --run NAME');
