@@ -230,6 +230,7 @@ export function loadConfig(argv: readonly string[], env: Env): JobConfig {
 export const HELP = `Usage: mirt-calibrate [run] [options]
        mirt-calibrate fit --input responses.csv ...   (calibrate a file, no database)
        mirt-calibrate serve ...                       (the HTTP /calibrate service)
+       mirt-calibrate score --version V --shard I/N   (score one hash shard of the learners)
 
 The nightly job: extract answers from PostgreSQL (attempt VIEW -> responses table ->
 exam_results JSON), calibrate an IRT model, upsert mirt_item_params / mirt_ability /
