@@ -147,7 +147,26 @@ export async function benchShardsPg(users = 200_000, perUser = 50, items = 1000)
       `  server scan of the window: ${bare.toFixed(2)} s bare, ${scan.toFixed(2)} s with the shard filter (one shard of 4, count only); load average ${loadavg()[0].toFixed(1)}`,
     );
 
+    // The server's whole part of one shard of 4: scan, filter and its rows formatted as text,
+    // without a client (COPY to the server's /dev/null needs a superuser: skipped otherwise).
+    let produce = Number.NaN;
+    try {
+      t = performance.now();
+      await db.transaction(async (tx) => {
+        await tx.query("SELECT set_config('mirt.shard_count', '4', true)");
+        await tx.query(
+          `COPY (SELECT t.student_id::text, t.item_id::text, t.correct::text, round(date_part('epoch', t.completed_at) * 1000)::bigint::text
+                   FROM attempt t WHERE ${shardExpr('t.student_id::text')} = 0) TO '/dev/null'`,
+        );
+      });
+      produce = (performance.now() - t) / 1000;
+      console.log(`  server COPY of one shard of 4 to /dev/null: ${produce.toFixed(2)} s`);
+    } catch (e) {
+      console.log(`  server COPY to /dev/null skipped: ${(e as Error).message}`);
+    }
+
     let base = 0;
+    let clientCpu = Number.NaN;
     const rows: string[] = [];
     for (const n of [1, 2, 4]) {
       await db.query('DELETE FROM mirt_ability WHERE version = $1', [run.version]);
@@ -158,7 +177,10 @@ export async function benchShardsPg(users = 200_000, perUser = 50, items = 1000)
         Array.from({ length: n }, (_, i) => scoreProcess(url, run.version, `${i}/${n}`)),
       );
       const wall = (performance.now() - t) / 1000;
-      if (n === 1) base = wall;
+      if (n === 1) {
+        base = wall;
+        clientCpu = shards[0].cpu;
+      }
       const learners = shards.reduce((x, r) => x + r.learners, 0);
       rows.push(
         `| ${n} | ${wall.toFixed(1)} | ${(answers / wall / 1e6).toFixed(2)} | ${(base / wall).toFixed(2)}x | ` +
@@ -169,11 +191,49 @@ export async function benchShardsPg(users = 200_000, perUser = 50, items = 1000)
       '\n| shard processes | wall s | M answers/s | speed-up | each shard: s (phases; own CPU s) | peak RSS MiB | learners | load avg |\n| --- | --- | --- | --- | --- | --- | --- | --- |',
     );
     for (const r of rows) console.log(r);
+    sizing(answers, {
+      scan,
+      produce,
+      clientCpu,
+      calibrate: run.seconds.calibrate ?? Number.NaN,
+      extract: run.seconds.extract ?? Number.NaN,
+    });
   } finally {
     await db.close();
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
   }
+}
+
+/**
+ * Projection to 1 billion answers from the per-answer costs measured on `answers`: a shard pod
+ * with a core of its own spends clientCpu per answer of its shard (extraction parsing, EAP,
+ * upsert); the database spends `scan` per row of the WHOLE window for every shard (the hash
+ * filter) and produce - scan per row it sends. Assumes the database has a core per concurrent
+ * shard; where it has fewer, the scans queue.
+ */
+function sizing(
+  answers: number,
+  m: { scan: number; produce: number; clientCpu: number; calibrate: number; extract: number },
+): void {
+  const target = 1e9;
+  const scanRow = m.scan / answers;
+  const sendRow = Number.isFinite(m.produce) ? Math.max(0, m.produce - m.scan) / (answers / 4) : 0;
+  const clientRow = m.clientCpu / answers;
+  console.log(
+    `\nPer answer: client ${(clientRow * 1e6).toFixed(2)} us CPU, server scan with filter ${(scanRow * 1e6).toFixed(3)} us per row of the window per shard, server send ${(sendRow * 1e6).toFixed(3)} us per row of the shard`,
+  );
+  console.log(
+    '| pods (shards at once) | scoring 1B answers, min | of which the per-shard window scan, min |\n| --- | --- | --- |',
+  );
+  for (const n of [1, 4, 8, 16, 32, 64]) {
+    const perShard = target * scanRow + (target / n) * (sendRow + clientRow);
+    console.log(`| ${n} | ${(perShard / 60).toFixed(1)} | ${((target * scanRow) / 60).toFixed(1)} |`);
+  }
+  console.log(
+    `Calibration pod at 1B answers: extraction ~${((m.extract * target) / answers / 60).toFixed(0)} min (measured ${m.extract.toFixed(1)} s for ${answers}); ` +
+      `EM on a 10% sample ~${((m.calibrate * target) / answers / 60).toFixed(0)} min (measured ${m.calibrate.toFixed(1)} s on a 10% sample of ${answers}); a fixed learner count keeps it at the measured time`,
+  );
 }
 
 /** 200,000 learners x 50 of 1,000 items, and 3% of them one of 10 rare items (~600 answers each). */
@@ -229,22 +289,32 @@ export async function benchSampleSize(nUsers = 200_000): Promise<void> {
         ? data
         : stratifiedSample(data, { size: { kind: 'share', p: share }, rareItemAnswers: 1000, seed: 20261201 })
             .data;
-    const r = await calibrate(sample, { model: '2PL', scoreMethod: null });
+    // Full-information SEs for the samples (on large data the default is per item block, which
+    // leaves out the other items' uncertainty): the within-interval check compares against them.
+    const se = share === 1 ? 'auto' : ((process.env.MIRT_BENCH_SE as 'full' | 'item' | undefined) ?? 'full');
+    const r = await calibrate(sample, { model: '2PL', scoreMethod: null, standardErrors: se });
     results.push({ share, r, data: sample, seconds: (performance.now() - t0) / 1000 });
   }
   const full = new Map(results[0].r.items.map((it) => [it.id, it]));
   console.log(
-    '| sample | learners | answers | RMSE a / b (1,000 items) | RMSE a / b (10 rare items) | within 95% interval of full | seconds |\n| --- | --- | --- | --- | --- | --- | --- |',
+    '| sample | learners | answers | RMSE a / b (1,000 items) | RMSE a / b (10 rare items) | a and b within 1.96 SE of full (a alone, b alone) | seconds |\n| --- | --- | --- | --- | --- | --- | --- |',
   );
   for (const { share, r, data: d, seconds } of results.reverse()) {
     let ok = 0;
+    let okA = 0;
+    let okB = 0;
     for (const it of r.items) {
       const f = full.get(it.id);
-      if (f && Math.abs(it.a - f.a) <= 1.96 * (it.se.a ?? 0) && Math.abs(it.b - f.b) <= 1.96 * (it.se.b ?? 0))
-        ok++;
+      if (!f) continue;
+      const inA = Math.abs(it.a - f.a) <= 1.96 * (it.se.a ?? 0);
+      const inB = Math.abs(it.b - f.b) <= 1.96 * (it.se.b ?? 0);
+      okA += inA ? 1 : 0;
+      okB += inB ? 1 : 0;
+      ok += inA && inB ? 1 : 0;
     }
+    const pct = (n: number) => `${((100 * n) / r.items.length).toFixed(1)}%`;
     console.log(
-      `| ${share * 100}% | ${d.nUsers} | ${d.nObs} | ${rmse(r, false)} | ${rmse(r, true)} | ${share === 1 ? '-' : `${((100 * ok) / r.items.length).toFixed(1)}%`} | ${seconds.toFixed(1)} |`,
+      `| ${share * 100}% | ${d.nUsers} | ${d.nObs} | ${rmse(r, false)} | ${rmse(r, true)} | ${share === 1 ? '-' : `${pct(ok)} (a ${pct(okA)}, b ${pct(okB)})`} | ${seconds.toFixed(1)} |`,
     );
   }
 }
