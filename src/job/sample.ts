@@ -95,7 +95,7 @@ export function stratifiedSample(
   const m =
     spec.size.kind === 'count'
       ? Math.min(spec.size.n, others.length)
-      : Math.round(spec.size.p * others.length);
+      : Math.min(others.length, Math.max(1, Math.round(spec.size.p * others.length)));
   // Rank the others by the seeded hash of their id (ties, vanishingly rare, by id): the first m
   // are a uniform random sample without replacement.
   const keyed = others.map((u) => ({ u, h: hash32(data.userIds[u], spec.seed) }));
