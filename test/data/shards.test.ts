@@ -48,7 +48,7 @@ it('shard and version labels parse, and bad ones are refused', () => {
 for (const { name, setup } of BACKENDS) {
   describe(`score shards (${name})`, () => {
     const ctx = useBackend(setup);
-    const shardsRun = async (db: Db, label?: string) => {
+    const shardsRun = async (label?: string) => {
       const io = captureIo();
       const o = await runJob(
         jobConfig({ sampling: { sample: null, scoreMode: 'shards', ...(label ? { runLabel: label } : {}) } }),
@@ -63,7 +63,7 @@ for (const { name, setup } of BACKENDS) {
       const db = ctx.fx.db;
       await createAttemptView(db, 'text');
       await insertAttempts(db, 'text', simulate(400, 20, 8, 3));
-      const version = await shardsRun(db, 'night-1');
+      const version = await shardsRun('night-1');
       assert.equal(await versionOfRun(db, 'night-1'), version);
       assert.equal(await versionOfRun(db, 'night-2'), null);
       assert.equal(await versionComplete(db, version), false);
@@ -125,7 +125,7 @@ for (const { name, setup } of BACKENDS) {
       const db = ctx.fx.db;
       await createAttemptView(db, 'text');
       await insertAttempts(db, 'text', simulate(200, 12, 6, 5));
-      const version = await shardsRun(db);
+      const version = await shardsRun();
       const v = await readVersion(db, version);
       const count = async () => {
         const b = new ResponseBuilder({ keepDegenerateItems: true });
@@ -143,7 +143,7 @@ for (const { name, setup } of BACKENDS) {
       const db = ctx.fx.db;
       await createAttemptView(db, 'text');
       await insertAttempts(db, 'text', simulate(150, 10, 6, 6));
-      const version = await shardsRun(db, 'night-7');
+      const version = await shardsRun('night-7');
       await shardRun(db, version, '1/2');
       const [progress, current] = codeBlocks(
         section(read('docs/DEPLOYMENT.md'), '7. Sharded scoring (past one pod)'),
@@ -174,7 +174,7 @@ for (const { name, setup } of BACKENDS) {
       }
       for (const [u, questions] of byUser)
         await insertExamResult(db, { user: `u${u}`, session: `s${u}`, json: JSON.stringify({ questions }) });
-      const version = await shardsRun(db);
+      const version = await shardsRun();
       const a = await shardRun(db, version, '0/2');
       const b = await shardRun(db, version, '1/2');
       assert.equal(a.users + b.users, 120);
