@@ -80,10 +80,14 @@ test('every `mirt-calibrate <command> --flag` in the docs exists', () => {
   )) {
     const words = m[1].trim().split(/\s+/).filter(Boolean);
     const cmd = words[0] && !words[0].startsWith('-') && commands.has(words[0]) ? words[0] : 'run';
-    for (const w of words.filter((x) => x.startsWith('-'))) {
+    // `score --calibrate ... -- <run flags>`: what follows a lone -- goes to the run.
+    const cut = words.indexOf('--');
+    words.forEach((w, i) => {
+      if (!w.startsWith('-') || i === cut) return;
       seen++;
-      assert.ok(flags[cmd]?.has(w.split('=')[0]), `mirt-calibrate ${cmd}: no flag ${w}`);
-    }
+      const of = cut >= 0 && i > cut ? 'run' : cmd;
+      assert.ok(flags[of]?.has(w.split('=')[0]), `mirt-calibrate ${of}: no flag ${w}`);
+    });
   }
   assert.ok(seen >= 3, 'found commands with flags');
 });
