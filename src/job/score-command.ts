@@ -11,9 +11,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { Db } from '../data/db.js';
+import { DataDirLockedError } from '../data/lockfile.js';
 import { migrate } from '../data/migrations.js';
 import { openDatabase } from '../data/open.js';
-import { DataDirLockedError } from '../data/pglite-db.js';
 import { VersionError } from '../data/score-extract.js';
 import { parseShard, type Shard, versionOfRun } from '../data/shards.js';
 import { normaliseDatabaseUrl } from '../data/url.js';
