@@ -10,6 +10,7 @@ import { normaliseDatabaseUrl } from '../data/url.js';
 import { type ModelName, parseModel } from '../engine/types.js';
 import { loadLinkConfig } from './link-config.js';
 import type { LinkConfig } from './link-run.js';
+import { parseSampling, type Sampling } from './sample-config.js';
 
 export interface RemoteSettings {
   /** R_IRT_BASE_URL: when set, calibration runs on that service (ours or the legacy R one). */
@@ -45,6 +46,8 @@ export interface JobConfig {
   readonly remote: RemoteSettings;
   /** MIRT_LINK and friends (link-config.ts); absent = no linking. */
   readonly link?: LinkConfig;
+  /** Calibration on a sample and where scoring happens (sample-config.ts); unset = all learners, in-process. */
+  readonly sampling?: Sampling;
   readonly help: boolean;
 }
 
@@ -70,6 +73,10 @@ const FLAGS: Record<string, { key: string; boolean?: true }> = {
   '--report': { key: 'reportPath' },
   '--link': { key: 'link' },
   '--link-method': { key: 'linkMethod' },
+  '--calibration-sample': { key: 'calibrationSample' },
+  '--sample-rare-item-answers': { key: 'sampleRareItemAnswers' },
+  '--sample-seed': { key: 'sampleSeed' },
+  '--score': { key: 'scoreMode' },
   '--help': { key: 'help', boolean: true },
   '-h': { key: 'help', boolean: true },
 };
@@ -253,6 +260,7 @@ export function loadConfig(argv: readonly string[], env: Env): JobConfig {
       retryDelaySecs: delay ? parseNumber(delay.value, delay.name, 0, false, 3600) : 5,
     },
     link: loadLinkConfig(flags, env, (m) => new ConfigError(m)),
+    sampling: parseSampling(pick),
     help: flags.help === true,
   };
 }
@@ -260,6 +268,7 @@ export function loadConfig(argv: readonly string[], env: Env): JobConfig {
 export const HELP = `Usage: mirt-calibrate [run] [options]
        mirt-calibrate fit --input responses.csv ...   (calibrate a file, no database)
        mirt-calibrate serve ...                       (the HTTP /calibrate service)
+       mirt-calibrate score --version V --shard I/N   (score one hash shard of the learners)
 
 The nightly job: extract answers from PostgreSQL (attempt VIEW -> responses table ->
 exam_results JSON), calibrate an IRT model, upsert mirt_item_params / mirt_ability /
@@ -281,6 +290,10 @@ Options (flags override environment; MIRT_* overrides IRT_*):
   --report PATH        MIRT_REPORT_PATH                               also write the HTML run report ({version} in PATH is replaced)
   --link MODE          MIRT_LINK                                      none, anchors or previous: the scale of this run (none)
   --link-method M      MIRT_LINK_METHOD                               previous: stocking-lord, mean-sigma, mean-mean or fixed (stocking-lord)
+  --calibration-sample N|P%  MIRT_CALIBRATION_SAMPLE    calibrate on a stratified sample of N learners or P% of them
+  --sample-rare-item-answers K  MIRT_SAMPLE_RARE_ITEM_ANSWERS  learners of items with fewer answers are all kept (1000)
+  --sample-seed S      MIRT_SAMPLE_SEED                               seed of the sample (recorded in model_spec)
+  --score all|shards   MIRT_SCORE_MODE                                score everyone here (all) or leave it to score shards
   -h, --help           this text
 
 Environment only:

@@ -26,6 +26,7 @@ import { readReference } from './link-reference.js';
 import { DEFAULT_LINK, type LinkInput, type LinkOutcome, linkRun, unlinkedRows } from './link-run.js';
 import { runHygiene } from './run-hygiene.js';
 import { runLabels } from './run-labels.js';
+import { planSampling } from './sample-run.js';
 import { formatHygiene, formatSummary, listIds, NOTHING_WRITTEN } from './summary.js';
 
 export interface JobIo {
@@ -183,12 +184,15 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
 
     // Calibrate.
     t = performance.now();
+    const plan = planSampling(config, data, io.out); // --calibration-sample / --score (sample-run.ts)
+    const calib = plan?.data ?? data;
     io.out(
-      `[INFO] Calibrating ${data.nObs} observations (${data.nUsers} users, ${data.nItems} items), model ${config.model}, on ${calibrator.describe()}...`,
+      `[INFO] Calibrating ${calib.nObs} observations (${calib.nUsers} users, ${calib.nItems} items), model ${config.model}, on ${calibrator.describe()}...`,
     );
     let result: CalibrateResponse;
     try {
-      result = await calibrator.calibrate(data, { model: config.model, version, runId });
+      result = await calibrator.calibrate(calib, { model: config.model, version, runId });
+      if (plan) result = plan.finish(result);
     } catch (e) {
       if (calibrator.kind === 'remote')
         return fail(`R IRT service call failed: ${msg(e)}`, { extraction, hygiene: data.hygiene });
@@ -242,7 +246,11 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
           model: config.model,
           free: result,
           reference,
-          refit: (anchors) => calibrator.calibrate(data, { ...job, anchors }),
+          // The fixed-anchor run sees what the free run saw (the sample, if any) and is finished alike.
+          refit: async (anchors) => {
+            const fixed = await calibrator.calibrate(calib, { ...job, anchors });
+            return plan ? plan.finish(fixed) : fixed;
+          },
         });
       } catch (e) {
         return fail(`linking (MIRT_LINK=${linkConfig.mode}) failed: ${msg(e)}. ${NOTHING_WRITTEN}`, {

@@ -90,7 +90,7 @@ describe('README "Validation SQL" runs on the real tables', () => {
       }
       if (sql.includes('-- History')) assert.equal(rows.length, 2, 'two runs, two versions');
       if (sql.includes('-- Coverage check')) assert.equal(Number(rows[0].items_calibrated), 20);
-      if (sql.includes('-- Current ability of each learner')) {
+      if (sql.includes('-- Newest estimate of every learner')) {
         assert.equal(rows.length, 300, 'one row per learner');
         assert.ok(rows.every((r) => r.version === versions[versions.length - 1]));
       }
