@@ -20,19 +20,14 @@ import {
   eStepRange,
   makeAccumulators,
 } from './estep.js';
-import { scoreOuterProductsJs } from './information.js';
-import { fillLogTables, type ItemBank, makeItemBank } from './models.js';
-import {
-  type ItemCounts,
-  logPriorG,
-  mStep1PL,
-  mStep2PL,
-  mStepIntercept,
-  mStepLatent,
-  mStepVariance,
-} from './mstep.js';
-import { mStep3PL } from './mstep-3pl.js';
+import { mStepLatent } from './latent-mstep.js';
+import { DERIV_SIZE, type ItemCounts } from './models/logistic.js';
+import type { ItemModel, ModelPriors } from './models/model.js';
+import { logPriorTerms, type PriorTerms } from './models/priors.js';
+import { type ItemBank, makeItemBank } from './models.js';
+import { NewtonWorkspace } from './newton.js';
 import { ParamLayout, startValues } from './params.js';
+import { scoreOuterProductsJs } from './posterior-scores.js';
 import { equallySpacedNodes, normalLogWeights } from './quadrature.js';
 import type { ResponseData } from './responses.js';
 import type { CalibrationSettings, LatentDistribution } from './types.js';
@@ -42,8 +37,9 @@ export interface EStepExecutor {
   /** Fills `acc` (cleared first) for all users and returns the total marginal log-likelihood. */
   run(input: EStepInput, acc: EStepAccumulators): Promise<number>;
   /**
-   * Optional fast path of information.ts's users pass (same contract as scoreOuterProductsJs):
-   * per item, sum over answers of m m' with m the posterior mean of the answer's score.
+   * Optional fast path of information.ts's users pass for up to 3 parameters per item (same
+   * contract as scoreOuterProductsJs): per item, sum over answers of m m' with m the posterior
+   * mean of the answer's score.
    */
   scoreOuterProducts?(
     input: EStepInput,
@@ -75,7 +71,8 @@ export function inlineExecutor(): EStepExecutor {
 export type EmOptions = Pick<
   CalibrationSettings,
   'model' | 'quadPoints' | 'quadRange' | 'maxCycles' | 'tol' | 'cPrior' | 'acceleration'
->;
+> &
+  Partial<Pick<CalibrationSettings, 'uPrior'>>;
 
 export interface EmResult {
   readonly bank: ItemBank;
@@ -93,14 +90,24 @@ export interface EmResult {
   readonly layout: ParamLayout;
 }
 
-/** The EM map and its bookkeeping: evaluates F(x) and the objective at x. */
+/**
+ * The EM map and its bookkeeping: evaluates F(x) and the objective at x. It owns every scratch
+ * buffer of a calibration (tables, counts, the Newton workspace), so two calibrations in one
+ * process share nothing.
+ */
 export class EmMap {
   readonly nodes: Float64Array;
   readonly layout: ParamLayout;
+  readonly model: ItemModel;
+  readonly priors: ModelPriors;
   readonly bank: ItemBank;
   readonly acc: EStepAccumulators;
+  readonly counts: readonly ItemCounts[];
   private readonly input: EStepInput & { logW: Float64Array };
-  private readonly counts: ItemCounts[];
+  private readonly newton = new NewtonWorkspace();
+  private readonly derivs = new Float64Array(DERIV_SIZE);
+  private readonly item = new Float64Array(4);
+  private readonly terms: PriorTerms = { f: 0, df: 0, d2f: 0 };
   evaluations = 0;
 
   constructor(
@@ -112,6 +119,8 @@ export class EmMap {
     const nQ = options.quadPoints;
     this.nodes = equallySpacedNodes(nQ, options.quadRange);
     this.layout = layout ?? new ParamLayout(options.model, data.nItems);
+    this.model = this.layout.model;
+    this.priors = this.model.priors({ cPrior: options.cPrior, uPrior: options.uPrior ?? { kind: 'none' } });
     this.bank = makeItemBank(data.nItems);
     this.acc = makeAccumulators(data.nItems, nQ);
     this.input = {
@@ -123,10 +132,11 @@ export class EmMap {
       logQ: new Float64Array(data.nItems * nQ),
       logW: new Float64Array(nQ),
     };
-    this.counts = [];
+    const counts: ItemCounts[] = [];
     for (let j = 0; j < data.nItems; j++) {
-      this.counts.push({ nodes: this.nodes, r0: this.acc.r0, r1: this.acc.r1, offset: j * nQ });
+      counts.push({ nodes: this.nodes, r0: this.acc.r0, r1: this.acc.r1, offset: j * nQ });
     }
+    this.counts = counts;
   }
 
   /** Tables and weights of the last E-step (for passes that need the posteriors again). */
@@ -136,91 +146,62 @@ export class EmMap {
 
   /** information.ts's users pass at the tables of the last E-step, on the executor if it can. */
   async scoreOuterProducts(s1: Float64Array, s0: Float64Array, p: number): Promise<Float64Array> {
-    if (this.executor.scoreOuterProducts)
+    if (this.executor.scoreOuterProducts && p <= 3)
       return this.executor.scoreOuterProducts(this.input, s1, s0, p, this.data.nItems);
     return scoreOuterProductsJs(this.input, s1, s0, p, this.data.nItems);
   }
 
-  /** Log prior of x (the estimated 3PL lower asymptotes). */
+  /** Log prior of x (the estimated asymptotes' logits), and its terms for one logit. */
   logPrior(x: Float64Array): number {
-    if (this.options.model !== '3PL' || this.options.cPrior.kind === 'none') return 0;
     let s = 0;
     for (let j = 0; j < this.data.nItems; j++) {
-      if (!this.layout.isFixed(j)) s += logPriorG(this.options.cPrior, x[3 * j + 2]).f;
+      if (this.layout.isFixed(j)) continue;
+      this.layout.readItem(x, j, this.item);
+      s += this.itemLogPrior(2, this.item[2]).f + this.itemLogPrior(3, this.item[3]).f;
     }
     return s;
+  }
+
+  /** Prior terms of family parameter k (2: logit c, 3: logit u) at value v; zero where none. */
+  itemLogPrior(k: number, v: number): PriorTerms {
+    const prior = k === 2 ? this.priors.g : k === 3 ? this.priors.h : null;
+    if (!prior || !Number.isFinite(v)) {
+      this.terms.f = 0;
+      this.terms.df = 0;
+      this.terms.d2f = 0;
+      return this.terms;
+    }
+    return logPriorTerms(prior, v, this.terms);
   }
 
   /** E-step at x: fills the accumulators, returns logLik(x). */
   async eStep(x: Float64Array): Promise<number> {
     const latent = this.layout.unpack(x, this.bank);
     normalLogWeights(this.nodes, latent.mean, latent.variance, this.input.logW);
-    fillLogTables(this.bank, this.nodes, this.input.logP, this.input.logQ);
+    this.model.response.fillLogTables(this.bank, this.nodes, this.input.logP, this.input.logQ);
     this.evaluations++;
     return this.executor.run(this.input, this.acc);
   }
 
   /** M-step from the current accumulators, starting at x; writes F(x) into out. */
   mStep(x: Float64Array, out: Float64Array): void {
-    const J = this.data.nItems;
-    const { cPrior } = this.options;
     const layout = this.layout;
     // Anchored items and anything not estimated keep their values.
     out.set(x);
-    switch (this.options.model) {
-      case '2PL':
-        for (let j = 0; j < J; j++) {
-          if (layout.isFixed(j)) continue;
-          const r = mStep2PL(this.counts[j], x[2 * j], x[2 * j + 1]);
-          out[2 * j] = r.a;
-          out[2 * j + 1] = r.d;
-        }
-        break;
-      case '3PL':
-        for (let j = 0; j < J; j++) {
-          if (layout.isFixed(j)) continue;
-          const r = mStep3PL(this.counts[j], x[3 * j], x[3 * j + 1], x[3 * j + 2], cPrior);
-          out[3 * j] = r.a;
-          out[3 * j + 1] = r.d;
-          out[3 * j + 2] = r.g;
-        }
-        break;
-      case '1PL': {
-        const free = this.freeItems();
-        const d = Float64Array.from(free, (j) => x[j]);
-        out[J] = mStep1PL(
-          free.map((j) => this.counts[j]),
-          x[J],
-          d,
-        );
-        free.forEach((j, k) => {
-          out[j] = d[k];
-        });
-        break;
-      }
-      case 'Rasch':
-        for (let j = 0; j < J; j++) if (!layout.isFixed(j)) out[j] = mStepIntercept(this.counts[j], 1, x[j]);
-        break;
-    }
-    if (layout.meanIndex >= 0) {
-      const l = mStepLatent(this.nodes, this.acc.nodeN, x[layout.meanIndex], Math.exp(x[layout.varIndex]));
-      out[layout.meanIndex] = l.mean;
-      out[layout.varIndex] = Math.log(l.variance);
-    } else if (layout.varIndex >= 0) {
-      out[layout.varIndex] = Math.log(
-        mStepVariance(this.nodes, this.acc.nodeN, Math.exp(x[layout.varIndex])),
-      );
-    }
-  }
-
-  private freeItemList: number[] | null = null;
-  /** Indices of the items that are estimated (not anchored). */
-  freeItems(): number[] {
-    if (!this.freeItemList) {
-      this.freeItemList = [];
-      for (let j = 0; j < this.data.nItems; j++) if (!this.layout.isFixed(j)) this.freeItemList.push(j);
-    }
-    return this.freeItemList;
+    this.model.mStep(
+      { layout, counts: this.counts, priors: this.priors, newton: this.newton, derivs: this.derivs },
+      x,
+      out,
+    );
+    if (layout.varIndex < 0) return;
+    const withMean = layout.meanIndex >= 0;
+    const current = {
+      mean: withMean ? x[layout.meanIndex] : 0,
+      variance: Math.exp(x[layout.varIndex]),
+    };
+    const l = mStepLatent(this.nodes, this.acc.nodeN, current, withMean, this.newton);
+    if (withMean) out[layout.meanIndex] = l.mean;
+    out[layout.varIndex] = Math.log(l.variance);
   }
 
   /** out = F(x); returns the objective pieces at x. */

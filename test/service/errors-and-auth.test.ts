@@ -98,7 +98,7 @@ describe('400: the reply names the bad field', () => {
       { observations: [{ user_id: 'a', item_id: 'i', is_correct: 1, responded_at: 'yesterday' }] },
       'observations[0].responded_at',
     ],
-    ['unknown model', { observations: lsat7(50), model: '4PL' }, 'model'],
+    ['unknown model', { observations: lsat7(50), model: '5PL' }, 'model'],
     ['model of a wrong type', { observations: lsat7(50), model: 2 }, 'model'],
     ['bad quadpts', { observations: lsat7(50), quadpts: 1.5 }, 'quadpts'],
     ['unknown score method', { observations: lsat7(50), score_method: 'XYZ' }, 'score_method'],

@@ -1,0 +1,104 @@
+/**
+ * What an item model provides: everything the rest of the engine (EM, standard errors, scoring,
+ * reliability, item fit, simulation) needs to know about a model, so that none of them branches
+ * on its name. A new model is one module implementing this plus its line in the registry
+ * (models/index.ts); see docs/ENGINE.md.
+ *
+ * The dichotomous models are constrained cases of one logistic family (mirt's class `dich`):
+ * P = c + (u - c) s(a theta + d) with parameters (a, d, g = logit c, h = logit u). A model says
+ * which of them it estimates per item, whether the slope is shared, and how it starts, bounds
+ * and penalises them; the family's mathematics (log P / log Q tables, derivatives from the
+ * expected counts, derivatives in theta, information) is `response`.
+ */
+
+import type { NewtonWorkspace } from '../newton.js';
+import type { ParamLayout } from '../params.js';
+import type { CalibrationSettings, ItemParams, LogitPrior, ModelName } from '../types.js';
+import type * as logistic from './logistic.js';
+import type { ItemCounts } from './logistic.js';
+
+/** The family's parameters: slope, intercept, logit of the lower and of the upper asymptote. */
+export type FamilyParam = 'a' | 'd' | 'g' | 'h';
+export const FAMILY_PARAMS: readonly FamilyParam[] = ['a', 'd', 'g', 'h'];
+
+/** Bounds of each family parameter on the scale of x. */
+export const PARAM_BOUNDS: Readonly<Record<FamilyParam, readonly [number, number]>> = {
+  a: [-100, 100],
+  d: [-100, 100],
+  // An asymptote at 0 or 1 gives a wrong (right) answer probability 0 and logLik -Inf.
+  g: [-20, 20],
+  h: [-20, 20],
+};
+
+/** The asymptotes are estimated on the logit scale but converge and report as probabilities. */
+export const LOGIT_PARAMS: ReadonlySet<FamilyParam> = new Set(['g', 'h']);
+
+/** The mathematics of a response function (the logistic family's module). */
+export type ResponseFunction = Pick<
+  typeof logistic,
+  | 'fillLogTables'
+  | 'fillProbabilities'
+  | 'countObjective'
+  | 'countDerivs'
+  | 'answerScores'
+  | 'addThetaTerms'
+  | 'itemInformation'
+>;
+
+/** Priors on the estimated logits (none where a model does not estimate the asymptote). */
+export interface ModelPriors {
+  readonly g: LogitPrior;
+  readonly h: LogitPrior;
+}
+
+/** Per-cycle state an M-step needs: the counts, priors and a Newton workspace. */
+export interface MStepContext {
+  readonly layout: ParamLayout;
+  readonly counts: readonly ItemCounts[];
+  readonly priors: ModelPriors;
+  readonly newton: NewtonWorkspace;
+  /** Scratch of DERIV_SIZE numbers for the family derivatives. */
+  readonly derivs: Float64Array;
+}
+
+export interface ItemModel {
+  readonly name: ModelName;
+  readonly response: ResponseFunction;
+  /** Family parameters estimated per item, in their order in x. */
+  readonly itemParams: readonly FamilyParam[];
+  /** One slope shared by all free items (after the items in x) instead of one per item. */
+  readonly sharedSlope: boolean;
+  /** The slope where the model fixes it (Rasch: 1). */
+  readonly fixedSlope: number;
+  /** The latent variance is estimated (the Rasch model fixes the scale through a = 1 instead). */
+  readonly estimatesVariance: boolean;
+  /** Item parameters mirt counts as estimated for S-X2's df (the 1PL's shared slope in each). */
+  readonly sx2ItemParams: number;
+  /** Start values (a, d, g, h) of an item answered right with proportion p. */
+  start(p: number, out: Float64Array): void;
+  /** Why an anchor's IRT parameters cannot belong to this model, or null. */
+  anchorProblem(p: ItemParams): string | null;
+  /** The priors on the logits this model estimates. */
+  priors(settings: Pick<CalibrationSettings, 'cPrior' | 'uPrior'>): ModelPriors;
+  /** The exact M-step of the free items: reads x, writes their new values into out. */
+  mStep(ctx: MStepContext, x: Float64Array, out: Float64Array): void;
+  /** Simulation truth (IRT form) of one item from uniform draws `rand` and normal draws `norm`. */
+  simulateItem(rand: () => number, norm: () => number): { a: number; b: number; c: number; u: number };
+}
+
+/** The anchor checks every dichotomous model shares: c only where estimated, u likewise. */
+export function asymptoteProblem(model: ItemModel, p: ItemParams): string | null {
+  const c = p.c ?? 0;
+  const u = p.u ?? 1;
+  if (!model.itemParams.includes('g') && c !== 0) return `c must be 0 for the ${model.name} model`;
+  if (!model.itemParams.includes('h') && u !== 1) return `u must be 1 for the ${model.name} model`;
+  if (model.fixedSlope !== 0 && !model.sharedSlope && !model.itemParams.includes('a')) {
+    if (Math.abs(p.a - model.fixedSlope) > 1e-9)
+      return `a must be ${model.fixedSlope} for the ${model.name} model`;
+  }
+  return null;
+}
+
+export function logit(p: number): number {
+  return Math.log(p / (1 - p));
+}
