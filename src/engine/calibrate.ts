@@ -4,11 +4,12 @@
  * reliability (itemfit.ts). Pure computation: E-steps may be run elsewhere through `executor`.
  */
 
-import { EmMap, type EmResult, type EStepExecutor, inlineExecutor, runEm } from './em.js';
+import { EmMap, type EmResult, type EStepExecutor, inlineExecutor } from './em.js';
 import { itemFitSX2 } from './itemfit.js';
 import type { ItemModel } from './models/model.js';
 import { modelFor } from './models/registry.js';
 import { type ItemBank, makeItemBank } from './models.js';
+import { runEmFromStarts } from './multi-start.js';
 import { type Anchors, ParamLayout } from './params.js';
 import { marginalReliability, marginalRxx } from './reliability.js';
 import type { ResponseData } from './responses.js';
@@ -98,13 +99,13 @@ export async function calibrate(input: ResponseData, options: CalibrateOptions):
     layout: new ParamLayout(settings.model, input.nItems, anchors.anchors),
   };
   let executor: EStepExecutor;
-  let em: Awaited<ReturnType<typeof runEm>>;
+  let em: EmResult;
   const spent = { cycles: 0, eSteps: 0 };
   for (;;) {
     checkEstimable(data, settings.model);
     executor = await executorFor(data);
     try {
-      em = await runEm(data, settings, executor, options.onCycle, start);
+      em = await runEmFromStarts(data, settings, executor, options.onCycle, start);
     } catch (e) {
       await executor.close();
       throw e;

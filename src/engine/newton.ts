@@ -68,19 +68,23 @@ export function newtonMaximise(
     if (!Number.isFinite(m)) break;
     let t = m > options.maxStep ? options.maxStep / m : 1;
     let accepted = false;
+    let gain = 0;
     for (let ls = 0; ls < 30; ls++) {
       for (let i = 0; i < n; i++) trial[i] = x[i] + t * step[i];
       problem.project(trial);
       const fn = problem.value(trial);
       if (fn >= f - 1e-12 * Math.abs(f)) {
         x.set(trial);
+        gain = fn - f;
         f = fn;
         accepted = true;
         break;
       }
       t *= 0.5;
     }
-    if (!accepted || m * t < options.tol) break;
+    // Stop on a step below tol, and on one that gains nothing: along a flat ridge (a weakly
+    // identified 4PL item) Newton would otherwise walk on for every remaining iteration.
+    if (!accepted || m * t < options.tol || gain <= 1e-14 * Math.max(1, Math.abs(f))) break;
   }
   return f;
 }

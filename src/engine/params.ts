@@ -18,13 +18,6 @@ import type { ItemBank } from './models.js';
 import type { ResponseData } from './responses.js';
 import type { LatentDistribution, ModelName } from './types.js';
 
-/**
- * A slope this steep is a step function: no item on a real test has one. It is what an item
- * whose likelihood keeps rising with its slope (perfect separation among a handful of answers)
- * runs to; such an item has no finite estimate and is refitted out (calibrate.ts).
- */
-export const DIVERGED_SLOPE = 50;
-
 /** Fixed item parameters (slope-intercept form, c and u probabilities), by item index. */
 export interface Anchors {
   readonly fixed: Uint8Array;
@@ -146,12 +139,13 @@ export class ParamLayout {
     return m;
   }
 
-  /** Free items with a slope of their own that has run past DIVERGED_SLOPE. */
+  /** Free items with a slope of their own that has run past the model's divergedSlope. */
   divergedItems(x: Float64Array): number[] {
     const out: number[] = [];
     const s = this.slot[0];
+    const limit = this.model.divergedSlope;
     for (let j = 0; s >= 0 && j < this.nItems; j++) {
-      if (!this.isFixed(j) && Math.abs(x[this.perItem * j + s]) >= DIVERGED_SLOPE) out.push(j);
+      if (!this.isFixed(j) && Math.abs(x[this.perItem * j + s]) >= limit) out.push(j);
     }
     return out;
   }
@@ -197,7 +191,7 @@ export class ParamLayout {
  * Start values: the model's from each item's proportion correct; anchored items at their fixed
  * values; the shared slope 1; latent N(0, 1).
  */
-export function startValues(layout: ParamLayout, data: ResponseData): Float64Array {
+export function startValues(layout: ParamLayout, data: ResponseData, startPoint = 0): Float64Array {
   const x = new Float64Array(layout.size);
   const p4 = new Float64Array(4);
   for (let j = 0; j < data.nItems; j++) {
@@ -209,7 +203,7 @@ export function startValues(layout: ParamLayout, data: ResponseData): Float64Arr
       });
     } else {
       // Keep p inside (0, 1): excluded degenerate items cannot reach here, but tiny counts can.
-      layout.model.start((data.itemCorrect[j] + 0.5) / (data.itemN[j] + 1), p4);
+      layout.model.start((data.itemCorrect[j] + 0.5) / (data.itemN[j] + 1), p4, startPoint);
     }
     layout.writeItem(j, p4, x);
   }

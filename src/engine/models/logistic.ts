@@ -52,20 +52,19 @@ export function upperOf(bank: ItemBank, j: number): number {
   return bank.u ? bank.u[j] : 1;
 }
 
-/** log P and log Q of one item at z (P = c + w s, Q = (1 - u) + w t). */
+/**
+ * log P and log Q of one item at z (P = c + w s, Q = (1 - u) + w t). An asymptote inside (0, 1)
+ * bounds P (Q) away from 0, so the plain log is exact there; without one, log s(z) keeps the
+ * far tail from underflowing.
+ */
 function logP(z: number, c: number, w: number): number {
   if (c === 0) return w === 1 ? logSigmoid(z) : Math.log(w) + logSigmoid(z);
-  // log(c + exp(log w + log s)) as a log-sum-exp.
-  const t = Math.log(w) + logSigmoid(z);
-  const lc = Math.log(c);
-  return t > lc ? t + Math.log1p(Math.exp(lc - t)) : lc + Math.log1p(Math.exp(t - lc));
+  return Math.log(c + w / (1 + Math.exp(-z)));
 }
 
 function logQ(z: number, c: number, u: number, w: number): number {
   if (u === 1) return (c === 0 ? 0 : Math.log1p(-c)) + logSigmoid(-z);
-  const t = Math.log(w) + logSigmoid(-z);
-  const lq = Math.log1p(-u);
-  return t > lq ? t + Math.log1p(Math.exp(lq - t)) : lq + Math.log1p(Math.exp(t - lq));
+  return Math.log(1 - u + w / (1 + Math.exp(z)));
 }
 
 /**

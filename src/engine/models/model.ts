@@ -74,8 +74,18 @@ export interface ItemModel {
   readonly estimatesVariance: boolean;
   /** Item parameters mirt counts as estimated for S-X2's df (the 1PL's shared slope in each). */
   readonly sx2ItemParams: number;
-  /** Start values (a, d, g, h) of an item answered right with proportion p. */
-  start(p: number, out: Float64Array): void;
+  /**
+   * Start values (a, d, g, h) of an item answered right with proportion p, from start point k
+   * of `starts`: a model whose likelihood has several local maxima (the 4PL) is fitted from each
+   * and the best kept.
+   */
+  start(p: number, out: Float64Array, k: number): void;
+  readonly starts: number;
+  /**
+   * A free slope this steep marks an item with no finite estimate (perfect separation), which is
+   * left out and refitted without (Infinity: never, the slope stays within its bound).
+   */
+  readonly divergedSlope: number;
   /** Why an anchor's IRT parameters cannot belong to this model, or null. */
   anchorProblem(p: ItemParams): string | null;
   /** The priors on the logits this model estimates. */
@@ -98,6 +108,13 @@ export function asymptoteProblem(model: ItemModel, p: ItemParams): string | null
   }
   return null;
 }
+
+/**
+ * A slope this steep is a step function: no item on a real test has one. It is what an item
+ * whose likelihood keeps rising with its slope (perfect separation among a handful of answers)
+ * runs to; such an item has no finite estimate and is refitted out (calibrate.ts).
+ */
+export const DIVERGED_SLOPE = 50;
 
 export function logit(p: number): number {
   return Math.log(p / (1 - p));

@@ -11,7 +11,14 @@
 import type { NewtonProblem } from '../newton.js';
 import { newtonMaximise } from '../newton.js';
 import * as logistic from './logistic.js';
-import { asymptoteProblem, type ItemModel, logit, type MStepContext, PARAM_BOUNDS } from './model.js';
+import {
+  asymptoteProblem,
+  DIVERGED_SLOPE,
+  type ItemModel,
+  logit,
+  type MStepContext,
+  PARAM_BOUNDS,
+} from './model.js';
 
 export const onePL: ItemModel = {
   name: '1PL',
@@ -19,10 +26,12 @@ export const onePL: ItemModel = {
   itemParams: ['d'],
   sharedSlope: true,
   fixedSlope: 1,
+  starts: 1,
+  divergedSlope: DIVERGED_SLOPE,
   estimatesVariance: false,
   // mirt counts the shared slope as estimated in every item (S-X2's df).
   sx2ItemParams: 2,
-  start(p, out) {
+  start(p, out, _k) {
     out[0] = 1;
     out[1] = logit(p);
     out[2] = Number.NEGATIVE_INFINITY;

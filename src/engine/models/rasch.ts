@@ -5,7 +5,7 @@
 
 import { perItemMStep } from './item-mstep.js';
 import * as logistic from './logistic.js';
-import { asymptoteProblem, type ItemModel, logit } from './model.js';
+import { asymptoteProblem, DIVERGED_SLOPE, type ItemModel, logit } from './model.js';
 
 export const rasch: ItemModel = {
   name: 'Rasch',
@@ -13,9 +13,11 @@ export const rasch: ItemModel = {
   itemParams: ['d'],
   sharedSlope: false,
   fixedSlope: 1,
+  starts: 1,
+  divergedSlope: DIVERGED_SLOPE,
   estimatesVariance: true,
   sx2ItemParams: 1,
-  start(p, out) {
+  start(p, out, _k) {
     out[0] = 1;
     out[1] = logit(p);
     out[2] = Number.NEGATIVE_INFINITY;

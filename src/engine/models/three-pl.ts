@@ -5,7 +5,7 @@
 
 import { perItemMStep } from './item-mstep.js';
 import * as logistic from './logistic.js';
-import { asymptoteProblem, type ItemModel, logit } from './model.js';
+import { asymptoteProblem, DIVERGED_SLOPE, type ItemModel, logit } from './model.js';
 
 /** Start: c = 0.2, and the intercept that reproduces p where it can (P = 0.2 + 0.8 s). */
 export const START_C = 0.2;
@@ -16,9 +16,11 @@ export const threePL: ItemModel = {
   itemParams: ['a', 'd', 'g'],
   sharedSlope: false,
   fixedSlope: 1,
+  starts: 1,
+  divergedSlope: DIVERGED_SLOPE,
   estimatesVariance: false,
   sx2ItemParams: 3,
-  start(p, out) {
+  start(p, out, _k) {
     out[0] = 1;
     out[1] = logit(Math.min(Math.max((p - START_C) / (1 - START_C), 0.05), 0.95));
     out[2] = logit(START_C);

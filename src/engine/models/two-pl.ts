@@ -2,7 +2,7 @@
 
 import { perItemMStep } from './item-mstep.js';
 import * as logistic from './logistic.js';
-import { asymptoteProblem, type ItemModel, logit } from './model.js';
+import { asymptoteProblem, DIVERGED_SLOPE, type ItemModel, logit } from './model.js';
 
 export const twoPL: ItemModel = {
   name: '2PL',
@@ -10,9 +10,11 @@ export const twoPL: ItemModel = {
   itemParams: ['a', 'd'],
   sharedSlope: false,
   fixedSlope: 1,
+  starts: 1,
+  divergedSlope: DIVERGED_SLOPE,
   estimatesVariance: false,
   sx2ItemParams: 2,
-  start(p, out) {
+  start(p, out, _k) {
     out[0] = 1;
     out[1] = logit(p);
     out[2] = Number.NEGATIVE_INFINITY;
