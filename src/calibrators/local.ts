@@ -2,7 +2,7 @@
 import type { CalibrateResponse } from '../contract/types.js';
 import { calibrate } from '../engine/calibrate.js';
 import type { ResponseData } from '../engine/responses.js';
-import { parseCPrior } from '../engine/types.js';
+import { parseCPrior, parseUPrior } from '../engine/types.js';
 import { createExecutor } from './estep-workers.js';
 import { toCalibrateResponse } from './to-contract.js';
 import type { CalibrationJob, Calibrator } from './types.js';
@@ -23,13 +23,14 @@ export class LocalCalibrator implements Calibrator {
       quadPoints: job.quadPoints,
       scoreMethod: job.scoreMethod,
       cPrior: job.cPrior === undefined ? undefined : parseCPrior(job.cPrior),
+      uPrior: job.uPrior === undefined ? undefined : parseUPrior(job.uPrior),
       maxCycles: job.maxCycles,
       tol: job.tol,
       threads,
       anchors:
         job.anchors &&
         Object.fromEntries(
-          Object.entries(job.anchors).map(([id, p]) => [id, { a: p.a, b: p.b, c: p.c ?? 0 }]),
+          Object.entries(job.anchors).map(([id, p]) => [id, { a: p.a, b: p.b, c: p.c ?? 0, u: p.u ?? 1 }]),
         ),
       executorFor: (d) => createExecutor(d, job.quadPoints ?? 61, { threads }),
     });

@@ -205,8 +205,15 @@ async function finishCalibration(
   const k = layout.freeCount();
   const N = data.nUsers;
   const dev = -2 * em.logLik;
+  const estimated = layout.model.itemParams;
   return {
     settings,
+    itemParameters: [
+      'a',
+      'b',
+      ...(estimated.includes('g') ? (['c'] as const) : []),
+      ...(estimated.includes('h') ? (['u'] as const) : []),
+    ],
     userIds: data.userIds,
     itemIds: data.itemIds,
     items: itemResults(data, em, se, fits),

@@ -180,8 +180,13 @@ export interface CalibrationSettings {
   readonly threads: number;
 }
 
+/** Item parameters in IRT form. */
+export type IrtParam = 'a' | 'b' | 'c' | 'u';
+
 export interface CalibrationResult {
   readonly settings: CalibrationSettings;
+  /** The IRT-form parameters the model has (a and b always; c for the 3PL/4PL; u for the 4PL). */
+  readonly itemParameters: readonly IrtParam[];
   readonly userIds: readonly string[];
   readonly itemIds: readonly string[];
   readonly items: readonly ItemResult[];

@@ -5,6 +5,7 @@
  * characteristic curve.
  */
 import type { CalibrateResponse, ItemParamsRecord } from '../contract/types.js';
+import { probabilityIrt } from '../engine/models/logistic.js';
 import type { ItemBank } from '../engine/models.js';
 import { testInformation } from '../engine/reliability.js';
 import { bars, chart, escapeHtml, type Frame, polyline } from './svg.js';
@@ -21,6 +22,7 @@ export function itemFlags(it: ItemParamsRecord): string[] {
   else if (a > 4) flags.push('very steep (a > 4): a near-perfect split, check the item');
   if (Math.abs(b) > 4) flags.push('extreme difficulty (|b| > 4)');
   if (c > 0.35) flags.push('high guessing (c > 0.35)');
+  if ((it.params.u ?? 1) < 0.8) flags.push('low ceiling (u < 0.8): able learners often miss it');
   if (it.se && typeof it.se.b === 'number' && it.se.b > 1) flags.push('imprecise (SE of b > 1)');
   if (it.p_correct !== undefined && (it.p_correct > 0.95 || it.p_correct < 0.05))
     flags.push('near floor or ceiling');
@@ -31,8 +33,7 @@ const THETA = Array.from({ length: 81 }, (_, i) => -4 + i * 0.1);
 
 function icc(it: ItemParamsRecord): number[] {
   const { a, b } = it.params;
-  const c = it.params.c ?? 0;
-  return THETA.map((t) => c + (1 - c) / (1 + Math.exp(-a * (t - b))));
+  return THETA.map((t) => probabilityIrt(a, b, it.params.c ?? 0, it.params.u ?? 1, t));
 }
 
 function fmt(v: unknown, digits = 3): string {
@@ -44,6 +45,7 @@ function informationChart(items: readonly ItemParamsRecord[]): string {
     a: Float64Array.from(items, (it) => it.params.a),
     d: Float64Array.from(items, (it) => -it.params.a * it.params.b),
     c: Float64Array.from(items, (it) => it.params.c ?? 0),
+    u: Float64Array.from(items, (it) => it.params.u ?? 1),
   };
   const info = THETA.map((t) => testInformation(bank, t));
   // A very steep item makes a spike that flattens everything else: cap the axis at 4x the mean
@@ -99,12 +101,12 @@ function itemRow(it: ItemParamsRecord, withCurve: boolean): string {
       : '–';
   return `<tr${flags.length ? ' class="flagged"' : ''}><td>${escapeHtml(it.item_id)}${it.anchored ? ' <span class="tag">anchor</span>' : ''}</td>
 <td>${fmt(it.params.a)}</td><td>${fmt(it.se?.a)}</td><td>${fmt(it.params.b)}</td><td>${fmt(it.se?.b)}</td>
-<td>${fmt(it.params.c)}</td><td>${it.n ?? '–'}</td><td>${fmt(it.p_correct, 2)}</td><td>${fit}</td>
+<td>${fmt(it.params.c)}</td><td>${fmt(it.params.u)}</td><td>${it.n ?? '–'}</td><td>${fmt(it.p_correct, 2)}</td><td>${fit}</td>
 <td>${flags.map(escapeHtml).join('; ')}</td>${withCurve ? `<td>${curve(it)}</td>` : ''}</tr>`;
 }
 
 const HEAD =
-  '<tr><th>item</th><th>a</th><th>SE a</th><th>b</th><th>SE b</th><th>c</th><th>n</th><th>p correct</th><th>S-X2</th><th>flags</th>';
+  '<tr><th>item</th><th>a</th><th>SE a</th><th>b</th><th>SE b</th><th>c</th><th>u</th><th>n</th><th>p correct</th><th>S-X2</th><th>flags</th>';
 
 const STYLE = `body{font:14px system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse}
 td,th{border-bottom:1px solid #ddd;padding:3px 8px;text-align:right;vertical-align:middle;white-space:nowrap}td:nth-child(10){white-space:normal}td:first-child,th:first-child,td:nth-child(10){text-align:left}
@@ -129,7 +131,8 @@ export function renderReport(r: CalibrateResponse): string {
     ['converged', `${m.converged ?? '–'} after ${m.cycles ?? '–'} cycles`],
     ['marginal reliability', fmt(m.reliability)],
     ['latent distribution', latent ? `N(${fmt(latent.mean)}, ${fmt(latent.variance)})` : '–'],
-    ['3PL prior on c', String(spec.c_prior ?? '–')],
+    ['3PL/4PL prior on c', String(spec.c_prior ?? '–')],
+    ['4PL prior on u', String(spec.u_prior ?? '–')],
   ];
   const dropped = Object.entries(hygiene.dropped ?? {})
     .filter(([, v]) => typeof v === 'number' && v > 0)
