@@ -4,6 +4,7 @@
  * reliability (itemfit.ts). Pure computation: E-steps may be run elsewhere through `executor`.
  */
 
+import { seconds } from './clock.js';
 import { EmMap, type EmResult, type EStepExecutor, inlineExecutor } from './em.js';
 import { itemFitSX2 } from './itemfit.js';
 import type { ItemModel } from './models/model.js';
@@ -89,7 +90,7 @@ export function resolveSettings(options: CalibrateOptions): CalibrationSettings 
 export async function calibrate(input: ResponseData, options: CalibrateOptions): Promise<CalibrationResult> {
   const settings = resolveSettings(options);
   const executorFor = options.executorFor ?? (async () => inlineExecutor());
-  const now = () => performance.now() / 1000;
+  const now = seconds;
   const t0 = now();
   // EM; an item whose slope runs off (no finite estimate) is left out and EM goes on from where
   // it was for the others, until none does.
@@ -185,7 +186,7 @@ async function finishCalibration(
   t0: number,
   unusedAnchors: readonly string[],
 ): Promise<CalibrationResult> {
-  const now = () => performance.now() / 1000;
+  const now = seconds;
   const t1 = now();
   // The executor knows how many threads it really runs (the request may have been capped).
   const settings = { ...resolved, threads: (executor as { threads?: number }).threads ?? resolved.threads };

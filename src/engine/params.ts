@@ -12,7 +12,14 @@
  */
 
 import { sigmoid } from './models/logistic.js';
-import { FAMILY_PARAMS, type ItemModel, LOGIT_PARAMS, logit, PARAM_BOUNDS } from './models/model.js';
+import {
+  FAMILY_PARAMS,
+  type ItemLayout,
+  type ItemModel,
+  LOGIT_PARAMS,
+  logit,
+  PARAM_BOUNDS,
+} from './models/model.js';
 import { modelFor } from './models/registry.js';
 import type { ItemBank } from './models.js';
 import type { ResponseData } from './responses.js';
@@ -24,7 +31,7 @@ export interface Anchors {
   readonly bank: ItemBank;
 }
 
-export class ParamLayout {
+export class ParamLayout implements ItemLayout {
   readonly model: ItemModel;
   readonly size: number;
   /** Parameters per item in x. */

@@ -14,8 +14,11 @@ import {
 } from './models/logistic.js';
 import type { ItemBank } from './models.js';
 import { equallySpacedNodes } from './quadrature.js';
-import type { ScoringData } from './scoring.js';
+import type { ResponseData } from './responses.js';
 import type { LatentDistribution, ScoreMethod } from './types.js';
+
+/** The answers scoring reads (the compact response data, users' rows). */
+export type ScoringData = Pick<ResponseData, 'nUsers' | 'userPtr' | 'userItem' | 'userResp'>;
 
 /** Optimisation range for ML/MAP/WLE (mirt's default max_theta). */
 const SEARCH = 20;

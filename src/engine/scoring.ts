@@ -38,7 +38,7 @@ import { fillLogTables } from './models/logistic.js';
 import type { ItemBank } from './models.js';
 import { equallySpacedNodes, normalLogWeights } from './quadrature.js';
 import type { ResponseData } from './responses.js';
-import { scoreModal, UserObjective } from './scoring-modal.js';
+import { type ScoringData, scoreModal, UserObjective } from './scoring-modal.js';
 import { type Abilities, EngineInputError, type LatentDistribution, type ScoreMethod } from './types.js';
 
 export interface ScoreOptions {
@@ -56,7 +56,7 @@ export interface ScoreOptions {
   readonly bound?: number;
 }
 
-export type ScoringData = Pick<ResponseData, 'nUsers' | 'userPtr' | 'userItem' | 'userResp'>;
+export type { ScoringData };
 
 export function scoreAbilities(data: ScoringData, bank: ItemBank, options: ScoreOptions): Abilities {
   const { method, latent } = options;

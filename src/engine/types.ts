@@ -12,10 +12,9 @@
 export type ModelName = 'Rasch' | '1PL' | '2PL' | '3PL' | '4PL';
 export const MODEL_NAMES: readonly ModelName[] = ['Rasch', '1PL', '2PL', '3PL', '4PL'];
 
-/** Raised for input the engine cannot work with (unknown model, empty data, bad option). */
-export class EngineInputError extends Error {
-  override name = 'EngineInputError';
-}
+import { EngineInputError } from './errors.js';
+
+export { EngineInputError };
 
 /** Model names are case-insensitive; anything else is an error (never a silent fallback to 2PL). */
 export function parseModel(name: string): ModelName {

@@ -18,6 +18,7 @@ import {
   FAMILY_PARAMS,
   type ItemModel,
   type ModelPriors,
+  type MStepContext,
   PARAM_BOUNDS,
   type ResponseFunction,
 } from './model.js';
@@ -136,7 +137,7 @@ export function solveItem(
 
 /** The M-step of models whose items are solved one by one (all but the 1PL). */
 export function perItemMStep(model: ItemModel) {
-  return (ctx: import('./model.js').MStepContext, x: Float64Array, out: Float64Array): void => {
+  return (ctx: MStepContext, x: Float64Array, out: Float64Array): void => {
     const { layout } = ctx;
     const p = new Float64Array(4);
     const free = layout.freeFamilyIndices;

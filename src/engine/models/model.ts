@@ -12,7 +12,6 @@
  */
 
 import type { NewtonWorkspace } from '../newton.js';
-import type { ParamLayout } from '../params.js';
 import type { CalibrationSettings, ItemParams, LogitPrior, ModelName } from '../types.js';
 import type * as logistic from './logistic.js';
 import type { ItemCounts } from './logistic.js';
@@ -51,9 +50,22 @@ export interface ModelPriors {
   readonly h: LogitPrior;
 }
 
+/** What an M-step reads of the parameter layout (params.ts ParamLayout). */
+export interface ItemLayout {
+  readonly nItems: number;
+  /** Index in x of the shared slope, or -1. */
+  readonly sharedIndex: number;
+  /** Family indices (0 a, 1 d, 2 g, 3 h) of the per-item parameters, in their order in x. */
+  readonly freeFamilyIndices: readonly number[];
+  isFixed(j: number): boolean;
+  index(j: number, k: number): number;
+  readItem(x: Float64Array, j: number, out: Float64Array): void;
+  writeItem(j: number, p: Float64Array, x: Float64Array): void;
+}
+
 /** Per-cycle state an M-step needs: the counts, priors and a Newton workspace. */
 export interface MStepContext {
-  readonly layout: ParamLayout;
+  readonly layout: ItemLayout;
   readonly counts: readonly ItemCounts[];
   readonly priors: ModelPriors;
   readonly newton: NewtonWorkspace;
