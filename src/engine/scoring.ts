@@ -37,7 +37,6 @@
 import { fillLogTables } from './models/logistic.js';
 import type { ItemBank } from './models.js';
 import { equallySpacedNodes, normalLogWeights } from './quadrature.js';
-import type { ResponseData } from './responses.js';
 import { type ScoringData, scoreModal, UserObjective } from './scoring-modal.js';
 import { type Abilities, EngineInputError, type LatentDistribution, type ScoreMethod } from './types.js';
 
