@@ -203,9 +203,6 @@ async function finishCalibration(
       ? marginalReliability(abilities.theta, abilities.se)
       : null;
   const t4 = now();
-  const k = layout.freeCount();
-  const N = data.nUsers;
-  const dev = -2 * em.logLik;
   const estimated = layout.model.itemParams;
   return {
     settings,
@@ -220,16 +217,7 @@ async function finishCalibration(
     items: itemResults(data, em, se, fits),
     latent,
     abilities,
-    fit: {
-      logLik: em.logLik,
-      logPrior: em.logPrior,
-      AIC: dev + 2 * k,
-      BIC: dev + k * Math.log(N),
-      SABIC: dev + k * Math.log((N + 2) / 24),
-      nParams: k,
-      reliability,
-      empiricalReliability: Number.isFinite(empiricalReliability) ? empiricalReliability : null,
-    },
+    fit: fitStatistics(em, data.nUsers, reliability, empiricalReliability),
     converged: em.converged,
     cycles: em.cycles,
     eSteps: em.eSteps,
@@ -237,6 +225,27 @@ async function finishCalibration(
     hygiene: data.hygiene,
     anchors: { used: data.nItems - layout.freeItemCount(), unused: unusedAnchors },
     timings: { em: t1 - t0, se: t2 - t1, scoring: t3 - t2, itemFit: t4 - t3 },
+  };
+}
+
+/** logLik, log prior and the information criteria on the free parameters (mirt's counts). */
+function fitStatistics(
+  em: EmResult,
+  nUsers: number,
+  reliability: number,
+  empiricalReliability: number | null,
+): CalibrationResult['fit'] {
+  const k = em.layout.freeCount();
+  const dev = -2 * em.logLik;
+  return {
+    logLik: em.logLik,
+    logPrior: em.logPrior,
+    AIC: dev + 2 * k,
+    BIC: dev + k * Math.log(nUsers),
+    SABIC: dev + k * Math.log((nUsers + 2) / 24),
+    nParams: k,
+    reliability,
+    empiricalReliability: Number.isFinite(empiricalReliability) ? empiricalReliability : null,
   };
 }
 

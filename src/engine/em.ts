@@ -204,6 +204,23 @@ export class EmMap {
     out[layout.varIndex] = Math.log(l.variance);
   }
 
+  /** The result at x, with the objective from one more E-step (keeps logLik and x consistent). */
+  async result(x: Float64Array, converged: boolean, diverged: readonly number[]): Promise<EmResult> {
+    const logLik = await this.eStep(x);
+    return {
+      bank: this.bank,
+      latent: this.layout.unpack(x, this.bank),
+      logLik,
+      logPrior: this.logPrior(x),
+      converged,
+      cycles: this.evaluations - 1,
+      eSteps: this.evaluations,
+      x,
+      diverged,
+      layout: this.layout,
+    };
+  }
+
   /** out = F(x); returns the objective pieces at x. */
   async apply(x: Float64Array, out: Float64Array): Promise<{ logLik: number; logPrior: number }> {
     const logLik = await this.eStep(x);
@@ -224,84 +241,41 @@ export async function runEm(
   const { layout } = em;
   const n = layout.size;
   let x0 = start?.x ? start.x.slice() : startValues(layout, data);
-  const x1 = new Float64Array(n);
-  const x2 = new Float64Array(n);
-  const xj = new Float64Array(n);
-  const x3 = new Float64Array(n);
+  const [x1, x2, xj, x3] = [0, 1, 2, 3].map(() => new Float64Array(n));
   const { maxCycles, tol } = options;
-  let converged = false;
   let rejections = 0;
   let useSquarem = options.acceleration === 'squarem';
   let stepCap = 1e6;
-
-  let diverged: number[] = [];
-  /** True when some slope has run off (see DIVERGED_SLOPE): EM stops so the caller can refit. */
-  const runaway = (x: Float64Array): boolean => {
-    diverged = layout.divergedItems(x);
-    return diverged.length > 0;
-  };
-  const finish = async (x: Float64Array): Promise<EmResult> => {
-    // Objective at the returned point, from one more E-step (keeps logLik and x consistent).
-    const logLik = await em.eStep(x);
-    const latent = layout.unpack(x, em.bank);
-    return {
-      bank: em.bank,
-      latent,
-      logLik,
-      logPrior: em.logPrior(x),
-      converged,
-      cycles: em.evaluations - 1,
-      eSteps: em.evaluations,
-      x,
-      diverged,
-      layout,
-    };
+  /**
+   * After the EM step from -> to: the result when EM stops there (converged, or some slope ran
+   * off its model's divergedSlope so the caller can refit without the item), else null.
+   */
+  const settle = (from: Float64Array, to: Float64Array, objective?: number): Promise<EmResult> | null => {
+    const change = layout.maxChange(from, to);
+    if (objective !== undefined) onCycle?.(em.evaluations, objective, change);
+    const diverged = layout.divergedItems(to);
+    if (diverged.length > 0) return em.result(to, false, diverged);
+    return change < tol ? em.result(to, true, []) : null;
   };
 
   for (;;) {
-    if (em.evaluations >= maxCycles) return finish(x0);
+    if (em.evaluations >= maxCycles) return em.result(x0, false, []);
     const o0 = await em.apply(x0, x1);
-    let change = layout.maxChange(x0, x1);
-    onCycle?.(em.evaluations, o0.logLik + o0.logPrior, change);
-    if (runaway(x1)) return finish(x1);
-    if (change < tol) {
-      converged = true;
-      return finish(x1);
-    }
+    const r1 = settle(x0, x1, o0.logLik + o0.logPrior);
+    if (r1) return r1;
     if (!useSquarem) {
       x0.set(x1);
       continue;
     }
-    if (em.evaluations >= maxCycles) return finish(x1);
+    if (em.evaluations >= maxCycles) return em.result(x1, false, []);
     const o1 = await em.apply(x1, x2);
-    change = layout.maxChange(x1, x2);
-    if (runaway(x2)) return finish(x2);
-    if (change < tol) {
-      converged = true;
-      return finish(x2);
-    }
-    // SQUAREM S3 extrapolation.
-    let rr = 0;
-    let vv = 0;
-    for (let i = 0; i < n; i++) {
-      const r = x1[i] - x0[i];
-      const v = x2[i] - 2 * x1[i] + x0[i];
-      rr += r * r;
-      vv += v * v;
-    }
-    let alpha = vv > 0 ? -Math.sqrt(rr / vv) : -1;
-    if (alpha > -1) alpha = -1;
-    if (alpha < -stepCap) alpha = -stepCap;
-    for (let i = 0; i < n; i++) {
-      const r = x1[i] - x0[i];
-      const v = x2[i] - 2 * x1[i] + x0[i];
-      xj[i] = x0[i] - 2 * alpha * r + alpha * alpha * v;
-    }
-    let start = xj;
-    if (alpha === -1 || !layout.sanitize(xj)) start = x2;
-    if (em.evaluations >= maxCycles) return finish(x2);
-    const oj = await em.apply(start, x3);
-    if (start === xj && !(oj.logLik + oj.logPrior >= o1.logLik + o1.logPrior)) {
+    const r2 = settle(x1, x2);
+    if (r2) return r2;
+    const alpha = squaremJump(x0, x1, x2, stepCap, xj);
+    const from = alpha === -1 || !layout.sanitize(xj) ? x2 : xj;
+    if (em.evaluations >= maxCycles) return em.result(x2, false, []);
+    const oj = await em.apply(from, x3);
+    if (from === xj && !(oj.logLik + oj.logPrior >= o1.logLik + o1.logPrior)) {
       // Rejected: the jump lost ground; continue from F(F(x)) with shorter jumps from now on.
       rejections++;
       stepCap = Math.max(1, -alpha / 4);
@@ -310,13 +284,40 @@ export async function runEm(
       continue;
     }
     stepCap = Math.min(stepCap * 2, 1e6);
-    change = layout.maxChange(start, x3);
-    onCycle?.(em.evaluations, oj.logLik + oj.logPrior, change);
-    if (runaway(x3)) return finish(x3);
-    if (change < tol) {
-      converged = true;
-      return finish(x3);
-    }
+    const r3 = settle(from, x3, oj.logLik + oj.logPrior);
+    if (r3) return r3;
     x0 = x3.slice();
   }
+}
+
+/**
+ * SQUAREM S3: from x0 and two EM steps x1 = F(x0), x2 = F(x1), with r = x1 - x0 and
+ * v = x2 - 2 x1 + x0, alpha = -|r| / |v| (at most -1, at least -stepCap) and the jump
+ * x' = x0 - 2 alpha r + alpha^2 v into xj; returns alpha (-1: no jump, plain EM).
+ */
+function squaremJump(
+  x0: Float64Array,
+  x1: Float64Array,
+  x2: Float64Array,
+  stepCap: number,
+  xj: Float64Array,
+): number {
+  const n = x0.length;
+  let rr = 0;
+  let vv = 0;
+  for (let i = 0; i < n; i++) {
+    const r = x1[i] - x0[i];
+    const v = x2[i] - 2 * x1[i] + x0[i];
+    rr += r * r;
+    vv += v * v;
+  }
+  let alpha = vv > 0 ? -Math.sqrt(rr / vv) : -1;
+  if (alpha > -1) alpha = -1;
+  if (alpha < -stepCap) alpha = -stepCap;
+  for (let i = 0; i < n; i++) {
+    const r = x1[i] - x0[i];
+    const v = x2[i] - 2 * x1[i] + x0[i];
+    xj[i] = x0[i] - 2 * alpha * r + alpha * alpha * v;
+  }
+  return alpha;
 }

@@ -135,18 +135,22 @@ export async function itemBlockCovariances(em: EmMap, x: Float64Array): Promise<
     }
   }
   // Plus sum_u E(s) E(s)': one pass over the users with their posteriors.
-  const outer = await em.scoreOuterProducts(s1, s0, p);
-  const W = slotWidth(p);
-  for (let j = 0; j < J; j++) {
-    for (let k = 0; k < p; k++) {
-      for (let l = 0; l < p; l++)
-        info[j * pp + k * p + l] += outer[j * W * W + Math.min(k, l) * W + Math.max(k, l)];
-    }
-  }
+  addOuterProducts(info, await em.scoreOuterProducts(s1, s0, p), J, p);
   const cov = new Float64Array(J * pp).fill(Number.NaN);
   for (let j = 0; j < J; j++) {
     const inv = invertSpd(info.subarray(j * pp, (j + 1) * pp), p);
     if (inv) cov.set(inv, j * pp);
   }
   return cov;
+}
+
+/** info (p x p blocks) += the users pass's upper-triangle slots, mirrored. */
+function addOuterProducts(info: Float64Array, outer: Float64Array, J: number, p: number): void {
+  const W = slotWidth(p);
+  for (let j = 0; j < J; j++) {
+    for (let k = 0; k < p; k++) {
+      for (let l = 0; l < p; l++)
+        info[j * p * p + k * p + l] += outer[j * W * W + Math.min(k, l) * W + Math.max(k, l)];
+    }
+  }
 }

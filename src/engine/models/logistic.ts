@@ -150,10 +150,19 @@ export function countDerivs(
   out: Float64Array,
 ): void {
   out.fill(0, 0, DERIV_SIZE);
-  if (g === Number.NEGATIVE_INFINITY && h === Number.POSITIVE_INFINITY) {
-    twoParameterDerivs(cnt, a, d, out);
-    return;
-  }
+  if (g === Number.NEGATIVE_INFINITY && h === Number.POSITIVE_INFINITY) twoParameterDerivs(cnt, a, d, out);
+  else asymptoteDerivs(cnt, a, d, g, h, out);
+}
+
+/** countDerivs with an asymptote estimated (3PL, 4PL): the general ratio form. */
+function asymptoteDerivs(
+  cnt: ItemCounts,
+  a: number,
+  d: number,
+  g: number,
+  h: number,
+  out: Float64Array,
+): void {
   const { nodes, r0, r1, offset } = cnt;
   const c = sigmoid(g);
   const u = sigmoid(h);
@@ -197,21 +206,33 @@ export function countDerivs(
     // P_ij / P and / Q, upper triangle (a, d, g, h).
     secondOverP(pP, x, sdP, gxP, hxP, (1 - 2 * c) * rp[2], (1 - 2 * u) * rp[3]);
     secondOverP(pQ, x, sdQ, gxQ, hxQ, (1 - 2 * c) * rq[2], (1 - 2 * u) * rq[3]);
-    let k = 0;
-    for (let i = 0; i < 4; i++) {
-      for (let j = i; j < 4; j++) {
-        const hij = -y1 * rp[i] * rp[j] - y0 * rq[i] * rq[j] + y1 * pP[k] - y0 * pQ[k];
-        const fij = -n * rp[i] * rq[j];
-        out[4 + i * 4 + j] += hij;
-        out[20 + i * 4 + j] += fij;
-        k++;
-      }
-    }
+    addSecond(out, y1, y0, n, rp, rq, pP, pQ);
   }
   for (let i = 0; i < 4; i++) {
     for (let j = 0; j < i; j++) {
       out[4 + i * 4 + j] = out[4 + j * 4 + i];
       out[20 + i * 4 + j] = out[20 + j * 4 + i];
+    }
+  }
+}
+
+/** Adds one node's exact Hessian and Fisher terms (upper triangles; see the file comment). */
+function addSecond(
+  out: Float64Array,
+  y1: number,
+  y0: number,
+  n: number,
+  rp: readonly number[],
+  rq: readonly number[],
+  pP: Float64Array,
+  pQ: Float64Array,
+): void {
+  let k = 0;
+  for (let i = 0; i < 4; i++) {
+    for (let j = i; j < 4; j++) {
+      out[4 + i * 4 + j] += -y1 * rp[i] * rp[j] - y0 * rq[i] * rq[j] + y1 * pP[k] - y0 * pQ[k];
+      out[20 + i * 4 + j] += -n * rp[i] * rq[j];
+      k++;
     }
   }
 }
