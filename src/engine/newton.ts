@@ -17,6 +17,12 @@ export interface NewtonProblem {
   direction(x: Float64Array, step: Float64Array): boolean;
   /** Puts a trial point back inside the bounds (clamps it). */
   project(x: Float64Array): void;
+  /**
+   * The objective is concave (Rasch, 1PL, 2PL items): capped Newton steps are taken without
+   * evaluating it (no line search), which is what keeps these M-steps as cheap as a few
+   * derivative passes. The returned objective is then NaN.
+   */
+  readonly concave?: boolean;
 }
 
 export interface NewtonOptions {
@@ -60,13 +66,20 @@ export function newtonMaximise(
   ws.ensure(n);
   const step = ws.step;
   const trial = ws.trial.subarray(0, n);
-  let f = problem.value(x);
+  const concave = problem.concave === true;
+  let f = concave ? Number.NaN : problem.value(x);
   for (let it = 0; it < options.maxIterations; it++) {
     if (!problem.direction(x, step)) break;
     let m = 0;
     for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(step[i]));
     if (!Number.isFinite(m)) break;
     let t = m > options.maxStep ? options.maxStep / m : 1;
+    if (concave) {
+      for (let i = 0; i < n; i++) x[i] += t * step[i];
+      problem.project(x);
+      if (m * t < options.tol) break;
+      continue;
+    }
     let accepted = false;
     let gain = 0;
     for (let ls = 0; ls < 30; ls++) {

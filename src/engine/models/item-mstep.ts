@@ -30,29 +30,36 @@ const RESTART_LOW = Math.log(0.05 / 0.95);
 /** Newton problem of one item in the parameters `free` (family indices); the rest held in `p`. */
 class ItemProblem implements NewtonProblem {
   readonly size: number;
+  readonly concave: boolean;
+  /** The item whose counts are solved (set per item: one problem serves a whole M-step). */
+  cnt: ItemCounts | null = null;
   private readonly lo: Float64Array;
   private readonly hi: Float64Array;
   private readonly h: Float64Array;
   private readonly b: Float64Array;
   private readonly chol: Float64Array;
+  /** The priors' curvature per free parameter. */
+  private readonly curv: Float64Array;
   private readonly terms: PriorTerms = { f: 0, df: 0, d2f: 0 };
 
   constructor(
     private readonly response: ResponseFunction,
-    private readonly cnt: ItemCounts,
-    private readonly free: readonly number[],
+    readonly free: readonly number[],
     /** Family vector (a, d, g, h): the fixed entries, and the free ones as scratch. */
-    private readonly p: Float64Array,
+    readonly p: Float64Array,
     private readonly priors: ModelPriors,
     private readonly derivs: Float64Array,
   ) {
     const k = free.length;
     this.size = k;
+    // Without an asymptote the item objective is concave in (a, d).
+    this.concave = !free.includes(2) && !free.includes(3);
     this.lo = Float64Array.from(free, (i) => PARAM_BOUNDS[FAMILY_PARAMS[i]][0]);
     this.hi = Float64Array.from(free, (i) => PARAM_BOUNDS[FAMILY_PARAMS[i]][1]);
     this.h = new Float64Array(k * k);
     this.b = new Float64Array(k);
     this.chol = new Float64Array(k * k);
+    this.curv = new Float64Array(k);
   }
 
   private load(y: Float64Array): Float64Array {
@@ -73,7 +80,7 @@ class ItemProblem implements NewtonProblem {
 
   value(y: Float64Array): number {
     const p = this.load(y);
-    let f = this.response.countObjective(this.cnt, p[0], p[1], sigmoid(p[2]), sigmoid(p[3]));
+    let f = this.response.countObjective(this.cnt as ItemCounts, p[0], p[1], sigmoid(p[2]), sigmoid(p[3]));
     for (const i of this.free) f += this.prior(i, p[i]).f;
     return f;
   }
@@ -81,16 +88,24 @@ class ItemProblem implements NewtonProblem {
   direction(y: Float64Array, step: Float64Array): boolean {
     const p = this.load(y);
     const out = this.derivs;
-    this.response.countDerivs(this.cnt, p[0], p[1], p[2], p[3], out);
+    const { free, b, h } = this;
+    this.response.countDerivs(this.cnt as ItemCounts, p[0], p[1], p[2], p[3], out);
     const k = this.size;
-    for (let r = 0; r < k; r++) this.b[r] = out[this.free[r]] + this.prior(this.free[r], p[this.free[r]]).df;
-    // Negative Hessian (exact, then Fisher's where the exact one is not positive definite).
-    for (const base of [4, 20]) {
+    // Prior terms exist for the logits only (free indices 2 and 3).
+    for (let r = 0; r < k; r++) {
+      const i = free[r];
+      const t = i >= 2 ? this.prior(i, p[i]) : null;
+      b[r] = out[i] + (t ? t.df : 0);
+      this.curv[r] = t ? t.d2f : 0;
+    }
+    // Negative Hessian (exact; then Fisher's where the exact one is not positive definite, which
+    // only happens with an asymptote: the concave models' exact Hessian is Fisher's).
+    for (let base = 4; base <= (this.concave ? 4 : 20); base += 16) {
       for (let r = 0; r < k; r++) {
-        for (let c = 0; c < k; c++) this.h[r * k + c] = -out[base + this.free[r] * 4 + this.free[c]];
-        this.h[r * k + r] -= this.prior(this.free[r], p[this.free[r]]).d2f;
+        for (let c = 0; c < k; c++) h[r * k + c] = -out[base + free[r] * 4 + free[c]];
+        h[r * k + r] -= this.curv[r];
       }
-      if (solveSpd(this.h, this.b, step, k, this.chol)) return true;
+      if (solveSpd(h, b, step, k, this.chol)) return true;
     }
     return false;
   }
@@ -102,27 +117,28 @@ class ItemProblem implements NewtonProblem {
 
 /**
  * Solves one item's M-step from the family vector p = (a, d, g, h) (updated in place) over the
- * parameters in `free`; returns the objective reached.
+ * problem's free parameters; returns the objective reached (NaN for the concave models, which
+ * never need it).
  */
-export function solveItem(
-  model: ItemModel,
+function solveItem(
+  problem: ItemProblem,
   cnt: ItemCounts,
-  free: readonly number[],
   p: Float64Array,
-  priors: ModelPriors,
   ws: NewtonWorkspace,
-  derivs: Float64Array,
+  y: Float64Array,
+  bestY: Float64Array,
 ): number {
-  const problem = new ItemProblem(model.response, cnt, free, p, priors, derivs);
-  const y = Float64Array.from(free, (i) => p[i]);
+  problem.cnt = cnt;
+  const free = problem.free;
+  for (let r = 0; r < free.length; r++) y[r] = p[free[r]];
   problem.project(y);
   let best = newtonMaximise(problem, y, ws);
-  const bestY = y.slice();
+  bestY.set(y);
   // Restarts off an asymptote pressed against its bound (see the file comment).
-  free.forEach((i, r) => {
-    const low = i === 2 && bestY[r] < LOW_LOGIT;
-    const high = i === 3 && bestY[r] > -LOW_LOGIT;
-    if (!low && !high) return;
+  for (let r = 0; r < free.length; r++) {
+    const low = free[r] === 2 && bestY[r] < LOW_LOGIT;
+    const high = free[r] === 3 && bestY[r] > -LOW_LOGIT;
+    if (!low && !high) continue;
     y.set(bestY);
     y[r] = low ? RESTART_LOW : -RESTART_LOW;
     const f = newtonMaximise(problem, y, ws);
@@ -130,7 +146,7 @@ export function solveItem(
       best = f;
       bestY.set(y);
     }
-  });
+  }
   for (let r = 0; r < free.length; r++) p[free[r]] = bestY[r];
   return best;
 }
@@ -139,12 +155,16 @@ export function solveItem(
 export function perItemMStep(model: ItemModel) {
   return (ctx: MStepContext, x: Float64Array, out: Float64Array): void => {
     const { layout } = ctx;
-    const p = new Float64Array(4);
     const free = layout.freeFamilyIndices;
+    const problem = new ItemProblem(model.response, free, new Float64Array(4), ctx.priors, ctx.derivs);
+    const p = new Float64Array(4);
+    const y = new Float64Array(free.length);
+    const bestY = new Float64Array(free.length);
     for (let j = 0; j < layout.nItems; j++) {
       if (layout.isFixed(j)) continue;
       layout.readItem(x, j, p);
-      solveItem(model, ctx.counts[j], free, p, ctx.priors, ctx.newton, ctx.derivs);
+      problem.p.set(p);
+      solveItem(problem, ctx.counts[j], p, ctx.newton, y, bestY);
       layout.writeItem(j, p, out);
     }
   };
