@@ -72,8 +72,6 @@ const KNOWN: Readonly<Record<string, string>> = {
   'data/pglite-db.ts -> data/pg-db.ts': 'checkColumns belongs in a module both backends share',
   'job/run-job.ts -> data/pglite-db.ts': 'DataDirLockedError should come through data/open.ts',
   'job/demo.ts -> data/pglite-db.ts': 'the demo should open its database through data/open.ts',
-  'service/serve-command.ts -> calibrators/cpus.ts':
-    'cpus.ts is not a calibrator concern: move it out of calibrators/',
   'service/server.ts -> calibrators/cpus.ts':
     'cpus.ts is not a calibrator concern: move it out of calibrators/',
   'cycle contract/anchors.ts -> contract/validate.ts':
