@@ -21,7 +21,8 @@ import {
   makeAccumulators,
 } from './estep.js';
 import { mStepLatent } from './latent-mstep.js';
-import { DERIV_SIZE, type ItemCounts } from './models/logistic.js';
+import type { ItemCounts } from './models/logistic.js';
+import { DERIV_SIZE } from './models/logistic-counts.js';
 import type { ItemModel, ModelPriors } from './models/model.js';
 import { logPriorTerms, type PriorTerms } from './models/priors.js';
 import { type ItemBank, makeItemBank } from './models.js';

@@ -1,6 +1,7 @@
 /** Reliability: empirical (of scores with SEs) and marginal (of the test), as mirt reports them. */
 
-import { itemInformation, upperOf } from './models/logistic.js';
+import { upperOf } from './models/logistic.js';
+import { itemInformation } from './models/logistic-theta.js';
 import type { ItemBank } from './models.js';
 import type { LatentDistribution } from './types.js';
 

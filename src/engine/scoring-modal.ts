@@ -1,17 +1,11 @@
 /**
  * ML, MAP and WLE scoring (see scoring.ts for the conventions and the notation): per-user
  * evaluation of the log-likelihood and test information with derivatives in theta (the item
- * model's, models/logistic.ts), a grid search, and a safeguarded Newton solve.
+ * model's, models/logistic-theta.ts), a grid search, and a safeguarded Newton solve.
  */
 
-import {
-  addThetaTerms,
-  clearThetaTerms,
-  fillLogTables,
-  itemInformation,
-  type ThetaTerms,
-  upperOf,
-} from './models/logistic.js';
+import { fillLogTables, upperOf } from './models/logistic.js';
+import { addThetaTerms, clearThetaTerms, itemInformation, type ThetaTerms } from './models/logistic-theta.js';
 import type { ItemBank } from './models.js';
 import { equallySpacedNodes } from './quadrature.js';
 import type { ResponseData } from './responses.js';

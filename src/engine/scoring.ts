@@ -4,7 +4,7 @@
  *
  *   P_j(theta) = c_j + (u_j - c_j) s(z),  s(z) = 1 / (1 + exp(-z)),  z = a_j theta + d_j
  *
- * (their derivatives in theta are the item model's: models/logistic.ts addThetaTerms).
+ * (their derivatives in theta are the item model's: models/logistic-theta.ts addThetaTerms).
  *
  * Methods (mirt 1.47 conventions; see scoring.test.ts for the measured agreement):
  * - EAP: posterior mean and SD on `quadPoints` (121) equally spaced nodes on [-quadRange,

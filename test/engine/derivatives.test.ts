@@ -11,16 +11,14 @@ import { EmMap, inlineExecutor } from '../../src/engine/em.js';
 import { marginalGradient } from '../../src/engine/information.js';
 import { mStepLatent } from '../../src/engine/latent-mstep.js';
 import { cholesky, invertSpd, solveSpd } from '../../src/engine/linalg.js';
+import type { ItemCounts } from '../../src/engine/models/logistic.js';
 import {
-  addThetaTerms,
   answerScores,
   countDerivs,
   countObjective,
   DERIV_SIZE,
-  type ItemCounts,
-  itemInformation,
-  type ThetaTerms,
-} from '../../src/engine/models/logistic.js';
+} from '../../src/engine/models/logistic-counts.js';
+import { addThetaTerms, itemInformation, type ThetaTerms } from '../../src/engine/models/logistic-theta.js';
 import { logPriorG } from '../../src/engine/models/priors.js';
 import { modelFor } from '../../src/engine/models/registry.js';
 import { NewtonWorkspace, newtonMaximise } from '../../src/engine/newton.js';

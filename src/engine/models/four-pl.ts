@@ -6,8 +6,8 @@
  * Weakly identified on small data: mirt's own 4PL fits mostly stop at 500 cycles.
  */
 
+import { dichotomous } from './dichotomous.js';
 import { perItemMStep } from './item-mstep.js';
-import * as logistic from './logistic.js';
 import { asymptoteProblem, type ItemModel, logit } from './model.js';
 
 /**
@@ -23,7 +23,7 @@ const STARTS: readonly (readonly [number, number])[] = [
 
 export const fourPL: ItemModel = {
   name: '4PL',
-  response: logistic,
+  response: dichotomous,
   itemParams: ['a', 'd', 'g', 'h'],
   sharedSlope: false,
   fixedSlope: 1,

@@ -11,10 +11,11 @@
  * expected counts, derivatives in theta, information) is `response`.
  */
 
+import type { ItemBank } from '../models.js';
 import type { NewtonWorkspace } from '../newton.js';
 import type { CalibrationSettings, ItemParams, LogitPrior, ModelName } from '../types.js';
-import type * as logistic from './logistic.js';
 import type { ItemCounts } from './logistic.js';
+import type { ThetaTerms } from './logistic-theta.js';
 
 /** The family's parameters: slope, intercept, logit of the lower and of the upper asymptote. */
 export type FamilyParam = 'a' | 'd' | 'g' | 'h';
@@ -32,17 +33,45 @@ export const PARAM_BOUNDS: Readonly<Record<FamilyParam, readonly [number, number
 /** The asymptotes are estimated on the logit scale but converge and report as probabilities. */
 export const LOGIT_PARAMS: ReadonlySet<FamilyParam> = new Set(['g', 'h']);
 
-/** The mathematics of a response function (the logistic family's module). */
-export type ResponseFunction = Pick<
-  typeof logistic,
-  | 'fillLogTables'
-  | 'fillProbabilities'
-  | 'countObjective'
-  | 'countDerivs'
-  | 'answerScores'
-  | 'addThetaTerms'
-  | 'itemInformation'
->;
+/**
+ * The mathematics of a response function (the logistic family's: models/logistic.ts,
+ * logistic-counts.ts and logistic-theta.ts, bundled in dichotomous.ts). Item parameters are
+ * passed as the family vector (a, d, g, h) on the scale of x, or as probabilities (c, u) where
+ * stated.
+ */
+export interface ResponseFunction {
+  /** log P and log Q per item and node ([j * nQ + q]): all the E-step kernels read. */
+  fillLogTables(bank: ItemBank, nodes: Float64Array, logP: Float64Array, logQ: Float64Array): void;
+  /** P and Q per item and node (S-X2's Lord–Wingersky recursion). */
+  fillProbabilities(bank: ItemBank, nodes: Float64Array, P: Float64Array, Q: Float64Array): void;
+  /** The item's expected complete-data log-likelihood from the counts (c, u as probabilities). */
+  countObjective(cnt: ItemCounts, a: number, d: number, c: number, u: number): number;
+  /** Its gradient, exact Hessian and Fisher information in (a, d, g, h): DERIV_SIZE numbers. */
+  countDerivs(cnt: ItemCounts, a: number, d: number, g: number, h: number, out: Float64Array): void;
+  /** Complete-data scores of a right (s1) and a wrong (s0) answer at theta. */
+  answerScores(
+    a: number,
+    d: number,
+    g: number,
+    h: number,
+    theta: number,
+    s1: Float64Array,
+    s0: Float64Array,
+  ): void;
+  /** Adds one answer's log-likelihood derivatives in theta (and the information's) into tt. */
+  addThetaTerms(
+    a: number,
+    d: number,
+    c: number,
+    u: number,
+    theta: number,
+    x: number,
+    withInfo: boolean,
+    tt: ThetaTerms,
+  ): void;
+  /** Item information at theta. */
+  itemInformation(a: number, d: number, c: number, u: number, theta: number): number;
+}
 
 /** Priors on the estimated logits (none where a model does not estimate the asymptote). */
 export interface ModelPriors {

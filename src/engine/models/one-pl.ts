@@ -10,7 +10,8 @@
 
 import type { NewtonProblem } from '../newton.js';
 import { newtonMaximise } from '../newton.js';
-import * as logistic from './logistic.js';
+import { dichotomous } from './dichotomous.js';
+import { countDerivs, countObjective } from './logistic-counts.js';
 import {
   asymptoteProblem,
   DIVERGED_SLOPE,
@@ -22,7 +23,7 @@ import {
 
 export const onePL: ItemModel = {
   name: '1PL',
-  response: logistic,
+  response: dichotomous,
   itemParams: ['d'],
   sharedSlope: true,
   fixedSlope: 1,
@@ -64,7 +65,7 @@ class SharedSlopeProblem implements NewtonProblem {
     const a = y[this.items.length];
     let f = 0;
     this.items.forEach((j, k) => {
-      f += logistic.countObjective(this.ctx.counts[j], a, y[k], 0, 1);
+      f += countObjective(this.ctx.counts[j], a, y[k], 0, 1);
     });
     return f;
   }
@@ -76,7 +77,7 @@ class SharedSlopeProblem implements NewtonProblem {
     let ga = 0;
     let haa = 0;
     for (let k = 0; k < n; k++) {
-      logistic.countDerivs(
+      countDerivs(
         this.ctx.counts[this.items[k]],
         a,
         y[k],

@@ -3,13 +3,13 @@
  * fixes the scale instead), mean 0.
  */
 
+import { dichotomous } from './dichotomous.js';
 import { perItemMStep } from './item-mstep.js';
-import * as logistic from './logistic.js';
 import { asymptoteProblem, DIVERGED_SLOPE, type ItemModel, logit } from './model.js';
 
 export const rasch: ItemModel = {
   name: 'Rasch',
-  response: logistic,
+  response: dichotomous,
   itemParams: ['d'],
   sharedSlope: false,
   fixedSlope: 1,

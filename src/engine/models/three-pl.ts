@@ -3,8 +3,8 @@
  * on logit c is the settings' `cPrior` (none in mirt's default; N(-1.1, 2^2) for unattended runs).
  */
 
+import { dichotomous } from './dichotomous.js';
 import { perItemMStep } from './item-mstep.js';
-import * as logistic from './logistic.js';
 import { asymptoteProblem, DIVERGED_SLOPE, type ItemModel, logit } from './model.js';
 
 /** Start: c = 0.2, and the intercept that reproduces p where it can (P = 0.2 + 0.8 s). */
@@ -12,7 +12,7 @@ export const START_C = 0.2;
 
 export const threePL: ItemModel = {
   name: '3PL',
-  response: logistic,
+  response: dichotomous,
   itemParams: ['a', 'd', 'g'],
   sharedSlope: false,
   fixedSlope: 1,

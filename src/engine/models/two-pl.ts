@@ -1,12 +1,12 @@
 /** 2PL: P = s(a theta + d); a and d per item, latent N(0, 1). */
 
+import { dichotomous } from './dichotomous.js';
 import { perItemMStep } from './item-mstep.js';
-import * as logistic from './logistic.js';
 import { asymptoteProblem, DIVERGED_SLOPE, type ItemModel, logit } from './model.js';
 
 export const twoPL: ItemModel = {
   name: '2PL',
-  response: logistic,
+  response: dichotomous,
   itemParams: ['a', 'd'],
   sharedSlope: false,
   fixedSlope: 1,
