@@ -37,10 +37,16 @@ export function redactUrl(raw: string): string {
     if (q < 0) return `${scheme}://${user}${beforeFragment}`;
     return `${scheme}://${user}${beforeFragment.slice(0, q)}${redactQuery(beforeFragment.slice(q + 1))}`;
   }
-  // The host name only (no port: a password cut at `/` can sit where the port is).
-  const host = afterUser.split(/[/?#:]/, 1)[0];
-  return `${scheme}://${user}${host}…`;
+  // The host position only, and only when it is shaped like a host: anything else may be a
+  // mistyped password. Without an `@`, a password cut short at `/` sits where the port is
+  // (`user:pass/…`), so the port is never shown then.
+  const hostPort = afterUser.split(/[/?#\\]/, 1)[0];
+  if (hostPort && !HOST_PORT.test(hostPort)) return `${scheme}://${user}${HOST_HIDDEN}…`;
+  return `${scheme}://${user}${at >= 0 ? hostPort : hostPort.split(':', 1)[0]}…`;
 }
+
+const HOST_PORT = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?$/i;
+const HOST_HIDDEN = '<host hidden: not a host[:port]>';
 
 /**
  * True when `raw` is a URL whose user information, host and path a parser reads the way they

@@ -4,7 +4,7 @@
  * mirt's PRIOR = (1-J, g, norm, -1.1, 2), (1-J, u, norm, 1.1, 2)).
  *
  * mirt's 4PL fits mostly stop at 500 cycles unconverged, and the likelihood has several local
- * maxima of nearly equal height (../shared/reference/README.md): the calibration is held to an
+ * maxima of nearly equal height (test/fixtures/reference/README.md): the calibration is held to an
  * objective at least as high as mirt's (to 0.01), as the 3PL is. The response function itself is
  * held exactly, from mirt's own fitted parameters: EAP, MAP, ML and WLE scores, the marginal
  * reliability and S-X2 must reproduce mirt's.
@@ -26,10 +26,8 @@ import {
   personsInOrder,
   type ReferenceModel,
   type ReferenceResult,
-  referenceAvailable,
 } from '../helpers/reference.js';
 
-const skip = referenceAvailable() ? false : 'shared reference data not found';
 const CASES = ['4PL', '4PLprior'] as const;
 const NONE: LogitPrior = { kind: 'none' };
 const C_PRIOR: LogitPrior = { kind: 'normal', mean: -1.1, sd: 2 };
@@ -52,9 +50,9 @@ function bankOf(ref: ReferenceResult, itemIds: readonly string[]): ItemBank {
   };
 }
 
-describe('the 4PL against mirt 1.47', { skip }, () => {
+describe('the 4PL against mirt 1.47', () => {
   for (const ds of DATASETS) {
-    const data = skip ? null : loadResponses(ds);
+    const data = loadResponses(ds);
     for (const m of CASES) {
       it(`${ds} ${m}: objective at least mirt's`, async () => {
         assert.ok(data);

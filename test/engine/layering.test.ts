@@ -70,7 +70,6 @@ const KNOWN: Readonly<Record<string, string>> = {
   'data/extract.ts -> engine/responses.ts':
     'extraction should hand rows to a sink type of its own, not the engine builder',
   'data/pglite-db.ts -> data/pg-db.ts': 'checkColumns belongs in a module both backends share',
-  'job/run-job.ts -> data/pglite-db.ts': 'DataDirLockedError should come through data/open.ts',
   'job/demo.ts -> data/pglite-db.ts': 'the demo should open its database through data/open.ts',
   'service/server.ts -> calibrators/cpus.ts':
     'cpus.ts is not a calibrator concern: move it out of calibrators/',

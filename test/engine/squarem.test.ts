@@ -9,7 +9,7 @@ import { calibrate } from '../../src/engine/calibrate.js';
 import type { ResponseData } from '../../src/engine/responses.js';
 import { simulateResponses } from '../../src/engine/simulate.js';
 import { DEFAULT_C_PRIOR, type ModelName } from '../../src/engine/types.js';
-import { loadResponses, referenceAvailable } from '../helpers/reference.js';
+import { loadResponses } from '../helpers/reference.js';
 
 const cases: { name: string; model: ModelName; data: () => ResponseData }[] = [
   {
@@ -28,7 +28,7 @@ const cases: { name: string; model: ModelName; data: () => ResponseData }[] = [
     data: () => simulateResponses({ model: '3PL', nUsers: 3000, nItems: 20, seed: 7 }).data,
   },
 ];
-if (referenceAvailable()) cases.push({ name: 'LSAT7 2PL', model: '2PL', data: () => loadResponses('LSAT7') });
+cases.push({ name: 'LSAT7 2PL', model: '2PL', data: () => loadResponses('LSAT7') });
 
 describe('SQUAREM reaches the same optimum as plain EM', () => {
   for (const c of cases) {

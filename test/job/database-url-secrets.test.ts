@@ -71,7 +71,7 @@ describe('DATABASE_URL secrets', () => {
     assert.equal(r.code, 2);
     assert.equal(
       r.out,
-      `[ERROR] invalid configuration: DATABASE_URL: bad DATABASE_URL "postgresql://***@db.internal…": not a valid URL; percent-encode '@', '/', '?', '#', ':' and '%' in the user name and password (e.g. '/' as %2F, '@' as %40)\n`,
+      `[ERROR] invalid configuration: DATABASE_URL: bad DATABASE_URL "postgresql://***@db.internal:5432…": not a valid URL; percent-encode '@', '/', '?', '#', ':' and '%' in the user name and password (e.g. '/' as %2F, '@' as %40)\n`,
     );
   });
 });
@@ -90,9 +90,9 @@ describe('redactUrl', () => {
       ['http://u:s3cret@svc:8000/irt?token=s3cret#s3cret', 'http://***@svc:8000/irt?token=***'],
       ['https://svc:8000/calibrate', 'https://svc:8000/calibrate'],
       // Unparsable: scheme and host only.
-      ['postgresql://rt:s3/cret@db.internal:5432/x', 'postgresql://***@db.internal…'],
-      ['postgresql://rt:s3@cr/et@db:5432/x', 'postgresql://***@db…'],
-      ['postgresql://rt:s3cret/x', 'postgresql://rt…'],
+      ['postgresql://rt:s3/cret@db.internal:5432/x', 'postgresql://***@db.internal:5432…'],
+      ['postgresql://rt:s3@cr/et@db:5432/x', 'postgresql://***@db:5432…'],
+      ['postgresql://rt:s3cret/x', 'postgresql://<host hidden: not a host[:port]>…'],
       ['postgresql://app:s3cret@', 'postgresql://***@…'],
       ['app:s3cret@db/x', '<not a URL>'],
       ['', '<not a URL>'],

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { logPriorG } from '../../src/engine/models/priors.js';
 import { renderReport } from '../../src/report/report.js';
-import { referenceAvailable, referenceDir, repoRoot } from '../helpers/reference.js';
+import { referenceDir, repoRoot } from '../helpers/reference.js';
 
 const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
 const bin = path.join(repoRoot, pkg.bin['mirt-calibrate']);
@@ -22,9 +22,7 @@ function fit(args: string[]) {
   return spawnSync(process.execPath, [bin, 'fit', ...args], { encoding: 'utf8' });
 }
 
-describe('mirt-calibrate fit --model 4PL', {
-  skip: !referenceAvailable() && 'no ../shared/reference',
-}, () => {
+describe('mirt-calibrate fit --model 4PL', () => {
   it("fits LSAT7 with priors on c and u, reaching mirt's penalised objective", () => {
     const out = path.join(dir, 'lsat7-4pl.json');
     const r = fit([

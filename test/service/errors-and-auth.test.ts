@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { LOCAL_CALIBRATOR_MODULE } from '../../src/service/calibration-runner.js';
-import { auth, lsat7, postJson, type RunningService, startService, TOKEN } from './helpers.js';
+import { auth, lsat7, postJson, type RunningService, startService, TOKEN, waitUntil } from './helpers.js';
 
 let svc: RunningService;
 before(async () => {
@@ -205,11 +205,10 @@ describe('limits', () => {
       held.on('error', () => {});
       held.write('{"observations":[');
       // Health is open and reports the slot taken once the stalled request is in.
-      for (;;) {
+      await waitUntil('the stalled request to take the slot', async () => {
         const h = (await (await fetch(`${one.url}/health`)).json()) as { calibrations_in_flight: number };
-        if (h.calibrations_in_flight === 1) break;
-        await new Promise((r) => setImmediate(r));
-      }
+        return h.calibrations_in_flight === 1;
+      });
       const busy = await postJson(`${one.url}/calibrate`, { observations: small() });
       assert.equal(busy.status, 503, busy.text);
       assert.equal(busy.headers.get('retry-after'), '7');
@@ -223,11 +222,10 @@ describe('limits', () => {
       });
       assert.equal(score.status, 200, score.text);
       held.destroy();
-      for (;;) {
+      await waitUntil('the slot to come back', async () => {
         const h = (await (await fetch(`${one.url}/health`)).json()) as { calibrations_in_flight: number };
-        if (h.calibrations_in_flight === 0) break;
-        await new Promise((r) => setImmediate(r));
-      }
+        return h.calibrations_in_flight === 0;
+      });
       const ok = await postJson(`${one.url}/calibrate`, { observations: small() });
       assert.equal(ok.status, 200, ok.text);
     } finally {
