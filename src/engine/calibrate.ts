@@ -8,7 +8,8 @@ import { EmMap, type EStepExecutor, inlineExecutor, runEm } from './em.js';
 import { fullInformation, invertSpd, itemBlockCovariances } from './information.js';
 import { itemFitSX2 } from './itemfit.js';
 import { makeItemBank } from './models.js';
-import { type Anchors, ParamLayout } from './params.js';
+import { MIN_LOGIT_C } from './mstep.js';
+import { type Anchors, ParamLayout, startValues } from './params.js';
 import { marginalReliability, marginalRxx } from './reliability.js';
 import type { ResponseData } from './responses.js';
 import { withoutItems } from './responses-subset.js';
@@ -45,6 +46,12 @@ export interface CalibrateOptions extends Partial<Omit<CalibrationSettings, 'mod
    * absent from the data are ignored and listed in the result.
    */
   readonly anchors?: ReadonlyMap<string, ItemParams> | Readonly<Record<string, ItemParams>>;
+  /**
+   * Starting values (IRT form) for items that are estimated: where EM begins for them, never a
+   * constraint (a stored earlier estimate, so a run starts near where the last one ended).
+   * Ids absent from the data or anchored are ignored.
+   */
+  readonly startValues?: ReadonlyMap<string, ItemParams>;
   /** Called after each EM cycle with the objective and the largest parameter change. */
   readonly onCycle?: (cycle: number, objective: number, change: number) => void;
 }
@@ -87,8 +94,10 @@ export async function calibrate(input: ResponseData, options: CalibrateOptions):
   // it was for the others, until none does.
   let data = input;
   const anchors = resolveAnchors(input, options.anchors, settings.model);
+  const layout0 = new ParamLayout(settings.model, input.nItems, anchors.anchors);
   let start: { layout: ParamLayout; x?: Float64Array } = {
-    layout: new ParamLayout(settings.model, input.nItems, anchors.anchors),
+    layout: layout0,
+    x: seededStart(layout0, input, options.startValues),
   };
   let executor: EStepExecutor;
   let em: Awaited<ReturnType<typeof runEm>>;
@@ -116,6 +125,32 @@ export async function calibrate(input: ResponseData, options: CalibrateOptions):
   } finally {
     await executor.close();
   }
+}
+
+/**
+ * The default start vector with the given items' values put in on EM's scale: slope a,
+ * intercept d = -a b, logit c (3PL, only for a c inside (0, 1)); Rasch and 1PL take d = -b
+ * (their slope is 1 and the shared slope starts at 1). Undefined when there is nothing to seed.
+ */
+function seededStart(
+  layout: ParamLayout,
+  data: ResponseData,
+  seeds: ReadonlyMap<string, ItemParams> | undefined,
+): Float64Array | undefined {
+  if (!seeds || seeds.size === 0) return undefined;
+  const x = startValues(layout, data);
+  const p = layout.perItem;
+  data.itemIds.forEach((id, j) => {
+    const s = seeds.get(id);
+    if (!s || layout.isFixed(j) || !(s.a > 0) || !Number.isFinite(s.a * s.b)) return;
+    if (layout.model === '2PL' || layout.model === '3PL') {
+      x[p * j] = s.a;
+      x[p * j + 1] = -s.a * s.b;
+      if (layout.model === '3PL' && s.c > 0 && s.c < 1)
+        x[p * j + 2] = Math.max(Math.log(s.c / (1 - s.c)), MIN_LOGIT_C);
+    } else x[j] = -s.b;
+  });
+  return x;
 }
 
 /** Anchors by item index, checked against the model; ids not in the data are listed apart. */

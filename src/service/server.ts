@@ -204,7 +204,7 @@ export function buildServer(options: ServerOptions): CalibrationService {
   app.post('/irt/score', async (req) => {
     const out = handleScore(req.body, options.score);
     metrics.observations.inc({ route: '/irt/score' }, out.nObs);
-    metrics.scored.inc(out.response.abilities.length);
+    metrics.scored.inc(out.nScored);
     return out.response;
   });
 

@@ -1,0 +1,53 @@
+/**
+ * The range of item and population parameters the service accepts from a caller (anchors,
+ * starting values, /irt/score's item bank and prior). Values outside are not an item anyone
+ * calibrated: a = 1e308 made every probability 0 or 1 (theta came back null), b = 1e300 a
+ * log-likelihood of -1e302. They are refused with a 400 naming the field.
+ *
+ * a in (0, 50]: 50 is the engine's DIVERGED_SLOPE, past which an item is a step function.
+ * |b| <= 50: with the latent N(0, 1) and quadrature on [-6, 6], 50 is far past any item an
+ *   answer can inform; it still leaves room for b of very flat items (b = -d / a).
+ * c in [0, 1): a lower asymptote of 1 makes a wrong answer impossible.
+ * Prior: |mean| <= 10, variance in (0, 100].
+ */
+import { ContractError } from './contract-error.js';
+
+export const ITEM_BOUNDS = { aMax: 50, bAbsMax: 50 } as const;
+export const LATENT_BOUNDS = { meanAbsMax: 10, varianceMax: 100 } as const;
+
+function describe(v: unknown): string {
+  if (typeof v === 'number') return String(v);
+  if (v === null) return 'null';
+  if (typeof v === 'string') return v.length > 40 ? 'a long string' : JSON.stringify(v);
+  return Array.isArray(v) ? 'an array' : typeof v;
+}
+
+function finite(v: unknown, field: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new ContractError(field, `must be a finite number (got ${describe(v)})`);
+  return v;
+}
+
+/** a, b and an optional c (absent or null: 0), checked against ITEM_BOUNDS; errors name `field.a` etc. */
+export function boundedItemParams(p: Record<string, unknown>, field: string): { a: number; b: number; c: number } {
+  const a = finite(p.a, `${field}.a`);
+  if (!(a > 0 && a <= ITEM_BOUNDS.aMax))
+    throw new ContractError(`${field}.a`, `must be in (0, ${ITEM_BOUNDS.aMax}] (got ${a})`);
+  const b = finite(p.b, `${field}.b`);
+  if (!(Math.abs(b) <= ITEM_BOUNDS.bAbsMax))
+    throw new ContractError(`${field}.b`, `must be in [-${ITEM_BOUNDS.bAbsMax}, ${ITEM_BOUNDS.bAbsMax}] (got ${b})`);
+  const c = p.c === undefined || p.c === null ? 0 : finite(p.c, `${field}.c`);
+  if (!(c >= 0 && c < 1)) throw new ContractError(`${field}.c`, `must be in [0, 1) (got ${c})`);
+  return { a, b, c };
+}
+
+/** A population prior {mean, variance} inside LATENT_BOUNDS. */
+export function boundedLatent(v: Record<string, unknown>, field: string): { mean: number; variance: number } {
+  const mean = finite(v.mean, `${field}.mean`);
+  if (!(Math.abs(mean) <= LATENT_BOUNDS.meanAbsMax))
+    throw new ContractError(`${field}.mean`, `must be in [-${LATENT_BOUNDS.meanAbsMax}, ${LATENT_BOUNDS.meanAbsMax}] (got ${mean})`);
+  const variance = finite(v.variance, `${field}.variance`);
+  if (!(variance > 0 && variance <= LATENT_BOUNDS.varianceMax))
+    throw new ContractError(`${field}.variance`, `must be in (0, ${LATENT_BOUNDS.varianceMax}] (got ${variance})`);
+  return { mean, variance };
+}
