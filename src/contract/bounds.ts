@@ -16,6 +16,7 @@ export const ITEM_BOUNDS = { aMax: 50, bAbsMax: 50 } as const;
 export const LATENT_BOUNDS = { meanAbsMax: 10, varianceMax: 100 } as const;
 
 function describe(v: unknown): string {
+  if (v === undefined) return 'nothing: the field is missing';
   if (typeof v === 'number') return String(v);
   if (v === null) return 'null';
   if (typeof v === 'string') return v.length > 40 ? 'a long string' : JSON.stringify(v);

@@ -22,6 +22,7 @@ export function isObject(v: unknown): v is Json {
 }
 
 function describe(v: unknown): string {
+  if (v === undefined) return 'nothing: the field is missing';
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
