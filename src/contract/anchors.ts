@@ -104,11 +104,20 @@ export function readAnchors(value: unknown, field = 'anchors'): AnchorSet {
  * Fixed anchors only, for `fit --anchors`, where every entry must pin an item: starting values
  * and entries without parameters are refused there rather than silently dropped.
  */
-export function parseAnchors(value: unknown, field = 'anchors'): Map<string, { a: number; b: number; c: number }> {
+export function parseAnchors(
+  value: unknown,
+  field = 'anchors',
+): Map<string, { a: number; b: number; c: number }> {
   const set = readAnchors(value, field);
   if (set.start.size > 0)
-    throw new ContractError(field, `${set.start.size} entr(ies) are starting values (fixed: false); only fixed anchors are accepted here`);
+    throw new ContractError(
+      field,
+      `${set.start.size} entr(ies) are starting values (fixed: false); only fixed anchors are accepted here`,
+    );
   if (set.ignored.length > 0)
-    throw new ContractError(field, `anchor ${JSON.stringify(set.ignored[0].item_id)}: ${set.ignored[0].reason}`);
+    throw new ContractError(
+      field,
+      `anchor ${JSON.stringify(set.ignored[0].item_id)}: ${set.ignored[0].reason}`,
+    );
   return new Map([...set.fixed].map(([id, p]) => [id, { a: p.a, b: p.b, c: p.c }]));
 }

@@ -30,13 +30,19 @@ function finite(v: unknown, field: string): number {
 }
 
 /** a, b and an optional c (absent or null: 0), checked against ITEM_BOUNDS; errors name `field.a` etc. */
-export function boundedItemParams(p: Record<string, unknown>, field: string): { a: number; b: number; c: number } {
+export function boundedItemParams(
+  p: Record<string, unknown>,
+  field: string,
+): { a: number; b: number; c: number } {
   const a = finite(p.a, `${field}.a`);
   if (!(a > 0 && a <= ITEM_BOUNDS.aMax))
     throw new ContractError(`${field}.a`, `must be in (0, ${ITEM_BOUNDS.aMax}] (got ${a})`);
   const b = finite(p.b, `${field}.b`);
   if (!(Math.abs(b) <= ITEM_BOUNDS.bAbsMax))
-    throw new ContractError(`${field}.b`, `must be in [-${ITEM_BOUNDS.bAbsMax}, ${ITEM_BOUNDS.bAbsMax}] (got ${b})`);
+    throw new ContractError(
+      `${field}.b`,
+      `must be in [-${ITEM_BOUNDS.bAbsMax}, ${ITEM_BOUNDS.bAbsMax}] (got ${b})`,
+    );
   const c = p.c === undefined || p.c === null ? 0 : finite(p.c, `${field}.c`);
   if (!(c >= 0 && c < 1)) throw new ContractError(`${field}.c`, `must be in [0, 1) (got ${c})`);
   return { a, b, c };
@@ -46,9 +52,15 @@ export function boundedItemParams(p: Record<string, unknown>, field: string): { 
 export function boundedLatent(v: Record<string, unknown>, field: string): { mean: number; variance: number } {
   const mean = finite(v.mean, `${field}.mean`);
   if (!(Math.abs(mean) <= LATENT_BOUNDS.meanAbsMax))
-    throw new ContractError(`${field}.mean`, `must be in [-${LATENT_BOUNDS.meanAbsMax}, ${LATENT_BOUNDS.meanAbsMax}] (got ${mean})`);
+    throw new ContractError(
+      `${field}.mean`,
+      `must be in [-${LATENT_BOUNDS.meanAbsMax}, ${LATENT_BOUNDS.meanAbsMax}] (got ${mean})`,
+    );
   const variance = finite(v.variance, `${field}.variance`);
   if (!(variance > 0 && variance <= LATENT_BOUNDS.varianceMax))
-    throw new ContractError(`${field}.variance`, `must be in (0, ${LATENT_BOUNDS.varianceMax}] (got ${variance})`);
+    throw new ContractError(
+      `${field}.variance`,
+      `must be in (0, ${LATENT_BOUNDS.varianceMax}] (got ${variance})`,
+    );
   return { mean, variance };
 }

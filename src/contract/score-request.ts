@@ -73,7 +73,10 @@ function itemParams(value: unknown): ScoreItemParams[] {
 }
 
 /** The R service's rows: cell j answers item_params[j]; null (or absent at the end) is missing. */
-function matrixObservations(rows: unknown[], items: ScoreItemParams[]): { obs: Observation[]; users: string[] } {
+function matrixObservations(
+  rows: unknown[],
+  items: ScoreItemParams[],
+): { obs: Observation[]; users: string[] } {
   const obs: Observation[] = [];
   const users: string[] = [];
   rows.forEach((row, r) => {
@@ -132,7 +135,8 @@ export function validateScoreRequest(body: unknown): ScoreRequest {
     }
   } else {
     shape = 'observations';
-    if (body.user_id !== undefined) throw new ContractError('user_id', 'only goes with responses of one learner');
+    if (body.user_id !== undefined)
+      throw new ContractError('user_id', 'only goes with responses of one learner');
     observations = validateObservations(body.observations);
   }
   const latent = body.latent;

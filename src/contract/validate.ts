@@ -9,8 +9,8 @@
  * caller data beyond the contract's fixed depth, so deeply nested JSON cannot exhaust the stack.
  */
 import { readAnchors } from './anchors.js';
-import type { CalibrateInput, CalibrateOptions, MatrixCell } from './forms.js';
 import { ContractError } from './contract-error.js';
+import type { CalibrateInput, CalibrateOptions, MatrixCell } from './forms.js';
 import type { AbilityRecord, CalibrateResponse, ItemParamsRecord, Observation } from './types.js';
 
 export { ContractError };

@@ -4,12 +4,19 @@
  * worker thread (calibration-worker.ts), so parsing 100 MiB of JSON, validating it and fitting
  * the model all happen off the event loop.
  */
-import type { AnchorParams, AnchorSet } from '../contract/anchors.js';
+
 import type { CalibrationJob, Calibrator } from '../calibrators/types.js';
+import type { AnchorParams, AnchorSet } from '../contract/anchors.js';
 import type { CalibrateOptions } from '../contract/forms.js';
 import type { CalibrateResponse } from '../contract/types.js';
 import { ContractError, validateCalibrateRequest } from '../contract/validate.js';
-import { EngineInputError, type ModelName, parseCPrior, parseModel, parseScoreMethod } from '../engine/types.js';
+import {
+  EngineInputError,
+  type ModelName,
+  parseCPrior,
+  parseModel,
+  parseScoreMethod,
+} from '../engine/types.js';
 import { bytesNestDeeperThan, MAX_JSON_DEPTH } from './json-depth.js';
 import { linkToAnchors } from './linking.js';
 import { calibrateInputToData, type RequestData } from './request-data.js';
@@ -151,6 +158,8 @@ export async function calibrateBody(
       ignored: input.options.anchors.ignored,
     };
   }
+  // The R service's name for the number of learners, which its callers may read.
+  response.fit_meta.model_spec.n_persons = response.fit_meta.model_spec.n_users;
   response.fit_meta.metrics.warnings = warnings;
   const out = { status: 'ok', ...response, warnings };
   return {
@@ -189,7 +198,8 @@ function resultWarnings(response: CalibrateResponse, warnings: string[]): void {
     );
   if (m.converged === false)
     warnings.push(`EM stopped after ${String(m.cycles)} cycles without converging: estimates may be off`);
-  const unused = (response.fit_meta.model_spec.anchors as { unused?: string[] } | null | undefined)?.unused ?? [];
+  const unused =
+    (response.fit_meta.model_spec.anchors as { unused?: string[] } | null | undefined)?.unused ?? [];
   if (unused.length > 0) warnings.push(`anchors: ${unused.length} id(s) not in the data: ${list(unused)}`);
 }
 

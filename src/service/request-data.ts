@@ -30,7 +30,12 @@ export interface RequestData {
  * with a warning there), the hygiene comes from a second build that keeps those items, so the
  * answer can list them.
  */
-function build(b: ResponseBuilder, field: string, again: () => ResponseBuilder, notes: RowNotes): RequestData {
+function build(
+  b: ResponseBuilder,
+  field: string,
+  again: () => ResponseBuilder,
+  notes: RowNotes,
+): RequestData {
   try {
     const data = b.build();
     return { data, hygiene: data.hygiene, notes };
@@ -102,13 +107,15 @@ export function observationsToData(
       const item = idOf(r.item_id);
       if (user === undefined || item === undefined) {
         b.reject('invalid_id');
-        if (record) note('id not a string or number', `${field}[${k}].${user === undefined ? 'user_id' : 'item_id'}`);
+        if (record)
+          note('id not a string or number', `${field}[${k}].${user === undefined ? 'user_id' : 'item_id'}`);
         continue;
       }
       if (record) {
         if (user === null) note('missing id', `${field}[${k}].user_id`);
         else if (item === null) note('missing id', `${field}[${k}].item_id`);
-        else if (r.is_correct === null || r.is_correct === undefined) note('null correctness', `${field}[${k}].is_correct`);
+        else if (r.is_correct === null || r.is_correct === undefined)
+          note('null correctness', `${field}[${k}].is_correct`);
         else if (parseCorrect(r.is_correct as RawCorrect) === undefined || typeof r.is_correct === 'object')
           note('invalid correctness', `${field}[${k}].is_correct`);
       }
@@ -166,6 +173,12 @@ export function calibrateInputToData(input: CalibrateInput): RequestData {
   if (input.form === 'observations') return observationsToData(input.observations);
   const notes: RowNotes = { ignoredTimestamps: 0, examples: {} };
   const fill = (keepDegenerateItems: boolean) =>
-    matrixToData(input.rows, input.rowKind, input.itemIds, input.userIds, new ResponseBuilder({ keepDegenerateItems }));
+    matrixToData(
+      input.rows,
+      input.rowKind,
+      input.itemIds,
+      input.userIds,
+      new ResponseBuilder({ keepDegenerateItems }),
+    );
   return build(fill(false), 'responses', () => fill(true), notes);
 }

@@ -98,9 +98,22 @@ export function handleScore(body: unknown, score: ScoreAbilities, now: Date = ne
   const users = req.rowUsers ?? [...new Set(req.observations.map((o) => o.user_id))];
   const ordered = users.map(
     (user_id): Ability =>
-      byUser.get(user_id) ?? { user_id, theta: null, se: null, method, model, version, pattern: 'no_answers' },
+      byUser.get(user_id) ?? {
+        user_id,
+        theta: null,
+        se: null,
+        method,
+        model,
+        version,
+        pattern: 'no_answers',
+      },
   );
-  const response: ScoreOutcome['response'] = { status: 'ok', abilities: ordered, unscored, skipped: skippedOut };
+  const response: ScoreOutcome['response'] = {
+    status: 'ok',
+    abilities: ordered,
+    unscored,
+    skipped: skippedOut,
+  };
   if (req.shape === 'learner') {
     const one = ordered[0];
     response.theta = one.theta;

@@ -121,7 +121,8 @@ export async function main(argv: string[], io: ServeIo = {}): Promise<number> {
       opts.values['metrics-port'] ?? env.MIRT_SERVICE_METRICS_PORT,
       undefined,
     );
-    if (metricsPort !== undefined && metricsPort > 65535) throw new Error('metrics port must be at most 65535');
+    if (metricsPort !== undefined && metricsPort > 65535)
+      throw new Error('metrics port must be at most 65535');
     defaultVersion = (opts.values['default-version'] ?? env.MIRT_SERVICE_DEFAULT_VERSION ?? 'v1').trim();
     if (defaultVersion === '' || defaultVersion.length > 200)
       throw new Error('default version (MIRT_SERVICE_DEFAULT_VERSION) must be 1 to 200 characters');

@@ -22,6 +22,7 @@ import { busy, HttpError, toErrorReply } from './errors.js';
 import { ConcurrencyGate, GateBusyError } from './gate.js';
 import { MAX_JSON_DEPTH, textNestsDeeperThan } from './json-depth.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
+import { docsPage, openApiDocument } from './openapi.js';
 import { handleScore, type ScoreAbilities } from './score-handler.js';
 import { SERVICE_VERSION } from './version.js';
 
@@ -69,7 +70,7 @@ export interface CalibrationService {
   readonly gate: ConcurrencyGate;
 }
 
-const OPEN_ROUTES = new Set(['/health', '/healthz']);
+const OPEN_ROUTES = new Set(['/health', '/healthz', '/openapi.json', '/__docs__/', '/__docs__']);
 /** A caller's X-Request-Id is echoed only when it is a short plain token (it reaches the log). */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const CALIBRATE_ROUTES = ['/calibrate', '/irt/calibrate'];
@@ -189,13 +190,11 @@ export function buildServer(options: ServerOptions): CalibrationService {
       .send(out.body);
   });
   app.setNotFoundHandler((req, reply) => {
-    void reply
-      .code(404)
-      .send({
-        error: 'not_found',
-        message: `no route ${req.method} ${req.url.split('?')[0].slice(0, 200)}`,
-        request_id: String(req.id),
-      });
+    void reply.code(404).send({
+      error: 'not_found',
+      message: `no route ${req.method} ${req.url.split('?')[0].slice(0, 200)}`,
+      request_id: String(req.id),
+    });
   });
 
   const health = async () => ({
@@ -229,6 +228,16 @@ export function buildServer(options: ServerOptions): CalibrationService {
       done(new HttpError(400, 'bad_request', 'body is not valid JSON', {}, 'body'));
     }
   });
+
+  const openApi = openApiDocument(SERVICE_VERSION);
+  const openApiText = JSON.stringify(openApi);
+  const docsHtml = docsPage(openApi);
+  app.get('/openapi.json', async (_req, reply) =>
+    reply.type('application/json; charset=utf-8').send(openApiText),
+  );
+  // The R service had Swagger here; this page needs nothing from the network.
+  for (const url of ['/__docs__', '/__docs__/'])
+    app.get(url, async (_req, reply) => reply.type('text/html; charset=utf-8').send(docsHtml));
 
   app.get('/health', health);
   app.get('/healthz', health);
