@@ -183,10 +183,11 @@ describe('limits', () => {
     }
   });
 
-  test('503 with Retry-After when every calibration slot is taken, and the slot comes back', async () => {
+  test('503 with Retry-After when the service is saturated (no queue), and it comes back', async () => {
     const one = await startService({ maxConcurrentCalibrations: 1, retryAfterSecs: 7 });
     try {
-      // A caller that sends its headers and then stalls holds the only slot.
+      // A caller that sends its headers and then stalls holds no slot (issue 13: the body is read
+      // first), but it is admitted: with one slot and no queue, nothing else is.
       const port = Number(new URL(one.url).port);
       const held = request({
         host: '127.0.0.1',
@@ -197,12 +198,15 @@ describe('limits', () => {
       });
       held.on('error', () => {});
       held.write('{"observations":[');
-      // Health is open and reports the slot taken once the stalled request is in.
+      const deadline = Date.now() + 30_000;
       for (;;) {
-        const h = (await (await fetch(`${one.url}/health`)).json()) as { calibrations_in_flight: number };
-        if (h.calibrations_in_flight === 1) break;
-        await new Promise((r) => setImmediate(r));
+        const m = await (await fetch(`${one.url}/metrics`, { headers: auth })).text();
+        if (/mirt_http_requests_in_flight\{route="\/calibrate"\} 1/.test(m)) break;
+        assert.ok(Date.now() < deadline, 'the stalled upload never arrived');
+        await new Promise((r) => setTimeout(r, 20));
       }
+      const h = (await (await fetch(`${one.url}/health`)).json()) as { calibrations_in_flight: number };
+      assert.equal(h.calibrations_in_flight, 0, 'an upload holds no slot');
       const busy = await postJson(`${one.url}/calibrate`, { observations: small() });
       assert.equal(busy.status, 503, busy.text);
       assert.equal(busy.headers.get('retry-after'), '7');
@@ -217,9 +221,10 @@ describe('limits', () => {
       assert.equal(score.status, 200, score.text);
       held.destroy();
       for (;;) {
-        const h = (await (await fetch(`${one.url}/health`)).json()) as { calibrations_in_flight: number };
-        if (h.calibrations_in_flight === 0) break;
-        await new Promise((r) => setImmediate(r));
+        const m = await (await fetch(`${one.url}/metrics`, { headers: auth })).text();
+        if (/mirt_http_requests_in_flight\{route="\/calibrate"\} 0/.test(m)) break;
+        assert.ok(Date.now() < deadline, 'the stalled upload never went');
+        await new Promise((r) => setTimeout(r, 20));
       }
       const ok = await postJson(`${one.url}/calibrate`, { observations: small() });
       assert.equal(ok.status, 200, ok.text);
