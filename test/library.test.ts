@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { calibrate, calibrateInline, score } from '../src/index.js';
-import { loadResponses, loadResult, personsInOrder, referenceAvailable } from './helpers/reference.js';
+import { loadResponses, loadResult, personsInOrder } from './helpers/reference.js';
 
-describe('library API', { skip: !referenceAvailable() && 'no ../shared/reference' }, () => {
+describe('library API', () => {
   it('calibrate (WebAssembly kernel) equals the pure engine on LSAT7 2PL', async () => {
     const data = loadResponses('LSAT7');
     const a = await calibrate(data, { model: '2pl', threads: 2 });

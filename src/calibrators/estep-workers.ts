@@ -7,12 +7,18 @@
  *
  * Shared memory layout (byte offsets, 16-byte aligned): userPtr, userItem, userResp, then the
  * tables log P, log(1-P) (item-major, stride = nodes rounded up to even), log w; then per
- * thread r0, r1, nodeN, work, outMax, outSum.
+ * thread r0, r1, nodeN, work, outMax, outSum. Louis' score tables s1, s0 and the per-thread
+ * information slots come last, in pages added only when item-block standard errors ask for them
+ * (they are 3x the size of the accumulators: a run without them should not pay for them).
+ *
+ * Offsets are plain numbers up to WebAssembly's 4 GiB: element indices are byteOffset / 8, never
+ * `byteOffset >> 3` (signed 32-bit: past 2 GiB it turns negative).
  */
 
 import { Worker } from 'node:worker_threads';
 import { type EStepExecutor, inlineExecutor } from '../engine/em.js';
 import type { EStepAccumulators, EStepInput } from '../engine/estep.js';
+import { scoreOuterProductsJs } from '../engine/information.js';
 import { ESTEP_WASM_BASE64 } from '../engine/kernel/estep-wasm.js';
 import type { ResponseData } from '../engine/responses.js';
 import { usableCpus } from './cpus.js';
@@ -20,10 +26,17 @@ import { usableCpus } from './cpus.js';
 /** Below this many observation-node updates per E-step, a second thread costs more than it saves. */
 const THREADS_FROM = 2e7;
 const PAGE = 65536;
+/** WebAssembly's 32-bit memory: 65536 pages of 64 KiB, 4 GiB. */
+const MAX_PAGES = 65536;
 /** Scoring nodes (mirt's fscores default for one factor). */
 const EAP_NODES = 121;
 
-export type SizedExecutor = EStepExecutor & { readonly threads: number; readonly kernel: 'wasm-simd' | 'js' };
+export type SizedExecutor = EStepExecutor & {
+  readonly threads: number;
+  readonly kernel: 'wasm-simd' | 'js';
+  /** Bytes of shared memory in use now (0 for the JavaScript kernel). */
+  memoryBytes(): number;
+};
 
 let compiled: WebAssembly.Module | null | undefined;
 /** The kernel module, or null where this runtime has no WebAssembly SIMD / shared memory. */
@@ -72,10 +85,15 @@ export async function createExecutor(
   // Laid out for the EAP's 121 nodes too, so that scoring runs on the same memory.
   if (mod) return WasmExecutor.start(mod, data, Math.max(nQ, EAP_NODES), threads);
   // The reference kernel runs on this thread only: threads are a WebAssembly-path feature.
-  return { ...inlineExecutor(), threads: 1, kernel: 'js' };
+  return { ...inlineExecutor(), threads: 1, kernel: 'js', memoryBytes: () => 0 };
 }
 
-interface Region {
+/** Element index of a byte offset into a Float64Array over the whole memory (offsets up to 4 GiB). */
+export function f64Index(byteOffset: number): number {
+  return byteOffset / 8;
+}
+
+export interface Region {
   u0: number;
   u1: number;
   r0: number;
@@ -85,6 +103,7 @@ interface Region {
   /** Per-user outputs: max and sum of the E-step, or mean and SD of the EAP. */
   out1: number;
   out2: number;
+  /** Louis' information slots (9 per item), in the Louis pages. */
   info: number;
 }
 
@@ -129,7 +148,7 @@ parentPort.on('message', ({ fn, args, outputs, chunk }) => {
 `;
 
 /** Bytes of the shared memory, laid out once for `capacity` nodes; each call uses its own stride. */
-interface Layout {
+export interface Layout {
   ptr: number;
   item: number;
   resp: number;
@@ -137,13 +156,83 @@ interface Layout {
   logQ: number;
   logW: number;
   nodes: number;
+  /** Louis' score tables, in the Louis pages. */
   s1: number;
   s0: number;
 }
 
+/** What the layout depends on: the data's sizes, the node capacity and the users' cut. */
+export interface LayoutShape {
+  readonly nUsers: number;
+  readonly nObs: number;
+  readonly nItems: number;
+  /** Node capacity, even. */
+  readonly cap: number;
+  /** Thread t runs users [cuts[t], cuts[t + 1]). */
+  readonly cuts: readonly number[];
+}
+
+export interface MemoryPlan {
+  readonly at: Layout;
+  readonly regions: Region[];
+  /** Pages for the E-step and the EAP. */
+  readonly basePages: number;
+  /** Pages once Louis' tables are added (may exceed MAX_PAGES: then that pass runs in JavaScript). */
+  readonly louisPages: number;
+}
+
+/**
+ * Byte offsets of everything in the shared memory (pure: sizes in, offsets out). The E-step and
+ * EAP blocks first, Louis' blocks after `basePages`, so that they can be added by growing the
+ * memory when standard errors need them.
+ */
+export function planMemory(shape: LayoutShape): MemoryPlan {
+  const { nUsers, nObs, nItems: J, cap, cuts } = shape;
+  let top = 0;
+  const take = (bytes: number) => {
+    const at = top;
+    top += Math.ceil(bytes / 16) * 16;
+    return at;
+  };
+  const ptr = take(4 * (nUsers + 1));
+  const item = take(4 * nObs);
+  const resp = take(nObs);
+  const logP = take(8 * J * cap);
+  const logQ = take(8 * J * cap);
+  const logW = take(8 * cap);
+  const nodes = take(8 * cap);
+  const regions: Region[] = [];
+  for (let t = 0; t + 1 < cuts.length; t++) {
+    const users = cuts[t + 1] - cuts[t];
+    regions.push({
+      u0: cuts[t],
+      u1: cuts[t + 1],
+      r0: take(8 * J * cap),
+      r1: take(8 * J * cap),
+      nodeN: take(8 * cap),
+      work: take(8 * cap),
+      out1: take(8 * users),
+      out2: take(8 * users),
+      info: -1,
+    });
+  }
+  const basePages = Math.ceil(top / PAGE) + 1;
+  top = basePages * PAGE;
+  const s1 = take(8 * J * 3 * cap);
+  const s0 = take(8 * J * 3 * cap);
+  for (const r of regions) r.info = take(8 * J * 9);
+  return {
+    at: { ptr, item, resp, logP, logQ, logW, nodes, s1, s0 },
+    regions,
+    basePages,
+    louisPages: Math.ceil(top / PAGE),
+  };
+}
+
 class WasmExecutor implements SizedExecutor {
   readonly kernel = 'wasm-simd' as const;
-  private readonly f64: Float64Array;
+  /** Over the whole memory; made again when the memory grows. */
+  private f64: Float64Array;
   private readonly pending: ((v: unknown) => void)[] = [];
   private readonly kernels: Record<Kernel, KernelFn>;
   private failure: Error | null = null;
@@ -153,19 +242,20 @@ class WasmExecutor implements SizedExecutor {
 
   private constructor(
     readonly threads: number,
-    memory: WebAssembly.Memory,
+    private readonly memory: WebAssembly.Memory,
     mod: WebAssembly.Module,
     private readonly capacity: number,
     private readonly nItems: number,
-    private readonly at: Layout,
-    private readonly regions: Region[],
+    private readonly plan: MemoryPlan,
   ) {
+    this.at = plan.at;
+    this.regions = plan.regions;
     this.f64 = new Float64Array(memory.buffer);
     this.kernels = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as Record<
       Kernel,
       KernelFn
     >;
-    this.workers = regions.slice(1).map(() => {
+    this.workers = this.regions.slice(1).map(() => {
       const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: mod, memory } });
       w.unref();
       w.on('message', () => this.pending.shift()?.(undefined));
@@ -178,52 +268,57 @@ class WasmExecutor implements SizedExecutor {
   }
 
   private readonly workers: Worker[];
+  private readonly at: Layout;
+  private readonly regions: Region[];
 
   /** Lays the memory out for up to `nodes` quadrature nodes (E-step 61, EAP 121). */
   static start(mod: WebAssembly.Module, data: ResponseData, nodes: number, threads: number): WasmExecutor {
     const cap = nodes + (nodes % 2);
-    const J = data.nItems;
-    const cuts = splitUsers(data.userPtr, threads);
-    let top = 0;
-    const take = (bytes: number) => {
-      const at = top;
-      top += Math.ceil(bytes / 16) * 16;
-      return at;
-    };
-    const at: Layout = {
-      ptr: take(4 * data.userPtr.length),
-      item: take(4 * data.nObs),
-      resp: take(data.nObs),
-      logP: take(8 * J * cap),
-      logQ: take(8 * J * cap),
-      logW: take(8 * cap),
-      nodes: take(8 * cap),
-      s1: take(8 * J * 3 * cap),
-      s0: take(8 * J * 3 * cap),
-    };
-    const regions: Region[] = [];
-    for (let t = 0; t < threads; t++) {
-      const users = cuts[t + 1] - cuts[t];
-      regions.push({
-        u0: cuts[t],
-        u1: cuts[t + 1],
-        r0: take(8 * J * cap),
-        r1: take(8 * J * cap),
-        nodeN: take(8 * cap),
-        work: take(8 * cap),
-        out1: take(8 * users),
-        out2: take(8 * users),
-        info: take(8 * J * 9),
-      });
-    }
-    const pages = Math.ceil(top / PAGE) + 1;
-    if (pages > 65536)
-      throw new Error(`E-step data needs ${(top / 2 ** 30).toFixed(1)} GiB, over WebAssembly's 4 GiB`);
-    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    const plan = planMemory({
+      nUsers: data.nUsers,
+      nObs: data.nObs,
+      nItems: data.nItems,
+      cap,
+      cuts: splitUsers(data.userPtr, threads),
+    });
+    if (plan.basePages > MAX_PAGES)
+      throw new Error(
+        `E-step data needs ${((plan.basePages * PAGE) / 2 ** 30).toFixed(1)} GiB, over WebAssembly's 4 GiB`,
+      );
+    // Reserved up to the Louis pages (address space only); committed as the memory grows.
+    const memory = new WebAssembly.Memory({
+      initial: plan.basePages,
+      maximum: Math.min(plan.louisPages, MAX_PAGES),
+      shared: true,
+    });
+    const { at } = plan;
     new Int32Array(memory.buffer, at.ptr, data.userPtr.length).set(data.userPtr);
     new Int32Array(memory.buffer, at.item, data.nObs).set(data.userItem);
     new Uint8Array(memory.buffer, at.resp, data.nObs).set(data.userResp);
-    return new WasmExecutor(threads, memory, mod, cap, J, at, regions);
+    return new WasmExecutor(threads, memory, mod, cap, data.nItems, plan);
+  }
+
+  memoryBytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  /**
+   * Adds the Louis pages on first use. False when they do not fit in 4 GiB: the caller then runs
+   * the pass in JavaScript on this thread (same sums, slower).
+   */
+  private louisMemory(): boolean {
+    const { louisPages } = this.plan;
+    if (louisPages > MAX_PAGES) return false;
+    const have = this.memory.buffer.byteLength / PAGE;
+    if (have < louisPages) {
+      try {
+        this.memory.grow(louisPages - have);
+      } catch {
+        return false; // the system would not commit more memory: the JavaScript pass needs none
+      }
+      this.f64 = new Float64Array(this.memory.buffer);
+    }
+    return true;
   }
 
   /** Tables in, padded to an even stride: pad nodes have log w = -inf (posterior 0), entries 0. */
@@ -235,16 +330,18 @@ class WasmExecutor implements SizedExecutor {
     if (stride > this.capacity)
       throw new Error(`kernel memory laid out for ${this.capacity} nodes, asked for ${nQ}`);
     this.stride = stride;
+    const logP = f64Index(at.logP);
+    const logQ = f64Index(at.logQ);
     for (let j = 0; j < nItems; j++) {
-      f64.set(input.logP.subarray(j * nQ, (j + 1) * nQ), (at.logP >> 3) + j * stride);
-      f64.set(input.logQ.subarray(j * nQ, (j + 1) * nQ), (at.logQ >> 3) + j * stride);
+      f64.set(input.logP.subarray(j * nQ, (j + 1) * nQ), logP + j * stride);
+      f64.set(input.logQ.subarray(j * nQ, (j + 1) * nQ), logQ + j * stride);
       if (stride > nQ) {
-        f64[(at.logP >> 3) + j * stride + nQ] = 0;
-        f64[(at.logQ >> 3) + j * stride + nQ] = 0;
+        f64[logP + j * stride + nQ] = 0;
+        f64[logQ + j * stride + nQ] = 0;
       }
     }
-    f64.set(input.logW, at.logW >> 3);
-    if (stride > nQ) f64[(at.logW >> 3) + nQ] = Number.NEGATIVE_INFINITY;
+    f64.set(input.logW, f64Index(at.logW));
+    if (stride > nQ) f64[f64Index(at.logW) + nQ] = Number.NEGATIVE_INFINITY;
   }
 
   /** The common first arguments of every kernel for a region. */
@@ -279,9 +376,9 @@ class WasmExecutor implements SizedExecutor {
     const { f64, stride, nItems } = this;
     const nQ = input.nQ;
     for (const r of this.regions) {
-      f64.fill(0, r.r0 >> 3, (r.r0 >> 3) + nItems * stride);
-      f64.fill(0, r.r1 >> 3, (r.r1 >> 3) + nItems * stride);
-      f64.fill(0, r.nodeN >> 3, (r.nodeN >> 3) + stride);
+      f64.fill(0, f64Index(r.r0), f64Index(r.r0) + nItems * stride);
+      f64.fill(0, f64Index(r.r1), f64Index(r.r1) + nItems * stride);
+      f64.fill(0, f64Index(r.nodeN), f64Index(r.nodeN) + stride);
     }
     await this.everywhere('estep', (r) => [r.r0, r.r1, r.nodeN, r.work, r.out1, r.out2]);
     // Accumulators out (strided -> nQ), and logLik = sum over users of max + log(sum).
@@ -291,18 +388,18 @@ class WasmExecutor implements SizedExecutor {
     let logLik = 0;
     for (const r of this.regions) {
       for (let j = 0; j < nItems; j++) {
-        const a0 = (r.r0 >> 3) + j * stride;
-        const a1 = (r.r1 >> 3) + j * stride;
+        const a0 = f64Index(r.r0) + j * stride;
+        const a1 = f64Index(r.r1) + j * stride;
         const o = j * nQ;
         for (let q = 0; q < nQ; q++) {
           acc.r0[o + q] += f64[a0 + q];
           acc.r1[o + q] += f64[a1 + q];
         }
       }
-      const n = r.nodeN >> 3;
+      const n = f64Index(r.nodeN);
       for (let q = 0; q < nQ; q++) acc.nodeN[q] += f64[n + q];
-      const m = r.out1 >> 3;
-      const s = r.out2 >> 3;
+      const m = f64Index(r.out1);
+      const s = f64Index(r.out2);
       for (let u = 0; u < r.u1 - r.u0; u++) logLik += f64[m + u] + Math.log(f64[s + u]);
     }
     return logLik;
@@ -315,18 +412,20 @@ class WasmExecutor implements SizedExecutor {
     p: number,
     nItems: number,
   ): Promise<Float64Array> {
+    if (this.closed) throw new Error('E-step executor is closed');
+    if (!this.louisMemory()) return scoreOuterProductsJs(input, s1, s0, p, nItems);
     this.loadTables(input);
     const { f64, stride, at } = this;
     const nQ = input.nQ;
     for (let row = 0; row < nItems * p; row++) {
-      f64.set(s1.subarray(row * nQ, (row + 1) * nQ), (at.s1 >> 3) + row * stride);
-      f64.set(s0.subarray(row * nQ, (row + 1) * nQ), (at.s0 >> 3) + row * stride);
+      f64.set(s1.subarray(row * nQ, (row + 1) * nQ), f64Index(at.s1) + row * stride);
+      f64.set(s0.subarray(row * nQ, (row + 1) * nQ), f64Index(at.s0) + row * stride);
     }
-    for (const r of this.regions) f64.fill(0, r.info >> 3, (r.info >> 3) + nItems * 9);
+    for (const r of this.regions) f64.fill(0, f64Index(r.info), f64Index(r.info) + nItems * 9);
     await this.everywhere('louis', (r) => [at.s1, at.s0, p, r.info, r.work]);
     const out = new Float64Array(nItems * 9);
     for (const r of this.regions) {
-      const o = r.info >> 3;
+      const o = f64Index(r.info);
       for (let i = 0; i < out.length; i++) out[i] += f64[o + i];
     }
     return out;
@@ -338,15 +437,15 @@ class WasmExecutor implements SizedExecutor {
   ): Promise<{ mean: Float64Array; sd: Float64Array }> {
     this.loadTables(input);
     const { f64, stride, at } = this;
-    f64.set(nodes, at.nodes >> 3);
-    if (stride > nodes.length) f64[(at.nodes >> 3) + nodes.length] = 0;
+    f64.set(nodes, f64Index(at.nodes));
+    if (stride > nodes.length) f64[f64Index(at.nodes) + nodes.length] = 0;
     await this.everywhere('eap', (r) => [at.nodes, r.work, r.out1, r.out2]);
     const nUsers = this.regions[this.regions.length - 1].u1;
     const mean = new Float64Array(nUsers);
     const sd = new Float64Array(nUsers);
     for (const r of this.regions) {
-      mean.set(f64.subarray(r.out1 >> 3, (r.out1 >> 3) + r.u1 - r.u0), r.u0);
-      sd.set(f64.subarray(r.out2 >> 3, (r.out2 >> 3) + r.u1 - r.u0), r.u0);
+      mean.set(f64.subarray(f64Index(r.out1), f64Index(r.out1) + r.u1 - r.u0), r.u0);
+      sd.set(f64.subarray(f64Index(r.out2), f64Index(r.out2) + r.u1 - r.u0), r.u0);
     }
     return { mean, sd };
   }

@@ -4,6 +4,7 @@ import { calibrate } from '../engine/calibrate.js';
 import type { ResponseData } from '../engine/responses.js';
 import { parseCPrior } from '../engine/types.js';
 import { createExecutor } from './estep-workers.js';
+import { notIdentified } from './identification.js';
 import { toCalibrateResponse } from './to-contract.js';
 import type { CalibrationJob, Calibrator } from './types.js';
 
@@ -34,10 +35,14 @@ export class LocalCalibrator implements Calibrator {
       startValues: job.startValues,
       executorFor: (d) => createExecutor(d, job.quadPoints ?? 61, { threads }),
     });
-    return toCalibrateResponse(
+    const response = toCalibrateResponse(
       result,
       { version: job.version, runId: job.runId },
       (performance.now() - started) / 1000,
     );
+    // Said in the result, so that `fit`, the service and the job can warn about it.
+    const unidentified = notIdentified(data, response);
+    if (unidentified) response.fit_meta.metrics.not_identified = unidentified;
+    return response;
   }
 }

@@ -7,20 +7,30 @@
  * - `Authorization: Bearer <token>`; the token never appears in a log line or an error.
  * - Each try is limited to `timeoutSecs`; `maxRetries` tries in all (MIRT_MAX_RETRIES, at
  *   least 1), waiting retryDelaySecs x try number between them; one `[WARN]` line per failed
- *   try. Network errors, timeouts, 429 and 5xx are retried; other 4xx and invalid responses
- *   are not (sending the same request again would get the same answer).
+ *   try. Network errors, timeouts, 408, 429 and 5xx are retried, and so is a 2xx whose body is
+ *   not a usable answer (not JSON, breaking the contract, or not answering the request: see
+ *   remote-answer.ts): a service or proxy in trouble produces those too. Other 4xx are not
+ *   (the service judged the request itself).
+ * - A response larger than `maxResponseBytes` (default: the longest string this runtime can
+ *   decode, ~512 MiB) is refused before it is buffered whole: a bigger one could not be parsed.
  * - Giving up throws RemoteCalibrationError whose message is the last try's reason; the job
  *   prints `[ERROR] R IRT service call failed: <reason>` and writes nothing.
+ * - Secrets (the token, a password in the base URL) never appear in a line or an error, in
+ *   whatever shape a service echoes them (redact-secrets.ts).
  *
  * node:http rather than fetch: fetch's built-in undici has its own 300 s header and body
  * timeouts that would cut longer R_IRT_TIMEOUT_SECS settings short.
  */
+import { constants as bufferConstants } from 'node:buffer';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { CalibrateResponse } from '../contract/types.js';
 import { ContractError, validateCalibrateResponse } from '../contract/validate.js';
 import type { ResponseData } from '../engine/responses.js';
+import { SecretRedactor } from './redact-secrets.js';
+import { AnswerMismatchError, checkAnswer } from './remote-answer.js';
 import { calibrateRequestJson } from './remote-request.js';
+import { describeUrl, parseServiceUrl } from './remote-url.js';
 import type { CalibrationJob, Calibrator } from './types.js';
 
 export interface RemoteCalibratorOptions {
@@ -38,6 +48,8 @@ export interface RemoteCalibratorOptions {
   readonly retryDelaySecs?: number;
   /** Where the [WARN] lines go. Default stdout. */
   readonly log?: (line: string) => void;
+  /** Largest response accepted (bytes). Default and ceiling: DEFAULT_MAX_RESPONSE_BYTES. */
+  readonly maxResponseBytes?: number;
 }
 
 /**
@@ -62,8 +74,14 @@ class TryFailure extends Error {
 const FALLBACK_PATH = '/irt/calibrate';
 /** Error bodies are quoted in reasons, cut short. */
 const EXCERPT = 200;
-/** A response larger than this is refused rather than buffered (1M users' abilities are ~150 MiB). */
-const MAX_RESPONSE_BYTES = 1024 * 1024 * 1024;
+/**
+ * The largest response that can be read: its text must fit one string, and V8's strings stop at
+ * buffer.constants.MAX_STRING_LENGTH characters (2^29 - 24 on 64-bit Node 20, ~512 MiB); a UTF-8
+ * body of that many bytes decodes to at most that many characters. (1M users' abilities are
+ * ~150 MiB.)
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = bufferConstants.MAX_STRING_LENGTH;
+const MiB = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(bytes % (1024 * 1024) === 0 ? 0 : 1)} MiB`;
 
 export class RemoteCalibrator implements Calibrator {
   readonly kind = 'remote' as const;
@@ -73,12 +91,16 @@ export class RemoteCalibrator implements Calibrator {
   private readonly tries: number;
   private readonly delayMs: number;
   private readonly log: (line: string) => void;
+  private readonly maxBytes: number;
+  private readonly secrets: SecretRedactor;
 
   constructor(private readonly options: RemoteCalibratorOptions) {
-    this.base = new URL(options.baseUrl);
-    if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:') {
-      throw new Error(`R_IRT_BASE_URL must be an http:// or https:// URL`);
-    }
+    this.base = parseServiceUrl(options.baseUrl);
+    this.secrets = new SecretRedactor([options.token, this.base.password, safeDecode(this.base.password)]);
+    this.maxBytes = Math.min(
+      options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+      DEFAULT_MAX_RESPONSE_BYTES,
+    );
     this.path = options.path ?? '/calibrate';
     this.timeoutMs = (options.timeoutSecs ?? 300) * 1000;
     this.tries = Math.max(1, Math.floor(options.maxRetries ?? 3));
@@ -97,8 +119,7 @@ export class RemoteCalibrator implements Calibrator {
 
   describe(): string {
     // Origin and path only: credentials in the URL (user:pass@) are never shown.
-    const u = this.url(this.path);
-    return `remote ${u.origin}${u.pathname}`;
+    return `remote ${describeUrl(this.url(this.path))}`;
   }
 
   async calibrate(data: ResponseData, job: CalibrationJob): Promise<CalibrateResponse> {
@@ -108,18 +129,23 @@ export class RemoteCalibrator implements Calibrator {
       try {
         const json = await this.postWithFallback(body);
         try {
-          return validateCalibrateResponse(json, { itemIds: data.itemIds, userIds: data.userIds });
+          const answer = validateCalibrateResponse(json, { itemIds: data.itemIds, userIds: data.userIds });
+          checkAnswer(answer, data, job);
+          return answer;
         } catch (err) {
-          if (err instanceof ContractError) throw new TryFailure(`invalid response: ${err.message}`, false);
+          if (err instanceof ContractError) throw new TryFailure(`invalid response: ${err.message}`, true);
+          if (err instanceof AnswerMismatchError)
+            throw new TryFailure(`the answer does not match the request: ${err.message}`, true);
           throw err;
         }
       } catch (err) {
-        const f = err instanceof TryFailure ? err : new TryFailure(this.redact((err as Error).message), true);
-        lastReason = f.message;
+        const f = err instanceof TryFailure ? err : new TryFailure((err as Error).message, true);
+        // Everything printed passes here: a message may quote the service (an id, a body).
+        lastReason = this.secrets.redact(f.message);
         const more = f.retryable && attempt < this.tries;
         const wait = this.delayMs * attempt;
         this.log(
-          `[WARN] R IRT service call failed (try ${attempt}/${this.tries}): ${f.message}${more ? `; retrying in ${wait / 1000} s` : ''}`,
+          `[WARN] R IRT service call failed (try ${attempt}/${this.tries}): ${lastReason}${more ? `; retrying in ${wait / 1000} s` : ''}`,
         );
         if (!more) break;
         await new Promise((r) => setTimeout(r, wait));
@@ -142,10 +168,14 @@ export class RemoteCalibrator implements Calibrator {
     }
   }
 
-  /** The token, should a service echo it, is cut out of anything quoted from a response. */
-  private redact(text: string): string {
-    const t = this.options.token;
-    return t ? text.split(t).join('<token>') : text;
+  /**
+   * An excerpt of an error body: redacted before it is cut (a secret across the cut would
+   * otherwise leave its first half), from a window long enough to hold any secret whole.
+   */
+  private excerpt(body: Buffer): string {
+    const window = body.subarray(0, 4 * (EXCERPT + this.secrets.longestForm)).toString('utf8');
+    // Redacted as sent (a secret may hold spaces), then again once the whitespace is collapsed.
+    return this.secrets.redact(this.secrets.redact(window).replace(/\s+/g, ' ')).slice(0, EXCERPT);
   }
 
   private post(path: string, body: Buffer): Promise<unknown> {
@@ -165,21 +195,30 @@ export class RemoteCalibrator implements Calibrator {
         clearTimeout(timer);
         fn();
       };
+      const tooLarge = (what: string) => {
+        finish(() =>
+          reject(
+            new TryFailure(
+              `response from ${url.pathname} ${what} over the ${MiB(this.maxBytes)} this process can read; calibrate fewer users per run (MIRT_MAX_OBS) or in-process (unset R_IRT_BASE_URL)`,
+              false,
+            ),
+          ),
+        );
+        req.destroy();
+      };
       const req = send(url, { method: 'POST', headers }, (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
         let size = 0;
+        const declared = Number(res.headers['content-length']);
+        if (Number.isFinite(declared) && declared > this.maxBytes) {
+          tooLarge(`announces ${MiB(declared)},`);
+          return;
+        }
         res.on('data', (c: Buffer) => {
+          if (done) return;
           size += c.length;
-          if (size > MAX_RESPONSE_BYTES) {
-            finish(() =>
-              reject(
-                new TryFailure(
-                  `response from ${url.pathname} exceeds ${MAX_RESPONSE_BYTES / 1024 / 1024} MiB`,
-                  false,
-                ),
-              ),
-            );
-            req.destroy();
+          if (size > this.maxBytes) {
+            tooLarge('runs');
             return;
           }
           chunks.push(c);
@@ -193,10 +232,10 @@ export class RemoteCalibrator implements Calibrator {
         });
         res.on('end', () =>
           finish(() => {
-            const text = Buffer.concat(chunks).toString('utf8');
+            const bytes = Buffer.concat(chunks);
             const status = res.statusCode ?? 0;
             if (status < 200 || status >= 300) {
-              const excerpt = this.redact(text.replace(/\s+/g, ' ').slice(0, EXCERPT));
+              const excerpt = this.excerpt(bytes);
               const retryable = status >= 500 || status === 429 || status === 408;
               reject(
                 new TryFailure(
@@ -207,13 +246,15 @@ export class RemoteCalibrator implements Calibrator {
               );
               return;
             }
+            // Nothing here may throw out of the listener (that would end the process): decoding
+            // and parsing failures become a failed try.
             try {
-              resolve(JSON.parse(text));
+              resolve(JSON.parse(bytes.toString('utf8')));
             } catch {
               // A cut-off body is as likely as a broken service: worth another try.
               reject(
                 new TryFailure(
-                  `response from ${url.pathname} is not valid JSON (${text.length} bytes)`,
+                  `response from ${url.pathname} is not valid JSON (${bytes.length} bytes)`,
                   true,
                 ),
               );
@@ -230,9 +271,17 @@ export class RemoteCalibrator implements Calibrator {
         req.destroy();
       }, this.timeoutMs);
       req.on('error', (e: NodeJS.ErrnoException) =>
-        finish(() => reject(new TryFailure(`${e.code ?? 'request error'}: ${this.redact(e.message)}`, true))),
+        finish(() => reject(new TryFailure(`${e.code ?? 'request error'}: ${e.message}`, true))),
       );
       req.end(body);
     });
+  }
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
   }
 }

@@ -4,15 +4,15 @@
  * calibrated: a = 1e308 made every probability 0 or 1 (theta came back null), b = 1e300 a
  * log-likelihood of -1e302. They are refused with a 400 naming the field.
  *
- * a in (0, 50]: 50 is the engine's DIVERGED_SLOPE, past which an item is a step function.
- * |b| <= 50: with the latent N(0, 1) and quadrature on [-6, 6], 50 is far past any item an
- *   answer can inform; it still leaves room for b of very flat items (b = -d / a).
- * c in [0, 1): a lower asymptote of 1 makes a wrong answer impossible.
+ * The item bounds are the engine's, the same the job applies to a remote service's answer
+ * (ANSWER_BOUNDS of calibrators/remote-answer.ts): slope a in (0, 100] and intercept
+ * |d| = |a b| <= 100 (beyond them an item is a step at the quadrature's resolution), |b| <= 1e6;
+ * c in [0, 1) (a lower asymptote of 1 makes a wrong answer impossible).
  * Prior: |mean| <= 10, variance in (0, 100].
  */
 import { ContractError } from './contract-error.js';
 
-export const ITEM_BOUNDS = { aMax: 50, bAbsMax: 50 } as const;
+export const ITEM_BOUNDS = { aMax: 100, interceptAbsMax: 100, bAbsMax: 1e6 } as const;
 export const LATENT_BOUNDS = { meanAbsMax: 10, varianceMax: 100 } as const;
 
 function describe(v: unknown): string {
@@ -38,10 +38,10 @@ export function boundedItemParams(
   if (!(a > 0 && a <= ITEM_BOUNDS.aMax))
     throw new ContractError(`${field}.a`, `must be in (0, ${ITEM_BOUNDS.aMax}] (got ${a})`);
   const b = finite(p.b, `${field}.b`);
-  if (!(Math.abs(b) <= ITEM_BOUNDS.bAbsMax))
+  if (!(Math.abs(b) <= ITEM_BOUNDS.bAbsMax && Math.abs(a * b) <= ITEM_BOUNDS.interceptAbsMax))
     throw new ContractError(
       `${field}.b`,
-      `must be in [-${ITEM_BOUNDS.bAbsMax}, ${ITEM_BOUNDS.bAbsMax}] (got ${b})`,
+      `must keep |a b| <= ${ITEM_BOUNDS.interceptAbsMax} and |b| <= ${ITEM_BOUNDS.bAbsMax} (got b = ${b} with a = ${a})`,
     );
   const c = p.c === undefined || p.c === null ? 0 : finite(p.c, `${field}.c`);
   if (!(c >= 0 && c < 1)) throw new ContractError(`${field}.c`, `must be in [0, 1) (got ${c})`);

@@ -1,8 +1,13 @@
 /**
  * DATABASE_URL handling. Existing deployments set SQLAlchemy-style URLs
  * (`postgresql+psycopg2://...`); `pg` only understands `postgresql://` / `postgres://`, so the
- * driver suffix is dropped. The password never reaches a log line: use `redactUrl`.
+ * driver suffix is dropped. No part of the user name or password ever reaches a message: errors
+ * show the URL through `redactUrl` (contract/redact.ts).
  */
+import { isWellFormed, PERCENT_ENCODE_HINT, redactUrl } from '../contract/redact.js';
+
+/** For callers that import it from here (pg-db.ts). */
+export { redactUrl };
 
 export class DatabaseUrlError extends Error {
   override name = 'DatabaseUrlError';
@@ -20,22 +25,15 @@ export function normaliseDatabaseUrl(raw: string): string {
     );
   }
   const url = `postgresql://${s.slice(m[0].length)}`;
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new DatabaseUrlError(`bad DATABASE_URL "${redactUrl(s)}": not a valid URL`);
+  // Refused rather than guessed: a password cut short by an unencoded '/' would otherwise make
+  // its tail a host name that the driver looks up in DNS (and prints).
+  if (!isWellFormed(url)) {
+    throw new DatabaseUrlError(`bad DATABASE_URL "${redactUrl(s)}": not a valid URL; ${PERCENT_ENCODE_HINT}`);
   }
+  const parsed = new URL(url);
   // A socket-only URL (postgresql:///db?host=/run/postgresql) has no hostname: allow it when a host is given as a query parameter.
   if (!parsed.hostname && !parsed.searchParams.get('host')) {
     throw new DatabaseUrlError(`bad DATABASE_URL "${redactUrl(s)}": no host`);
   }
   return url;
-}
-
-/** The URL with any password replaced by `***` (also for strings that are not valid URLs). */
-export function redactUrl(raw: string): string {
-  return raw
-    .replace(/^([a-z0-9+.-]+:\/\/[^:/@]*):[^@/]*@/i, '$1:***@')
-    .replace(/([?&]password=)[^&]*/i, '$1***');
 }

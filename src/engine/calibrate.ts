@@ -11,7 +11,7 @@ import { makeItemBank } from './models.js';
 import { MIN_LOGIT_C } from './mstep.js';
 import { type Anchors, ParamLayout, startValues } from './params.js';
 import { marginalReliability, marginalRxx } from './reliability.js';
-import type { ResponseData } from './responses.js';
+import type { HygieneReport, ResponseData } from './responses.js';
 import { withoutItems } from './responses-subset.js';
 import { eapFromMoments, eapTables, scoreAbilities } from './scoring.js';
 import {
@@ -189,12 +189,24 @@ function resolveAnchors(
   return { anchors: anchors.fixed.some((f) => f === 1) ? anchors : null, unused };
 }
 
+/** The data leave nothing to estimate; `hygiene` lists what was left out and why. */
+export class NotEstimableError extends EngineInputError {
+  constructor(
+    message: string,
+    readonly hygiene: HygieneReport,
+  ) {
+    super(message);
+  }
+}
+
 function checkEstimable(data: ResponseData, model: ModelName): void {
-  if (data.nObs === 0 || data.nItems === 0) throw new EngineInputError('no usable observations');
+  if (data.nObs === 0 || data.nItems === 0)
+    throw new NotEstimableError('no usable observations', data.hygiene);
   // One binary item shows only its proportion correct: no slope or latent variance is identified.
   if (data.nItems < 2) {
-    throw new EngineInputError(
+    throw new NotEstimableError(
       `${model} needs at least 2 estimable items, got ${data.nItems} (${data.itemIds.join(', ')})`,
+      data.hygiene,
     );
   }
 }

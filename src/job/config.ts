@@ -4,6 +4,7 @@
  * compatibility"). Every invalid value fails at start with one line that says what is wrong.
  */
 
+import { parseServiceUrl } from '../calibrators/remote-url.js';
 import { normaliseDatabaseUrl } from '../data/url.js';
 import { type ModelName, parseModel } from '../engine/types.js';
 
@@ -176,14 +177,11 @@ export function loadConfig(argv: readonly string[], env: Env): JobConfig {
 
   const base = first(env, 'R_IRT_BASE_URL');
   if (base) {
-    let u: URL | null = null;
+    // The remote client's own parser: its errors never quote credentials (calibrators/remote-url.ts).
     try {
-      u = new URL(base.value);
-    } catch {
-      /* reported below */
-    }
-    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) {
-      throw new ConfigError(`R_IRT_BASE_URL: expected an http:// or https:// URL, got "${base.value}"`);
+      parseServiceUrl(base.value);
+    } catch (e) {
+      throw new ConfigError((e as Error).message);
     }
   }
   const path = first(env, 'R_IRT_CALIBRATE_PATH');

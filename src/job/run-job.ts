@@ -6,6 +6,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
+import { notIdentified } from '../calibrators/identification.js';
 import { createCalibrator } from '../calibrators/index.js';
 import type { Calibrator } from '../calibrators/types.js';
 import type { CalibrateResponse } from '../contract/types.js';
@@ -15,12 +16,14 @@ import { migrate } from '../data/migrations.js';
 import { JOB_LOCK_KEY, openDatabase } from '../data/open.js';
 import { DataDirLockedError } from '../data/pglite-db.js';
 import { type WriteSummary, writeResults } from '../data/write-results.js';
+import { NotEstimableError } from '../engine/calibrate.js';
 import { type HygieneReport, ResponseBuilder, type ResponseData } from '../engine/responses.js';
 import { EngineInputError } from '../engine/types.js';
 import { renderReport } from '../report/report.js';
 import type { JobConfig } from './config.js';
+import { runHygiene } from './run-hygiene.js';
 import { runLabels } from './run-labels.js';
-import { formatHygiene, formatSummary } from './summary.js';
+import { formatHygiene, formatSummary, listIds, NOTHING_WRITTEN } from './summary.js';
 
 export interface JobIo {
   /** INFO/WARN and the plain lines, to stdout by default. */
@@ -37,7 +40,12 @@ export interface JobDeps {
   readonly now?: () => Date;
 }
 
-export type JobStatus = 'ok' | 'dry-run' | 'no-data' | 'locked' | 'failed';
+/**
+ * `no-data`: nothing in the window (normal, exit 0). `not-estimable`: answers in the window, but
+ * nothing the model can estimate from them (exit 1: no new results, and the operator must hear
+ * of it, whether the source broke or the data are too thin; docs/nightly-job.md).
+ */
+export type JobStatus = 'ok' | 'dry-run' | 'no-data' | 'not-estimable' | 'locked' | 'failed';
 
 export interface JobOutcome {
   readonly exitCode: number;
@@ -65,10 +73,16 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
     seconds.total = (performance.now() - t0) / 1000;
     return { status, exitCode, version, runId, seconds, ...extra };
   };
-  const fail = (line: string, extra: Partial<JobOutcome> = {}) => {
+  const fail = (line: string, extra: Partial<JobOutcome> = {}, status: JobStatus = 'failed') => {
     io.err(`[ERROR] ${line}`);
-    return outcome('failed', 1, extra);
+    return outcome(status, 1, extra);
   };
+  const notEstimable = (rows: number, why: string, extra: Partial<JobOutcome> = {}) =>
+    fail(
+      `nothing to calibrate: ${rows} rows read in the window but ${why}. ${NOTHING_WRITTEN} Check the correctness and id columns of the source, or widen MIRT_LOOKBACK_DAYS.`,
+      extra,
+      'not-estimable',
+    );
 
   let calibrator: Calibrator;
   try {
@@ -143,10 +157,10 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
     try {
       data = builder.build();
     } catch (e) {
+      // build() throws only when no answer survives hygiene (NULL or invalid correctness, missing
+      // ids, items everyone got right or wrong).
       if (!(e instanceof EngineInputError)) throw e;
-      io.out(`[WARN] ${builder.size} rows read but ${msg(e)}`);
-      io.out('No observations found; exiting.');
-      return outcome('no-data', 0, { extraction });
+      return notEstimable(builder.size, msg(e), { extraction });
     }
     io.out(formatHygiene(data.hygiene));
 
@@ -161,6 +175,13 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
     } catch (e) {
       if (calibrator.kind === 'remote')
         return fail(`R IRT service call failed: ${msg(e)}`, { extraction, hygiene: data.hygiene });
+      if (e instanceof NotEstimableError) {
+        const left = e.hygiene.excludedItems.filter((x) => x.reason === 'slope_diverged');
+        const why = left.length
+          ? `${msg(e)} once ${left.length} item(s) whose slope diverged (few, perfectly separated answers) were left out: ${listIds(left.map((x) => x.id))}`
+          : msg(e);
+        return notEstimable(data.hygiene.rowsRead, why, { extraction, hygiene: e.hygiene });
+      }
       return fail(`calibration failed: ${msg(e)}. Nothing was written.`, {
         extraction,
         hygiene: data.hygiene,
@@ -168,11 +189,23 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
     }
     lap('calibrate', t);
     const m = result.fit_meta.metrics;
-    const diverged = divergedItems(m);
+    const hygiene = runHygiene(data, result);
+    const leftOut = (reason: string) =>
+      hygiene.excluded_items.filter((x) => x.reason === reason).map((x) => x.id);
+    const diverged = leftOut('slope_diverged');
     if (diverged.length > 0) {
-      const shown = diverged.slice(0, 10).join(', ') + (diverged.length > 10 ? ', ...' : '');
       io.out(
-        `[WARN] ${diverged.length} item(s) left out, no finite estimate (slope diverged: few, perfectly separated answers): ${shown}`,
+        `[WARN] ${diverged.length} item(s) left out, no finite estimate (slope diverged: few, perfectly separated answers): ${listIds(diverged)}`,
+      );
+    }
+    const missing = leftOut('not_returned');
+    if (missing.length > 0) {
+      io.out(`[WARN] ${missing.length} item(s) sent but not in the calibrator's answer: ${listIds(missing)}`);
+    }
+    const unidentified = notIdentified(data, result);
+    if (unidentified) {
+      io.out(
+        `[WARN] ${unidentified.items.length} item(s) not identified (${unidentified.reason}); written, but their parameters are not estimates: ${listIds(unidentified.items)}`,
       );
     }
     if (m.converged === false) {
@@ -184,10 +217,11 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
     const summary = (dryRun: boolean) =>
       formatSummary({
         result,
-        data,
         config,
         version,
         extraction,
+        observations: hygiene.rows_used,
+        notIdentified: unidentified?.items.length ?? 0,
         seconds: (performance.now() - t0) / 1000,
         dryRun,
         calibrator: calibrator.kind,
@@ -203,6 +237,12 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
 
     // Write.
     t = performance.now();
+    const metricsExtra = {
+      n_obs: hygiene.rows_used,
+      rows_read: hygiene.rows_read,
+      hygiene,
+      ...(unidentified ? { not_identified: unidentified } : {}),
+    };
     let written: WriteSummary;
     try {
       written = await writeResults(db, result, {
@@ -214,17 +254,13 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
         modelSpecExtra: {
           source: extraction.source,
           calibrator: calibrator.kind,
-          n_observations: data.nObs,
+          n_observations: hygiene.rows_used,
           lookback_days: config.lookbackDays,
           topic_id: config.topicId,
           subject_id: config.subjectId,
           max_obs: config.maxObs,
         },
-        metricsExtra: {
-          n_obs: data.nObs,
-          rows_read: data.hygiene.rowsRead,
-          hygiene: hygieneMetrics(data.hygiene),
-        },
+        metricsExtra,
       });
     } catch (e) {
       return fail(
@@ -242,7 +278,8 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
     if (config.retainVersions !== null)
       io.out(`[INFO] Retention: kept ${config.retainVersions} versions, pruned ${written.prunedRows} rows`);
     io.out('Calibration upsert completed.');
-    await writeReport(config, result, version, io);
+    const reported = { ...result, fit_meta: { ...result.fit_meta, metrics: { ...m, ...metricsExtra } } };
+    await writeReport(config, reported, version, io);
     io.out(summary(false));
     return outcome('ok', 0, { extraction, hygiene: data.hygiene, written });
   } catch (e) {
@@ -253,30 +290,8 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
   }
 }
 
-function hygieneMetrics(h: HygieneReport): Record<string, unknown> {
-  return {
-    rows_read: h.rowsRead,
-    rows_used: h.rowsUsed,
-    null_correct: h.dropped.nullCorrect,
-    invalid_correct: h.dropped.invalidCorrect,
-    missing_id: h.dropped.missingId,
-    duplicate: h.dropped.duplicate,
-    excluded_item_answers: h.dropped.excludedItem,
-    rejected: h.dropped.rejected,
-    excluded_items: h.excludedItems.length,
-    users_without_responses: h.usersWithoutResponses,
-  };
-}
-
 function msg(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0].replace(/\.$/, '');
-}
-
-/** Ids of the items the engine left out as `slope_diverged` (absent from other services' metrics). */
-function divergedItems(metrics: Record<string, unknown>): string[] {
-  const h = metrics.hygiene as { excluded_items?: { id?: unknown; reason?: unknown }[] } | undefined;
-  const list = Array.isArray(h?.excluded_items) ? h.excluded_items : [];
-  return list.filter((x) => x?.reason === 'slope_diverged').map((x) => String(x.id));
 }
 
 /** The HTML run report, when asked for; the results are committed already, so a failure only warns. */

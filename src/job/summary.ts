@@ -1,7 +1,7 @@
 /** The job's one-line reports: data hygiene and the final summary (grep-friendly key=value). */
 import type { CalibrateResponse } from '../contract/types.js';
 import type { Extraction } from '../data/extract.js';
-import type { HygieneReport, ResponseData } from '../engine/responses.js';
+import type { HygieneReport } from '../engine/responses.js';
 import type { JobConfig } from './config.js';
 
 export function formatHygiene(h: HygieneReport): string {
@@ -22,12 +22,23 @@ export function formatHygiene(h: HygieneReport): string {
   );
 }
 
+/** Said on every [ERROR] line of a run that stops before its transaction. */
+export const NOTHING_WRITTEN = 'Nothing was written; the previous results are unchanged.';
+
+/** Up to 10 ids for a log line, then `...`. */
+export function listIds(ids: readonly string[]): string {
+  return ids.slice(0, 10).join(', ') + (ids.length > 10 ? ', ...' : '');
+}
+
 export function formatSummary(s: {
   result: CalibrateResponse;
-  data: ResponseData;
   config: JobConfig;
   version: string;
   extraction: Extraction;
+  /** Answers that reached the model (the merged hygiene's rows_used). */
+  observations: number;
+  /** Items whose parameters the data do not identify (calibrators/identification.ts). */
+  notIdentified: number;
   seconds: number;
   dryRun: boolean;
   /** Which calibrator ran: `local` or `remote`. */
@@ -42,7 +53,7 @@ export function formatSummary(s: {
       : '';
   return (
     `${s.dryRun ? '[DRY_RUN]' : '[INFO]'} Summary: items=${s.result.item_params.length} users=${s.result.abilities.length}` +
-    ` observations=${s.data.nObs} model=${s.config.model} calibrator=${s.calibrator} logLik=${Number.isFinite(logLik) ? logLik.toFixed(3) : 'NA'}` +
-    `${conv} seconds=${s.seconds.toFixed(2)} version=${s.version} source="${s.extraction.source}"`
+    ` observations=${s.observations} model=${s.config.model} calibrator=${s.calibrator} logLik=${Number.isFinite(logLik) ? logLik.toFixed(3) : 'NA'}` +
+    `${conv}${s.notIdentified ? ` not_identified=${s.notIdentified}` : ''} seconds=${s.seconds.toFixed(2)} version=${s.version} source="${s.extraction.source}"`
   );
 }

@@ -1,12 +1,14 @@
 /**
  * `mirt-calibrate report --input result.json --output report.html`: the HTML run report of a
  * /calibrate response (from `fit`, the service, or an R Plumber service). Exit 1 for an input
- * it cannot read, 2 for bad usage.
+ * it cannot read or that is not a result (one [ERROR] line naming the file and the field, never a
+ * stack trace), 2 for bad usage. A result without `fit_meta.metrics` or `fit_meta.model_spec` is
+ * drawn without them, with a [WARN] line and a note on the page.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import type { CalibrateResponse } from '../contract/types.js';
 import { renderReport } from './report.js';
+import { type CheckedResult, checkResult } from './result-shape.js';
 
 export const REPORT_HELP = `Usage: mirt-calibrate report --input RESULT.json [--output REPORT.html]
 
@@ -40,21 +42,49 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`[ERROR] --input is required\n${REPORT_HELP}`);
     return 2;
   }
-  let result: CalibrateResponse;
-  try {
-    const text = args.input === '-' ? await readStdin() : await readFile(args.input, 'utf8');
-    result = JSON.parse(text) as CalibrateResponse;
-    if (!Array.isArray(result?.item_params) || !Array.isArray(result?.abilities) || !result?.fit_meta) {
-      throw new Error('not a calibration result (item_params, abilities and fit_meta expected)');
-    }
-  } catch (e) {
-    process.stderr.write(`[ERROR] cannot read ${args.input}: ${(e as Error).message}\n`);
+  const input = args.input === '-' ? 'standard input' : args.input;
+  const fail = (line: string) => {
+    process.stderr.write(`[ERROR] ${line}\n`);
     return 1;
+  };
+  let text: string;
+  try {
+    text = args.input === '-' ? await readStdin() : await readFile(args.input, 'utf8');
+  } catch (e) {
+    return fail(`cannot read ${input}: ${oneLine(e)}`);
   }
-  const html = renderReport(result);
+  let checked: CheckedResult;
+  try {
+    checked = checkResult(JSON.parse(text));
+  } catch (e) {
+    const why = e instanceof SyntaxError ? `not valid JSON (${oneLine(e)})` : oneLine(e);
+    return fail(`cannot read ${input}: ${why}`);
+  }
+  if (checked.missing.length)
+    process.stderr.write(
+      `[WARN] ${input} has no ${checked.missing.join(', no ')}: the report is drawn without it\n`,
+    );
+  let html: string;
+  try {
+    html = renderReport(checked.result, checked.missing);
+  } catch (e) {
+    return fail(`cannot draw the report of ${input}: ${oneLine(e)}`);
+  }
   if (!args.output || args.output === '-') process.stdout.write(html);
-  else await writeFile(args.output, html);
+  else {
+    try {
+      await writeFile(args.output, html);
+    } catch (e) {
+      return fail(`cannot write ${args.output}: ${oneLine(e)}`);
+    }
+  }
   return 0;
+}
+
+/** The message of an error, on one line and bounded (a JSON error can quote the input). */
+function oneLine(e: unknown): string {
+  const s = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').trim();
+  return s.length > 300 ? `${s.slice(0, 300)}...` : s;
 }
 
 async function readStdin(): Promise<string> {

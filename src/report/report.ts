@@ -9,11 +9,16 @@ import type { ItemBank } from '../engine/models.js';
 import { testInformation } from '../engine/reliability.js';
 import { bars, chart, escapeHtml, type Frame, polyline } from './svg.js';
 
-/** Why an item is flagged; thresholds are conventional screening values, not verdicts. */
-export function itemFlags(it: ItemParamsRecord): string[] {
+/**
+ * Why an item is flagged; thresholds are conventional screening values, not verdicts.
+ * `notIdentified`: the result's `metrics.not_identified.items` (calibrators/identification.ts).
+ */
+export function itemFlags(it: ItemParamsRecord, notIdentified?: ReadonlySet<string>): string[] {
   const { a, b } = it.params;
   const c = it.params.c ?? 0;
   const flags: string[] = [];
+  if (notIdentified?.has(it.item_id))
+    flags.push('not identified (its answers share no user with another item): not an estimate');
   if (it.fit && it.fit.statistic === 'S-X2' && it.fit.p < 0.01)
     flags.push(`misfit (S-X2 p = ${it.fit.p.toPrecision(2)})`);
   if (a < 0) flags.push('negative discrimination (check the key)');
@@ -91,8 +96,8 @@ function curve(it: ItemParamsRecord): string {
   );
 }
 
-function itemRow(it: ItemParamsRecord, withCurve: boolean): string {
-  const flags = itemFlags(it);
+function itemRow(it: ItemParamsRecord, withCurve: boolean, notIdentified: ReadonlySet<string>): string {
+  const flags = itemFlags(it, notIdentified);
   const fit =
     it.fit && it.fit.statistic === 'S-X2'
       ? `${fmt(it.fit.value, 2)} (df ${it.fit.df}, p ${fmt(it.fit.p)})`
@@ -110,43 +115,75 @@ const STYLE = `body{font:14px system-ui,sans-serif;margin:24px;color:#222}table{
 td,th{border-bottom:1px solid #ddd;padding:3px 8px;text-align:right;vertical-align:middle;white-space:nowrap}td:nth-child(10){white-space:normal}td:first-child,th:first-child,td:nth-child(10){text-align:left}
 tr.flagged td{background:#fff4e5}.axis{stroke:#888}.tick{font-size:10px;fill:#555}.icc,.info{fill:none;stroke:#1f77b4;stroke-width:1.5}
 .se{fill:none;stroke:#d62728;stroke-dasharray:4 3}.bar{fill:#1f77b4}.tag{font-size:11px;background:#e8eefc;padding:0 4px;border-radius:3px}
-.charts{display:flex;gap:32px;flex-wrap:wrap}dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dt{color:#666}`;
+.charts{display:flex;gap:32px;flex-wrap:wrap}.note{background:#fff4e5;padding:4px 8px}dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dt{color:#666}`;
 
-export function renderReport(r: CalibrateResponse): string {
-  const m = r.fit_meta.metrics as Record<string, unknown>;
-  const spec = r.fit_meta.model_spec as Record<string, unknown>;
-  const hygiene = (m.hygiene ?? {}) as {
-    dropped?: Record<string, unknown>;
-    excluded_items?: { id: string; reason: string; n: number }[];
-  };
-  const flagged = r.item_params.filter((it) => itemFlags(it).length > 0);
+/** Dropped-row counts from either hygiene shape: the engine's `dropped` object or the job's flat keys. */
+function droppedCounts(h: Record<string, unknown>): [string, number][] {
+  const src =
+    typeof h.dropped === 'object' && h.dropped !== null
+      ? (h.dropped as Record<string, unknown>)
+      : Object.fromEntries(
+          ['null_correct', 'invalid_correct', 'missing_id', 'duplicate', 'excluded_item_answers'].map((k) => [
+            k,
+            h[k],
+          ]),
+        );
+  return Object.entries(src).filter((e): e is [string, number] => typeof e[1] === 'number' && e[1] > 0);
+}
+
+function listOf(v: unknown): Record<string, unknown>[] {
+  return Array.isArray(v) ? v.filter((x) => typeof x === 'object' && x !== null) : [];
+}
+
+/**
+ * `missing`: optional parts the result does not have (result-shape.ts), said on the page. The
+ * result must have passed `checkResult` when it comes from outside.
+ */
+export function renderReport(r: CalibrateResponse, missing: readonly string[] = []): string {
+  const m = (r.fit_meta.metrics ?? {}) as Record<string, unknown>;
+  const spec = (r.fit_meta.model_spec ?? {}) as Record<string, unknown>;
+  const hygiene = (typeof m.hygiene === 'object' && m.hygiene !== null ? m.hygiene : {}) as Record<
+    string,
+    unknown
+  >;
+  const notIdentifiedList = (m.not_identified as { items?: unknown } | undefined)?.items;
+  const notIdentified = new Set(Array.isArray(notIdentifiedList) ? notIdentifiedList.map(String) : []);
+  const flagged = r.item_params.filter((it) => itemFlags(it, notIdentified).length > 0);
   const latent = spec.latent as { mean?: number; variance?: number } | undefined;
+  const show = (v: unknown) => (v === undefined || v === null ? '–' : String(v));
   const facts: [string, string][] = [
-    ['model', String(spec.model)],
-    ['run', `${r.fit_meta.run_id} (version ${r.item_params[0]?.version ?? '–'})`],
-    ['items / users / answers', `${spec.n_items} / ${spec.n_users} / ${spec.n_obs ?? '–'}`],
+    ['model', show(spec.model)],
+    ['run', `${show(r.fit_meta.run_id)} (version ${r.item_params[0]?.version ?? '–'})`],
+    ['items / users / answers', `${show(spec.n_items)} / ${show(spec.n_users)} / ${show(spec.n_obs)}`],
     ['logLik / AIC / BIC', `${fmt(m.logLik, 2)} / ${fmt(m.AIC, 1)} / ${fmt(m.BIC, 1)}`],
-    ['converged', `${m.converged ?? '–'} after ${m.cycles ?? '–'} cycles`],
+    ['converged', `${show(m.converged)} after ${show(m.cycles)} cycles`],
     ['marginal reliability', fmt(m.reliability)],
     ['latent distribution', latent ? `N(${fmt(latent.mean)}, ${fmt(latent.variance)})` : '–'],
-    ['3PL prior on c', String(spec.c_prior ?? '–')],
+    ['3PL prior on c', show(spec.c_prior)],
   ];
-  const dropped = Object.entries(hygiene.dropped ?? {})
-    .filter(([, v]) => typeof v === 'number' && v > 0)
-    .map(([k, v]) => `${escapeHtml(k)} ${v}`);
-  const excluded = (hygiene.excluded_items ?? []).map(
-    (x) => `${escapeHtml(x.id)} (${escapeHtml(x.reason)}, n=${x.n})`,
+  const dropped = droppedCounts(hygiene).map(([k, v]) => `${escapeHtml(k)} ${v}`);
+  const excluded = listOf(hygiene.excluded_items).map(
+    (x) => `${escapeHtml(show(x.id))} (${escapeHtml(show(x.reason))}, n=${escapeHtml(show(x.n))})`,
   );
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Calibration report ${escapeHtml(r.fit_meta.run_id)}</title><style>${STYLE}</style></head><body>
+  const thetas = r.abilities.map((x) => x.theta).filter((t) => typeof t === 'number' && Number.isFinite(t));
+  const noTheta = r.abilities.length - thetas.length;
+  const notes = [
+    ...(missing.length ? [`Not in the result: ${missing.join('; ')}.`] : []),
+    ...(notIdentified.size
+      ? [`Not identified (${notIdentified.size} item(s)): ${[...notIdentified].join(', ')}.`]
+      : []),
+  ];
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Calibration report ${escapeHtml(show(r.fit_meta.run_id))}</title><style>${STYLE}</style></head><body>
 <h1>Calibration report</h1>
+${notes.map((n) => `<p class="note">${escapeHtml(n)}</p>`).join('\n')}
 <dl>${facts.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>
 <h2>Data</h2><p>Dropped rows: ${dropped.length ? dropped.join(', ') : 'none'}.</p><p>Excluded items: ${excluded.length ? excluded.join(', ') : 'none'}.</p>
 <h2>Test</h2><div class="charts"><figure>${informationChart(r.item_params)}<figcaption>Test information (solid) and standard error of theta (dashed, drawn on 0–2 over the same height)</figcaption></figure>
-<figure>${abilityChart(r.abilities.map((x) => x.theta))}<figcaption>Ability estimates (${r.abilities.length} users)</figcaption></figure></div>
+<figure>${abilityChart(thetas)}<figcaption>Ability estimates (${thetas.length} users${noTheta ? `; ${noTheta} without a finite estimate, not shown` : ''})</figcaption></figure></div>
 <h2 id="flagged">Flagged items (${flagged.length})</h2>
-${flagged.length ? `<table>${HEAD}</tr>${flagged.map((it) => itemRow(it, false)).join('\n')}</table>` : '<p>None.</p>'}
+${flagged.length ? `<table>${HEAD}</tr>${flagged.map((it) => itemRow(it, false, notIdentified)).join('\n')}</table>` : '<p>None.</p>'}
 <h2 id="items">All items (${r.item_params.length})</h2>
-<table>${HEAD}<th>curve</th></tr>${r.item_params.map((it) => itemRow(it, true)).join('\n')}</table>
+<table>${HEAD}<th>curve</th></tr>${r.item_params.map((it) => itemRow(it, true, notIdentified)).join('\n')}</table>
 </body></html>
 `;
 }

@@ -20,7 +20,12 @@ const irt = {
   required: ['a', 'b'],
   properties: {
     a: { type: 'number', exclusiveMinimum: 0, maximum: ITEM_BOUNDS.aMax },
-    b: { type: 'number', minimum: -ITEM_BOUNDS.bAbsMax, maximum: ITEM_BOUNDS.bAbsMax },
+    b: {
+      type: 'number',
+      minimum: -ITEM_BOUNDS.bAbsMax,
+      maximum: ITEM_BOUNDS.bAbsMax,
+      description: `|a b| <= ${ITEM_BOUNDS.interceptAbsMax}`,
+    },
     c: { type: ['number', 'null'], minimum: 0, exclusiveMaximum: 1 },
   },
 };

@@ -4,72 +4,20 @@
  * or answer with something that breaks the contract. No mocked fetch.
  */
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { connect, createServer as createNetServer, type Server as NetServer } from 'node:net';
+import { constants as bufferConstants } from 'node:buffer';
+import { connect, createServer as createNetServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { LocalCalibrator } from '../../src/calibrators/local.js';
-import { RemoteCalibrationError, RemoteCalibrator } from '../../src/calibrators/remote.js';
+import { DEFAULT_MAX_RESPONSE_BYTES, RemoteCalibrationError } from '../../src/calibrators/remote.js';
 import type { CalibrationJob } from '../../src/calibrators/types.js';
 import type { CalibrateResponse } from '../../src/contract/types.js';
 import { type ResponseData, responsesFromObservations } from '../../src/engine/responses.js';
 import { lsat7, type RunningService, startService, TOKEN } from '../service/helpers.js';
+import { client, close, listen, ok, scripted } from './loopback.js';
 
 const job: CalibrationJob = { model: '2PL', version: 'v-test', runId: 'run-test' };
 const data = (): ResponseData => responsesFromObservations(lsat7(300));
 let reference: CalibrateResponse;
-
-async function listen(server: Server | NetServer): Promise<string> {
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const a = server.address();
-  if (!a || typeof a !== 'object') throw new Error('no address');
-  return `http://127.0.0.1:${a.port}`;
-}
-
-async function close(server: Server | NetServer): Promise<void> {
-  if ('closeAllConnections' in server) server.closeAllConnections();
-  await new Promise((r) => server.close(r));
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-  });
-}
-
-/** An http server whose n-th request (from 1) is answered by `answer(n, req, res)`. */
-async function scripted(
-  answer: (n: number, req: IncomingMessage, res: ServerResponse, body: string) => void,
-) {
-  let n = 0;
-  const seen: { path: string; auth: string | undefined; body: string }[] = [];
-  const server = createServer(async (req, res) => {
-    const body = await readBody(req);
-    seen.push({ path: req.url ?? '', auth: req.headers.authorization, body });
-    answer(++n, req, res, body);
-  });
-  const url = await listen(server);
-  return { server, url, seen };
-}
-
-function client(url: string, extra: Partial<ConstructorParameters<typeof RemoteCalibrator>[0]> = {}) {
-  const lines: string[] = [];
-  const c = new RemoteCalibrator({
-    baseUrl: url,
-    token: TOKEN,
-    timeoutSecs: 5,
-    maxRetries: 3,
-    retryDelaySecs: 0.01,
-    log: (l) => lines.push(l),
-    ...extra,
-  });
-  return { c, lines };
-}
-
-function ok(res: ServerResponse, body: unknown) {
-  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-}
 
 before(async () => {
   reference = await new LocalCalibrator().calibrate(data(), job);
@@ -296,4 +244,55 @@ describe('the response is validated before it is returned', () => {
       }
     });
   }
+});
+
+describe('a response larger than can be read', () => {
+  const MiB = 1024 * 1024;
+  test('the default cap is what one string can hold (~512 MiB), not 1 GiB', () => {
+    assert.ok(DEFAULT_MAX_RESPONSE_BYTES <= bufferConstants.MAX_STRING_LENGTH);
+    assert.ok(DEFAULT_MAX_RESPONSE_BYTES >= 256 * MiB);
+  });
+
+  for (const declared of [true, false]) {
+    test(`2 MiB against a 1 MiB cap (${declared ? 'content-length' : 'chunked'}): a clear error, not retried, no crash`, async () => {
+      // A valid answer behind 2 MiB of leading spaces: only the size is wrong with it.
+      const body = `${' '.repeat(2 * MiB)}${JSON.stringify(reference)}`;
+      const s = await scripted((_n, _req, res) => {
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          ...(declared ? { 'content-length': String(Buffer.byteLength(body)) } : {}),
+        });
+        // Written in pieces, so that the cap is crossed mid-stream when no length is declared.
+        for (let at = 0; at < body.length; at += 256 * 1024) res.write(body.slice(at, at + 256 * 1024));
+        res.end();
+      });
+      try {
+        const { c, lines } = client(s.url, { maxResponseBytes: MiB });
+        await assert.rejects(c.calibrate(data(), job), (err: Error) => {
+          assert.ok(err instanceof RemoteCalibrationError);
+          assert.match(
+            err.message,
+            declared
+              ? /^response from \/calibrate announces 2\.\d MiB, over the 1 MiB this process can read; calibrate fewer users per run \(MIRT_MAX_OBS\) or in-process \(unset R_IRT_BASE_URL\)$/
+              : /^response from \/calibrate runs over the 1 MiB this process can read/,
+          );
+          return true;
+        });
+        assert.equal(lines.length, 1, 'not retried: the same answer would come back');
+        assert.equal(s.seen.length, 1);
+      } finally {
+        await close(s.server);
+      }
+    });
+  }
+
+  test('the same answer under the cap is read', async () => {
+    const s = await scripted((_n, _req, res) => ok(res, reference));
+    try {
+      const { c } = client(s.url, { maxResponseBytes: 4 * MiB });
+      assert.deepEqual(await c.calibrate(data(), job), reference);
+    } finally {
+      await close(s.server);
+    }
+  });
 });

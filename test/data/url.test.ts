@@ -35,7 +35,7 @@ describe('DATABASE_URL', () => {
   it('redacts passwords', () => {
     assert.equal(
       redactUrl('postgresql+psycopg2://app:s3cret@db:5432/x'),
-      'postgresql+psycopg2://app:***@db:5432/x',
+      'postgresql+psycopg2://***@db:5432/x',
     );
     assert.equal(
       redactUrl('postgresql://db/x?user=a&password=s3cret'),

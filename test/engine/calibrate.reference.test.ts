@@ -1,6 +1,6 @@
 /**
- * The whole calibration against mirt 1.47 on the shared reference data sets (tolerances from
- * ../shared/reference/README.md). Where we reach a higher objective than mirt (mirt stopped its
+ * The whole calibration against mirt 1.47 on the reference data sets (tolerances from
+ * test/fixtures/reference/README.md). Where we reach a higher objective than mirt (mirt stopped its
  * 3PL short of the optimum), the parameters are not compared: a better optimum is allowed.
  */
 import assert from 'node:assert/strict';
@@ -8,21 +8,12 @@ import { describe, it } from 'node:test';
 import { calibrate } from '../../src/engine/calibrate.js';
 import { logPriorG } from '../../src/engine/mstep.js';
 import { DEFAULT_C_PRIOR } from '../../src/engine/types.js';
-import {
-  DATASETS,
-  loadResponses,
-  loadResult,
-  MODELS,
-  personsInOrder,
-  referenceAvailable,
-} from '../helpers/reference.js';
+import { DATASETS, loadResponses, loadResult, MODELS, personsInOrder } from '../helpers/reference.js';
 
 const LL_TOL = 0.01;
 const EAP_TOL = 0.005;
 
-describe('calibrate agrees with mirt on the reference data', {
-  skip: !referenceAvailable() && 'no ../shared/reference',
-}, () => {
+describe('calibrate agrees with mirt on the reference data', () => {
   for (const ds of DATASETS) {
     const data = loadResponses(ds);
     for (const m of MODELS) {

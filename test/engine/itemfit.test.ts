@@ -17,10 +17,7 @@ import {
   loadResult,
   MODELS,
   type ReferenceModel,
-  referenceAvailable,
 } from '../helpers/reference.js';
-
-const skip = referenceAvailable() ? false : 'shared reference data not found';
 
 /** Free parameters as mirt counts them for S-X2 df: [per item, latent distribution]. */
 const FREE: Record<ReferenceModel, [number, number]> = {
@@ -31,12 +28,11 @@ const FREE: Record<ReferenceModel, [number, number]> = {
   '3PLprior': [3, 0],
 };
 
-describe('S-X2 against mirt 1.47 itemfit', { skip }, () => {
+describe('S-X2 against mirt 1.47 itemfit', () => {
   for (const ds of DATASETS) {
-    const data = skip ? null : loadResponses(ds);
+    const data = loadResponses(ds);
     for (const model of MODELS) {
       it(`${ds} ${model}`, () => {
-        assert.ok(data);
         const ref = loadResult(ds, model);
         const bank = bankFromResult(ref, data.itemIds);
         const fit = itemFitSX2(

@@ -1,5 +1,5 @@
 /**
- * Scoring against mirt 1.47 (fscores) on the shared reference data, using mirt's OWN fitted item
+ * Scoring against mirt 1.47 (fscores) on the reference data, using mirt's OWN fitted item
  * parameters and latent distribution (independent of our EM).
  *
  * Tolerances (measured maxima over all 3 data sets x 5 models in brackets):
@@ -26,10 +26,7 @@ import {
   MODELS,
   type PersonScore,
   personsInOrder,
-  referenceAvailable,
 } from '../helpers/reference.js';
-
-const skip = referenceAvailable() ? false : 'shared reference data not found';
 
 /** Deterministic uniform(0,1) generator (mulberry32). */
 function rng(seed: number): () => number {
@@ -67,12 +64,11 @@ function oneUser(items: number[], resp: number[]) {
   };
 }
 
-describe('scoring against mirt 1.47 fscores', { skip }, () => {
+describe('scoring against mirt 1.47 fscores', () => {
   for (const ds of DATASETS) {
-    const data = skip ? null : loadResponses(ds);
+    const data = loadResponses(ds);
     for (const model of MODELS) {
       it(`${ds} ${model}`, () => {
-        assert.ok(data);
         const ref = loadResult(ds, model);
         const bank = bankFromResult(ref, data.itemIds);
         const latent = { mean: ref.latent_mean, variance: ref.latent_var };

@@ -31,12 +31,19 @@ export class ProportionCalibrator implements Calibrator {
     this.lastData = data;
     if (this.opts.fail) throw new Error(this.opts.fail);
     const logit = (p: number) => Math.log(p / (1 - p));
-    const item_params = data.itemIds.map((id, j) => ({
-      item_id: id,
-      model: job.model,
-      params: { a: 1, b: -logit(data.itemCorrect[j] / data.itemN[j]) },
-      version: job.version,
-    }));
+    // Items named as diverged are left out of the answer and listed, as the engine does.
+    const item_params = data.itemIds.flatMap((id, j) =>
+      this.opts.diverged?.includes(id)
+        ? []
+        : [
+            {
+              item_id: id,
+              model: job.model,
+              params: { a: 1, b: -logit(data.itemCorrect[j] / data.itemN[j]) },
+              version: job.version,
+            },
+          ],
+    );
     const abilities = data.userIds.map((id, u) => {
       const n = data.userPtr[u + 1] - data.userPtr[u];
       let c = 0;
@@ -62,7 +69,11 @@ export class ProportionCalibrator implements Calibrator {
           ...(this.opts.diverged
             ? {
                 hygiene: {
-                  excluded_items: this.opts.diverged.map((id) => ({ id, reason: 'slope_diverged', n: 3 })),
+                  excluded_items: this.opts.diverged.map((id) => ({
+                    id,
+                    reason: 'slope_diverged',
+                    n: data.itemN[data.itemIds.indexOf(id)],
+                  })),
                 },
               }
             : {}),

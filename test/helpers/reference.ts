@@ -1,9 +1,11 @@
 /**
- * Loads the shared mirt reference data (../shared/reference next to the repository root):
- * datasets/NAME.long.csv and results/NAME.MODEL.json (see its README).
+ * Loads the mirt reference data vendored in test/fixtures/reference (see its README for where
+ * each file came from and how it was computed): datasets/NAME.long.csv and
+ * results/NAME.MODEL.json. The tests read only this copy, so a clone of the repository alone runs
+ * them.
  */
 
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ItemBank } from '../../src/engine/models.js';
@@ -12,16 +14,12 @@ import { type ResponseData, responsesFromObservations } from '../../src/engine/r
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** test/helpers -> repository root. */
 export const repoRoot = path.resolve(here, '..', '..');
-export const referenceDir = path.resolve(repoRoot, '..', 'shared', 'reference');
+export const referenceDir = path.join(repoRoot, 'test', 'fixtures', 'reference');
 
 export const DATASETS = ['LSAT6', 'LSAT7', 'SAT12'] as const;
 export const MODELS = ['Rasch', '1PL', '2PL', '3PL', '3PLprior'] as const;
 export type DatasetName = (typeof DATASETS)[number];
 export type ReferenceModel = (typeof MODELS)[number];
-
-export function referenceAvailable(): boolean {
-  return existsSync(path.join(referenceDir, 'results'));
-}
 
 export interface PersonScore {
   readonly user_id: string;

@@ -104,7 +104,7 @@ describe('job configuration', () => {
       [[], { IRT_CALIB_LOOKBACK_DAYS: 'abc' }, /^IRT_CALIB_LOOKBACK_DAYS: expected an integer/],
       [['--model', '4PL'], {}, /^--model: unknown model "4PL"/],
       [[], { MIRT_MODEL: 'grm' }, /^MIRT_MODEL: unknown model/],
-      [[], { DATABASE_URL: 'mysql://u:pw@h/d' }, /^DATABASE_URL: bad DATABASE_URL "mysql:\/\/u:\*\*\*@h\/d"/],
+      [[], { DATABASE_URL: 'mysql://u:pw@h/d' }, /^DATABASE_URL: bad DATABASE_URL "mysql:\/\/\*\*\*@h\/d"/],
       [[], { MIRT_MAX_OBS: '-1' }, /^MIRT_MAX_OBS: expected an integer >= 0/],
       [['--min-item-responses', '0'], {}, /^--min-item-responses: expected an integer >= 1, got "0"$/],
       [[], { R_IRT_BASE_URL: 'irt:8000' }, /^R_IRT_BASE_URL: expected an http/],

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { referenceAvailable, referenceDir, repoRoot } from '../helpers/reference.js';
+import { referenceDir, repoRoot } from '../helpers/reference.js';
 
 const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
 const bin = path.join(repoRoot, pkg.bin['mirt-calibrate']);
@@ -16,7 +16,7 @@ function fit(args: string[], input?: string) {
   return spawnSync(process.execPath, [bin, 'fit', ...args], { input, encoding: 'utf8' });
 }
 
-describe('mirt-calibrate fit', { skip: !referenceAvailable() && 'no ../shared/reference' }, () => {
+describe('mirt-calibrate fit', () => {
   it('writes the /calibrate response for LSAT7 2PL, agreeing with mirt', () => {
     const out = path.join(dir, 'lsat7.json');
     const r = fit([

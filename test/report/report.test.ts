@@ -8,7 +8,7 @@ import { after, describe, it } from 'node:test';
 import { LocalCalibrator } from '../../src/calibrators/local.js';
 import type { CalibrateResponse } from '../../src/contract/types.js';
 import { itemFlags, renderReport } from '../../src/report/report.js';
-import { loadResponses, referenceAvailable, repoRoot } from '../helpers/reference.js';
+import { loadResponses, repoRoot } from '../helpers/reference.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'report-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,7 +17,7 @@ async function fitted(ds: 'LSAT7' | 'SAT12', model: string): Promise<CalibrateRe
   return new LocalCalibrator().calibrate(loadResponses(ds), { model, version: 'v1', runId: `run-${ds}` });
 }
 
-describe('run report', { skip: !referenceAvailable() && 'no ../shared/reference' }, () => {
+describe('run report', () => {
   it('shows the fit, a curve per item, and flags exactly the items the screening rules flag', async () => {
     const r = await fitted('SAT12', '3PL');
     const html = renderReport(r);

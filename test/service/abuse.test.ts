@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { auth, lsat7, postJson, type RunningService, startService, TOKEN } from './helpers.js';
+import { auth, lsat7, postJson, type RunningService, startService, TOKEN, waitUntil } from './helpers.js';
 
 let svc: RunningService;
 before(async () => {
@@ -113,18 +113,51 @@ describe('abuse', () => {
   });
 
   test('many calibrations at once: the bound holds (503s), the rest succeed', async () => {
-    const body = { observations: lsat7(200) };
-    const results = await Promise.all(
-      Array.from({ length: 8 }, () => postJson(`${svc.url}/calibrate`, body)),
+    // Two calibrations hold both slots (a slot is taken before the body is read: their bodies
+    // arrive in two halves), six more arrive meanwhile: exactly those six are refused.
+    const body = JSON.stringify({ observations: lsat7(200) });
+    const half = Math.floor(body.length / 2);
+    const port = Number(new URL(svc.url).port);
+    const held = [0, 1].map(() => {
+      const req = request({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/calibrate',
+        headers: { ...auth, 'content-length': String(Buffer.byteLength(body)) },
+      });
+      const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
+        req.on('response', (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }),
+          );
+        });
+        req.on('error', reject);
+      });
+      req.write(body.slice(0, half));
+      return { req, answer };
+    });
+    await waitUntil('both slots to be taken', async () => {
+      const h = (await (await fetch(`${svc.url}/health`)).json()) as { calibrations_in_flight: number };
+      return h.calibrations_in_flight === 2;
+    });
+    const refused = await Promise.all(
+      Array.from({ length: 6 }, () => postJson(`${svc.url}/calibrate`, body)),
     );
-    const statuses = results.map((r) => r.status).sort();
-    assert.ok(
-      statuses.every((s) => s === 200 || s === 503),
-      statuses.join(','),
+    assert.deepEqual(
+      refused.map((r) => r.status),
+      [503, 503, 503, 503, 503, 503],
     );
-    assert.ok(statuses.includes(200));
-    for (const r of results.filter((x) => x.status === 503))
-      assert.ok(Number(r.headers.get('retry-after')) > 0);
+    for (const r of refused) assert.ok(Number(r.headers.get('retry-after')) > 0);
+    for (const h of held) h.req.end(body.slice(half));
+    const served = await Promise.all(held.map((h) => h.answer));
+    assert.deepEqual(
+      served.map((r) => r.status),
+      [200, 200],
+      served.map((r) => r.text.slice(0, 200)).join('; '),
+    );
     await healthy();
   });
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { LOCAL_CALIBRATOR_MODULE } from '../../src/service/calibration-runner.js';
-import { auth, lsat7, postJson, type RunningService, startService, TOKEN } from './helpers.js';
+import { auth, lsat7, postJson, type RunningService, startService, TOKEN, waitUntil } from './helpers.js';
 
 let svc: RunningService;
 before(async () => {
@@ -198,13 +198,10 @@ describe('limits', () => {
       });
       held.on('error', () => {});
       held.write('{"observations":[');
-      const deadline = Date.now() + 30_000;
-      for (;;) {
+      await waitUntil('the stalled upload to be admitted', async () => {
         const m = await (await fetch(`${one.url}/metrics`, { headers: auth })).text();
-        if (/mirt_http_requests_in_flight\{route="\/calibrate"\} 1/.test(m)) break;
-        assert.ok(Date.now() < deadline, 'the stalled upload never arrived');
-        await new Promise((r) => setTimeout(r, 20));
-      }
+        return /mirt_http_requests_in_flight\{route="\/calibrate"\} 1/.test(m);
+      });
       const h = (await (await fetch(`${one.url}/health`)).json()) as { calibrations_in_flight: number };
       assert.equal(h.calibrations_in_flight, 0, 'an upload holds no slot');
       const busy = await postJson(`${one.url}/calibrate`, { observations: small() });
@@ -220,12 +217,10 @@ describe('limits', () => {
       });
       assert.equal(score.status, 200, score.text);
       held.destroy();
-      for (;;) {
+      await waitUntil('the stalled upload to go', async () => {
         const m = await (await fetch(`${one.url}/metrics`, { headers: auth })).text();
-        if (/mirt_http_requests_in_flight\{route="\/calibrate"\} 0/.test(m)) break;
-        assert.ok(Date.now() < deadline, 'the stalled upload never went');
-        await new Promise((r) => setTimeout(r, 20));
-      }
+        return /mirt_http_requests_in_flight\{route="\/calibrate"\} 0/.test(m);
+      });
       const ok = await postJson(`${one.url}/calibrate`, { observations: small() });
       assert.equal(ok.status, 200, ok.text);
     } finally {

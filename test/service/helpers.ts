@@ -36,6 +36,25 @@ export async function startService(options: Partial<ServerOptions> = {}): Promis
   return { ...svc, url: `http://127.0.0.1:${addr.port}`, logs, close: () => svc.app.close() };
 }
 
+/**
+ * The longest any test waits for something it polls for (a slot taken, a port bound): past it,
+ * the test fails naming what never happened, instead of hanging the suite.
+ */
+export const POLL_DEADLINE_MS = 60_000;
+
+/** Polls `cond` (yielding to I/O between tries) until it holds; throws past the deadline. */
+export async function waitUntil(
+  what: string,
+  cond: () => boolean | Promise<boolean>,
+  deadlineMs = POLL_DEADLINE_MS,
+): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`gave up after ${deadlineMs / 1000} s waiting for ${what}`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
 export const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = auth) {
@@ -58,7 +77,7 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
   return { status: res.status, headers: res.headers, text, json };
 }
 
-/** LSAT7 (1000 persons x 5 items) from the shared reference data, as contract observations. */
+/** LSAT7 (1000 persons x 5 items) from the vendored reference data, as contract observations. */
 export function lsat7(limitUsers = Number.POSITIVE_INFINITY): Observation[] {
   const lines = readFileSync(path.join(referenceDir, 'datasets', 'LSAT7.long.csv'), 'utf8')
     .trim()

@@ -2,7 +2,7 @@
  * The nightly job end to end on PostgreSQL, once in-process and once through our HTTP service
  * (R_IRT_BASE_URL): the same parameters within 1e-9, the summary names the calibrator, and a
  * service that cannot be reached fails the run with the legacy [ERROR] line, writing nothing.
- * Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust) or PG_TEST_URL; skipped, saying so, otherwise.
+ * Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust) or MIRT_TEST_PG_URL; skipped, saying so, otherwise.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -10,9 +10,9 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { loadConfig } from '../../src/job/config.js';
 import { runJob } from '../../src/job/run-job.js';
+import { PG_ADMIN_URL as ADMIN } from '../helpers/backends.js';
 import { lsat7, type RunningService, startService, TOKEN } from './helpers.js';
 
-const ADMIN = process.env.PG_TEST_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const suffix = randomBytes(4).toString('hex');
 const DBS = [`mirt_e2e_local_${suffix}`, `mirt_e2e_remote_${suffix}`, `mirt_e2e_down_${suffix}`];
 const urlOf = (db: string) => {

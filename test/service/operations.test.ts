@@ -2,7 +2,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { main } from '../../src/service/serve-command.js';
-import { auth, lsat7, postJson, type RunningService, simulate, startService, TOKEN } from './helpers.js';
+import {
+  auth,
+  lsat7,
+  POLL_DEADLINE_MS,
+  postJson,
+  type RunningService,
+  simulate,
+  startService,
+  TOKEN,
+  waitUntil,
+} from './helpers.js';
 
 let svc: RunningService;
 before(async () => {
@@ -52,7 +62,9 @@ describe('the event loop stays free while a calibration computes', () => {
     void calibration.finally(() => {
       settled = true;
     });
+    const end = Date.now() + POLL_DEADLINE_MS;
     while (!settled) {
+      assert.ok(Date.now() < end, `the calibration did not finish within ${POLL_DEADLINE_MS / 1000} s`);
       const h = await health(svc.url);
       if (h.calibration_workers === 1) {
         seenWhileWorking++;
@@ -78,14 +90,16 @@ describe('a caller that hangs up', () => {
       body,
       signal: ac.signal,
     }).catch((e) => e);
-    while ((await health(svc.url)).calibration_workers !== 1) await new Promise((r) => setImmediate(r));
+    await waitUntil(
+      'the calibration worker to start',
+      async () => (await health(svc.url)).calibration_workers === 1,
+    );
     ac.abort();
     await pending;
-    for (;;) {
+    await waitUntil('the worker to stop and the slot to come back', async () => {
       const h = await health(svc.url);
-      if (h.calibration_workers === 0 && h.calibrations_in_flight === 0) break;
-      await new Promise((r) => setImmediate(r));
-    }
+      return h.calibration_workers === 0 && h.calibrations_in_flight === 0;
+    });
     const text = await (
       await fetch(`${svc.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })
     ).text();
@@ -221,7 +235,7 @@ describe('mirt-calibrate serve', () => {
         url = `http://127.0.0.1:${a.port}`;
       },
     });
-    while (!url) await new Promise((r) => setImmediate(r));
+    await waitUntil('the service to listen', () => url !== '');
     const res = await postJson(
       `${url}/calibrate`,
       { observations: lsat7(50) },
@@ -246,9 +260,12 @@ describe('mirt-calibrate serve', () => {
         url = `http://127.0.0.1:${a.port}`;
       },
     });
-    while (!url) await new Promise((r) => setImmediate(r));
+    await waitUntil('the service to listen', () => url !== '');
     const calibration = postJson(`${url}/calibrate`, { observations: simulate(5000, 40, 10) });
-    while ((await health(url)).calibration_workers !== 1) await new Promise((r) => setImmediate(r));
+    await waitUntil(
+      'the calibration worker to start',
+      async () => (await health(url)).calibration_workers === 1,
+    );
     stop.abort();
     const res = await calibration;
     assert.equal(res.status, 200, 'the calibration in flight finished');

@@ -1,0 +1,94 @@
+/**
+ * Checks a calibration result read from a file before the report is drawn from it: any JSON at
+ * all may arrive (a hand-edited file, another service's answer, a truncated download). The parts
+ * the report is made of (item_params, abilities, fit_meta) must be there with the right shapes,
+ * or the error names the first field that is wrong. The descriptive parts (`fit_meta.metrics`,
+ * `fit_meta.model_spec`, which the R service and hand-made files may lack) are optional: the
+ * report is drawn without them and says they are missing.
+ */
+import type { CalibrateResponse } from '../contract/types.js';
+
+export class ReportInputError extends Error {
+  override name = 'ReportInputError';
+}
+
+export interface CheckedResult {
+  readonly result: CalibrateResponse;
+  /** Optional parts the file does not have, e.g. `fit_meta.metrics (fit statistics, hygiene)`. */
+  readonly missing: string[];
+}
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function bad(path: string, want: string, got: unknown): never {
+  const shown = got === undefined ? 'nothing' : Array.isArray(got) ? 'an array' : typeof got;
+  throw new ReportInputError(`${path}: expected ${want}, got ${got === null ? 'null' : shown}`);
+}
+
+function finite(o: Obj, key: string, path: string, optional = false): void {
+  const v = o[key];
+  if (optional && (v === undefined || v === null)) return;
+  if (typeof v !== 'number' || !Number.isFinite(v)) bad(`${path}.${key}`, 'a finite number', v);
+}
+
+function checkItem(it: unknown, path: string): void {
+  if (!isObj(it)) bad(path, 'an object', it);
+  if (typeof it.item_id !== 'string' && typeof it.item_id !== 'number')
+    bad(`${path}.item_id`, 'a string or a number', it.item_id);
+  it.item_id = String(it.item_id);
+  if (!isObj(it.params)) bad(`${path}.params`, 'an object {a, b[, c]}', it.params);
+  finite(it.params, 'a', `${path}.params`);
+  finite(it.params, 'b', `${path}.params`);
+  finite(it.params, 'c', `${path}.params`, true);
+  if (it.se !== undefined && it.se !== null) {
+    if (!isObj(it.se)) bad(`${path}.se`, 'an object {a, b[, c]}', it.se);
+    for (const k of ['a', 'b', 'c']) finite(it.se, k, `${path}.se`, true);
+  }
+  finite(it, 'n', path, true);
+  finite(it, 'p_correct', path, true);
+  if (it.fit !== undefined && it.fit !== null) {
+    if (!isObj(it.fit)) bad(`${path}.fit`, 'an object', it.fit);
+    if (it.fit.statistic === 'S-X2') for (const k of ['value', 'df', 'p']) finite(it.fit, k, `${path}.fit`);
+  }
+}
+
+/** The result, or a ReportInputError naming the first field that is wrong. */
+export function checkResult(value: unknown): CheckedResult {
+  if (!isObj(value))
+    bad('the file', 'a calibration result (a JSON object with item_params, abilities and fit_meta)', value);
+  const absent = ['item_params', 'abilities', 'fit_meta'].filter((k) => value[k] === undefined);
+  if (absent.length > 0)
+    throw new ReportInputError(
+      `not a calibration result: no ${absent.join(', ')} (item_params, abilities and fit_meta expected)`,
+    );
+  if (!Array.isArray(value.item_params)) bad('item_params', 'an array', value.item_params);
+  value.item_params.forEach((it, i) => {
+    checkItem(it, `item_params[${i}]`);
+  });
+  if (!Array.isArray(value.abilities)) bad('abilities', 'an array', value.abilities);
+  value.abilities.forEach((a, i) => {
+    if (!isObj(a)) bad(`abilities[${i}]`, 'an object', a);
+    // null: no finite estimate (left out of the distribution, not an error).
+    finite(a, 'theta', `abilities[${i}]`, true);
+  });
+  const meta = value.fit_meta;
+  if (!isObj(meta)) bad('fit_meta', 'an object', meta);
+  const missing: string[] = [];
+  for (const [key, what] of [
+    ['metrics', 'fit statistics, convergence, hygiene'],
+    ['model_spec', 'model, counts, latent distribution'],
+  ] as const) {
+    if (meta[key] === undefined || meta[key] === null) {
+      missing.push(`fit_meta.${key} (${what})`);
+      meta[key] = {};
+    } else if (!isObj(meta[key])) bad(`fit_meta.${key}`, 'an object', meta[key]);
+  }
+  const hygiene = (meta.metrics as Obj).hygiene;
+  if (hygiene !== undefined && hygiene !== null && !isObj(hygiene))
+    bad('fit_meta.metrics.hygiene', 'an object', hygiene);
+  return { result: value as unknown as CalibrateResponse, missing };
+}
