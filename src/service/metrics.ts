@@ -59,7 +59,7 @@ export function createMetrics(
     }),
     calibrationsInFlight: new Gauge({
       name: 'mirt_calibrations_in_flight',
-      help: 'Calibrations holding a slot (body being read or model being fitted)',
+      help: 'Calibration requests admitted (body being read, waiting for a slot, or model being fitted)',
       registers,
       collect() {
         this.set(slotsNow());

@@ -200,6 +200,7 @@ export const SCHEMAS = {
       version: { type: 'string' },
       uptime_s: { type: 'number' },
       calibrations_in_flight: { type: 'integer' },
+      calibration_slots_in_use: { type: 'integer' },
       calibration_workers: { type: 'integer' },
       max_concurrent_calibrations: { type: 'integer' },
       calibrations_queued: { type: 'integer' },

@@ -94,7 +94,7 @@ export function buildServer(options: ServerOptions): CalibrationService {
   const metrics = createMetrics({
     processMetrics: options.processMetrics,
     workers: () => runner.running,
-    slots: () => gate.inUse,
+    slots: () => admitted,
   });
   const runner = new CalibrationRunner({
     moduleUrl: options.calibrator?.moduleUrl,
@@ -204,8 +204,10 @@ export function buildServer(options: ServerOptions): CalibrationService {
     time: new Date().toISOString(),
     version: SERVICE_VERSION,
     uptime_s: Math.round((Date.now() - started) / 1000),
-    // Slots taken (body being received or model being fitted) and worker threads computing.
-    calibrations_in_flight: gate.inUse,
+    // Calibration requests admitted (body being received, waiting for a slot, or being fitted),
+    // slots taken, and worker threads computing.
+    calibrations_in_flight: admitted,
+    calibration_slots_in_use: gate.inUse,
     calibration_workers: runner.running,
     max_concurrent_calibrations: gate.max,
     calibrations_queued: gate.queued,

@@ -202,8 +202,9 @@ describe('limits', () => {
         const m = await (await fetch(`${one.url}/metrics`, { headers: auth })).text();
         return /mirt_http_requests_in_flight\{route="\/calibrate"\} 1/.test(m);
       });
-      const h = (await (await fetch(`${one.url}/health`)).json()) as { calibrations_in_flight: number };
-      assert.equal(h.calibrations_in_flight, 0, 'an upload holds no slot');
+      const h = (await (await fetch(`${one.url}/health`)).json()) as Record<string, number>;
+      assert.equal(h.calibration_slots_in_use, 0, 'an upload holds no slot');
+      assert.equal(h.calibrations_in_flight, 1, 'but it is admitted');
       const busy = await postJson(`${one.url}/calibrate`, { observations: small() });
       assert.equal(busy.status, 503, busy.text);
       assert.equal(busy.headers.get('retry-after'), '7');
