@@ -33,6 +33,7 @@ export class LocalCalibrator implements Calibrator {
         Object.fromEntries(
           Object.entries(job.anchors).map(([id, p]) => [id, { a: p.a, b: p.b, c: p.c ?? 0, u: p.u ?? 1 }]),
         ),
+      startValues: job.startValues,
       executorFor: (d) => createExecutor(d, job.quadPoints ?? 61, { threads }),
     });
     const response = toCalibrateResponse(

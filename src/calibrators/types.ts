@@ -23,6 +23,8 @@ export interface CalibrationJob {
   readonly anchors?: Readonly<
     Record<string, { readonly a: number; readonly b: number; readonly c?: number; readonly u?: number }>
   >;
+  /** Starting values (IRT form) by item id for items that are estimated, not fixed. */
+  readonly startValues?: ReadonlyMap<string, { readonly a: number; readonly b: number; readonly c: number }>;
 }
 
 export interface Calibrator {

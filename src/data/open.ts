@@ -4,11 +4,17 @@
  * with a DATABASE_URL, and may be absent from an installation that always has one.
  */
 import type { Db } from './db.js';
+import { DEFAULT_PG_TIMEOUTS, type PgTimeouts } from './pg-timeouts.js';
 
-export async function openDatabase(opts: { databaseUrl: string | null; dataDir: string }): Promise<Db> {
+export async function openDatabase(opts: {
+  databaseUrl: string | null;
+  dataDir: string;
+  /** Connect and statement time limits on PostgreSQL (the embedded database runs in-process). */
+  dbTimeouts?: PgTimeouts;
+}): Promise<Db> {
   if (opts.databaseUrl) {
     const { openPgDb } = await import('./pg-db.js');
-    return openPgDb(opts.databaseUrl);
+    return openPgDb(opts.databaseUrl, opts.dbTimeouts ?? DEFAULT_PG_TIMEOUTS);
   }
   let embedded: typeof import('./pglite-db.js');
   try {

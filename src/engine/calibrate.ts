@@ -8,10 +8,11 @@ import { seconds } from './clock.js';
 import { EmMap, type EmResult, type EStepExecutor, inlineExecutor } from './em.js';
 import { itemFitSX2 } from './itemfit.js';
 import type { ItemModel } from './models/model.js';
+import { PARAM_BOUNDS } from './models/model.js';
 import { modelFor } from './models/registry.js';
 import { type ItemBank, makeItemBank } from './models.js';
 import { runEmFromStarts } from './multi-start.js';
-import { type Anchors, ParamLayout } from './params.js';
+import { type Anchors, ParamLayout, startValues } from './params.js';
 import { marginalReliability, marginalRxx } from './reliability.js';
 import type { HygieneReport, ResponseData } from './responses.js';
 import { withoutItems } from './responses-subset.js';
@@ -51,6 +52,12 @@ export interface CalibrateOptions extends Partial<Omit<CalibrationSettings, 'mod
    * absent from the data are ignored and listed in the result.
    */
   readonly anchors?: ReadonlyMap<string, ItemParams> | Readonly<Record<string, ItemParams>>;
+  /**
+   * Starting values (IRT form) for items that are estimated: where EM begins for them, never a
+   * constraint (a stored earlier estimate, so a run starts near where the last one ended).
+   * Ids absent from the data or anchored are ignored.
+   */
+  readonly startValues?: ReadonlyMap<string, ItemParams>;
   /** Called after each EM cycle with the objective and the largest parameter change. */
   readonly onCycle?: (cycle: number, objective: number, change: number) => void;
 }
@@ -96,8 +103,10 @@ export async function calibrate(input: ResponseData, options: CalibrateOptions):
   // it was for the others, until none does.
   let data = input;
   const anchors = resolveAnchors(input, options.anchors, modelFor(settings.model));
+  const layout0 = new ParamLayout(settings.model, input.nItems, anchors.anchors);
   let start: { layout: ParamLayout; x?: Float64Array } = {
-    layout: new ParamLayout(settings.model, input.nItems, anchors.anchors),
+    layout: layout0,
+    x: seededStart(layout0, input, options.startValues),
   };
   let executor: EStepExecutor;
   let em: EmResult;
@@ -125,6 +134,39 @@ export async function calibrate(input: ResponseData, options: CalibrateOptions):
   } finally {
     await executor.close();
   }
+}
+
+/**
+ * The default start vector with the given items' values put in on EM's scale, for the
+ * parameters the model estimates per item: slope a and intercept d = -a b (a model that fixes or
+ * shares the slope takes d = -a b with its start slope, 1), logit c for a c inside (0, 1), logit
+ * u for a u inside (c, 1), each within its bound. Undefined when there is nothing to seed.
+ */
+function seededStart(
+  layout: ParamLayout,
+  data: ResponseData,
+  seeds: ReadonlyMap<string, ItemParams> | undefined,
+): Float64Array | undefined {
+  if (!seeds || seeds.size === 0) return undefined;
+  const x = startValues(layout, data);
+  const p = new Float64Array(4);
+  const own = (j: number, k: number) => {
+    const i = layout.index(j, k);
+    return i >= 0 && i !== layout.sharedIndex;
+  };
+  data.itemIds.forEach((id, j) => {
+    const s = seeds.get(id);
+    if (!s || layout.isFixed(j) || !(s.a > 0) || !Number.isFinite(s.a * s.b)) return;
+    layout.readItem(x, j, p);
+    if (own(j, 0)) p[0] = s.a;
+    p[1] = -p[0] * s.b;
+    const c = s.c ?? 0;
+    const u = s.u ?? 1;
+    if (own(j, 2) && c > 0 && c < 1) p[2] = Math.max(Math.log(c / (1 - c)), PARAM_BOUNDS.g[0]);
+    if (own(j, 3) && u > c && u < 1) p[3] = Math.min(Math.log(u / (1 - u)), PARAM_BOUNDS.h[1]);
+    layout.writeItem(j, p, x);
+  });
+  return x;
 }
 
 /** Anchors by item index, checked against the model; ids not in the data are listed apart. */
