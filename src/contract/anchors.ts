@@ -20,13 +20,15 @@ import { ContractError } from './contract-error.js';
 
 type Json = Record<string, unknown>;
 
-/** IRT-form parameters of one anchor or starting value (c = 0 when not given). */
+/** IRT-form parameters of one anchor or starting value (c = 0, u = 1 when not given). */
 export interface AnchorParams {
   readonly a: number;
   readonly b: number;
   readonly c: number;
   /** Whether the caller sent a c at all (a c of 0 from a 2PL record is not a 3PL asymptote). */
   readonly hasC: boolean;
+  /** The 4PL's upper asymptote (1 when not given). */
+  readonly u: number;
 }
 
 export interface AnchorSet {
@@ -107,7 +109,7 @@ export function readAnchors(value: unknown, field = 'anchors'): AnchorSet {
 export function parseAnchors(
   value: unknown,
   field = 'anchors',
-): Map<string, { a: number; b: number; c: number }> {
+): Map<string, { a: number; b: number; c: number; u: number }> {
   const set = readAnchors(value, field);
   if (set.start.size > 0)
     throw new ContractError(
@@ -119,5 +121,5 @@ export function parseAnchors(
       field,
       `anchor ${JSON.stringify(set.ignored[0].item_id)}: ${set.ignored[0].reason}`,
     );
-  return new Map([...set.fixed].map(([id, p]) => [id, { a: p.a, b: p.b, c: p.c }]));
+  return new Map([...set.fixed].map(([id, p]) => [id, { a: p.a, b: p.b, c: p.c, u: p.u }]));
 }

@@ -29,11 +29,14 @@ function finite(v: unknown, field: string): number {
   return v;
 }
 
-/** a, b and an optional c (absent or null: 0), checked against ITEM_BOUNDS; errors name `field.a` etc. */
+/**
+ * a, b, an optional c (absent or null: 0) and an optional 4PL upper asymptote u (absent or null:
+ * 1), checked against ITEM_BOUNDS; errors name `field.a` etc.
+ */
 export function boundedItemParams(
   p: Record<string, unknown>,
   field: string,
-): { a: number; b: number; c: number } {
+): { a: number; b: number; c: number; u: number } {
   const a = finite(p.a, `${field}.a`);
   if (!(a > 0 && a <= ITEM_BOUNDS.aMax))
     throw new ContractError(`${field}.a`, `must be in (0, ${ITEM_BOUNDS.aMax}] (got ${a})`);
@@ -45,7 +48,9 @@ export function boundedItemParams(
     );
   const c = p.c === undefined || p.c === null ? 0 : finite(p.c, `${field}.c`);
   if (!(c >= 0 && c < 1)) throw new ContractError(`${field}.c`, `must be in [0, 1) (got ${c})`);
-  return { a, b, c };
+  const u = p.u === undefined || p.u === null ? 1 : finite(p.u, `${field}.u`);
+  if (!(u > c && u <= 1)) throw new ContractError(`${field}.u`, `must be in (c, 1] (got ${u} with c = ${c})`);
+  return { a, b, c, u };
 }
 
 /** A population prior {mean, variance} inside LATENT_BOUNDS. */

@@ -10,6 +10,7 @@ import type { AnchorParams, AnchorSet } from '../contract/anchors.js';
 import type { CalibrateOptions } from '../contract/forms.js';
 import type { CalibrateResponse } from '../contract/types.js';
 import { ContractError, validateCalibrateRequest } from '../contract/validate.js';
+import { modelFor } from '../engine/models/registry.js';
 import {
   EngineInputError,
   type ModelName,
@@ -59,32 +60,40 @@ export function legacyRunId(now: Date): string {
 }
 
 /**
- * Anchors as the model can take them. A c on an anchor of a Rasch/1PL/2PL run (left by an
- * earlier 3PL run in the stored parameters) is dropped with a warning, not a 400; a Rasch run
- * starts from the stored b only.
+ * Anchors as the model can take them. An asymptote the model does not have (a c or u left by an
+ * earlier 3PL/4PL run in the stored parameters, sent to a 2PL run) is dropped with a warning,
+ * not a 400.
  */
 function anchorsForModel(set: AnchorSet, model: ModelName, warnings: string[]) {
-  const dropC = (m: Map<string, AnchorParams>) => {
-    const ids: string[] = [];
-    const out = new Map<string, { a: number; b: number; c: number }>();
+  const { itemParams } = modelFor(model);
+  const hasC = itemParams.includes('g');
+  const hasU = itemParams.includes('h');
+  const ignoredC: string[] = [];
+  const ignoredU: string[] = [];
+  const fit = (m: Map<string, AnchorParams>) => {
+    const out = new Map<string, { a: number; b: number; c: number; u: number }>();
     for (const [id, p] of m) {
-      if (model !== '3PL' && p.c !== 0) ids.push(id);
-      out.set(id, { a: p.a, b: p.b, c: model === '3PL' ? p.c : 0 });
+      if (!hasC && p.c !== 0) ignoredC.push(id);
+      if (!hasU && p.u !== 1) ignoredU.push(id);
+      out.set(id, { a: p.a, b: p.b, c: hasC ? p.c : 0, u: hasU ? p.u : 1 });
     }
-    return { out, ids };
+    return out;
   };
-  const fixed = dropC(set.fixed);
-  const start = dropC(set.start);
-  const ignoredC = [...fixed.ids, ...start.ids];
+  const fixed = fit(set.fixed);
+  const start = fit(set.start);
   if (ignoredC.length > 0)
     warnings.push(
       `anchors: c ignored on ${ignoredC.length} entr(ies) of a ${model} run (no lower asymptote in this model): ${list(ignoredC)}`,
+    );
+  if (ignoredU.length > 0)
+    warnings.push(
+      `anchors: u ignored on ${ignoredU.length} entr(ies) of a ${model} run (no upper asymptote in this model): ${list(ignoredU)}`,
     );
   if (set.ignored.length > 0)
     warnings.push(
       `anchors: ${set.ignored.length} entr(ies) without parameters ignored: ${list(set.ignored.map((x) => `${x.item_id} (${x.reason})`))}`,
     );
-  return { fixed: fixed.out, start: start.out };
+  return { fixed, start };
 }
 
 function list(ids: readonly string[], max = 10): string {

@@ -18,7 +18,7 @@ after(() => svc.close());
 
 interface Item {
   item_id: string;
-  params: { a: number; b: number; c?: number };
+  params: { a: number; b: number; c?: number; u?: number };
   anchored?: boolean;
   se?: { a: number | null; b: number | null };
 }
@@ -132,6 +132,34 @@ describe('1. anchors mean what the old job means', () => {
     const it = byId(res.json.item_params).get(stored[0].item_id) as Item;
     assert.equal(it.anchored, true);
     assert.equal(it.params.c, undefined);
+  });
+
+  test('a 4PL anchor keeps its u; a u on an anchor of a 2PL run is ignored with a warning', async () => {
+    const pinned = {
+      item_id: stored[0].item_id,
+      params: { ...stored[0].params, c: 0.1, u: 0.9 },
+      fixed: true,
+    };
+    const four = await calibrate({ observations: night2, model: '4PL', anchors: [pinned] });
+    assert.equal(four.status, 200, four.text);
+    const it4 = byId(four.json.item_params).get(stored[0].item_id) as Item;
+    assert.equal(it4.anchored, true);
+    assert.ok(Math.abs((it4.params.u as number) - 0.9) < 1e-12, `u ${it4.params.u}`);
+    assert.ok(Math.abs((it4.params.c as number) - 0.1) < 1e-12, `c ${it4.params.c}`);
+    const two = await calibrate({ observations: night2, model: '2PL', anchors: [pinned] });
+    assert.equal(two.status, 200, two.text);
+    assert.ok(
+      two.json.warnings.some((w: string) => /u ignored on 1 entr/.test(w)),
+      two.json.warnings,
+    );
+    assert.equal((byId(two.json.item_params).get(stored[0].item_id) as Item).params.u, undefined);
+    const bad = await calibrate({
+      observations: night2,
+      model: '4PL',
+      anchors: [{ ...pinned, params: { ...pinned.params, u: 0.05 } }],
+    });
+    assert.equal(bad.status, 400, bad.text);
+    assert.match(bad.text, /anchors\[0\]\.params\.u/);
   });
 
   test('anchors given but none usable: linking says so', async () => {
