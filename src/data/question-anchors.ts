@@ -4,19 +4,27 @@
  * whose meta->'tags' array contains "anchor" is an anchor (its parameters are fixed), the others'
  * stored values are only starting points for EM. Missing or partial values never fail the run:
  * - an anchor tag without a usable a (> 0) and b: listed and ignored;
- * - a `c` on a run of a model without one (not 3PL): ignored with a warning;
- * - a 3PL run and an anchor without c: c = 0 (it was written by a 2PL run), with a warning;
+ * - a `c` on a run of a model without one (not 3PL or 4PL): ignored with a warning;
+ * - a 3PL/4PL run and an anchor without c: c = 0 (it was written by a 2PL run), with a warning;
+ * - a 4PL's upper asymptote `u` is not read (the anchor is fixed at u = 1);
  * - Rasch anchors keep their b only (a is 1 by the model), with a warning when a differs.
  */
-import type { ItemParams, ModelName } from '../engine/types.js';
 import type { Queryable } from './db.js';
+
+/** IRT form, c = 0 outside the 3PL (the engine's ItemParams; the data layer does not import it). */
+export interface AnchorParams {
+  readonly a: number;
+  readonly b: number;
+  readonly c: number;
+}
+
 import { tableShape } from './table-shape.js';
 
 export interface QuestionAnchors {
   /** Tagged "anchor", usable: fixed at these values. */
-  readonly fixed: Map<string, ItemParams>;
+  readonly fixed: Map<string, AnchorParams>;
   /** Untagged with usable values: starting points only. */
-  readonly start: Map<string, ItemParams>;
+  readonly start: Map<string, AnchorParams>;
   /** Tagged but unusable, with why. */
   readonly ignored: { readonly id: string; readonly reason: string }[];
   /** Values read but adjusted (c dropped, c taken as 0, Rasch a), one line per kind. */
@@ -34,7 +42,10 @@ function finite(v: unknown): number | null {
   return typeof n === 'number' && Number.isFinite(n) ? n : null;
 }
 
-export async function readQuestionAnchors(db: Queryable, model: ModelName): Promise<QuestionAnchors> {
+export async function readQuestionAnchors(
+  db: Queryable,
+  model: 'Rasch' | '1PL' | '2PL' | '3PL' | (string & {}),
+): Promise<QuestionAnchors> {
   const out: QuestionAnchors = {
     fixed: new Map(),
     start: new Map(),
@@ -76,7 +87,7 @@ export async function readQuestionAnchors(db: Queryable, model: ModelName): Prom
       continue;
     }
     let c = 0;
-    if (model === '3PL') {
+    if (model === '3PL' || model === '4PL') {
       if (cRaw === null) cZero.push(r.id);
       else c = cRaw;
     } else if (cRaw !== null && cRaw > 0) cDropped.push(r.id);
@@ -93,7 +104,7 @@ export async function readQuestionAnchors(db: Queryable, model: ModelName): Prom
       `${cDropped.length} question(s) carry a c but the model is ${model}: c ignored (${ids(cDropped)})`,
     );
   if (cZero.length)
-    out.warnings.push(`${cZero.length} question(s) have no c for the 3PL: c taken as 0 (${ids(cZero)})`);
+    out.warnings.push(`${cZero.length} question(s) have no c for the ${model}: c taken as 0 (${ids(cZero)})`);
   if (raschA.length)
     out.warnings.push(`${raschA.length} Rasch anchor(s) carry a != 1: only b is used (${ids(raschA)})`);
   return out;

@@ -10,10 +10,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Db } from '../data/db.js';
-import { addMonthLater } from '../data/demo-month.js';
 import { createPlatform } from '../data/demo-platform.js';
 import { openPgliteDb } from '../data/pglite-db.js';
 import { loadConfig } from './config.js';
+import { addMonthLater } from './demo-month.js';
 import { runJob } from './run-job.js';
 
 const SPEC = { students: 3000, questions: 150, days: 30, seed: 20251101 };

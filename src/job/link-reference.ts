@@ -1,11 +1,12 @@
 /**
  * The job's reference scale: the previous version, or the anchors in question.meta, read before
  * the calibration (a reference that cannot be read fails the run before the expensive part).
- * Reads only: the results are written by the job's one transaction afterwards.
+ * With anchors, the other questions' stored values come back as starting values for EM (never
+ * constraints). Reads only: the results are written by the job's one transaction afterwards.
  */
 import type { Queryable } from '../data/db.js';
 import { readPreviousVersion } from '../data/previous-version.js';
-import { readQuestionAnchors } from '../data/question-anchors.js';
+import { type AnchorParams, readQuestionAnchors } from '../data/question-anchors.js';
 import type { ModelName } from '../engine/types.js';
 import type { LinkConfig, LinkInput } from './link-run.js';
 import { listIds } from './summary.js';
@@ -16,8 +17,9 @@ export async function readReference(
   model: ModelName,
   version: string,
   out: (line: string) => void,
-): Promise<LinkInput['reference']> {
+): Promise<{ reference: LinkInput['reference']; start: ReadonlyMap<string, AnchorParams> | null }> {
   let reference: LinkInput['reference'];
+  let start: ReadonlyMap<string, AnchorParams> | null = null;
   if (config.mode === 'previous') {
     const prev = await readPreviousVersion(db, version);
     if (!prev)
@@ -43,6 +45,7 @@ export async function readReference(
           `[WARN] ${q.ignored.length} question(s) tagged "anchor" without usable parameters, ignored: ${listIds(q.ignored.map((x) => `${x.id} (${x.reason})`))}`,
         );
       for (const w of q.warnings) out(`[WARN] Anchors: ${w}`);
+      start = q.start.size ? q.start : null;
       const items = new Map(
         [...q.fixed].map(([id, p]) => [id, { a: p.a, b: p.b, c: p.c, seB: Number.NaN }] as const),
       );
@@ -51,5 +54,5 @@ export async function readReference(
         : { label: null, why: 'no usable anchor in question.meta' };
     }
   }
-  return reference;
+  return { reference, start };
 }

@@ -171,9 +171,16 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
     // The reference scale of MIRT_LINK (read only; the run fails here, before calibrating, if it cannot be read).
     const linkConfig = config.link ?? DEFAULT_LINK;
     let reference: LinkInput['reference'] | null = null;
+    let startValues: Awaited<ReturnType<typeof readReference>>['start'] = null;
     if (linkConfig.mode !== 'none') {
       try {
-        reference = await readReference(db, linkConfig, config.model, version, io.out);
+        ({ reference, start: startValues } = await readReference(
+          db,
+          linkConfig,
+          config.model,
+          version,
+          io.out,
+        ));
       } catch (e) {
         return fail(
           `reading the reference scale (MIRT_LINK=${linkConfig.mode}) failed: ${msg(e)}. ${NOTHING_WRITTEN}`,
@@ -191,7 +198,8 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
     );
     let result: CalibrateResponse;
     try {
-      result = await calibrator.calibrate(calib, { model: config.model, version, runId });
+      const start = startValues ? { startValues } : {};
+      result = await calibrator.calibrate(calib, { model: config.model, version, runId, ...start });
       if (plan) result = plan.finish(result);
     } catch (e) {
       if (calibrator.kind === 'remote')
@@ -240,7 +248,7 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
     if (reference) {
       t = performance.now();
       try {
-        const job = { model: config.model, version, runId };
+        const job = { model: config.model, version, runId, ...(startValues ? { startValues } : {}) };
         link = await linkRun({
           config: linkConfig,
           model: config.model,

@@ -4,9 +4,10 @@
  * average, on a bank where one question has leaked (`leakShift` easier). Truth from
  * question.meta->'truth' (demo-platform.ts). Deterministic for a given seed.
  */
+
+import type { Db } from '../data/db.js';
+import { studentUuid } from '../data/demo-platform.js';
 import { normalDraw, seededRandom } from '../engine/simulate.js';
-import type { Db } from './db.js';
-import { studentUuid } from './demo-platform.js';
 
 export interface NextMonth {
   readonly students: number;
