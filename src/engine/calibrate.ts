@@ -6,7 +6,8 @@
 
 import { EmMap, type EStepExecutor, inlineExecutor, runEm } from './em.js';
 import { fullInformation, invertSpd, itemBlockCovariances } from './information.js';
-import { itemFitSX2 } from './itemfit.js';
+import { itemFlags } from './item-flags.js';
+import { itemFitAnyDesign } from './itemfit-sparse.js';
 import { makeItemBank } from './models.js';
 import { type Anchors, ParamLayout } from './params.js';
 import { marginalReliability, marginalRxx } from './reliability.js';
@@ -214,10 +215,10 @@ async function finishCalibration(
 
   // Counted as mirt counts them for S-X2's df (itemfit.ts): the 1PL's shared slope in every item.
   const free = settings.model === '3PL' ? 3 : settings.model === 'Rasch' ? 1 : 2;
-  const fits: ItemFit[] =
+  const fits =
     options.itemFit === false
-      ? new Array(J).fill({ kind: 'unavailable', reason: 'item fit not requested' })
-      : itemFitSX2(data, bank, latent, {
+      ? null
+      : itemFitAnyDesign(data, bank, latent, {
           quadPoints: settings.quadPoints,
           quadRange: settings.quadRange,
           freeParamsPerItem: Int32Array.from({ length: J }, (_, j) => (layout.isFixed(j) ? 0 : free)),
@@ -235,6 +236,7 @@ async function finishCalibration(
     const a = bank.a[j];
     const d = bank.d[j];
     const fixed = layout.isFixed(j);
+    const fit: ItemFit = fits?.fit[j] ?? { kind: 'unavailable', reason: 'item fit not requested' };
     items.push({
       id: data.itemIds[j],
       a,
@@ -249,7 +251,19 @@ async function finishCalibration(
       anchored: fixed,
       n: data.itemN[j],
       pCorrect: data.itemCorrect[j] / data.itemN[j],
-      fit: fits[j],
+      fit,
+      meanSquares: fits?.meanSquares[j] ?? null,
+      flags: itemFlags({
+        a,
+        b: -d / a,
+        c: bank.c[j],
+        n: data.itemN[j],
+        pCorrect: data.itemCorrect[j] / data.itemN[j],
+        seB: fixed ? null : finiteOrNull(se?.b[j]),
+        fitP: fit.kind === 'unavailable' ? null : fit.p,
+        meanSquares: fits?.meanSquares[j],
+        converged: em.converged,
+      }),
     });
   }
   const k = layout.freeCount();
