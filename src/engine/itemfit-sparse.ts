@@ -131,7 +131,6 @@ export function itemFitSparse(
   const scratch = {
     logL: new Float64Array(nQ),
     L: new Float64Array((maxK + 1) * nQ),
-    r: new Float64Array(nQ),
   };
   const withSX2 = options.sx2 ?? true;
   for (let u = 0; u < nUsers; u++) {
@@ -251,7 +250,7 @@ function sumScoreExpectations(
   t: Tables,
   nodes: Float64Array,
   w: Float64Array,
-  scratch: { L: Float64Array; r: Float64Array },
+  scratch: { L: Float64Array },
   eSum: Float64Array,
 ): number {
   const { userPtr, userItem, userResp } = data;
@@ -264,44 +263,51 @@ function sumScoreExpectations(
     for (let k = start; k < start + K; k++) eSum[k] = userResp[k];
     return Number.NaN;
   }
-  // Lord–Wingersky over the learner's items, in place (scores downwards).
+  // Lord–Wingersky over the learner's items node by node (in place, scores downwards; L is
+  // node-major, row q holds scores 0..K), then each item left out. A node where L_s w is below
+  // 1e-13 of the largest adds less than that to e (r_{s-1} P <= L_s), so it is skipped.
   const L = scratch.L;
-  L.fill(0, 0, (K + 1) * nQ);
-  for (let q = 0; q < nQ; q++) L[q] = 1;
-  for (let m = 0; m < K; m++) {
-    const base = userItem[start + m] * nQ;
-    for (let q = 0; q < nQ; q++) L[(m + 1) * nQ + q] = L[m * nQ + q] * t.P[base + q];
-    for (let r = m; r >= 1; r--) {
-      for (let q = 0; q < nQ; q++)
-        L[r * nQ + q] = L[r * nQ + q] * t.Q[base + q] + L[(r - 1) * nQ + q] * t.P[base + q];
-    }
-    for (let q = 0; q < nQ; q++) L[q] *= t.Q[base + q];
-  }
+  const K1 = K + 1;
   let den = 0;
   let num = 0;
+  let top = 0;
   for (let q = 0; q < nQ; q++) {
-    const v = L[s * nQ + q] * w[q];
+    const o = q * K1;
+    L.fill(0, o, o + K1);
+    L[o] = 1;
+    for (let m = 0; m < K; m++) {
+      const i = userItem[start + m] * nQ + q;
+      const p = t.P[i];
+      const qq = t.Q[i];
+      L[o + m + 1] = L[o + m] * p;
+      for (let r = o + m; r > o; r--) L[r] = L[r] * qq + L[r - 1] * p;
+      L[o] *= qq;
+    }
+    const v = L[o + s] * w[q];
     den += v;
     num += v * nodes[q];
+    if (v > top) top = v;
   }
-  for (let k = start; k < start + K; k++) {
-    const base = userItem[k] * nQ;
-    let e = 0;
-    for (let q = 0; q < nQ; q++) {
-      const p = t.P[base + q];
-      const qq = t.Q[base + q];
+  for (let k = start; k < start + K; k++) eSum[k] = 0;
+  for (let q = 0; q < nQ; q++) {
+    const o = q * K1;
+    if (L[o + s] * w[q] < 1e-13 * top) continue;
+    for (let k = start; k < start + K; k++) {
+      const i = userItem[k] * nQ + q;
+      const p = t.P[i];
+      const qq = t.Q[i];
       let r: number;
       if (p <= 0.5) {
-        r = L[q] / qq;
-        for (let m = 1; m <= s - 1; m++) r = (L[m * nQ + q] - r * p) / qq;
+        r = L[o] / qq;
+        for (let m = o + 1; m <= o + s - 1; m++) r = (L[m] - r * p) / qq;
       } else {
-        r = L[K * nQ + q] / p;
-        for (let m = K - 1; m >= s; m--) r = (L[m * nQ + q] - r * qq) / p;
+        r = L[o + K] / p;
+        for (let m = o + K - 1; m >= o + s; m--) r = (L[m] - r * qq) / p;
       }
-      if (r > 0) e += r * p * w[q];
+      if (r > 0) eSum[k] += r * p * w[q];
     }
-    eSum[k] = Math.min(1, e / den);
   }
+  for (let k = start; k < start + K; k++) eSum[k] = Math.min(1, eSum[k] / den);
   return num / den;
 }
 
