@@ -44,13 +44,20 @@ describe('S-X2 for incomplete designs', () => {
         assert.ok(m.kind === 'S-X2' && o.kind === 'S-X2-incomplete', `${data.itemIds[j]}: ${o.kind}`);
         assert.equal(o.df, m.df, data.itemIds[j]);
         if (Number.isNaN(m.statistic)) assert.ok(Number.isNaN(o.statistic));
-        else assert.ok(Math.abs(o.statistic - m.statistic) <= 1e-8 * Math.max(1, m.statistic), data.itemIds[j]);
+        else
+          assert.ok(Math.abs(o.statistic - m.statistic) <= 1e-8 * Math.max(1, m.statistic), data.itemIds[j]);
       }
     });
   }
 
   it('with the true parameters: ZSTD ~ N(0, 1), S-X2 p ~ uniform (3,000 learners x 20 of 200 items)', (t) => {
-    const { data, truth } = simulateResponses({ model: '2PL', nUsers: 3000, nItems: 200, perUser: 20, seed: 5 });
+    const { data, truth } = simulateResponses({
+      model: '2PL',
+      nUsers: 3000,
+      nItems: 200,
+      perUser: 20,
+      seed: 5,
+    });
     const j0 = data.itemIds.map((id) => Number(id.slice(1)));
     const bank = {
       a: Float64Array.from(j0, (j) => truth.a[j]),
@@ -145,14 +152,20 @@ describe('S-X2 for incomplete designs', () => {
     };
     const fit = itemFitSparse(data, bank, { mean: 0, variance: 1 }, { minGroupSize: 1, maxGroups: 3 });
     for (const f of fit) {
-      assert.ok(f.meanSquares && Number.isFinite(f.meanSquares.infit) && Number.isFinite(f.meanSquares.outfit));
+      assert.ok(
+        f.meanSquares && Number.isFinite(f.meanSquares.infit) && Number.isFinite(f.meanSquares.outfit),
+      );
       if (f.sx2.kind !== 'unavailable') assert.ok(!(f.sx2.statistic < 0), JSON.stringify(f.sx2));
     }
   });
 
   it('too few informative learners: unavailable, saying how many are needed', () => {
     const { data } = simulateResponses({ model: '2PL', nUsers: 50, nItems: 20, perUser: 5, seed: 3 });
-    const bank = { a: new Float64Array(data.nItems).fill(1), d: new Float64Array(data.nItems), c: new Float64Array(data.nItems) };
+    const bank = {
+      a: new Float64Array(data.nItems).fill(1),
+      d: new Float64Array(data.nItems),
+      c: new Float64Array(data.nItems),
+    };
     const fit = itemFitSparse(data, bank, { mean: 0, variance: 1 }, {});
     for (const f of fit) {
       assert.equal(f.sx2.kind, 'unavailable');
