@@ -46,7 +46,9 @@
  *    (tested); calibrate uses mirt's S-X2 itself there.
  *
  * Cost: the mean squares O(nObs Q); the sum-score expectations O(sum_n K_n^2 Q) for learners with
- * K_n answers (leaving one item out of L costs O(K_n Q) by a stable deconvolution, below).
+ * K_n answers (leaving one item out of L costs O(K_n Q) by a stable deconvolution, below), so
+ * learners with more than `maxLearnerAnswers` (300) answers stay out of the S-X2 table: a valid
+ * test still (which learners enter depends on the design, not on the answers), at a bounded cost.
  */
 
 import { itemFitSX2, type SX2Options, sx2FromTable } from './itemfit.js';
@@ -72,6 +74,11 @@ export interface SparseFitOptions {
   readonly minGroupSize?: number;
   /** Compute the mean squares only (default true: both). */
   readonly sx2?: boolean;
+  /**
+   * Learners with more answers stay out of the S-X2 table (not out of the mean squares): their
+   * sum-score expectations cost O(K^2 nodes) each. Default 300.
+   */
+  readonly maxLearnerAnswers?: number;
 }
 
 export type SparseFitData = Pick<ResponseData, 'nUsers' | 'nItems' | 'userPtr' | 'userItem' | 'userResp'>;
@@ -126,8 +133,9 @@ export function itemFitSparse(
   const pStar = new Float64Array(nObs);
   const eSum = new Float64Array(nObs);
   const theta = new Float64Array(nUsers);
+  const maxAnswers = options.maxLearnerAnswers ?? 300;
   let maxK = 0;
-  for (let u = 0; u < nUsers; u++) maxK = Math.max(maxK, userPtr[u + 1] - userPtr[u]);
+  for (let u = 0; u < nUsers; u++) maxK = Math.max(maxK, Math.min(maxAnswers, userPtr[u + 1] - userPtr[u]));
   const scratch = {
     logL: new Float64Array(nQ),
     L: new Float64Array((maxK + 1) * nQ),
@@ -135,7 +143,11 @@ export function itemFitSparse(
   const withSX2 = options.sx2 ?? true;
   for (let u = 0; u < nUsers; u++) {
     predictive(u, data, tables, logW, nQ, scratch.logL, pStar);
-    if (withSX2) theta[u] = sumScoreExpectations(u, data, tables, nodes, w, scratch, eSum);
+    if (!withSX2) continue;
+    theta[u] =
+      userPtr[u + 1] - userPtr[u] > maxAnswers
+        ? Number.NaN
+        : sumScoreExpectations(u, data, tables, nodes, w, scratch, eSum);
   }
 
   // Answers by item.
@@ -364,7 +376,7 @@ function incompleteSX2(
     const least = Math.max(2, dfSubtract + 1) * minGroupSize;
     return {
       kind: 'unavailable',
-      reason: `S-X2 needs at least ${least} learners with some but not all of their answers right; ${n} such learners answered this item`,
+      reason: `S-X2 needs at least ${least} learners with some but not all of their answers right (and at most ${options.maxLearnerAnswers ?? 300} answers); ${n} such learners answered this item`,
     };
   }
   idx.sort((x, y) => theta[users[x]] - theta[users[y]]);

@@ -150,7 +150,12 @@ describe('S-X2 for incomplete designs', () => {
       d: Float64Array.from({ length: data.nItems }, (_, j) => ((j % 11) - 5) * 0.6),
       c: new Float64Array(data.nItems),
     };
-    const fit = itemFitSparse(data, bank, { mean: 0, variance: 1 }, { minGroupSize: 1, maxGroups: 3 });
+    const fit = itemFitSparse(
+      data,
+      bank,
+      { mean: 0, variance: 1 },
+      { minGroupSize: 1, maxGroups: 3, maxLearnerAnswers: Number.POSITIVE_INFINITY },
+    );
     for (const f of fit) {
       assert.ok(
         f.meanSquares && Number.isFinite(f.meanSquares.infit) && Number.isFinite(f.meanSquares.outfit),
