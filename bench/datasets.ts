@@ -3,8 +3,7 @@
  * fixed seed, in the shape of the issue's targets.
  */
 
-import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { simulateAnswers } from '../src/engine/simulate.js';
 
 export interface BenchSet {
@@ -51,24 +50,47 @@ export const BENCH_SETS: readonly BenchSet[] = [
   },
 ];
 
-/** Writes user_id,item_id,is_correct rows (the engine's simulator); returns the number of rows. */
-export async function writeCsv(set: BenchSet, path: string, seed = 1): Promise<number> {
-  const out = createWriteStream(path);
-  out.write('user_id,item_id,is_correct\n');
-  const chunks: string[] = [];
+/**
+ * Writes user_id,item_id,is_correct rows (the engine's simulator), with `timestamps` a fourth
+ * column responded_at in ISO-8601 as a platform export has it; returns the number of rows.
+ */
+export async function writeCsv(
+  set: BenchSet,
+  path: string,
+  seed = 1,
+  { timestamps = false } = {},
+): Promise<number> {
+  // Written as it is simulated (synchronously: the simulator calls back), 1 MiB at a time.
+  const fd = openSync(path, 'w');
   let rows = 0;
-  let buf = '';
-  simulateAnswers({ ...set, seed }, (u, j, x) => {
-    buf += `user${u},item${j},${x}\n`;
-    rows++;
-    if (buf.length > 1 << 20) {
-      chunks.push(buf);
-      buf = '';
-    }
-  });
-  chunks.push(buf);
-  for (const c of chunks) if (!out.write(c)) await once(out, 'drain');
-  out.end();
-  await once(out, 'finish');
+  let buf = timestamps ? 'user_id,item_id,is_correct,responded_at\n' : 'user_id,item_id,is_correct\n';
+  // One answer a minute from 2026-01-01, formatted by hand (toISOString per row is slow).
+  const t0 = Date.UTC(2026, 0, 1);
+  let day = '';
+  let dayStart = -1;
+  try {
+    simulateAnswers({ ...set, seed }, (u, j, x) => {
+      if (timestamps) {
+        const t = t0 + rows * 60000;
+        const d = Math.floor(t / 86400000);
+        if (d !== dayStart) {
+          dayStart = d;
+          day = new Date(d * 86400000).toISOString().slice(0, 11);
+        }
+        const m = Math.floor((t % 86400000) / 60000);
+        const hh = String(Math.floor(m / 60)).padStart(2, '0');
+        const mm = String(m % 60).padStart(2, '0');
+        buf += `user${u},item${j},${x},${day}${hh}:${mm}:00.000Z\n`;
+      } else buf += `user${u},item${j},${x}\n`;
+      rows++;
+      if (buf.length > 1 << 20) {
+        writeSync(fd, buf);
+        buf = '';
+      }
+    });
+    writeSync(fd, buf);
+  } finally {
+    closeSync(fd);
+  }
   return rows;
 }

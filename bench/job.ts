@@ -27,7 +27,7 @@ import { ResponseBuilder } from '../src/engine/responses.js';
 const ADMIN = process.env.MIRT_BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 /** Users x items answers with a 2PL truth, generated inside the database (fixed seed). */
-async function createBenchData(db: Db, users: number, perUser: number, items: number): Promise<void> {
+export async function createBenchData(db: Db, users: number, perUser: number, items: number): Promise<void> {
   await db.query('SELECT setseed(0.42)');
   await db.query(`CREATE TABLE bench_item AS
     SELECT i, exp(0.3 * sqrt(-2 * ln(random())) * cos(2 * pi() * random())) AS a,

@@ -36,6 +36,8 @@ export type {
 export { ResponseBuilder, responsesFromObservations } from './engine/responses.js';
 export { simulateResponses } from './engine/simulate.js';
 export * from './engine/types.js';
+export type { CsvColumns, CsvFormat, CsvReadOptions, CsvReadReport } from './files/csv-responses.js';
+export { CsvInputError, readCsvAnswers, readResponsesCsv } from './files/csv-responses.js';
 export { calibrateInline };
 
 /**

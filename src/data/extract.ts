@@ -3,9 +3,12 @@
  *   1. the `attempt` VIEW   (student_id, item_id, correct, completed_at)
  *   2. the `responses` table (user_id, item_id, is_correct, responded_at)
  *   3. `exam_results`        (user_id, session_id, result_json {questions: [...]}, updated_at/created_at)
- * A source that is missing (or fails before its first row) falls through to the next one, with
- * the log lines users already grep for. Ids of any type are read as text; bad rows (NULL
- * correctness, NULL ids, duplicates, unparsable JSON) are counted by the builder, never fatal.
+ * A source that does not exist (the relation, or a column the SELECT needs) falls through to the
+ * next one, with the log lines users already grep for. Any other error (a lock or statement
+ * timeout, a permission error, a lost connection) fails the run: falling back then would
+ * calibrate on a different, possibly stale source and exit 0. Ids of any type are read as text;
+ * bad rows (NULL correctness, NULL or non-scalar ids, duplicates, unparsable JSON) are counted
+ * by the builder, never fatal.
  * No row limit except MIRT_MAX_OBS, which keeps the most recent observations.
  *
  * The SELECTs read their parameters through current_setting('mirt.*') (see Db.streamRows):
@@ -14,6 +17,7 @@
 import type { ResponseBuilder } from '../engine/responses.js';
 import type { FieldKind } from './copy-text.js';
 import type { Db } from './db.js';
+import { sqlState } from './sql-state.js';
 
 export type SourceName = 'attempt VIEW' | 'responses table' | 'exam_results JSON';
 
@@ -41,6 +45,24 @@ export interface ExtractLog {
 /** A filter or column problem that falling back to another source would hide: fatal. */
 export class ExtractionError extends Error {
   override name = 'ExtractionError';
+}
+
+/**
+ * A source exists but could not be read (lock or statement timeout, permission, connection...):
+ * fatal, because the next source of the chain would give other data.
+ */
+export class SourceReadError extends Error {
+  override name = 'SourceReadError';
+  constructor(
+    readonly source: SourceName,
+    cause: unknown,
+  ) {
+    const code = sqlState(cause);
+    super(
+      `${source}: ${message(cause)}${code ? ` (SQLSTATE ${code})` : ''}; not falling back to the next source (only a missing relation or column does)`,
+      { cause },
+    );
+  }
 }
 
 /** Thrown when no source of the chain could be read; `reasons` names each failure. */
@@ -79,6 +101,7 @@ export async function extractObservations(
     builder,
     attempt && attemptSql(attempt, questionCols, opts),
     'attempt',
+    'attempt VIEW',
     settings,
   );
   if (r1.ok) {
@@ -95,6 +118,7 @@ export async function extractObservations(
     builder,
     responses && responsesSql(responses, questionCols, opts),
     'responses',
+    'responses table',
     settings,
   );
   if (r2.ok) {
@@ -126,7 +150,8 @@ export async function extractObservations(
       );
     });
   } catch (e) {
-    if (builder.size > 0 || e instanceof ExtractionError) throw e;
+    if (e instanceof ExtractionError) throw e;
+    if (builder.size > 0 || !isMissingSource(e)) throw new SourceReadError('exam_results JSON', e);
     reasons.push(`exam_results: ${message(e)}`);
     throw new NoSourceError(reasons);
   }
@@ -141,6 +166,7 @@ async function tryRows(
   builder: ResponseBuilder,
   plan: Plan | null,
   relation: string,
+  source: SourceName,
   settings: Record<string, string>,
 ): Promise<TryResult> {
   // Same wording as PostgreSQL's own error, which the old job printed.
@@ -159,10 +185,26 @@ async function tryRows(
     });
     return { ok: true, rows };
   } catch (e) {
-    // Rows already in the builder cannot be taken back: a failure mid-stream is fatal, not a fallback.
-    if (builder.size > before) throw e;
+    // Rows already in the builder cannot be taken back: a failure mid-stream is fatal, not a
+    // fallback. Neither is a source that exists but failed: the next one would be other data.
+    if (builder.size > before || !isMissingSource(e)) throw new SourceReadError(source, e);
     return { ok: false, reason: message(e) };
   }
+}
+
+/**
+ * SQLSTATEs that mean "this source is not there": undefined_table (42P01) and undefined_column
+ * (42703). Both drivers put the code on the error; an error without one (a driver that only
+ * gives text) is judged by PostgreSQL's / PGlite's wording of the same two errors.
+ */
+const MISSING_SOURCE = new Set(['42P01', '42703']);
+
+export function isMissingSource(e: unknown): boolean {
+  const code = sqlState(e);
+  if (code !== null) return MISSING_SOURCE.has(code);
+  return /^(relation|column) "[^"]+" does not exist$|^column [\w.]+ does not exist$|\bno such (view|table|column)\b/i.test(
+    message(e),
+  );
 }
 
 // Scalar subqueries: evaluated once per query (an InitPlan), where a bare current_setting() in a
@@ -345,7 +387,13 @@ export function addExamResult(
       continue;
     }
     const e = q as { question_id?: unknown; is_correct?: unknown; correct?: unknown };
-    const item = e.question_id === null || e.question_id === undefined ? null : String(e.question_id);
+    const item = idText(e.question_id);
+    if (item === undefined) {
+      // An object or array would become "[object Object]" or "1,2" and merge unrelated items.
+      builder.reject('invalid_question_id');
+      n++;
+      continue;
+    }
     if (topicItems && item !== null && !topicItems.has(item)) continue;
     const raw = e.is_correct ?? e.correct ?? null;
     const correct =
@@ -358,6 +406,14 @@ export function addExamResult(
     n++;
   }
   return n;
+}
+
+/** Only strings and numbers are ids: null when absent, undefined when of any other type. */
+function idText(v: unknown): string | null | undefined {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  return undefined;
 }
 
 function message(e: unknown): string {

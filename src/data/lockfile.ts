@@ -233,3 +233,16 @@ function folderError(dir: string, e: unknown): Error {
       return new Error(`cannot lock data folder ${dir}: ${err.message ?? String(e)}`);
   }
 }
+
+/** Another process owns the data folder. */
+export class DataDirLockedError extends Error {
+  override name = 'DataDirLockedError';
+  constructor(
+    readonly dataDir: string,
+    readonly holder: LockHolder,
+  ) {
+    super(
+      `data folder ${dataDir} is in use by ${holder.pid > 0 ? `process ${holder.pid}` : 'another process'}${holder.host ? ` on ${holder.host}` : ''} (since ${holder.since})`,
+    );
+  }
+}

@@ -15,6 +15,7 @@
  * and mirt_fit_meta one row per run, so they are their own history.
  */
 import type { Db } from './db.js';
+import { sqlState } from './sql-state.js';
 
 export interface Migration {
   readonly id: number;
@@ -76,6 +77,9 @@ export const MIGRATIONS: readonly Migration[] = [
       'ALTER TABLE mirt_item_params ADD COLUMN IF NOT EXISTS model text',
       'ALTER TABLE mirt_item_params ADD COLUMN IF NOT EXISTS version text',
       'ALTER TABLE mirt_item_params ADD COLUMN IF NOT EXISTS fitted_at timestamptz DEFAULT now()',
+      // Without it the version index below fails, so no database has migration 3 recorded and
+      // a mirt_ability lacking this column.
+      'ALTER TABLE mirt_ability ADD COLUMN IF NOT EXISTS version text',
       'ALTER TABLE mirt_ability ADD COLUMN IF NOT EXISTS se double precision',
       'ALTER TABLE mirt_ability ADD COLUMN IF NOT EXISTS model text',
       'ALTER TABLE mirt_ability ADD COLUMN IF NOT EXISTS fitted_at timestamptz DEFAULT now()',
@@ -88,27 +92,97 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-/** Applies the migrations not yet recorded, each in its own transaction. Returns the ids applied. */
+const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS mirt_schema_migrations (
+  id integer PRIMARY KEY,
+  name text NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT now()
+)`;
+
+/** A migration is not applied and the database user may not apply it. */
+export class MigrationRightsError extends Error {
+  override name = 'MigrationRightsError';
+  constructor(
+    readonly migration: Migration,
+    readonly right: string,
+    cause: unknown,
+  ) {
+    super(
+      `migration ${migration.id} (${migration.name}) is not applied and the database user lacks ${right} ` +
+        `(${firstLine(cause)}); apply the migrations once as the owner of the output tables, then this user needs only ` +
+        'SELECT/INSERT/UPDATE/DELETE on them',
+      { cause },
+    );
+  }
+}
+
+/**
+ * Applies the migrations not yet recorded, each in its own transaction. Returns the ids applied.
+ *
+ * What is applied is read first, and nothing else runs when everything is: a least-privilege
+ * role (SELECT on the sources, SELECT/INSERT/UPDATE/DELETE on the output tables, no CREATE on
+ * the schema, not the tables' owner) runs the job once an admin has migrated. Even IF NOT EXISTS
+ * DDL checks the right before it checks existence, so running it every time would fail there.
+ */
 export async function migrate(db: Db): Promise<number[]> {
-  await db.query(`CREATE TABLE IF NOT EXISTS mirt_schema_migrations (
-    id integer PRIMARY KEY,
-    name text NOT NULL,
-    applied_at timestamptz NOT NULL DEFAULT now()
-  )`);
-  const done = new Set(
-    (await db.query<{ id: number }>('SELECT id FROM mirt_schema_migrations')).map((r) => Number(r.id)),
+  const [{ recorded }] = await db.query<{ recorded: string | null }>(
+    "SELECT to_regclass('mirt_schema_migrations')::text AS recorded",
   );
+  let done = new Set<number>();
+  if (recorded !== null) {
+    try {
+      done = new Set(
+        (await db.query<{ id: number }>('SELECT id FROM mirt_schema_migrations')).map((r) => Number(r.id)),
+      );
+    } catch (e) {
+      if (sqlState(e) !== '42501') throw e;
+      throw new Error(
+        `cannot read mirt_schema_migrations (${firstLine(e)}): the database user needs SELECT on it to see which migrations are applied`,
+        { cause: e },
+      );
+    }
+  }
+  let haveTable = recorded !== null;
   const applied: number[] = [];
   for (const m of MIGRATIONS) {
     if (done.has(m.id)) continue;
-    await db.transaction(async (tx) => {
-      for (const sql of m.statements) await tx.query(sql);
-      await tx.query(
-        'INSERT INTO mirt_schema_migrations (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING',
-        [m.id, m.name],
-      );
-    });
+    let current = MIGRATIONS_TABLE;
+    try {
+      await db.transaction(async (tx) => {
+        if (!haveTable) await tx.query(MIGRATIONS_TABLE);
+        for (const sql of m.statements) {
+          current = sql;
+          await tx.query(sql);
+        }
+        current = 'INSERT INTO mirt_schema_migrations';
+        await tx.query(
+          'INSERT INTO mirt_schema_migrations (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING',
+          [m.id, m.name],
+        );
+      });
+    } catch (e) {
+      // 42501 insufficient_privilege: say which migration and which right, not only PostgreSQL's
+      // "permission denied for schema public".
+      if (sqlState(e) === '42501') throw new MigrationRightsError(m, rightFor(current), e);
+      throw e;
+    }
+    haveTable = true;
     applied.push(m.id);
   }
   return applied;
+}
+
+/** The privilege a migration statement needs, in words. */
+function rightFor(sql: string): string {
+  const s = sql.replace(/\s+/g, ' ').trim();
+  let m = /^CREATE TABLE IF NOT EXISTS (\w+)/i.exec(s);
+  if (m) return `CREATE on the schema (to create table ${m[1]})`;
+  m = /^ALTER TABLE (\w+)/i.exec(s) ?? /^CREATE (?:UNIQUE )?INDEX (?:IF NOT EXISTS )?\w+ ON (\w+)/i.exec(s);
+  if (m)
+    return `ownership of table ${m[1]} (to ${s.startsWith('ALTER') ? 'add a column' : 'create an index'})`;
+  if (/^INSERT INTO mirt_schema_migrations/i.test(s)) return 'INSERT on mirt_schema_migrations';
+  return 'a privilege the migration needs';
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0];
 }

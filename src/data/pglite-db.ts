@@ -14,7 +14,7 @@ import { resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { CopyTextParser, type Field, type FieldKind } from './copy-text.js';
 import { type BulkColumn, type Db, ident, type SqlValue, settingName, type Tx } from './db.js';
-import { acquireFolderLock, type LockHolder } from './lockfile.js';
+import { acquireFolderLock, DataDirLockedError } from './lockfile.js';
 import { checkColumns } from './pg-db.js';
 import { crashFailure, isPgliteCrash, ServerLog, startFailure } from './pglite-errors.js';
 import { inspectDataFolder } from './pglite-folder.js';
@@ -24,19 +24,6 @@ import {
   recordRelationSizes,
   relationFiles,
 } from './pglite-integrity.js';
-
-/** Another process owns the data folder. */
-export class DataDirLockedError extends Error {
-  override name = 'DataDirLockedError';
-  constructor(
-    readonly dataDir: string,
-    readonly holder: LockHolder,
-  ) {
-    super(
-      `data folder ${dataDir} is in use by ${holder.pid > 0 ? `process ${holder.pid}` : 'another process'}${holder.host ? ` on ${holder.host}` : ''} (since ${holder.since})`,
-    );
-  }
-}
 
 /**
  * The folder has been locked for longer than MIRT_LOCK_WARN_AGE_SECS: a live process holds it

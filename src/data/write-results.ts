@@ -9,10 +9,14 @@
  * - mirt_fit_meta: one row per run.
  * - question.meta->'irt' (optional, the old job's IRT_UPDATE_QUESTION_META).
  * - retention: only when explicitly configured, the versions beyond the newest N are deleted
- *   from mirt_item_params_history and mirt_ability.
+ *   from mirt_item_params_history and mirt_ability. Rows whose version is NULL (written by
+ *   something else before the job, so not a version of ours) are never pruned: they are counted
+ *   and the run warns about them.
  *
  * The ON CONFLICT target is the unique key the table really has (old or new); a table without a
  * usable key gets delete-then-insert of the same rows, which is equivalent inside the transaction.
+ * A legacy key that changes what the tables hold (abilities overwritten across runs, a row per
+ * run in the current-parameters table) is reported in `warnings`, once per run.
  */
 import type { CalibrateResponse } from '../contract/types.js';
 import type { Tx } from './db.js';
@@ -42,6 +46,8 @@ export interface WriteSummary {
   readonly questionMetaSkipped: string | null;
   readonly prunedRows: number;
   readonly fittedAt: string;
+  /** Side effects of legacy table shapes, one line each (printed as [WARN] by the job). */
+  readonly warnings: readonly string[];
 }
 
 export async function writeResults(
@@ -90,6 +96,7 @@ export async function writeResults(
       ability: await requireShape(tx, 'mirt_ability'),
       meta: await requireShape(tx, 'mirt_fit_meta'),
     };
+    const warnings = legacyKeyWarnings(shapes.items, shapes.ability);
     const [{ fitted_at }] = await tx.query<{ fitted_at: string }>('SELECT now()::text AS fitted_at');
 
     await tx.query(
@@ -114,7 +121,7 @@ export async function writeResults(
       table: 'mirt_item_params',
       stage: 'mirt_stage_items',
       required: 'item_id',
-      allowedKey: ['item_id', 'model', 'version'],
+      allowedKey: ITEM_KEY_COLUMNS,
       values: {
         item_id: 's.item_id',
         model: 's.model',
@@ -135,7 +142,7 @@ export async function writeResults(
       table: 'mirt_ability',
       stage: 'mirt_stage_ability',
       required: 'user_id',
-      allowedKey: ['user_id', 'model', 'version'],
+      allowedKey: ABILITY_KEY_COLUMNS,
       values: {
         user_id: 's.user_id',
         theta: 's.theta',
@@ -185,18 +192,31 @@ export async function writeResults(
 
     let prunedRows = 0;
     if (opts.retainVersions !== null) {
+      const unversioned: string[] = [];
       for (const table of ['mirt_item_params_history', 'mirt_ability']) {
+        // A NULL version is not a version: it is neither kept as one (it would take a place of
+        // the newest N, and NOT IN over a NULL matches nothing) nor deleted as an old one.
         const rows = await tx.query<{ n: number }>(
           `WITH keep AS (
-             SELECT version FROM ${table} GROUP BY version ORDER BY max(fitted_at) DESC NULLS LAST, version DESC LIMIT $1
+             SELECT version FROM ${table} WHERE version IS NOT NULL
+              GROUP BY version ORDER BY max(fitted_at) DESC NULLS LAST, version DESC LIMIT $1
            ), gone AS (
-             DELETE FROM ${table} t WHERE t.version IS NULL OR t.version NOT IN (SELECT version FROM keep) RETURNING 1
+             DELETE FROM ${table} t
+              WHERE t.version IS NOT NULL AND t.version NOT IN (SELECT version FROM keep) RETURNING 1
            )
            SELECT count(*)::int AS n FROM gone`,
           [opts.retainVersions],
         );
         prunedRows += Number(rows[0].n);
+        const [{ n }] = await tx.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM ${table} WHERE version IS NULL`,
+        );
+        if (Number(n) > 0) unversioned.push(`${n} in ${table}`);
       }
+      if (unversioned.length > 0)
+        warnings.push(
+          `MIRT_RETAIN_VERSIONS keeps rows without a version (${unversioned.join(', ')}): retention prunes by version only; delete them by hand if they are not wanted`,
+        );
     }
 
     return {
@@ -207,8 +227,32 @@ export async function writeResults(
       questionMetaSkipped,
       prunedRows,
       fittedAt: fitted_at,
+      warnings,
     };
   });
+}
+
+const ITEM_KEY_COLUMNS = ['item_id', 'model', 'version'];
+const ABILITY_KEY_COLUMNS = ['user_id', 'model', 'version'];
+
+/** What a legacy unique key (or its absence) does to the rows each run writes. */
+function legacyKeyWarnings(items: TableShape, ability: TableShape): string[] {
+  const out: string[] = [];
+  const itemKey = pickConflictKey(items, 'item_id', ITEM_KEY_COLUMNS);
+  if (!itemKey || itemKey.length > 1) {
+    const has = itemKey ? `the unique key (${itemKey.join(', ')})` : 'no unique key on item_id';
+    out.push(
+      `mirt_item_params has ${has}: each run adds rows beside the current ones, so readers of the current parameters see several rows per item. Add UNIQUE (item_id) to keep one row per item (every run is kept in mirt_item_params_history)`,
+    );
+  }
+  const abilityKey = pickConflictKey(ability, 'user_id', ABILITY_KEY_COLUMNS);
+  if (abilityKey && !abilityKey.includes('version') && ability.columnTypes.has('version')) {
+    const key = abilityKey.join(', ');
+    out.push(
+      `mirt_ability has the unique key (${key}) without version: each run overwrites earlier runs' abilities. Make the key (user_id, version) to keep one row per user and run`,
+    );
+  }
+  return out;
 }
 
 async function requireShape(tx: Tx, table: string): Promise<TableShape> {
@@ -234,12 +278,18 @@ async function mergeInto(tx: Tx, shape: TableShape, spec: MergeSpec): Promise<vo
   const select = cols.map((c) => castTo(shape, c, spec.values[c])).join(', ');
   const from = spec.stage ? ` FROM ${spec.stage} s` : '';
   const key = pickConflictKey(shape, spec.required, spec.allowedKey);
+  // A statement may use only some of the parameters (the DELETE below matches on the key alone;
+  // a table without a version column never reads it), and PostgreSQL refuses a bind message
+  // with more values than the statement has placeholders.
+  const run = (sql: string) => {
+    const b = bindUsed(sql, spec.params);
+    return tx.query(b.sql, b.params);
+  };
   if (key) {
     const updates = cols.filter((c) => !key.includes(c)).map((c) => `${c} = EXCLUDED.${c}`);
-    await tx.query(
+    await run(
       `INSERT INTO ${spec.table} (${cols.join(', ')}) SELECT ${select}${from}
        ON CONFLICT (${key.join(', ')}) DO ${updates.length ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`,
-      spec.params,
     );
     return;
   }
@@ -249,11 +299,30 @@ async function mergeInto(tx: Tx, shape: TableShape, spec: MergeSpec): Promise<vo
     ...(shape.columnTypes.has('version') && spec.values.version ? ['version'] : []),
   ];
   const match = natural.map((c) => `t.${c}::text = (${spec.values[c]})::text`).join(' AND ');
-  await tx.query(
+  await run(
     spec.stage
       ? `DELETE FROM ${spec.table} t USING ${spec.stage} s WHERE ${match}`
       : `DELETE FROM ${spec.table} t WHERE ${match}`,
-    spec.params,
   );
-  await tx.query(`INSERT INTO ${spec.table} (${cols.join(', ')}) SELECT ${select}${from}`, spec.params);
+  await run(`INSERT INTO ${spec.table} (${cols.join(', ')}) SELECT ${select}${from}`);
+}
+
+/**
+ * Keeps the parameters `sql` refers to ($n) and renumbers them densely. Only for the SQL built
+ * here, which has no string literals or dollar quotes that could hold a `$n`.
+ */
+export function bindUsed(
+  sql: string,
+  params: readonly (string | number | null)[],
+): { sql: string; params: (string | number | null)[] } {
+  const used = [...new Set([...sql.matchAll(/\$(\d+)\b/g)].map((m) => Number(m[1])))].sort((a, b) => a - b);
+  const to = new Map(used.map((n, i) => [n, i + 1]));
+  for (const n of used) {
+    if (n < 1 || n > params.length)
+      throw new Error(`SQL refers to $${n} but ${params.length} parameters were given`);
+  }
+  return {
+    sql: sql.replace(/\$(\d+)\b/g, (_, n: string) => `$${to.get(Number(n))}`),
+    params: used.map((n) => params[n - 1]),
+  };
 }

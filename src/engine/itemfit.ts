@@ -37,10 +37,11 @@
  * Sparse data: S-X2 needs every person to answer every item (mirt refuses too); then every item
  * gets `{ kind: 'unavailable' }` with the reason.
  *
- * Cost: O(J^2 Q) per item, O(J^3 Q) in all (J items, Q nodes): fine for the few hundred items
- * of a complete test.
+ * Cost: O(J^2 Q) in all (J items, Q nodes): the distribution without item i is taken out of
+ * the full one (lord-wingersky.ts) instead of being recomputed.
  */
 
+import { scoreDistributionWithout } from './lord-wingersky.js';
 import type { ItemBank } from './models.js';
 import { equallySpacedNodes, normalLogWeights } from './quadrature.js';
 import type { ResponseData } from './responses.js';
@@ -138,7 +139,7 @@ export function itemFitSX2(
   const out: ItemFit[] = [];
   const R = J - 1; // score rows 1..J-1
   for (let i = 0; i < J; i++) {
-    lordWingersky(P, Qt, J, nQ, i, Lrest, tmp);
+    scoreDistributionWithout(Lfull, P, Qt, J, nQ, i, Lrest);
     const O0: number[] = [];
     const O1: number[] = [];
     const E0: number[] = [];

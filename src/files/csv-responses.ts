@@ -1,124 +1,395 @@
 /**
- * Streams a long-format CSV of answers (header with user_id, item_id, is_correct; optional
- * responded_at; other columns ignored) into a ResponseBuilder, chunk by chunk, without holding
- * the file or one object per row in memory.
+ * Reads a CSV of answers into compact response data, chunk by chunk, from bytes: ids interned by
+ * a hash of their bytes, 0/1 read from the byte, ISO time stamps parsed from the bytes. Neither
+ * the file nor an object per row is held.
+ *
+ * Two layouts:
+ * - long: one answer per row, columns found by name (user_id, item_id, is_correct, optional
+ *   responded_at; each renameable; other columns ignored);
+ * - wide: mirt's matrix, one row per learner and one column per item, empty/NA = not answered;
+ *   the learner id is the user column, else an unnamed first column (R's row names), else the
+ *   row number.
+ * `auto` takes long when the header names the item and correctness columns, else wide when the
+ * first row's cells are all answers (0/1/true/false/NA/empty), else fails naming the columns.
+ *
+ * Rows that cannot be read are dropped, counted by kind with the line of the first one (the
+ * report), and listed in the result's hygiene as rejected rows; never guessed at.
  */
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { ResponseBuilder, type ResponseBuilderOptions, type ResponseData } from '../engine/responses.js';
+import {
+  parseCorrect,
+  ResponseBuilder,
+  type ResponseBuilderOptions,
+  type ResponseData,
+} from '../engine/responses.js';
+import { ByteInterner } from './byte-interner.js';
+import { CsvInputError } from './csv-errors.js';
+import { CsvLexer, FIELD_ESCAPED, FIELD_LINE_BREAK, type LexProblem, preview } from './csv-lexer.js';
+import { parseIsoBytes } from './iso-time.js';
 
-export class CsvInputError extends Error {
-  override name = 'CsvInputError';
+export { CsvInputError } from './csv-errors.js';
+
+export type CsvFormat = 'auto' | 'long' | 'wide';
+
+export interface CsvColumns {
+  user?: string;
+  item?: string;
+  correct?: string;
+  time?: string;
 }
 
-interface Columns {
+export interface CsvReadOptions extends ResponseBuilderOptions {
+  format?: CsvFormat;
+  /** `,`, `;` or a tab; detected from the header line when absent. */
+  delimiter?: string;
+  /** Header names of the long layout's columns (case-insensitive). */
+  columns?: CsvColumns;
+  /** Longest record accepted (default 1 MiB). */
+  maxRecordBytes?: number;
+}
+
+/** Rows the reader drops, by kind. */
+export type RowProblem =
+  | LexProblem
+  | 'short_row'
+  | 'long_row'
+  | 'line_break_in_field'
+  | 'missing_id'
+  | 'invalid_correct';
+
+export interface ProblemCount {
+  count: number;
+  /** Line of the first such row (1-based, physical lines of the file). */
+  firstLine: number;
+  /** The offending value of the first one, shortened (invalid values only). */
+  example?: string;
+}
+
+export interface CsvReadReport {
+  format: 'long' | 'wide';
+  delimiter: string;
+  /** Data rows read (blank lines aside). */
+  rows: number;
+  problems: Partial<Record<RowProblem, ProblemCount>>;
+  /** Time stamps that were neither ISO-8601 nor readable by Date.parse (answer kept, time unknown). */
+  unreadableTimes?: ProblemCount;
+  /** Wide layout: cells left empty or NA (not answered; not observations). */
+  missingCells: number;
+}
+
+/** Human words for each kind, for the summary line of `fit`. */
+export const PROBLEM_WORDS: Record<RowProblem, string> = {
+  short_row: 'with fewer fields than the header',
+  long_row: 'with more fields than the header',
+  unterminated_quote: 'with an unterminated quote',
+  text_after_quote: 'with text after a closing quote',
+  line_break_in_field: 'with a line break inside an id or answer',
+  missing_id: 'with an empty user or item id',
+  invalid_correct: 'with an answer that is not 0/1/true/false',
+};
+
+/** Problems the lexer or the row check reject before the builder sees a value. */
+const REJECTED_KINDS: readonly RowProblem[] = [
+  'short_row',
+  'long_row',
+  'unterminated_quote',
+  'text_after_quote',
+  'line_break_in_field',
+];
+
+const DEFAULT_COLUMNS = { user: 'user_id', item: 'item_id', correct: 'is_correct', time: 'responded_at' };
+
+interface LongLayout {
+  kind: 'long';
   user: number;
   item: number;
   correct: number;
   time: number;
-  width: number;
 }
 
-/** Splits one CSV line; quoted fields ("a,b", "say ""hi""") only take the slow path. */
-export function splitCsvLine(line: string): string[] {
-  if (!line.includes('"')) return line.split(',');
-  const out: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (quoted) {
-      if (ch === '"') {
-        if (line[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      out.push(field);
-      field = '';
-    } else field += ch;
+interface WideLayout {
+  kind: 'wide';
+  /** -1: users are numbered by row. */
+  user: number;
+  /** Column index -> item index in `itemIds` (-1: not an item column). */
+  itemOf: Int32Array;
+  itemIds: string[];
+}
+
+function parseDelimiter(d: string | undefined): number | undefined {
+  if (d === undefined) return undefined;
+  if (d === ',' || d === ';') return d.charCodeAt(0);
+  if (d === '\t' || d === '\\t' || d.toLowerCase() === 'tab') return 9;
+  throw new CsvInputError(`delimiter must be ",", ";" or tab, got "${preview(d)}"`);
+}
+
+export function describeDelimiter(d: number): string {
+  return d === 9 ? 'tab' : `"${String.fromCharCode(d)}"`;
+}
+
+class AnswerReader {
+  readonly builder: ResponseBuilder;
+  readonly users = new ByteInterner();
+  readonly items = new ByteInterner();
+  readonly problems: Partial<Record<RowProblem, ProblemCount>> = {};
+  unreadableTimes: ProblemCount | undefined;
+  rows = 0;
+  missingCells = 0;
+  private header: string[] | null = null;
+  private layout: LongLayout | WideLayout | null = null;
+  private width = 0;
+  private readonly names: Required<CsvColumns>;
+
+  constructor(private readonly opts: CsvReadOptions) {
+    this.builder = new ResponseBuilder(opts);
+    const c = opts.columns ?? {};
+    this.names = {
+      user: (c.user ?? DEFAULT_COLUMNS.user).trim().toLowerCase(),
+      item: (c.item ?? DEFAULT_COLUMNS.item).trim().toLowerCase(),
+      correct: (c.correct ?? DEFAULT_COLUMNS.correct).trim().toLowerCase(),
+      time: (c.time ?? DEFAULT_COLUMNS.time).trim().toLowerCase(),
+    };
   }
-  out.push(field);
-  return out;
-}
 
-function findColumns(header: string): Columns {
-  const names = splitCsvLine(header.replace(/^\uFEFF/, '')).map((s) => s.trim().toLowerCase());
-  const idx = (n: string) => names.indexOf(n);
-  const cols = {
-    user: idx('user_id'),
-    item: idx('item_id'),
-    correct: idx('is_correct'),
-    time: idx('responded_at'),
-    width: names.length,
-  };
-  const missing = ['user_id', 'item_id', 'is_correct'].filter((n) => idx(n) < 0);
-  if (missing.length > 0) {
-    throw new CsvInputError(
-      `bad header: missing column(s) ${missing.join(', ')} (found: ${names.join(', ') || 'nothing'})`,
+  get format(): 'long' | 'wide' | null {
+    return this.layout?.kind ?? null;
+  }
+
+  count(kind: RowProblem, line: number, example?: string): void {
+    const p = this.problems[kind];
+    if (p) p.count++;
+    else this.problems[kind] = { count: 1, firstLine: line, ...(example === undefined ? {} : { example }) };
+    if (REJECTED_KINDS.includes(kind)) this.builder.reject(kind);
+  }
+
+  problem(kind: LexProblem, line: number): void {
+    if (this.header === null) {
+      throw new CsvInputError(`line ${line}: the header is not valid CSV (${PROBLEM_WORDS[kind]})`);
+    }
+    this.rows++;
+    this.count(kind, line);
+  }
+
+  record(lx: CsvLexer, buf: Buffer, nf: number, line: number): void {
+    if (this.header === null) {
+      this.header = [];
+      for (let k = 0; k < nf; k++) this.header.push(lx.fieldText(buf, k).trim());
+      this.width = nf;
+      return;
+    }
+    this.layout ??= this.chooseLayout(lx, buf, nf, line);
+    this.rows++;
+    if (nf < this.width) {
+      this.count('short_row', line);
+      return;
+    }
+    if (nf > this.width) {
+      for (let k = this.width; k < nf; k++) {
+        if (lx.end[k] > lx.start[k]) {
+          this.count('long_row', line);
+          return;
+        }
+      }
+    }
+    if (this.layout.kind === 'long') this.longRow(lx, buf, line, this.layout);
+    else this.wideRow(lx, buf, line, this.layout);
+  }
+
+  private longRow(lx: CsvLexer, buf: Buffer, line: number, L: LongLayout): void {
+    const fl = lx.flags;
+    if ((fl[L.user] | fl[L.item] | fl[L.correct]) & FIELD_LINE_BREAK) {
+      this.count('line_break_in_field', line);
+      return;
+    }
+    const u = this.id(this.users, lx, buf, L.user);
+    const i = this.id(this.items, lx, buf, L.item);
+    if (u === null || i === null) {
+      this.count('missing_id', line);
+      this.builder.add(u, i, 1);
+      return;
+    }
+    const x = this.answer(lx, buf, L.correct, line);
+    let t: number | undefined;
+    if (L.time >= 0) {
+      const s = lx.start[L.time];
+      const e = lx.end[L.time];
+      if (e > s) {
+        t = parseIsoBytes(buf, s, e);
+        if (Number.isNaN(t)) {
+          const text = lx.fieldText(buf, L.time).trim();
+          t = Date.parse(text);
+          if (Number.isNaN(t)) {
+            t = undefined;
+            if (text !== '' && text.toLowerCase() !== 'na' && text.toLowerCase() !== 'null') {
+              if (this.unreadableTimes) this.unreadableTimes.count++;
+              else this.unreadableTimes = { count: 1, firstLine: line, example: preview(text) };
+            }
+          }
+        }
+      }
+    }
+    this.builder.add(u, i, x, t);
+  }
+
+  private wideRow(lx: CsvLexer, buf: Buffer, line: number, L: WideLayout): void {
+    let u: string | null;
+    if (L.user >= 0) {
+      if (lx.flags[L.user] & FIELD_LINE_BREAK) {
+        this.count('line_break_in_field', line);
+        return;
+      }
+      u = this.id(this.users, lx, buf, L.user);
+      if (u === null) {
+        this.count('missing_id', line);
+        return;
+      }
+    } else u = String(this.rows);
+    const { itemOf, itemIds } = L;
+    for (let k = 0; k < this.width; k++) {
+      const j = itemOf[k];
+      if (j < 0) continue;
+      const x = this.answer(lx, buf, k, line);
+      if (x === null) {
+        this.missingCells++;
+        continue;
+      }
+      this.builder.add(u, itemIds[j], x);
+    }
+  }
+
+  /** The trimmed id of field k, interned; null when empty. */
+  private id(interner: ByteInterner, lx: CsvLexer, buf: Buffer, k: number): string | null {
+    let s = lx.start[k];
+    let e = lx.end[k];
+    while (s < e && (buf[s] === 32 || buf[s] === 9)) s++;
+    while (e > s && (buf[e - 1] === 32 || buf[e - 1] === 9)) e--;
+    if (s === e) return null;
+    if (lx.flags[k] & FIELD_ESCAPED) {
+      const b = Buffer.from(lx.fieldText(buf, k).trim());
+      return interner.ids[interner.intern(b, 0, b.length)];
+    }
+    return interner.ids[interner.intern(buf, s, e)];
+  }
+
+  /** 0/1 from field k, null when missing; a text the builder counts as invalid otherwise. */
+  private answer(lx: CsvLexer, buf: Buffer, k: number, line: number): 0 | 1 | null | string {
+    const s = lx.start[k];
+    const e = lx.end[k];
+    if (e === s + 1) {
+      if (buf[s] === 49) return 1;
+      if (buf[s] === 48) return 0;
+    }
+    if (e === s) return null;
+    const text = lx.fieldText(buf, k);
+    const x = parseCorrect(text);
+    if (x === undefined) {
+      this.count('invalid_correct', line, preview(text.trim()));
+      return text;
+    }
+    return x;
+  }
+
+  private chooseLayout(lx: CsvLexer, buf: Buffer, nf: number, line: number): LongLayout | WideLayout {
+    const names = (this.header as string[]).map((n) => n.toLowerCase());
+    const find = (n: string) => names.indexOf(n);
+    const n = this.names;
+    const format = this.opts.format ?? 'auto';
+    const hasLong = find(n.item) >= 0 && find(n.correct) >= 0;
+    if (format === 'long' || (format === 'auto' && hasLong)) {
+      const missing = (['user', 'item', 'correct'] as const).filter((c) => find(n[c]) < 0);
+      if (missing.length > 0) throw this.headerError(missing.map((c) => n[c]));
+      if (this.opts.columns?.time !== undefined && find(n.time) < 0) throw this.headerError([n.time]);
+      return {
+        kind: 'long',
+        user: find(n.user),
+        item: find(n.item),
+        correct: find(n.correct),
+        time: find(n.time),
+      };
+    }
+    // Wide: who is the learner?
+    let user = find(n.user);
+    if (this.opts.columns?.user !== undefined && user < 0) throw this.headerError([n.user]);
+    if (user < 0 && names[0] === '') user = 0;
+    const itemOf = new Int32Array(this.width).fill(-1);
+    const itemIds: string[] = [];
+    const seen = new Set<string>();
+    const header = this.header as string[];
+    for (let k = 0; k < this.width; k++) {
+      if (k === user) continue;
+      const id = header[k];
+      if (id === '') throw new CsvInputError(`wide format: column ${k + 1} of the header has no name`);
+      if (seen.has(id)) throw new CsvInputError(`wide format: column "${preview(id)}" appears twice`);
+      seen.add(id);
+      itemOf[k] = itemIds.length;
+      itemIds.push(id);
+    }
+    if (itemIds.length === 0) throw new CsvInputError('wide format: the header names no item column');
+    if (format === 'auto') {
+      // A long file with unexpected names must not be read as a matrix: the first row decides.
+      for (let k = 0; k < Math.min(nf, this.width); k++) {
+        if (itemOf[k] >= 0 && parseCorrect(lx.fieldText(buf, k)) === undefined) {
+          throw this.headerError(
+            [n.user, n.item, n.correct].filter((c) => find(c) < 0),
+            ` and line ${line} is not a row of 0/1 answers (wide format)`,
+          );
+        }
+      }
+    }
+    return { kind: 'wide', user, itemOf, itemIds };
+  }
+
+  private headerError(missing: string[], more = ''): CsvInputError {
+    const found = (this.header as string[]).join(', ') || 'nothing';
+    return new CsvInputError(
+      `bad header: missing column(s) ${missing.join(', ')} (found: ${preview(found, 200)})${more}; ` +
+        'name the columns with --user-col, --item-col, --correct-col, or use --format wide for a matrix',
     );
   }
-  return cols;
+
+  report(delimiter: number): CsvReadReport {
+    return {
+      format: this.layout?.kind ?? 'long',
+      delimiter: describeDelimiter(delimiter),
+      rows: this.rows,
+      problems: this.problems,
+      ...(this.unreadableTimes ? { unreadableTimes: this.unreadableTimes } : {}),
+      missingCells: this.missingCells,
+    };
+  }
+
+  get sawHeader(): boolean {
+    return this.header !== null;
+  }
+}
+
+/** Reads the CSV stream into compact response data, with a report of what was dropped and why. */
+export async function readCsvAnswers(
+  stream: Readable,
+  options: CsvReadOptions = {},
+): Promise<{ data: ResponseData; report: CsvReadReport }> {
+  const reader = new AnswerReader(options);
+  const lexer = new CsvLexer({
+    delimiter: parseDelimiter(options.delimiter),
+    maxRecordBytes: options.maxRecordBytes,
+    onRecord: (lx, buf, nf, line) => reader.record(lx, buf, nf, line),
+    onProblem: (kind, line) => reader.problem(kind, line),
+  });
+  for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+    lexer.feed(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  }
+  lexer.finish();
+  if (!reader.sawHeader) throw new CsvInputError('empty input: no header line');
+  if (reader.format === null) throw new CsvInputError('no data rows after the header');
+  return { data: reader.builder.build(), report: reader.report(lexer.delimiter ?? 44) };
 }
 
 /** Reads the CSV stream into compact response data (hygiene counts included). */
-export async function readResponsesCsv(
-  stream: Readable,
-  options?: ResponseBuilderOptions,
-): Promise<ResponseData> {
-  const builder = new ResponseBuilder(options);
-  let cols: Columns | null = null;
-  let fast: true | null = null;
-  let rest = '';
-  const handle = (line: string) => {
-    if (line.endsWith('\r')) line = line.slice(0, -1);
-    if (cols === null) {
-      if (line.trim() === '') return;
-      cols = findColumns(line);
-      fast = cols.width === 3 && cols.user === 0 && cols.item === 1 && cols.correct === 2 ? true : null;
-      return;
-    }
-    if (line === '') return;
-    if (fast !== null && !line.includes('"')) {
-      // Fast path for the plain three-column layout: no array, no field copies beyond the ids.
-      const c1 = line.indexOf(',');
-      const c2 = c1 < 0 ? -1 : line.indexOf(',', c1 + 1);
-      if (c2 > 0 && line.indexOf(',', c2 + 1) < 0) {
-        const x = line.length - c2 === 2 ? line.charCodeAt(c2 + 1) : -1;
-        const correct = x === 49 ? 1 : x === 48 ? 0 : line.slice(c2 + 1);
-        builder.add(line.slice(0, c1).trim(), line.slice(c1 + 1, c2).trim(), correct);
-        return;
-      }
-    }
-    const f = splitCsvLine(line);
-    if (f.length < cols.width) {
-      builder.reject('malformed_row');
-      return;
-    }
-    let t: number | undefined;
-    if (cols.time >= 0 && f[cols.time] !== '') {
-      t = Date.parse(f[cols.time]);
-      if (Number.isNaN(t)) t = undefined;
-    }
-    builder.add(f[cols.user].trim(), f[cols.item].trim(), f[cols.correct], t);
-  };
-  stream.setEncoding('utf8');
-  for await (const chunk of stream as AsyncIterable<string>) {
-    const text = rest + chunk;
-    let start = 0;
-    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-      handle(text.slice(start, nl));
-      start = nl + 1;
-    }
-    rest = text.slice(start);
-  }
-  if (rest !== '') handle(rest);
-  if (cols === null) throw new CsvInputError('empty input: no header line');
-  return builder.build();
+export async function readResponsesCsv(stream: Readable, options?: CsvReadOptions): Promise<ResponseData> {
+  return (await readCsvAnswers(stream, options)).data;
 }
 
 export function openInput(path: string): Readable {
-  return path === '-' ? process.stdin : createReadStream(path);
+  return path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
 }

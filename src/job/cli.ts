@@ -2,7 +2,9 @@
 /**
  * The `mirt-calibrate` bin: a dispatcher. No subcommand (or `run`) is the nightly job; `fit`
  * calibrates a file; `serve` starts the HTTP service. Each command module exports
- * `main(argv): Promise<number>` and is loaded on demand, so the job never pays for the service.
+ * `main(argv): Promise<number>` and is loaded on demand, so the job never pays for the service,
+ * `fit` loads neither the HTTP nor the database stack, and `--help`/`--version` load almost
+ * nothing (the start-up a user waits for on every call).
  */
 type CommandModule = { main(argv: string[]): Promise<number> };
 
@@ -13,8 +15,19 @@ const COMMANDS: Record<string, { module: string; source: string }> = {
   report: { module: '../report/report-command.js', source: 'src/report/report-command.ts' },
 };
 
+/** The package's version (package.json two folders up from src/job and from dist/job). */
+async function printVersion(): Promise<number> {
+  const { readFileSync } = await import('node:fs');
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  process.stdout.write(`mirt-calibrate ${pkg.version}\n`);
+  return 0;
+}
+
 async function dispatch(args: string[]): Promise<number> {
   const first = args[0];
+  if (first === '--version' || first === '-V') return printVersion();
   const name = first === undefined || first.startsWith('-') ? 'run' : first;
   const rest = first === undefined || first.startsWith('-') ? args : args.slice(1);
   const cmd = COMMANDS[name];

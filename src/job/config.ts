@@ -5,6 +5,7 @@
  */
 
 import { parseServiceUrl } from '../calibrators/remote-url.js';
+import { DEFAULT_PG_TIMEOUTS, type PgTimeouts } from '../data/pg-timeouts.js';
 import { normaliseDatabaseUrl } from '../data/url.js';
 import { type ModelName, parseModel } from '../engine/types.js';
 
@@ -32,6 +33,8 @@ export interface JobConfig {
   /** Normalised to postgresql://; null = embedded PGlite in dataDir. */
   readonly databaseUrl: string | null;
   readonly dataDir: string;
+  /** Connect and statement time limits on PostgreSQL. */
+  readonly dbTimeouts: PgTimeouts;
   readonly updateQuestionMeta: boolean;
   /** MIRT_RETAIN_VERSIONS: keep the newest N versions in the history tables; null keeps all. */
   readonly retainVersions: number | null;
@@ -58,6 +61,8 @@ const FLAGS: Record<string, { key: string; boolean?: true }> = {
   '--dry-run': { key: 'dryRun', boolean: true },
   '--database-url': { key: 'databaseUrl' },
   '--data-dir': { key: 'dataDir' },
+  '--db-connect-timeout-secs': { key: 'dbConnectTimeoutSecs' },
+  '--db-statement-timeout-secs': { key: 'dbStatementTimeoutSecs' },
   '--report': { key: 'reportPath' },
   '--help': { key: 'help', boolean: true },
   '-h': { key: 'help', boolean: true },
@@ -107,19 +112,35 @@ function parseBool(v: string, what: string): boolean {
   throw new ConfigError(`${what}: expected true or false, got "${v}"`);
 }
 
-function parseInteger(v: string, what: string, min: number): number {
+/*
+ * Every numeric setting has an upper bound, so a typo fails here, naming the setting, instead of
+ * later as something unrelated: 1e11 lookback days is before year -270000 ("Invalid time value");
+ * a time limit past 2^31 - 1 ms (24.8 days) makes Node's setTimeout fire after 1 ms.
+ */
+/** 100 years: older answers are not a calibration window, and the date stays representable. */
+const MAX_LOOKBACK_DAYS = 36_500;
+/** Counts of observations and answers: the engine indexes observations with 32-bit integers. */
+const MAX_COUNT = 2_147_483_647;
+const MAX_RETAIN_VERSIONS = 1_000_000;
+const MAX_RETRIES = 100;
+/** One day, for any time limit or delay in seconds (well inside setTimeout's range). */
+const MAX_SECONDS = 86_400;
+
+function parseInteger(v: string, what: string, min: number, max: number): number {
   const n = Number(v);
   if (!/^[+-]?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) {
     throw new ConfigError(`${what}: expected an integer >= ${min}, got "${v}"`);
   }
+  if (n > max) throw new ConfigError(`${what}: at most ${max}, got "${v}"`);
   return n;
 }
 
-function parseNumber(v: string, what: string, min: number, exclusive: boolean): number {
+function parseNumber(v: string, what: string, min: number, exclusive: boolean, max: number): number {
   const n = Number(v);
   if (v.trim() === '' || !Number.isFinite(n) || n < min || (exclusive && n === min)) {
     throw new ConfigError(`${what}: expected a number ${exclusive ? '>' : '>='} ${min}, got "${v}"`);
   }
+  if (n > max) throw new ConfigError(`${what}: at most ${max}, got "${v}"`);
   return n;
 }
 
@@ -132,7 +153,7 @@ export function loadConfig(argv: readonly string[], env: Env): JobConfig {
   };
 
   const lb = pick('lookbackDays', '--lookback-days', 'MIRT_LOOKBACK_DAYS', 'IRT_CALIB_LOOKBACK_DAYS');
-  const lookbackDays = lb ? parseInteger(lb.value, lb.name, 1) : 30;
+  const lookbackDays = lb ? parseInteger(lb.value, lb.name, 1, MAX_LOOKBACK_DAYS) : 30;
 
   const m = pick('model', '--model', 'MIRT_MODEL', 'IRT_MODEL');
   let model: ModelName = '2PL';
@@ -149,10 +170,10 @@ export function loadConfig(argv: readonly string[], env: Env): JobConfig {
 
   const mo = pick('maxObs', '--max-obs', 'MIRT_MAX_OBS');
   // 0 means "no cap", as in the old job.
-  const maxObsN = mo ? parseInteger(mo.value, mo.name, 0) : 0;
+  const maxObsN = mo ? parseInteger(mo.value, mo.name, 0, MAX_COUNT) : 0;
 
   const mir = pick('minItemResponses', '--min-item-responses', 'MIRT_MIN_ITEM_RESPONSES');
-  const minItemResponses = mir ? parseInteger(mir.value, mir.name, 1) : 1;
+  const minItemResponses = mir ? parseInteger(mir.value, mir.name, 1, MAX_COUNT) : 1;
 
   const dryRunEnv = first(env, 'DRY_RUN', 'MIRT_DRY_RUN');
   const dryRun = flags.dryRun === true || (dryRunEnv ? parseBool(dryRunEnv.value, dryRunEnv.name) : false);
@@ -167,13 +188,23 @@ export function loadConfig(argv: readonly string[], env: Env): JobConfig {
     }
   }
   const dataDir = pick('dataDir', '--data-dir', 'MIRT_DATA_DIR')?.value ?? './.mirt-data';
+  const ct = pick('dbConnectTimeoutSecs', '--db-connect-timeout-secs', 'MIRT_DB_CONNECT_TIMEOUT_SECS');
+  const st = pick('dbStatementTimeoutSecs', '--db-statement-timeout-secs', 'MIRT_DB_STATEMENT_TIMEOUT_SECS');
+  const dbTimeouts: PgTimeouts = {
+    connectTimeoutSecs: ct
+      ? parseNumber(ct.value, ct.name, 0, true, MAX_SECONDS)
+      : DEFAULT_PG_TIMEOUTS.connectTimeoutSecs,
+    statementTimeoutSecs: st
+      ? parseNumber(st.value, st.name, 0, true, MAX_SECONDS)
+      : DEFAULT_PG_TIMEOUTS.statementTimeoutSecs,
+  };
   const reportPath = pick('reportPath', '--report', 'MIRT_REPORT_PATH')?.value ?? null;
 
   const uq = first(env, 'MIRT_UPDATE_QUESTION_META', 'IRT_UPDATE_QUESTION_META');
   const updateQuestionMeta = uq ? parseBool(uq.value, uq.name) : false;
 
   const rv = first(env, 'MIRT_RETAIN_VERSIONS');
-  const retainVersions = rv ? parseInteger(rv.value, rv.name, 1) : null;
+  const retainVersions = rv ? parseInteger(rv.value, rv.name, 1, MAX_RETAIN_VERSIONS) : null;
 
   const base = first(env, 'R_IRT_BASE_URL');
   if (base) {
@@ -202,6 +233,7 @@ export function loadConfig(argv: readonly string[], env: Env): JobConfig {
     dryRun,
     databaseUrl,
     dataDir,
+    dbTimeouts,
     updateQuestionMeta,
     retainVersions,
     reportPath,
@@ -209,9 +241,10 @@ export function loadConfig(argv: readonly string[], env: Env): JobConfig {
       baseUrl: base?.value ?? null,
       path: path?.value ?? '/calibrate',
       token: first(env, 'R_IRT_INTERNAL_TOKEN')?.value ?? null,
-      timeoutSecs: timeout ? parseNumber(timeout.value, timeout.name, 0, true) : 300,
-      maxRetries: retries ? parseInteger(retries.value, retries.name, 1) : 3,
-      retryDelaySecs: delay ? parseNumber(delay.value, delay.name, 0, false) : 5,
+      timeoutSecs: timeout ? parseNumber(timeout.value, timeout.name, 0, true, MAX_SECONDS) : 300,
+      maxRetries: retries ? parseInteger(retries.value, retries.name, 1, MAX_RETRIES) : 3,
+      // Try k+1 waits k times this: at most 99 x 3600 s, still inside setTimeout's range.
+      retryDelaySecs: delay ? parseNumber(delay.value, delay.name, 0, false, 3600) : 5,
     },
     help: flags.help === true,
   };
@@ -236,6 +269,8 @@ Options (flags override environment; MIRT_* overrides IRT_*):
   --database-url URL   DATABASE_URL    postgresql://, postgres:// or postgresql+psycopg2://
                                        (unset: embedded PGlite database in --data-dir)
   --data-dir DIR       MIRT_DATA_DIR                                  embedded database folder (./.mirt-data)
+  --db-connect-timeout-secs S    MIRT_DB_CONNECT_TIMEOUT_SECS         PostgreSQL connect time limit (30)
+  --db-statement-timeout-secs S  MIRT_DB_STATEMENT_TIMEOUT_SECS       PostgreSQL time limit of one statement (600)
   --report PATH        MIRT_REPORT_PATH                               also write the HTML run report ({version} in PATH is replaced)
   -h, --help           this text
 

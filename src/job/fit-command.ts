@@ -2,11 +2,12 @@
  * `mirt-calibrate fit`: calibrate a CSV file, no database. Writes the /calibrate response JSON.
  * Exit codes: 0 done, 1 the run failed (file, data), 2 bad usage (flags, model, prior).
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { LocalCalibrator } from '../calibrators/local.js';
 import { parseAnchors } from '../contract/anchors.js';
 import { ContractError } from '../contract/validate.js';
+import { resolveSettings } from '../engine/calibrate.js';
 import {
   DEFAULT_C_PRIOR,
   EngineInputError,
@@ -15,18 +16,32 @@ import {
   parseModel,
   parseScoreMethod,
 } from '../engine/types.js';
-import { CsvInputError, openInput, readResponsesCsv } from '../files/csv-responses.js';
+import { CsvInputError, type CsvReadOptions, openInput, readCsvAnswers } from '../files/csv-responses.js';
+import { checkWritable, writeChunk, writeOutput } from '../files/output-file.js';
+import { writeItemsCsv, writeScoresCsv } from '../files/result-csv.js';
+import { writeJson } from '../files/result-json.js';
+import { loadedLines } from './fit-summary.js';
 import { runLabels } from './run-labels.js';
 
 const NO_PRIOR = { kind: 'none' } as const;
 
 export const FIT_HELP = `Usage: mirt-calibrate fit --input FILE [options]
 
-Calibrates an IRT model on a CSV of answers (header: user_id,item_id,is_correct[,responded_at];
-is_correct 0/1/true/false; empty = missing) and writes the /calibrate response JSON.
+Calibrates an IRT model on a CSV of answers and writes the /calibrate response JSON. Long
+format: one answer a row, header user_id,item_id,is_correct[,responded_at] (other names with
+the --*-col flags); wide format: mirt's matrix, one row per learner and a column per item.
+Answers 0/1/true/false; empty or NA = missing. Delimiter , ; or tab; LF, CRLF or CR line ends.
 
   --input FILE        the CSV ('-' reads standard input)                      (required)
   --output FILE       where the JSON goes ('-' = standard output)            (default -)
+  --items-csv FILE    also write one row per item (parameters, SEs, S-X2) as CSV
+  --scores-csv FILE   also write one row per learner (user_id, theta, se) as CSV
+  --format F          auto, long or wide                                      (default auto)
+  --delimiter D       , ; or tab                               (default: from the header)
+  --user-col NAME     the learner column                                (default user_id)
+  --item-col NAME     the item column (long format)                     (default item_id)
+  --correct-col NAME  the answer column, 0/1 (long format)           (default is_correct)
+  --time-col NAME     the answer time, ISO-8601 (long format)      (default responded_at)
   --model NAME        Rasch, 1PL, 2PL or 3PL (case-insensitive)              (default 2PL)
   --score METHOD      EAP, MAP, ML or WLE                                     (default EAP)
   --quadpts N         quadrature nodes on [-6, 6]                             (default 61)
@@ -54,6 +69,82 @@ function positiveInt(name: string, v: string | undefined): number | undefined {
   return n;
 }
 
+/** Checks every flag before any data is read: a usage error costs nothing and exits 2. */
+async function prepare(args: ReturnType<typeof parse>): Promise<Prepared> {
+  if (!args.input) throw new EngineInputError('--input is required');
+  const model = parseModel(args.model ?? '2PL');
+  const tol = args.tol === undefined ? undefined : Number(args.tol);
+  if (tol !== undefined && !(tol > 0 && tol < 1))
+    throw new EngineInputError(`--tol must be in (0, 1), got "${args.tol}"`);
+  if (args.duplicates !== undefined && args.duplicates !== 'first' && args.duplicates !== 'last') {
+    throw new EngineInputError(`--duplicates must be first or last, got "${args.duplicates}"`);
+  }
+  const format = args.format ?? 'auto';
+  if (format !== 'auto' && format !== 'long' && format !== 'wide')
+    throw new EngineInputError(`--format must be auto, long or wide, got "${args.format}"`);
+  if (format === 'wide' && (args['item-col'] || args['correct-col'] || args['time-col']))
+    throw new EngineInputError(
+      '--item-col, --correct-col and --time-col name long-format columns, not --format wide',
+    );
+  if (args.delimiter !== undefined && ![',', ';', '\t', '\\t', 'tab'].includes(args.delimiter.toLowerCase()))
+    throw new EngineInputError(`--delimiter must be ",", ";" or tab, got "${args.delimiter}"`);
+  for (const flag of ['user-col', 'item-col', 'correct-col', 'time-col'] as const) {
+    if (args[flag] !== undefined && args[flag].trim() === '')
+      throw new EngineInputError(`--${flag} must name a column`);
+  }
+  const labels = runLabels();
+  const job: FitJob = {
+    model,
+    version: args.version ?? labels.version,
+    runId: labels.runId,
+    quadPoints: positiveInt('quadpts', args.quadpts),
+    scoreMethod: args.score === undefined ? undefined : parseScoreMethod(args.score),
+    cPrior: formatCPrior(args['c-prior'] === undefined ? NO_PRIOR : parseCPrior(args['c-prior'])),
+    maxCycles: positiveInt('max-cycles', args['max-cycles']),
+    tol,
+    threads: positiveInt('threads', args.threads),
+  };
+  // The engine's own bounds (quadrature nodes in [5, 401], ...), with the flag's name.
+  try {
+    resolveSettings({
+      model,
+      quadPoints: job.quadPoints,
+      maxCycles: job.maxCycles,
+      tol,
+      threads: job.threads,
+      scoreMethod: job.scoreMethod,
+    });
+  } catch (e) {
+    throw new EngineInputError(`${(e as Error).message.replace(/^quadPoints/, '--quadpts')}`);
+  }
+  const read: CsvReadOptions = {
+    duplicatePolicy: args.duplicates as 'first' | 'last' | undefined,
+    minItemResponses: positiveInt('min-item-n', args['min-item-n']),
+    format,
+    delimiter: args.delimiter,
+    columns: {
+      user: args['user-col'],
+      item: args['item-col'],
+      correct: args['correct-col'],
+      time: args['time-col'],
+    },
+  };
+  const outputs = [args.output, args['items-csv'], args['scores-csv']].filter(
+    (f): f is string => f !== undefined && f !== '-',
+  );
+  if (new Set(outputs).size < outputs.length) throw new EngineInputError('two outputs name the same file');
+  return { input: args.input, job, read, outputs };
+}
+
+interface Prepared {
+  input: string;
+  job: FitJob;
+  read: CsvReadOptions;
+  outputs: string[];
+}
+
+type FitJob = Parameters<LocalCalibrator['calibrate']>[1];
+
 export async function main(argv: string[]): Promise<number> {
   let args: ReturnType<typeof parse>;
   try {
@@ -66,54 +157,33 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(FIT_HELP);
     return 0;
   }
-  let job: Parameters<LocalCalibrator['calibrate']>[1];
+  let prep: Prepared;
   try {
-    if (!args.input) throw new EngineInputError('--input is required');
-    const model = parseModel(args.model ?? '2PL');
-    const tol = args.tol === undefined ? undefined : Number(args.tol);
-    if (tol !== undefined && !(tol > 0 && tol < 1))
-      throw new EngineInputError(`--tol must be in (0, 1), got "${args.tol}"`);
-    if (args.duplicates !== undefined && args.duplicates !== 'first' && args.duplicates !== 'last') {
-      throw new EngineInputError(`--duplicates must be first or last, got "${args.duplicates}"`);
-    }
-    const labels = runLabels();
-    job = {
-      model,
-      version: args.version ?? labels.version,
-      runId: labels.runId,
-      quadPoints: positiveInt('quadpts', args.quadpts),
-      scoreMethod: args.score === undefined ? undefined : parseScoreMethod(args.score),
-      cPrior: formatCPrior(args['c-prior'] === undefined ? NO_PRIOR : parseCPrior(args['c-prior'])),
-      maxCycles: positiveInt('max-cycles', args['max-cycles']),
-      tol,
-      threads: positiveInt('threads', args.threads),
-    };
+    prep = await prepare(args);
   } catch (e) {
     process.stderr.write(`[ERROR] ${(e as Error).message}\n`);
     return 2;
   }
+  let { job } = prep;
   const started = performance.now();
   try {
+    for (const f of prep.outputs) await checkWritable(f);
     if (args.anchors)
       job = {
         ...job,
         anchors: Object.fromEntries(parseAnchors(JSON.parse(await readFile(args.anchors, 'utf8')))),
       };
-    const data = await readResponsesCsv(openInput(args.input), {
-      duplicatePolicy: args.duplicates as 'first' | 'last' | undefined,
-      minItemResponses: positiveInt('min-item-n', args['min-item-n']),
-    });
-    const h = data.hygiene;
-    process.stderr.write(
-      `[INFO] Loaded ${data.nObs} observations from ${args.input === '-' ? 'standard input' : args.input} ` +
-        `(${data.nUsers} users, ${data.nItems} items; dropped: ${h.dropped.nullCorrect} null, ${h.dropped.invalidCorrect} invalid, ` +
-        `${h.dropped.missingId} missing id, ${h.dropped.duplicate} duplicate, ${h.dropped.excludedItem} on ${h.excludedItems.length} excluded item(s))\n`,
-    );
+    const { data, report } = await readCsvAnswers(openInput(prep.input), prep.read);
+    for (const line of loadedLines(prep.input === '-' ? 'standard input' : prep.input, data, report))
+      process.stderr.write(`${line}\n`);
     const out = await new LocalCalibrator().calibrate(data, job);
     const m = out.fit_meta.metrics;
-    const json = JSON.stringify(out);
-    if (!args.output || args.output === '-') process.stdout.write(`${json}\n`);
-    else await writeFile(args.output, json);
+    await writeOutput(args.output ?? '-', async (s) => {
+      await writeJson(s, out);
+      await writeChunk(s, '\n');
+    });
+    if (args['items-csv']) await writeOutput(args['items-csv'], (s) => writeItemsCsv(s, out));
+    if (args['scores-csv']) await writeOutput(args['scores-csv'], (s) => writeScoresCsv(s, out));
     process.stderr.write(
       `[INFO] ${job.model}: logLik ${(m.logLik as number).toFixed(4)}, ${m.cycles} cycles, ` +
         `${m.converged ? 'converged' : 'NOT converged'}; ${out.item_params.length} items, ${out.abilities.length} users; ` +
@@ -129,7 +199,7 @@ export async function main(argv: string[]): Promise<number> {
     const say = (line: string) => process.stderr.write(`[ERROR] ${line}\n`);
     if (err.syscall)
       say(
-        `cannot read ${err.path ?? args.input}: ${err.code} (${err.message}); check the path and permissions`,
+        `cannot ${err.syscall === 'open' || err.syscall === 'read' ? 'read' : 'write'} ${err.path ?? prep.input}: ${err.code} (${err.message}); check the path and permissions`,
       );
     else if (err instanceof SyntaxError) say(`--anchors ${args.anchors}: not valid JSON (${err.message})`);
     else if (err instanceof ContractError) say(`--anchors ${args.anchors}: ${err.message}`);
@@ -158,6 +228,14 @@ function parse(argv: string[]) {
       duplicates: { type: 'string' },
       'min-item-n': { type: 'string' },
       version: { type: 'string' },
+      format: { type: 'string' },
+      delimiter: { type: 'string' },
+      'user-col': { type: 'string' },
+      'item-col': { type: 'string' },
+      'correct-col': { type: 'string' },
+      'time-col': { type: 'string' },
+      'items-csv': { type: 'string' },
+      'scores-csv': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   }).values;

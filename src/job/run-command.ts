@@ -1,6 +1,5 @@
 /** `mirt-calibrate [run]`: configuration from process.env + argv, then the job. */
 import { ConfigError, HELP, loadConfig } from './config.js';
-import { runJob } from './run-job.js';
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let config: ReturnType<typeof loadConfig>;
@@ -17,6 +16,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     process.stdout.write(HELP);
     return 0;
   }
+  // Loaded only now: `--help` and a bad flag answer without the database and calibrator stacks.
+  const { runJob } = await import('./run-job.js');
   const outcome = await runJob(config);
   return outcome.exitCode;
 }

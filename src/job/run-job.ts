@@ -12,9 +12,9 @@ import type { Calibrator } from '../calibrators/types.js';
 import type { CalibrateResponse } from '../contract/types.js';
 import type { Db } from '../data/db.js';
 import { type Extraction, ExtractionError, extractObservations, NoSourceError } from '../data/extract.js';
+import { DataDirLockedError } from '../data/lockfile.js';
 import { migrate } from '../data/migrations.js';
 import { JOB_LOCK_KEY, openDatabase } from '../data/open.js';
-import { DataDirLockedError } from '../data/pglite-db.js';
 import { type WriteSummary, writeResults } from '../data/write-results.js';
 import { NotEstimableError } from '../engine/calibrate.js';
 import { type HygieneReport, ResponseBuilder, type ResponseData } from '../engine/responses.js';
@@ -269,6 +269,7 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
       );
     }
     lap('upsert', t);
+    for (const w of written.warnings) io.out(`[WARN] ${w}`);
     if (written.skippedAbilities)
       io.out(`[WARN] ${written.skippedAbilities} abilities without a finite theta were not written`);
     if (written.questionMetaUpdated !== null)

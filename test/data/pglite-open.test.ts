@@ -17,8 +17,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { acquireFolderLock, lockPathFor } from '../../src/data/lockfile.js';
-import { DataDirLockedError, DataDirLockTooOldError, openPgliteDb } from '../../src/data/pglite-db.js';
+import { acquireFolderLock, DataDirLockedError, lockPathFor } from '../../src/data/lockfile.js';
+import { DataDirLockTooOldError, openPgliteDb } from '../../src/data/pglite-db.js';
 import { runJob } from '../../src/job/run-job.js';
 import { ProportionCalibrator } from '../helpers/calibrators.js';
 import { captureIo, jobConfig } from '../helpers/job.js';

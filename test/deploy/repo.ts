@@ -143,6 +143,7 @@ export interface PackageJson {
   scripts: Record<string, string>;
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
 }
 
 export const packageJson = (): PackageJson => JSON.parse(read('package.json')) as PackageJson;

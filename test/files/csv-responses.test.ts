@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { readResponsesCsv, splitCsvLine } from '../../src/files/csv-responses.js';
+import { readResponsesCsv } from '../../src/files/csv-responses.js';
 
 const read = (text: string, chunk = 7) => {
   // Small chunks so that lines straddle chunk boundaries.
@@ -12,8 +12,12 @@ const read = (text: string, chunk = 7) => {
 };
 
 describe('CSV responses', () => {
-  it('splits quoted fields', () => {
-    assert.deepEqual(splitCsvLine('"a,b",c,"say ""hi"""'), ['a,b', 'c', 'say "hi"']);
+  it('reads quoted fields', async () => {
+    const d = await read(
+      'user_id,item_id,is_correct\n"a,b","say ""hi""",1\n"a,b",c,0\nu2,"say ""hi""",0\nu2,c,1\n',
+    );
+    assert.deepEqual(d.userIds, ['a,b', 'u2']);
+    assert.deepEqual(d.itemIds, ['say "hi"', 'c']);
   });
 
   it('reads the plain layout, CRLF, a BOM, true/false and missing values', async () => {
@@ -36,7 +40,7 @@ describe('CSV responses', () => {
 
   it('counts malformed rows and bad values without failing', async () => {
     const d = await read('user_id,item_id,is_correct\nu1,i1,1\nu1\nu2,i1,maybe\nu2,i1,0\n,i1,1\n');
-    assert.deepEqual(d.hygiene.dropped.rejected, { malformed_row: 1 });
+    assert.deepEqual(d.hygiene.dropped.rejected, { short_row: 1 });
     assert.equal(d.hygiene.dropped.invalidCorrect, 1);
     assert.equal(d.hygiene.dropped.missingId, 1);
     assert.equal(d.nObs, 2);

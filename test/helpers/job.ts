@@ -13,6 +13,7 @@ export function jobConfig(over: Partial<JobConfig> = {}): JobConfig {
     dryRun: false,
     databaseUrl: null,
     dataDir: './.mirt-data-test-unused',
+    dbTimeouts: { connectTimeoutSecs: 30, statementTimeoutSecs: 600 },
     updateQuestionMeta: false,
     retainVersions: null,
     reportPath: null,

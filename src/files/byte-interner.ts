@@ -1,0 +1,97 @@
+/**
+ * Ids interned by their bytes: a field of the input buffer is hashed (FNV-1a) and looked up in
+ * an open-addressing table whose keys live in one growing byte arena, so a row costs no string.
+ * A string is made once per distinct id, when it is first seen.
+ */
+
+const EMPTY = 0;
+
+export class ByteInterner {
+  readonly ids: string[] = [];
+  private arena = new Uint8Array(1 << 16);
+  private used = 0;
+  private start = new Int32Array(1024);
+  private len = new Int32Array(1024);
+  private hashes = new Int32Array(1024);
+  /** Slot -> index + 1 (0 = empty); capacity a power of two, kept at most half full. */
+  private table = new Int32Array(2048);
+  private mask = 2047;
+  // Rows usually come grouped by user: the same bytes again skip the hash.
+  private lastIndex = -1;
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  /** Index of the id b[s, e) (UTF-8), adding it when new. */
+  intern(b: Buffer, s: number, e: number): number {
+    const n = e - s;
+    const last = this.lastIndex;
+    if (last >= 0 && this.len[last] === n && this.sameBytes(last, b, s, n)) return last;
+    let h = 0x811c9dc5 | 0;
+    for (let k = s; k < e; k++) h = Math.imul(h ^ b[k], 0x01000193);
+    let slot = h & this.mask;
+    for (;;) {
+      const v = this.table[slot];
+      if (v === EMPTY) break;
+      const i = v - 1;
+      if (this.hashes[i] === h && this.len[i] === n && this.sameBytes(i, b, s, n)) {
+        this.lastIndex = i;
+        return i;
+      }
+      slot = (slot + 1) & this.mask;
+    }
+    const i = this.add(b, s, n, h);
+    this.table[slot] = i + 1;
+    if (this.ids.length * 2 > this.mask) this.rehash();
+    this.lastIndex = i;
+    return i;
+  }
+
+  private sameBytes(i: number, b: Uint8Array, s: number, n: number): boolean {
+    const a = this.arena;
+    const o = this.start[i];
+    for (let k = 0; k < n; k++) if (a[o + k] !== b[s + k]) return false;
+    return true;
+  }
+
+  private add(b: Buffer, s: number, n: number, h: number): number {
+    const i = this.ids.length;
+    if (i === this.start.length) {
+      this.start = grow32(this.start);
+      this.len = grow32(this.len);
+      this.hashes = grow32(this.hashes);
+    }
+    if (this.used + n > this.arena.length) {
+      const a = new Uint8Array(Math.max(this.arena.length * 2, this.used + n));
+      a.set(this.arena.subarray(0, this.used));
+      this.arena = a;
+    }
+    this.arena.set(b.subarray(s, s + n), this.used);
+    this.start[i] = this.used;
+    this.len[i] = n;
+    this.hashes[i] = h;
+    this.used += n;
+    this.ids.push(b.toString('utf8', s, s + n));
+    return i;
+  }
+
+  private rehash(): void {
+    const size = (this.mask + 1) * 2;
+    const table = new Int32Array(size);
+    const mask = size - 1;
+    for (let i = 0; i < this.ids.length; i++) {
+      let slot = this.hashes[i] & mask;
+      while (table[slot] !== EMPTY) slot = (slot + 1) & mask;
+      table[slot] = i + 1;
+    }
+    this.table = table;
+    this.mask = mask;
+  }
+}
+
+function grow32(a: Int32Array): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}

@@ -1,0 +1,51 @@
+/**
+ * Writes a JSON value to a stream piece by piece: large arrays (the abilities of every learner)
+ * go out in batches of elements, so a result never becomes one string (Node cannot make a
+ * string past ~512 MiB, and the 10M-answer run's abilities alone approach that). The bytes are
+ * exactly JSON.stringify's.
+ */
+import type { Writable } from 'node:stream';
+import { writeChunk } from './output-file.js';
+
+/** Arrays longer than this are streamed element by element (in batches). */
+const STREAM_ARRAYS_OVER = 1000;
+const BATCH = 4096;
+
+export async function writeJson(out: Writable, value: unknown): Promise<void> {
+  await writeValue(value, (s) => writeChunk(out, s));
+}
+
+async function writeValue(value: unknown, write: (s: string) => Promise<void>): Promise<void> {
+  if (Array.isArray(value) && value.length > STREAM_ARRAYS_OVER) {
+    let buf = '[';
+    for (let k = 0; k < value.length; k++) {
+      // JSON.stringify writes null for what it cannot represent inside an array.
+      buf += (k > 0 ? ',' : '') + (JSON.stringify(value[k]) ?? 'null');
+      if (k % BATCH === BATCH - 1) {
+        await write(buf);
+        buf = '';
+      }
+    }
+    await write(`${buf}]`);
+    return;
+  }
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    typeof (value as { toJSON?: unknown }).toJSON !== 'function'
+  ) {
+    let first = true;
+    await write('{');
+    for (const [k, v] of Object.entries(value)) {
+      // The keys JSON.stringify leaves out.
+      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+      await write(`${first ? '' : ','}${JSON.stringify(k)}:`);
+      first = false;
+      await writeValue(v, write);
+    }
+    await write('}');
+    return;
+  }
+  await write(JSON.stringify(value));
+}
