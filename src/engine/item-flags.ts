@@ -9,6 +9,7 @@
  *   high_discrimination      a > highDiscrimination: a near-perfect split (check the item)
  *   extreme_difficulty       |b| > extremeDifficulty: outside where learners are
  *   high_guessing            c > highGuessing
+ *   low_ceiling              u < lowCeiling (4PL upper asymptote): able learners often miss it
  *   imprecise                SE of b > impreciseSeB
  *   floor_or_ceiling         proportion correct below floorCeiling or above 1 - floorCeiling
  *   misfit                   S-X2 (complete or incomplete design) p < misfitAlpha, or an infit or
@@ -31,6 +32,7 @@ export const ITEM_FLAGS = [
   'high_discrimination',
   'extreme_difficulty',
   'high_guessing',
+  'low_ceiling',
   'imprecise',
   'floor_or_ceiling',
   'misfit',
@@ -47,6 +49,7 @@ export interface FlagThresholds {
   readonly highDiscrimination: number;
   readonly extremeDifficulty: number;
   readonly highGuessing: number;
+  readonly lowCeiling: number;
   readonly impreciseSeB: number;
   readonly floorCeiling: number;
   readonly misfitAlpha: number;
@@ -61,6 +64,7 @@ export const DEFAULT_FLAG_THRESHOLDS: FlagThresholds = {
   highDiscrimination: 4,
   extremeDifficulty: 4,
   highGuessing: 0.35,
+  lowCeiling: 0.8,
   impreciseSeB: 1,
   floorCeiling: 0.05,
   misfitAlpha: 0.01,
@@ -81,6 +85,8 @@ export interface ItemFlagInput {
   readonly a: number;
   readonly b: number;
   readonly c?: number;
+  /** Upper asymptote (4PL; 1 or absent elsewhere). */
+  readonly u?: number;
   readonly n?: number;
   readonly pCorrect?: number;
   readonly seB?: number | null;
@@ -108,6 +114,7 @@ export function itemFlags(it: ItemFlagInput, t: FlagThresholds = DEFAULT_FLAG_TH
   else if (it.a > t.highDiscrimination) flags.push('high_discrimination');
   if (Math.abs(it.b) > t.extremeDifficulty || !Number.isFinite(it.b)) flags.push('extreme_difficulty');
   if (c > t.highGuessing) flags.push('high_guessing');
+  if ((it.u ?? 1) < t.lowCeiling) flags.push('low_ceiling');
   if (typeof it.seB === 'number' && it.seB > t.impreciseSeB) flags.push('imprecise');
   if (typeof it.pCorrect === 'number' && (it.pCorrect < t.floorCeiling || it.pCorrect > 1 - t.floorCeiling))
     flags.push('floor_or_ceiling');
@@ -149,6 +156,8 @@ export function describeFlag(
       return `extreme difficulty (|b| > ${t.extremeDifficulty})`;
     case 'high_guessing':
       return `high guessing (c > ${t.highGuessing})`;
+    case 'low_ceiling':
+      return `low ceiling (u < ${t.lowCeiling}): able learners often miss it`;
     case 'imprecise':
       return `imprecise (SE of b > ${t.impreciseSeB})`;
     case 'floor_or_ceiling':
