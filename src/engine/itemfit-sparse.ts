@@ -72,7 +72,7 @@ export interface SparseFitOptions {
   readonly maxGroups?: number;
   /** Fewest informative learners per group (default 20). */
   readonly minGroupSize?: number;
-  /** Compute the mean squares only (default true: both). */
+  /** false: the mean squares only (default true: both statistics). */
   readonly sx2?: boolean;
   /**
    * Learners with more answers stay out of the S-X2 table (not out of the mean squares): their
