@@ -18,8 +18,8 @@
 import { Worker } from 'node:worker_threads';
 import { type EStepExecutor, inlineExecutor } from '../engine/em.js';
 import type { EStepAccumulators, EStepInput } from '../engine/estep.js';
-import { scoreOuterProductsJs } from '../engine/information.js';
 import { ESTEP_WASM_BASE64 } from '../engine/kernel/estep-wasm.js';
+import { scoreOuterProductsJs } from '../engine/posterior-scores.js';
 import type { ResponseData } from '../engine/responses.js';
 import { usableCpus } from './cpus.js';
 

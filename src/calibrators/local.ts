@@ -2,7 +2,7 @@
 import type { CalibrateResponse } from '../contract/types.js';
 import { calibrate } from '../engine/calibrate.js';
 import type { ResponseData } from '../engine/responses.js';
-import { parseCPrior } from '../engine/types.js';
+import { parseCPrior, parseUPrior } from '../engine/types.js';
 import { createExecutor } from './estep-workers.js';
 import { notIdentified } from './identification.js';
 import { markNotIdentified, toCalibrateResponse } from './to-contract.js';
@@ -24,14 +24,16 @@ export class LocalCalibrator implements Calibrator {
       quadPoints: job.quadPoints,
       scoreMethod: job.scoreMethod,
       cPrior: job.cPrior === undefined ? undefined : parseCPrior(job.cPrior),
+      uPrior: job.uPrior === undefined ? undefined : parseUPrior(job.uPrior),
       maxCycles: job.maxCycles,
       tol: job.tol,
       threads,
       anchors:
         job.anchors &&
         Object.fromEntries(
-          Object.entries(job.anchors).map(([id, p]) => [id, { a: p.a, b: p.b, c: p.c ?? 0 }]),
+          Object.entries(job.anchors).map(([id, p]) => [id, { a: p.a, b: p.b, c: p.c ?? 0, u: p.u ?? 1 }]),
         ),
+      startValues: job.startValues,
       executorFor: (d) => createExecutor(d, job.quadPoints ?? 61, { threads }),
     });
     const response = toCalibrateResponse(

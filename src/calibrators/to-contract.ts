@@ -4,7 +4,7 @@
  */
 import type { AbilityRecord, CalibrateResponse, ItemParamsRecord } from '../contract/types.js';
 import { DEFAULT_FLAG_THRESHOLDS, ITEM_FLAGS } from '../engine/item-flags.js';
-import { type CalibrationResult, formatCPrior, type ItemResult } from '../engine/types.js';
+import { type CalibrationResult, formatCPrior, type IrtParam, type ItemResult } from '../engine/types.js';
 
 export interface RunLabels {
   readonly version: string;
@@ -21,13 +21,17 @@ export function toCalibrateResponse(
   seconds: number,
 ): CalibrateResponse {
   const model = r.settings.model;
-  const is3 = model === '3PL';
+  // Only the parameters the model has: c for the 3PL/4PL, u for the 4PL (the contract's seed
+  // shape {a, b} otherwise).
+  const has = (p: IrtParam) => r.itemParameters.includes(p);
+  const pick = <T>(values: Record<IrtParam, T>) =>
+    Object.fromEntries(r.itemParameters.map((p) => [p, values[p]])) as { a: T; b: T; c?: T; u?: T };
   const item_params: ItemParamsRecord[] = r.items.map((it) => ({
     item_id: it.id,
     model,
-    params: is3 ? { a: it.a, b: it.b, c: it.c } : { a: it.a, b: it.b },
+    params: pick({ a: it.a, b: it.b, c: it.c, u: it.u }),
     version: labels.version,
-    se: is3 ? { a: it.se.a, b: it.se.b, c: it.se.c } : { a: it.se.a, b: it.se.b },
+    se: pick(it.se),
     n: it.n,
     p_correct: it.pCorrect,
     ...(it.anchored ? { anchored: true } : {}),
@@ -84,7 +88,8 @@ export function toCalibrateResponse(
         n_users: r.userIds.length,
         n_obs: r.nObs,
         quadrature: { points: r.settings.quadPoints, range: [-r.settings.quadRange, r.settings.quadRange] },
-        c_prior: is3 ? formatCPrior(r.settings.cPrior) : null,
+        c_prior: has('c') ? formatCPrior(r.settings.cPrior) : null,
+        ...(has('u') ? { u_prior: formatCPrior(r.settings.uPrior) } : {}),
         score_method: ab?.method ?? null,
         latent: r.latent,
         anchors: r.anchors.used > 0 || r.anchors.unused.length > 0 ? r.anchors : null,

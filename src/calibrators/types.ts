@@ -14,13 +14,17 @@ export interface CalibrationJob {
   readonly quadPoints?: number;
   readonly scoreMethod?: string;
   readonly cPrior?: string;
+  /** Prior on the 4PL's upper asymptote (`none`, `normal:MEAN:SD` on logit u, `beta:A:B`). */
+  readonly uPrior?: string;
   readonly maxCycles?: number;
   readonly tol?: number;
   readonly threads?: number;
   /** Fixed item parameters (IRT form) by item id: the run is put on their scale. */
   readonly anchors?: Readonly<
-    Record<string, { readonly a: number; readonly b: number; readonly c?: number }>
+    Record<string, { readonly a: number; readonly b: number; readonly c?: number; readonly u?: number }>
   >;
+  /** Starting values (IRT form) by item id for items that are estimated, not fixed. */
+  readonly startValues?: ReadonlyMap<string, { readonly a: number; readonly b: number; readonly c: number }>;
 }
 
 export interface Calibrator {

@@ -2,6 +2,7 @@
  * Request shapes accepted beyond the seed contract of types.ts (which stays exactly the R
  * Plumber service's). Kept apart so that types.ts remains the seed, untouched.
  */
+import type { AnchorSet } from './anchors.js';
 import type { Observation } from './types.js';
 
 /** One cell of the legacy matrix: correct, wrong, or missing (null / absent). */
@@ -36,8 +37,8 @@ export interface CalibrateOptions {
   tol?: number;
   version?: string;
   run_id?: string;
-  /** Fixed item parameters by item id (see anchors.ts for the shapes accepted). */
-  anchors?: Record<string, { a: number; b: number; c: number }>;
+  /** Fixed item parameters, starting values and ignored entries (see anchors.ts for the shapes accepted). */
+  anchors?: AnchorSet;
 }
 
 /** A validated /calibrate body: the observations form or the matrix form, with its options. */
@@ -59,18 +60,32 @@ export type CalibrateInput =
 /** Item parameters as /calibrate returns them; /irt/score takes the same records back. */
 export interface ScoreItemParams {
   item_id: string;
-  params: { a: number; b: number; c?: number };
+  /** IRT form; `u` (upper asymptote, 4PL) 1 when absent. */
+  params: { a: number; b: number; c?: number; u?: number };
 }
 
 /**
- * POST /irt/score: abilities of one or more users from given item parameters (the online update
- * after a test session). `observations` has the /calibrate shape; `item_params` has the shape
- * /calibrate returns (extra fields such as model and version are ignored).
+ * The request shape /irt/score received, which decides the answer's shape:
+ * - `observations`: ours (users named in the observations);
+ * - `matrix`: the R service's, rows of 0/1/null aligned with `item_params`, one row per learner,
+ *   answered in row order;
+ * - `learner`: the online updater's, `{item_id, is_correct}` answers of one learner, answered
+ *   with `theta` and `se` at the top level as well.
+ */
+export type ScoreShape = 'observations' | 'matrix' | 'learner';
+
+/**
+ * POST /irt/score, normalised from any of its shapes: abilities of one or more users from given
+ * item parameters (the online update after a test session). `observations` has the /calibrate
+ * shape; `item_params` the shape /calibrate returns (extra fields such as model are ignored).
  */
 export interface ScoreRequest {
+  shape: ScoreShape;
   item_params: ScoreItemParams[];
   observations: Observation[];
-  /** EAP (default), MAP or ML. */
+  /** `matrix`: the user ids given to the rows, in row order ("1", "2", ...). */
+  rowUsers?: string[];
+  /** EAP (default), MAP, ML or WLE. */
   method?: string;
   /** Prior of the population (EAP/MAP); default N(0, 1). */
   latent?: { mean: number; variance: number };
@@ -89,7 +104,7 @@ export interface ScoreResponse {
     method: string;
     model: string;
     version: string;
-    pattern?: 'all_correct' | 'all_wrong';
+    pattern?: 'all_correct' | 'all_wrong' | 'no_answers';
   }[];
   /** Users with no answer to a known item are listed, not scored. */
   unscored: string[];

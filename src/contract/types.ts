@@ -13,11 +13,11 @@ export interface Observation {
 export interface ItemParamsRecord {
   item_id: string;
   model: string;
-  /** IRT form; `c` only for the 3PL. */
-  params: { a: number; b: number; c?: number };
+  /** IRT form; `c` only for the 3PL and 4PL, `u` (upper asymptote) only for the 4PL. */
+  params: { a: number; b: number; c?: number; u?: number };
   version: string;
   /** Beyond the seed contract (optional for callers): standard errors, counts and item fit. */
-  se?: { a: number | null; b: number | null; c?: number | null };
+  se?: { a: number | null; b: number | null; c?: number | null; u?: number | null };
   n?: number;
   p_correct?: number;
   /** Fixed at an anchor's values, not estimated in this run. */

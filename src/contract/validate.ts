@@ -8,28 +8,21 @@
  * in the service, the client and the tests without a framework. Validation never recurses into
  * caller data beyond the contract's fixed depth, so deeply nested JSON cannot exhaust the stack.
  */
-import { parseAnchors } from './anchors.js';
-import type { CalibrateInput, CalibrateOptions, MatrixCell, ScoreItemParams, ScoreRequest } from './forms.js';
+import { readAnchors } from './anchors.js';
+import { ContractError } from './contract-error.js';
+import type { CalibrateInput, CalibrateOptions, MatrixCell } from './forms.js';
 import type { AbilityRecord, CalibrateResponse, ItemParamsRecord, Observation } from './types.js';
 
-/** A request or response that breaks the contract; `field` is a path such as `observations[3].user_id`. */
-export class ContractError extends Error {
-  override name = 'ContractError';
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${field}: ${message}`);
-  }
-}
+export { ContractError };
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
-function isObject(v: unknown): v is Json {
+export function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function describe(v: unknown): string {
+  if (v === undefined) return 'nothing: the field is missing';
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
@@ -38,23 +31,23 @@ function describe(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
-function fail(field: string, what: string, got: unknown): never {
+export function fail(field: string, what: string, got: unknown): never {
   throw new ContractError(field, `must be ${what} (got ${describe(got)})`);
 }
 
 /** Ids: non-empty strings; finite numbers are accepted and read as their decimal string (R sends integer ids). */
-function isId(v: unknown): boolean {
+export function isId(v: unknown): boolean {
   return (typeof v === 'string' && v.length > 0) || (typeof v === 'number' && Number.isFinite(v));
 }
 
-function optionalString(body: Json, key: string): string | undefined {
+export function optionalString(body: Json, key: string): string | undefined {
   const v = body[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string' || v.length === 0) fail(key, 'a non-empty string', v);
   return v;
 }
 
-function optionalNumber(
+export function optionalNumber(
   body: Json,
   key: string,
   what: string,
@@ -91,11 +84,62 @@ function readOptions(body: Json): CalibrateOptions {
     tol: optionalNumber(body, 'tol', 'a positive number', (x) => Number.isFinite(x) && x > 0),
     version: optionalString(body, 'version'),
     run_id: optionalString(body, 'run_id'),
-    anchors:
-      body.anchors === undefined || body.anchors === null
-        ? undefined
-        : Object.fromEntries(parseAnchors(body.anchors)),
+    anchors: body.anchors === undefined || body.anchors === null ? undefined : readAnchors(body.anchors),
   };
+}
+
+/** Top-level keys of a /calibrate body. Anything else is a 400: a misspelled "modle" must not silently run a 2PL. */
+export const CALIBRATE_KEYS = [
+  'observations',
+  'responses',
+  'item_ids',
+  'user_ids',
+  'model',
+  'quadpts',
+  'score_method',
+  'c_prior',
+  'max_cycles',
+  'tol',
+  'version',
+  'run_id',
+  'anchors',
+] as const;
+
+/** Edit distance, for the "did you mean" of an unknown key (keys are short: the table is tiny). */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length];
+}
+
+/** Refuses keys outside `known`, naming the key and the nearest known one. */
+export function rejectUnknownKeys(body: Json, known: readonly string[]): void {
+  for (const key in body) {
+    if (known.includes(key)) continue;
+    const lower = key.toLowerCase();
+    let best = '';
+    let bestD = Number.POSITIVE_INFINITY;
+    for (const k of known) {
+      const d = distance(lower, k);
+      if (d < bestD) {
+        bestD = d;
+        best = k;
+      }
+    }
+    const hint = bestD <= 2 ? `; did you mean ${JSON.stringify(best)}?` : '';
+    throw new ContractError(
+      key.length > 60 ? `${key.slice(0, 60)}...` : key,
+      `is not a field of this request (known: ${known.join(', ')})${hint}`,
+    );
+  }
 }
 
 /** Checks every observation's shape; correctness null is allowed (dropped and counted later). */
@@ -180,75 +224,24 @@ function validateMatrix(body: Json, options: CalibrateOptions): CalibrateInput {
 /** Validates a /calibrate body (observations form or legacy matrix form). */
 export function validateCalibrateRequest(body: unknown): CalibrateInput {
   if (!isObject(body)) fail('body', 'a JSON object', body);
+  rejectUnknownKeys(body, CALIBRATE_KEYS);
   const options = readOptions(body);
   const hasObs = body.observations !== undefined;
   const hasMatrix = body.responses !== undefined;
   if (hasObs && hasMatrix) throw new ContractError('body', 'send either observations or responses, not both');
   if (hasMatrix) return validateMatrix(body, options);
   if (!hasObs) throw new ContractError('observations', 'is required (or the legacy responses matrix)');
-  return { form: 'observations', observations: validateObservations(body.observations), options };
+  // Rows are screened one by one when the data is built (request-data.ts): a bad row is
+  // dropped and counted there, not a 400 for the whole request.
+  const list = body.observations;
+  if (!Array.isArray(list)) fail('observations', 'an array of observations', list);
+  if (list.length === 0) throw new ContractError('observations', 'must not be empty');
+  return { form: 'observations', observations: list as Observation[], options };
 }
 
 function finite(v: unknown, field: string): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) fail(field, 'a finite number', v);
   return v;
-}
-
-function validateItemParams(list: unknown, field: string): ScoreItemParams[] {
-  if (!Array.isArray(list)) fail(field, 'an array', list);
-  for (let k = 0; k < list.length; k++) {
-    const it = list[k];
-    const f = `${field}[${k}]`;
-    if (!isObject(it)) fail(f, 'an object', it);
-    if (!isId(it.item_id)) fail(`${f}.item_id`, 'a non-empty string', it.item_id);
-    if (!isObject(it.params)) fail(`${f}.params`, 'an object {a, b, c?}', it.params);
-    const a = finite(it.params.a, `${f}.params.a`);
-    if (a <= 0) fail(`${f}.params.a`, 'positive', a);
-    finite(it.params.b, `${f}.params.b`);
-    const c = it.params.c;
-    if (c !== undefined && c !== null && (typeof c !== 'number' || !(c >= 0 && c < 1)))
-      fail(`${f}.params.c`, 'a number in [0, 1)', c);
-  }
-  return list as ScoreItemParams[];
-}
-
-/** Validates a POST /irt/score body. */
-export function validateScoreRequest(body: unknown): ScoreRequest {
-  if (!isObject(body)) fail('body', 'a JSON object', body);
-  const items = validateItemParams(body.item_params, 'item_params');
-  if (items.length === 0) throw new ContractError('item_params', 'must not be empty');
-  const seen = new Set<string>();
-  items.forEach((it, k) => {
-    const id = String(it.item_id);
-    if (seen.has(id))
-      throw new ContractError(`item_params[${k}].item_id`, `duplicate id ${JSON.stringify(id)}`);
-    seen.add(id);
-  });
-  const observations = validateObservations(body.observations);
-  const method = optionalString(body, 'method');
-  const latent = body.latent;
-  if (latent !== undefined && latent !== null) {
-    if (!isObject(latent)) fail('latent', 'an object {mean, variance}', latent);
-    finite(latent.mean, 'latent.mean');
-    if (finite(latent.variance, 'latent.variance') <= 0) fail('latent.variance', 'positive', latent.variance);
-  }
-  const quadpts = optionalNumber(
-    body,
-    'quadpts',
-    'an integer from 5 to 401',
-    (x) => Number.isInteger(x) && x >= 5 && x <= 401,
-  );
-  return {
-    item_params: items,
-    observations,
-    method,
-    latent: isObject(latent)
-      ? { mean: latent.mean as number, variance: latent.variance as number }
-      : undefined,
-    quadpts,
-    model: optionalString(body, 'model'),
-    version: optionalString(body, 'version'),
-  };
 }
 
 /** The ids a caller sent, to check that a response speaks only of them. */
@@ -289,6 +282,7 @@ export function validateCalibrateResponse(body: unknown, sent: SentIds): Calibra
     finite(it.params.a, `${f}.params.a`);
     finite(it.params.b, `${f}.params.b`);
     if (it.params.c !== undefined) finite(it.params.c, `${f}.params.c`);
+    if (it.params.u !== undefined) finite(it.params.u, `${f}.params.u`);
   }
   const ab = body.abilities;
   if (!Array.isArray(ab)) fail('abilities', 'an array', ab);

@@ -90,6 +90,39 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX IF NOT EXISTS mirt_fit_meta_fitted_at_idx ON mirt_fit_meta (fitted_at)',
     ],
   },
+  {
+    // Scoring in shards (src/data/shards.ts): a version written with model_spec.scoring = 'shards'
+    // is complete once every shard of one shard count has committed its row here; the views read
+    // abilities of complete versions only. A version scored in-process is complete when written.
+    id: 4,
+    name: 'score shards and complete versions',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS mirt_score_shards (
+        version text NOT NULL,
+        shard_count integer NOT NULL CHECK (shard_count >= 1),
+        shard_index integer NOT NULL CHECK (shard_index >= 0 AND shard_index < shard_count),
+        users integer NOT NULL,
+        observations bigint NOT NULL,
+        method text NOT NULL,
+        started_at timestamptz NOT NULL,
+        completed_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (version, shard_count, shard_index)
+      )`,
+      `CREATE OR REPLACE VIEW mirt_complete_versions AS
+        SELECT f.model_spec->>'version' AS version, f.run_id, f.fitted_at
+          FROM mirt_fit_meta f
+         WHERE f.model_spec->>'version' IS NOT NULL
+           AND (f.model_spec->>'scoring' IS DISTINCT FROM 'shards'
+                OR EXISTS (SELECT 1 FROM mirt_score_shards s
+                            WHERE s.version = f.model_spec->>'version'
+                            GROUP BY s.shard_count HAVING count(*) = s.shard_count))`,
+      `CREATE OR REPLACE VIEW mirt_ability_current AS
+        SELECT a.user_id, a.theta, a.se, a.model, a.version, a.fitted_at
+          FROM mirt_ability a
+         WHERE a.version = (SELECT c.version FROM mirt_complete_versions c
+                             ORDER BY c.fitted_at DESC NULLS LAST, c.version DESC LIMIT 1)`,
+    ],
+  },
 ];
 
 const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS mirt_schema_migrations (

@@ -66,6 +66,7 @@ export async function writeResults(
     itemModel[i] = String(it.model || opts.model);
     const p: Record<string, number> = { a: it.params.a, b: it.params.b };
     if (it.params.c !== undefined && it.params.c !== null) p.c = it.params.c;
+    if (it.params.u !== undefined && it.params.u !== null) p.u = it.params.u;
     itemParams[i] = JSON.stringify(p);
   }
 

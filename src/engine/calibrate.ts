@@ -1,19 +1,24 @@
 /**
  * The engine's one entry point: calibrate(responses, options) -> CalibrationResult.
- * EM (em.ts), then standard errors (information.ts), scores (scoring.ts), item fit and
+ * EM (em.ts), then standard errors (standard-errors.ts), scores (scoring.ts), item fit and
  * reliability (itemfit.ts). Pure computation: E-steps may be run elsewhere through `executor`.
  */
 
-import { EmMap, type EStepExecutor, inlineExecutor, runEm } from './em.js';
-import { fullInformation, invertSpd, itemBlockCovariances } from './information.js';
+import { seconds } from './clock.js';
+import { EmMap, type EmResult, type EStepExecutor, inlineExecutor } from './em.js';
 import { itemFlags } from './item-flags.js';
-import { itemFitAnyDesign } from './itemfit-sparse.js';
-import { makeItemBank } from './models.js';
-import { type Anchors, ParamLayout } from './params.js';
+import { type ItemFitResult, itemFitAnyDesign } from './itemfit-sparse.js';
+import type { ItemModel } from './models/model.js';
+import { PARAM_BOUNDS } from './models/model.js';
+import { modelFor } from './models/registry.js';
+import { type ItemBank, makeItemBank } from './models.js';
+import { runEmFromStarts } from './multi-start.js';
+import { type Anchors, ParamLayout, startValues } from './params.js';
 import { marginalReliability, marginalRxx } from './reliability.js';
 import type { HygieneReport, ResponseData } from './responses.js';
 import { withoutItems } from './responses-subset.js';
 import { eapFromMoments, eapTables, scoreAbilities } from './scoring.js';
+import { type SeArrays, standardErrors } from './standard-errors.js';
 import {
   type Abilities,
   type CalibrationResult,
@@ -23,13 +28,15 @@ import {
   type ItemFit,
   type ItemParams,
   type ItemResult,
+  type LatentDistribution,
   type ModelName,
+  NO_PRIOR,
   parseModel,
   parseScoreMethod,
 } from './types.js';
 
 export interface CalibrateOptions extends Partial<Omit<CalibrationSettings, 'model' | 'scoreMethod'>> {
-  /** Rasch, 1PL, 2PL or 3PL (case-insensitive). */
+  /** Rasch, 1PL, 2PL, 3PL or 4PL (case-insensitive). */
   readonly model: ModelName | string;
   /** EAP (default), MAP, ML, WLE, or null to skip scoring. */
   readonly scoreMethod?: string | null;
@@ -46,12 +53,19 @@ export interface CalibrateOptions extends Partial<Omit<CalibrationSettings, 'mod
    * absent from the data are ignored and listed in the result.
    */
   readonly anchors?: ReadonlyMap<string, ItemParams> | Readonly<Record<string, ItemParams>>;
+  /**
+   * Starting values (IRT form) for items that are estimated: where EM begins for them, never a
+   * constraint (a stored earlier estimate, so a run starts near where the last one ended).
+   * Ids absent from the data or anchored are ignored.
+   */
+  readonly startValues?: ReadonlyMap<string, ItemParams>;
   /** Called after each EM cycle with the objective and the largest parameter change. */
   readonly onCycle?: (cycle: number, objective: number, change: number) => void;
 }
 
-/** Problems up to this many (free parameters x observations) get the full information matrix. */
-const FULL_SE_LIMIT = 4e6;
+function estimates(model: ModelName, param: 'g' | 'h'): boolean {
+  return modelFor(model).itemParams.includes(param);
+}
 
 export function resolveSettings(options: CalibrateOptions): CalibrationSettings {
   const model = parseModel(options.model);
@@ -61,7 +75,9 @@ export function resolveSettings(options: CalibrateOptions): CalibrationSettings 
     quadRange: options.quadRange ?? 6,
     maxCycles: options.maxCycles ?? 500,
     tol: options.tol ?? 1e-4,
-    cPrior: model === '3PL' ? (options.cPrior ?? DEFAULT_C_PRIOR) : { kind: 'none' },
+    // Priors only on the asymptotes the model estimates: c as unattended runs want it, u none (mirt).
+    cPrior: estimates(model, 'g') ? (options.cPrior ?? DEFAULT_C_PRIOR) : NO_PRIOR,
+    uPrior: estimates(model, 'h') ? (options.uPrior ?? NO_PRIOR) : NO_PRIOR,
     scoreMethod: options.scoreMethod === null ? null : parseScoreMethod(options.scoreMethod ?? 'EAP'),
     acceleration: options.acceleration ?? 'squarem',
     standardErrors: options.standardErrors ?? 'auto',
@@ -82,23 +98,25 @@ export function resolveSettings(options: CalibrateOptions): CalibrationSettings 
 export async function calibrate(input: ResponseData, options: CalibrateOptions): Promise<CalibrationResult> {
   const settings = resolveSettings(options);
   const executorFor = options.executorFor ?? (async () => inlineExecutor());
-  const now = () => performance.now() / 1000;
+  const now = seconds;
   const t0 = now();
   // EM; an item whose slope runs off (no finite estimate) is left out and EM goes on from where
   // it was for the others, until none does.
   let data = input;
-  const anchors = resolveAnchors(input, options.anchors, settings.model);
+  const anchors = resolveAnchors(input, options.anchors, modelFor(settings.model));
+  const layout0 = new ParamLayout(settings.model, input.nItems, anchors.anchors);
   let start: { layout: ParamLayout; x?: Float64Array } = {
-    layout: new ParamLayout(settings.model, input.nItems, anchors.anchors),
+    layout: layout0,
+    x: seededStart(layout0, input, options.startValues),
   };
   let executor: EStepExecutor;
-  let em: Awaited<ReturnType<typeof runEm>>;
+  let em: EmResult;
   const spent = { cycles: 0, eSteps: 0 };
   for (;;) {
     checkEstimable(data, settings.model);
     executor = await executorFor(data);
     try {
-      em = await runEm(data, settings, executor, options.onCycle, start);
+      em = await runEmFromStarts(data, settings, executor, options.onCycle, start);
     } catch (e) {
       await executor.close();
       throw e;
@@ -119,11 +137,44 @@ export async function calibrate(input: ResponseData, options: CalibrateOptions):
   }
 }
 
+/**
+ * The default start vector with the given items' values put in on EM's scale, for the
+ * parameters the model estimates per item: slope a and intercept d = -a b (a model that fixes or
+ * shares the slope takes d = -a b with its start slope, 1), logit c for a c inside (0, 1), logit
+ * u for a u inside (c, 1), each within its bound. Undefined when there is nothing to seed.
+ */
+function seededStart(
+  layout: ParamLayout,
+  data: ResponseData,
+  seeds: ReadonlyMap<string, ItemParams> | undefined,
+): Float64Array | undefined {
+  if (!seeds || seeds.size === 0) return undefined;
+  const x = startValues(layout, data);
+  const p = new Float64Array(4);
+  const own = (j: number, k: number) => {
+    const i = layout.index(j, k);
+    return i >= 0 && i !== layout.sharedIndex;
+  };
+  data.itemIds.forEach((id, j) => {
+    const s = seeds.get(id);
+    if (!s || layout.isFixed(j) || !(s.a > 0) || !Number.isFinite(s.a * s.b)) return;
+    layout.readItem(x, j, p);
+    if (own(j, 0)) p[0] = s.a;
+    p[1] = -p[0] * s.b;
+    const c = s.c ?? 0;
+    const u = s.u ?? 1;
+    if (own(j, 2) && c > 0 && c < 1) p[2] = Math.max(Math.log(c / (1 - c)), PARAM_BOUNDS.g[0]);
+    if (own(j, 3) && u > c && u < 1) p[3] = Math.min(Math.log(u / (1 - u)), PARAM_BOUNDS.h[1]);
+    layout.writeItem(j, p, x);
+  });
+  return x;
+}
+
 /** Anchors by item index, checked against the model; ids not in the data are listed apart. */
 function resolveAnchors(
   data: ResponseData,
   given: CalibrateOptions['anchors'],
-  model: ModelName,
+  model: ItemModel,
 ): { anchors: Anchors | null; unused: string[] } {
   if (!given) return { anchors: null, unused: [] };
   const entries = given instanceof Map ? [...given.entries()] : Object.entries(given);
@@ -137,10 +188,12 @@ function resolveAnchors(
       throw new EngineInputError(`anchor "${id}": ${why}`);
     };
     const c = p.c ?? 0;
-    if (![p.a, p.b, c].every(Number.isFinite)) bad('a, b and c must be finite numbers');
+    const u = p.u ?? 1;
+    if (![p.a, p.b, c, u].every(Number.isFinite)) bad('a, b, c and u must be finite numbers');
     if (!(c >= 0 && c < 1)) bad('c must be in [0, 1)');
-    if (model !== '3PL' && c !== 0) bad(`c must be 0 for the ${model} model`);
-    if (model === 'Rasch' && Math.abs(p.a - 1) > 1e-9) bad('a must be 1 for the Rasch model');
+    if (!(u > c && u <= 1)) bad('u must be in (c, 1]');
+    const problem = model.anchorProblem(p);
+    if (problem) bad(problem);
     if (!(Math.abs(p.a) > 0)) bad('a must not be 0');
     const j = index.get(id);
     if (j === undefined) {
@@ -151,6 +204,7 @@ function resolveAnchors(
     anchors.bank.a[j] = p.a;
     anchors.bank.d[j] = -p.a * p.b;
     anchors.bank.c[j] = c;
+    (anchors.bank.u as Float64Array)[j] = u;
   }
   return { anchors: anchors.fixed.some((f) => f === 1) ? anchors : null, unused };
 }
@@ -183,215 +237,162 @@ async function finishCalibration(
   resolved: CalibrationSettings,
   options: CalibrateOptions,
   executor: EStepExecutor,
-  em: Awaited<ReturnType<typeof runEm>>,
+  em: EmResult,
   t0: number,
   unusedAnchors: readonly string[],
 ): Promise<CalibrationResult> {
-  const now = () => performance.now() / 1000;
+  const now = seconds;
   const t1 = now();
   // The executor knows how many threads it really runs (the request may have been capped).
   const settings = { ...resolved, threads: (executor as { threads?: number }).threads ?? resolved.threads };
-
-  const J = data.nItems;
-  const bank = em.bank;
-  const latent = em.latent;
-  const layout = em.layout;
+  const { bank, latent, layout } = em;
   const map = new EmMap(data, settings, executor, layout);
   const se = await standardErrors(map, em.x, settings);
   const t2 = now();
-
-  let abilities: Abilities | null = null;
-  if (settings.scoreMethod === 'EAP' && executor.posteriorMoments) {
-    const t = eapTables(bank, latent);
-    const moments = await executor.posteriorMoments(
-      { ...map.lastInput(), nQ: t.nodes.length, ...t },
-      t.nodes,
-    );
-    abilities = eapFromMoments(data, bank, latent, moments);
-  } else if (settings.scoreMethod) {
-    abilities = scoreAbilities(data, bank, { method: settings.scoreMethod, latent });
-  }
+  const abilities = await score(data, settings, executor, map, bank, latent);
   const t3 = now();
-
-  // Counted as mirt counts them for S-X2's df (itemfit.ts): the 1PL's shared slope in every item.
-  const free = settings.model === '3PL' ? 3 : settings.model === 'Rasch' ? 1 : 2;
-  const fits =
-    options.itemFit === false
-      ? null
-      : itemFitAnyDesign(data, bank, latent, {
-          quadPoints: settings.quadPoints,
-          quadRange: settings.quadRange,
-          freeParamsPerItem: Int32Array.from({ length: J }, (_, j) => (layout.isFixed(j) ? 0 : free)),
-          freeLatentParams: (layout.meanIndex >= 0 ? 1 : 0) + (layout.varIndex >= 0 ? 1 : 0),
-        });
+  const fits = itemFit(data, settings, options, em);
   const reliability = marginalRxx(bank, latent);
   const empiricalReliability =
     abilities && (abilities.method === 'EAP' || abilities.method === 'MAP')
       ? marginalReliability(abilities.theta, abilities.se)
       : null;
   const t4 = now();
-
-  const items: ItemResult[] = [];
-  for (let j = 0; j < J; j++) {
-    const a = bank.a[j];
-    const d = bank.d[j];
-    const fixed = layout.isFixed(j);
-    const fit: ItemFit = fits?.fit[j] ?? { kind: 'unavailable', reason: 'item fit not requested' };
-    items.push({
-      id: data.itemIds[j],
-      a,
-      b: -d / a,
-      c: bank.c[j],
-      d,
-      se: {
-        a: settings.model === 'Rasch' || fixed ? null : finiteOrNull(se?.a[j]),
-        b: fixed ? null : finiteOrNull(se?.b[j]),
-        c: settings.model === '3PL' && !fixed ? finiteOrNull(se?.c[j]) : null,
-      },
-      anchored: fixed,
-      n: data.itemN[j],
-      pCorrect: data.itemCorrect[j] / data.itemN[j],
-      fit,
-      meanSquares: fits?.meanSquares[j] ?? null,
-      flags: itemFlags({
-        a,
-        b: -d / a,
-        c: bank.c[j],
-        n: data.itemN[j],
-        pCorrect: data.itemCorrect[j] / data.itemN[j],
-        seB: fixed ? null : finiteOrNull(se?.b[j]),
-        fitP: fit.kind === 'unavailable' ? null : fit.p,
-        meanSquares: fits?.meanSquares[j],
-        converged: em.converged,
-      }),
-    });
-  }
-  const k = layout.freeCount();
-  const N = data.nUsers;
-  const dev = -2 * em.logLik;
+  const estimated = layout.model.itemParams;
   return {
     settings,
+    itemParameters: [
+      'a',
+      'b',
+      ...(estimated.includes('g') ? (['c'] as const) : []),
+      ...(estimated.includes('h') ? (['u'] as const) : []),
+    ],
     userIds: data.userIds,
     itemIds: data.itemIds,
-    items,
+    items: itemResults(data, em, se, fits),
     latent,
     abilities,
-    fit: {
-      logLik: em.logLik,
-      logPrior: em.logPrior,
-      AIC: dev + 2 * k,
-      BIC: dev + k * Math.log(N),
-      SABIC: dev + k * Math.log((N + 2) / 24),
-      nParams: k,
-      reliability,
-      empiricalReliability: Number.isFinite(empiricalReliability) ? empiricalReliability : null,
-    },
+    fit: fitStatistics(em, data.nUsers, reliability, empiricalReliability),
     converged: em.converged,
     cycles: em.cycles,
     eSteps: em.eSteps,
     nObs: data.nObs,
     hygiene: data.hygiene,
-    anchors: { used: J - layout.freeItemCount(), unused: unusedAnchors },
+    anchors: { used: data.nItems - layout.freeItemCount(), unused: unusedAnchors },
     timings: { em: t1 - t0, se: t2 - t1, scoring: t3 - t2, itemFit: t4 - t3 },
   };
 }
 
+/** logLik, log prior and the information criteria on the free parameters (mirt's counts). */
+function fitStatistics(
+  em: EmResult,
+  nUsers: number,
+  reliability: number,
+  empiricalReliability: number | null,
+): CalibrationResult['fit'] {
+  const k = em.layout.freeCount();
+  const dev = -2 * em.logLik;
+  return {
+    logLik: em.logLik,
+    logPrior: em.logPrior,
+    AIC: dev + 2 * k,
+    BIC: dev + k * Math.log(nUsers),
+    SABIC: dev + k * Math.log((nUsers + 2) / 24),
+    nParams: k,
+    reliability,
+    empiricalReliability: Number.isFinite(empiricalReliability) ? empiricalReliability : null,
+  };
+}
+
+/** Abilities by the requested method (EAP on the executor's kernel where it has one). */
+async function score(
+  data: ResponseData,
+  settings: CalibrationSettings,
+  executor: EStepExecutor,
+  map: EmMap,
+  bank: ItemBank,
+  latent: LatentDistribution,
+): Promise<Abilities | null> {
+  if (settings.scoreMethod === 'EAP' && executor.posteriorMoments) {
+    const t = eapTables(bank, latent);
+    const moments = await executor.posteriorMoments(
+      { ...map.lastInput(), nQ: t.nodes.length, ...t },
+      t.nodes,
+    );
+    return eapFromMoments(data, bank, latent, moments);
+  }
+  if (settings.scoreMethod) return scoreAbilities(data, bank, { method: settings.scoreMethod, latent });
+  return null;
+}
+
 /**
- * Covariance from the information matrix, leaving out parameters with (next to) no curvature:
- * a lower asymptote pressed against c = 0 has a vanishing gradient on the logit scale, which
- * makes the whole matrix singular. Those parameters get no standard error (NaN), the rest are
- * inverted as if they were fixed.
+ * Item fit (itemfit-sparse.ts): mirt's S-X2 on complete data, its generalisation to incomplete
+ * designs otherwise (S-X2's df counted as mirt counts the model's parameters), infit and outfit
+ * on any design; null when not requested.
  */
-function reducedCovariance(info: Float64Array, n: number): ((i: number, k: number) => number) | null {
-  let maxDiag = 0;
-  for (let i = 0; i < n; i++) maxDiag = Math.max(maxDiag, info[i * n + i]);
-  const keep: number[] = [];
-  for (let i = 0; i < n; i++) if (info[i * n + i] > 1e-8 * maxDiag) keep.push(i);
-  const m = keep.length;
-  const sub = new Float64Array(m * m);
-  for (let i = 0; i < m; i++) for (let k = 0; k < m; k++) sub[i * m + k] = info[keep[i] * n + keep[k]];
-  const inv = invertSpd(sub, m);
-  if (!inv) return null;
-  const pos = new Int32Array(n).fill(-1);
-  keep.forEach((i, r) => {
-    pos[i] = r;
+function itemFit(
+  data: ResponseData,
+  settings: CalibrationSettings,
+  options: CalibrateOptions,
+  em: EmResult,
+): ItemFitResult | null {
+  const { layout } = em;
+  if (options.itemFit === false) return null;
+  const free = layout.model.sx2ItemParams;
+  return itemFitAnyDesign(data, em.bank, em.latent, {
+    quadPoints: settings.quadPoints,
+    quadRange: settings.quadRange,
+    freeParamsPerItem: Int32Array.from({ length: data.nItems }, (_, j) => (layout.isFixed(j) ? 0 : free)),
+    freeLatentParams: (layout.meanIndex >= 0 ? 1 : 0) + (layout.varIndex >= 0 ? 1 : 0),
   });
-  return (i, k) => (pos[i] < 0 || pos[k] < 0 ? Number.NaN : inv[pos[i] * m + pos[k]]);
+}
+
+function itemResults(
+  data: ResponseData,
+  em: EmResult,
+  se: SeArrays | null,
+  fits: ItemFitResult | null,
+): ItemResult[] {
+  const { bank, layout } = em;
+  const items: ItemResult[] = [];
+  for (let j = 0; j < data.nItems; j++) {
+    const a = bank.a[j];
+    const d = bank.d[j];
+    const fixed = layout.isFixed(j);
+    const seOf = (v: Float64Array | undefined) => (fixed ? null : finiteOrNull(v?.[j]));
+    const fit: ItemFit = fits?.fit[j] ?? { kind: 'unavailable', reason: 'item fit not requested' };
+    const meanSquares = fits?.meanSquares[j] ?? null;
+    const u = bank.u ? bank.u[j] : 1;
+    items.push({
+      id: data.itemIds[j],
+      a,
+      b: -d / a,
+      c: bank.c[j],
+      u,
+      d,
+      se: { a: seOf(se?.a), b: seOf(se?.b), c: seOf(se?.c), u: seOf(se?.u) },
+      anchored: fixed,
+      n: data.itemN[j],
+      pCorrect: data.itemCorrect[j] / data.itemN[j],
+      fit,
+      meanSquares,
+      flags: itemFlags({
+        a,
+        b: -d / a,
+        c: bank.c[j],
+        u,
+        n: data.itemN[j],
+        pCorrect: data.itemCorrect[j] / data.itemN[j],
+        seB: seOf(se?.b),
+        fitP: fit.kind === 'unavailable' ? null : fit.p,
+        meanSquares,
+        converged: em.converged,
+      }),
+    });
+  }
+  return items;
 }
 
 function finiteOrNull(x: number | undefined): number | null {
   return x !== undefined && Number.isFinite(x) ? x : null;
-}
-
-interface SeArrays {
-  a: Float64Array;
-  b: Float64Array;
-  c: Float64Array;
-}
-
-/**
- * Standard errors in IRT form by the delta method from the covariance of (a, d, logit c):
- *   var b = (d/a^2)^2 var a + (1/a)^2 var d - 2 (d/a^3) cov(a, d),   se c = c (1 - c) se(logit c).
- */
-async function standardErrors(map: EmMap, x: Float64Array, s: CalibrationSettings): Promise<SeArrays | null> {
-  const J = map.layout.nItems;
-  const n = map.layout.size;
-  let mode = s.standardErrors;
-  if (mode === 'none') return null;
-  // Rasch/1PL: the shared parameter couples all items, so the full matrix while it stays small.
-  const sharedSmall = (s.model === 'Rasch' || s.model === '1PL') && n <= 400;
-  if (mode === 'auto') mode = n * map.data.nObs <= FULL_SE_LIMIT || sharedSmall ? 'full' : 'item';
-  const out = {
-    a: new Float64Array(J).fill(Number.NaN),
-    b: new Float64Array(J).fill(Number.NaN),
-    c: new Float64Array(J).fill(Number.NaN),
-  };
-  const setIrt = (j: number, a: number, d: number, va: number, vd: number, cad: number) => {
-    out.a[j] = Math.sqrt(va);
-    const db = d / (a * a);
-    const dd = -1 / a;
-    out.b[j] = Math.sqrt(db * db * va + dd * dd * vd + 2 * db * dd * cad);
-  };
-  if (mode === 'full') {
-    const v = reducedCovariance(await fullInformation(map, x), n);
-    if (!v) return out;
-    for (let j = 0; j < J; j++) {
-      switch (s.model) {
-        case '2PL':
-          setIrt(j, x[2 * j], x[2 * j + 1], v(2 * j, 2 * j), v(2 * j + 1, 2 * j + 1), v(2 * j, 2 * j + 1));
-          break;
-        case '3PL': {
-          setIrt(j, x[3 * j], x[3 * j + 1], v(3 * j, 3 * j), v(3 * j + 1, 3 * j + 1), v(3 * j, 3 * j + 1));
-          const c = 1 / (1 + Math.exp(-x[3 * j + 2]));
-          out.c[j] = c * (1 - c) * Math.sqrt(v(3 * j + 2, 3 * j + 2));
-          break;
-        }
-        case '1PL':
-          setIrt(j, x[J], x[j], v(J, J), v(j, j), v(J, j));
-          break;
-        case 'Rasch':
-          out.b[j] = Math.sqrt(v(j, j));
-          break;
-      }
-    }
-    return out;
-  }
-  await map.eStep(x);
-  const cov = await itemBlockCovariances(map, x);
-  for (let j = 0; j < J; j++) {
-    if (s.model === 'Rasch' || s.model === '1PL') {
-      // Intercept blocks only (slope taken as known): se b = se d / a; no se for the shared a.
-      const a = s.model === 'Rasch' ? 1 : x[J];
-      out.b[j] = Math.sqrt(cov[j * 4 + 3]) / Math.abs(a);
-      continue;
-    }
-    const p = s.model === '3PL' ? 3 : 2;
-    const o = j * p * p;
-    setIrt(j, x[p * j], x[p * j + 1], cov[o], cov[o + p + 1], cov[o + 1]);
-    if (p === 3) {
-      const c = 1 / (1 + Math.exp(-x[3 * j + 2]));
-      out.c[j] = c * (1 - c) * Math.sqrt(cov[o + 8]);
-    }
-  }
-  return out;
 }

@@ -20,19 +20,15 @@ import {
   eStepRange,
   makeAccumulators,
 } from './estep.js';
-import { scoreOuterProductsJs } from './information.js';
-import { fillLogTables, type ItemBank, makeItemBank } from './models.js';
-import {
-  type ItemCounts,
-  logPriorG,
-  mStep1PL,
-  mStep2PL,
-  mStepIntercept,
-  mStepLatent,
-  mStepVariance,
-} from './mstep.js';
-import { mStep3PL } from './mstep-3pl.js';
+import { mStepLatent } from './latent-mstep.js';
+import type { ItemCounts } from './models/logistic.js';
+import { DERIV_SIZE } from './models/logistic-counts.js';
+import type { ItemModel, ModelPriors } from './models/model.js';
+import { logPriorTerms, type PriorTerms } from './models/priors.js';
+import { type ItemBank, makeItemBank } from './models.js';
+import { NewtonWorkspace } from './newton.js';
 import { ParamLayout, startValues } from './params.js';
+import { scoreOuterProductsJs } from './posterior-scores.js';
 import { equallySpacedNodes, normalLogWeights } from './quadrature.js';
 import type { ResponseData } from './responses.js';
 import type { CalibrationSettings, LatentDistribution } from './types.js';
@@ -42,8 +38,9 @@ export interface EStepExecutor {
   /** Fills `acc` (cleared first) for all users and returns the total marginal log-likelihood. */
   run(input: EStepInput, acc: EStepAccumulators): Promise<number>;
   /**
-   * Optional fast path of information.ts's users pass (same contract as scoreOuterProductsJs):
-   * per item, sum over answers of m m' with m the posterior mean of the answer's score.
+   * Optional fast path of information.ts's users pass for up to 3 parameters per item (same
+   * contract as scoreOuterProductsJs): per item, sum over answers of m m' with m the posterior
+   * mean of the answer's score.
    */
   scoreOuterProducts?(
     input: EStepInput,
@@ -75,7 +72,8 @@ export function inlineExecutor(): EStepExecutor {
 export type EmOptions = Pick<
   CalibrationSettings,
   'model' | 'quadPoints' | 'quadRange' | 'maxCycles' | 'tol' | 'cPrior' | 'acceleration'
->;
+> &
+  Partial<Pick<CalibrationSettings, 'uPrior'>>;
 
 export interface EmResult {
   readonly bank: ItemBank;
@@ -93,14 +91,24 @@ export interface EmResult {
   readonly layout: ParamLayout;
 }
 
-/** The EM map and its bookkeeping: evaluates F(x) and the objective at x. */
+/**
+ * The EM map and its bookkeeping: evaluates F(x) and the objective at x. It owns every scratch
+ * buffer of a calibration (tables, counts, the Newton workspace), so two calibrations in one
+ * process share nothing.
+ */
 export class EmMap {
   readonly nodes: Float64Array;
   readonly layout: ParamLayout;
+  readonly model: ItemModel;
+  readonly priors: ModelPriors;
   readonly bank: ItemBank;
   readonly acc: EStepAccumulators;
+  readonly counts: readonly ItemCounts[];
   private readonly input: EStepInput & { logW: Float64Array };
-  private readonly counts: ItemCounts[];
+  private readonly newton = new NewtonWorkspace();
+  private readonly derivs = new Float64Array(DERIV_SIZE);
+  private readonly item = new Float64Array(4);
+  private readonly terms: PriorTerms = { f: 0, df: 0, d2f: 0 };
   evaluations = 0;
 
   constructor(
@@ -112,6 +120,8 @@ export class EmMap {
     const nQ = options.quadPoints;
     this.nodes = equallySpacedNodes(nQ, options.quadRange);
     this.layout = layout ?? new ParamLayout(options.model, data.nItems);
+    this.model = this.layout.model;
+    this.priors = this.model.priors({ cPrior: options.cPrior, uPrior: options.uPrior ?? { kind: 'none' } });
     this.bank = makeItemBank(data.nItems);
     this.acc = makeAccumulators(data.nItems, nQ);
     this.input = {
@@ -123,10 +133,11 @@ export class EmMap {
       logQ: new Float64Array(data.nItems * nQ),
       logW: new Float64Array(nQ),
     };
-    this.counts = [];
+    const counts: ItemCounts[] = [];
     for (let j = 0; j < data.nItems; j++) {
-      this.counts.push({ nodes: this.nodes, r0: this.acc.r0, r1: this.acc.r1, offset: j * nQ });
+      counts.push({ nodes: this.nodes, r0: this.acc.r0, r1: this.acc.r1, offset: j * nQ });
     }
+    this.counts = counts;
   }
 
   /** Tables and weights of the last E-step (for passes that need the posteriors again). */
@@ -136,91 +147,79 @@ export class EmMap {
 
   /** information.ts's users pass at the tables of the last E-step, on the executor if it can. */
   async scoreOuterProducts(s1: Float64Array, s0: Float64Array, p: number): Promise<Float64Array> {
-    if (this.executor.scoreOuterProducts)
+    if (this.executor.scoreOuterProducts && p <= 3)
       return this.executor.scoreOuterProducts(this.input, s1, s0, p, this.data.nItems);
     return scoreOuterProductsJs(this.input, s1, s0, p, this.data.nItems);
   }
 
-  /** Log prior of x (the estimated 3PL lower asymptotes). */
+  /** Log prior of x (the estimated asymptotes' logits), and its terms for one logit. */
   logPrior(x: Float64Array): number {
-    if (this.options.model !== '3PL' || this.options.cPrior.kind === 'none') return 0;
     let s = 0;
     for (let j = 0; j < this.data.nItems; j++) {
-      if (!this.layout.isFixed(j)) s += logPriorG(this.options.cPrior, x[3 * j + 2]).f;
+      if (this.layout.isFixed(j)) continue;
+      this.layout.readItem(x, j, this.item);
+      s += this.itemLogPrior(2, this.item[2]).f + this.itemLogPrior(3, this.item[3]).f;
     }
     return s;
+  }
+
+  /** Prior terms of family parameter k (2: logit c, 3: logit u) at value v; zero where none. */
+  itemLogPrior(k: number, v: number): PriorTerms {
+    const prior = k === 2 ? this.priors.g : k === 3 ? this.priors.h : null;
+    if (!prior || !Number.isFinite(v)) {
+      this.terms.f = 0;
+      this.terms.df = 0;
+      this.terms.d2f = 0;
+      return this.terms;
+    }
+    return logPriorTerms(prior, v, this.terms);
   }
 
   /** E-step at x: fills the accumulators, returns logLik(x). */
   async eStep(x: Float64Array): Promise<number> {
     const latent = this.layout.unpack(x, this.bank);
     normalLogWeights(this.nodes, latent.mean, latent.variance, this.input.logW);
-    fillLogTables(this.bank, this.nodes, this.input.logP, this.input.logQ);
+    this.model.response.fillLogTables(this.bank, this.nodes, this.input.logP, this.input.logQ);
     this.evaluations++;
     return this.executor.run(this.input, this.acc);
   }
 
   /** M-step from the current accumulators, starting at x; writes F(x) into out. */
   mStep(x: Float64Array, out: Float64Array): void {
-    const J = this.data.nItems;
-    const { cPrior } = this.options;
     const layout = this.layout;
     // Anchored items and anything not estimated keep their values.
     out.set(x);
-    switch (this.options.model) {
-      case '2PL':
-        for (let j = 0; j < J; j++) {
-          if (layout.isFixed(j)) continue;
-          const r = mStep2PL(this.counts[j], x[2 * j], x[2 * j + 1]);
-          out[2 * j] = r.a;
-          out[2 * j + 1] = r.d;
-        }
-        break;
-      case '3PL':
-        for (let j = 0; j < J; j++) {
-          if (layout.isFixed(j)) continue;
-          const r = mStep3PL(this.counts[j], x[3 * j], x[3 * j + 1], x[3 * j + 2], cPrior);
-          out[3 * j] = r.a;
-          out[3 * j + 1] = r.d;
-          out[3 * j + 2] = r.g;
-        }
-        break;
-      case '1PL': {
-        const free = this.freeItems();
-        const d = Float64Array.from(free, (j) => x[j]);
-        out[J] = mStep1PL(
-          free.map((j) => this.counts[j]),
-          x[J],
-          d,
-        );
-        free.forEach((j, k) => {
-          out[j] = d[k];
-        });
-        break;
-      }
-      case 'Rasch':
-        for (let j = 0; j < J; j++) if (!layout.isFixed(j)) out[j] = mStepIntercept(this.counts[j], 1, x[j]);
-        break;
-    }
-    if (layout.meanIndex >= 0) {
-      const l = mStepLatent(this.nodes, this.acc.nodeN, x[layout.meanIndex], Math.exp(x[layout.varIndex]));
-      out[layout.meanIndex] = l.mean;
-      out[layout.varIndex] = Math.log(l.variance);
-    } else if (layout.varIndex >= 0) {
-      out[layout.varIndex] = Math.log(
-        mStepVariance(this.nodes, this.acc.nodeN, Math.exp(x[layout.varIndex])),
-      );
-    }
+    this.model.mStep(
+      { layout, counts: this.counts, priors: this.priors, newton: this.newton, derivs: this.derivs },
+      x,
+      out,
+    );
+    if (layout.varIndex < 0) return;
+    const withMean = layout.meanIndex >= 0;
+    const current = {
+      mean: withMean ? x[layout.meanIndex] : 0,
+      variance: Math.exp(x[layout.varIndex]),
+    };
+    const l = mStepLatent(this.nodes, this.acc.nodeN, current, withMean, this.newton);
+    if (withMean) out[layout.meanIndex] = l.mean;
+    out[layout.varIndex] = Math.log(l.variance);
   }
 
-  private freeItemList: number[] | null = null;
-  /** Indices of the items that are estimated (not anchored). */
-  freeItems(): number[] {
-    if (!this.freeItemList) {
-      this.freeItemList = [];
-      for (let j = 0; j < this.data.nItems; j++) if (!this.layout.isFixed(j)) this.freeItemList.push(j);
-    }
-    return this.freeItemList;
+  /** The result at x, with the objective from one more E-step (keeps logLik and x consistent). */
+  async result(x: Float64Array, converged: boolean, diverged: readonly number[]): Promise<EmResult> {
+    const logLik = await this.eStep(x);
+    return {
+      bank: this.bank,
+      latent: this.layout.unpack(x, this.bank),
+      logLik,
+      logPrior: this.logPrior(x),
+      converged,
+      cycles: this.evaluations - 1,
+      eSteps: this.evaluations,
+      x,
+      diverged,
+      layout: this.layout,
+    };
   }
 
   /** out = F(x); returns the objective pieces at x. */
@@ -243,84 +242,41 @@ export async function runEm(
   const { layout } = em;
   const n = layout.size;
   let x0 = start?.x ? start.x.slice() : startValues(layout, data);
-  const x1 = new Float64Array(n);
-  const x2 = new Float64Array(n);
-  const xj = new Float64Array(n);
-  const x3 = new Float64Array(n);
+  const [x1, x2, xj, x3] = [0, 1, 2, 3].map(() => new Float64Array(n));
   const { maxCycles, tol } = options;
-  let converged = false;
   let rejections = 0;
   let useSquarem = options.acceleration === 'squarem';
   let stepCap = 1e6;
-
-  let diverged: number[] = [];
-  /** True when some slope has run off (see DIVERGED_SLOPE): EM stops so the caller can refit. */
-  const runaway = (x: Float64Array): boolean => {
-    diverged = layout.divergedItems(x);
-    return diverged.length > 0;
-  };
-  const finish = async (x: Float64Array): Promise<EmResult> => {
-    // Objective at the returned point, from one more E-step (keeps logLik and x consistent).
-    const logLik = await em.eStep(x);
-    const latent = layout.unpack(x, em.bank);
-    return {
-      bank: em.bank,
-      latent,
-      logLik,
-      logPrior: em.logPrior(x),
-      converged,
-      cycles: em.evaluations - 1,
-      eSteps: em.evaluations,
-      x,
-      diverged,
-      layout,
-    };
+  /**
+   * After the EM step from -> to: the result when EM stops there (converged, or some slope ran
+   * off its model's divergedSlope so the caller can refit without the item), else null.
+   */
+  const settle = (from: Float64Array, to: Float64Array, objective?: number): Promise<EmResult> | null => {
+    const change = layout.maxChange(from, to);
+    if (objective !== undefined) onCycle?.(em.evaluations, objective, change);
+    const diverged = layout.divergedItems(to);
+    if (diverged.length > 0) return em.result(to, false, diverged);
+    return change < tol ? em.result(to, true, []) : null;
   };
 
   for (;;) {
-    if (em.evaluations >= maxCycles) return finish(x0);
+    if (em.evaluations >= maxCycles) return em.result(x0, false, []);
     const o0 = await em.apply(x0, x1);
-    let change = layout.maxChange(x0, x1);
-    onCycle?.(em.evaluations, o0.logLik + o0.logPrior, change);
-    if (runaway(x1)) return finish(x1);
-    if (change < tol) {
-      converged = true;
-      return finish(x1);
-    }
+    const r1 = settle(x0, x1, o0.logLik + o0.logPrior);
+    if (r1) return r1;
     if (!useSquarem) {
       x0.set(x1);
       continue;
     }
-    if (em.evaluations >= maxCycles) return finish(x1);
+    if (em.evaluations >= maxCycles) return em.result(x1, false, []);
     const o1 = await em.apply(x1, x2);
-    change = layout.maxChange(x1, x2);
-    if (runaway(x2)) return finish(x2);
-    if (change < tol) {
-      converged = true;
-      return finish(x2);
-    }
-    // SQUAREM S3 extrapolation.
-    let rr = 0;
-    let vv = 0;
-    for (let i = 0; i < n; i++) {
-      const r = x1[i] - x0[i];
-      const v = x2[i] - 2 * x1[i] + x0[i];
-      rr += r * r;
-      vv += v * v;
-    }
-    let alpha = vv > 0 ? -Math.sqrt(rr / vv) : -1;
-    if (alpha > -1) alpha = -1;
-    if (alpha < -stepCap) alpha = -stepCap;
-    for (let i = 0; i < n; i++) {
-      const r = x1[i] - x0[i];
-      const v = x2[i] - 2 * x1[i] + x0[i];
-      xj[i] = x0[i] - 2 * alpha * r + alpha * alpha * v;
-    }
-    let start = xj;
-    if (alpha === -1 || !layout.sanitize(xj)) start = x2;
-    if (em.evaluations >= maxCycles) return finish(x2);
-    const oj = await em.apply(start, x3);
-    if (start === xj && !(oj.logLik + oj.logPrior >= o1.logLik + o1.logPrior)) {
+    const r2 = settle(x1, x2);
+    if (r2) return r2;
+    const alpha = squaremJump(x0, x1, x2, stepCap, xj);
+    const from = alpha === -1 || !layout.sanitize(xj) ? x2 : xj;
+    if (em.evaluations >= maxCycles) return em.result(x2, false, []);
+    const oj = await em.apply(from, x3);
+    if (from === xj && !(oj.logLik + oj.logPrior >= o1.logLik + o1.logPrior)) {
       // Rejected: the jump lost ground; continue from F(F(x)) with shorter jumps from now on.
       rejections++;
       stepCap = Math.max(1, -alpha / 4);
@@ -329,13 +285,40 @@ export async function runEm(
       continue;
     }
     stepCap = Math.min(stepCap * 2, 1e6);
-    change = layout.maxChange(start, x3);
-    onCycle?.(em.evaluations, oj.logLik + oj.logPrior, change);
-    if (runaway(x3)) return finish(x3);
-    if (change < tol) {
-      converged = true;
-      return finish(x3);
-    }
+    const r3 = settle(from, x3, oj.logLik + oj.logPrior);
+    if (r3) return r3;
     x0 = x3.slice();
   }
+}
+
+/**
+ * SQUAREM S3: from x0 and two EM steps x1 = F(x0), x2 = F(x1), with r = x1 - x0 and
+ * v = x2 - 2 x1 + x0, alpha = -|r| / |v| (at most -1, at least -stepCap) and the jump
+ * x' = x0 - 2 alpha r + alpha^2 v into xj; returns alpha (-1: no jump, plain EM).
+ */
+function squaremJump(
+  x0: Float64Array,
+  x1: Float64Array,
+  x2: Float64Array,
+  stepCap: number,
+  xj: Float64Array,
+): number {
+  const n = x0.length;
+  let rr = 0;
+  let vv = 0;
+  for (let i = 0; i < n; i++) {
+    const r = x1[i] - x0[i];
+    const v = x2[i] - 2 * x1[i] + x0[i];
+    rr += r * r;
+    vv += v * v;
+  }
+  let alpha = vv > 0 ? -Math.sqrt(rr / vv) : -1;
+  if (alpha > -1) alpha = -1;
+  if (alpha < -stepCap) alpha = -stepCap;
+  for (let i = 0; i < n; i++) {
+    const r = x1[i] - x0[i];
+    const v = x2[i] - 2 * x1[i] + x0[i];
+    xj[i] = x0[i] - 2 * alpha * r + alpha * alpha * v;
+  }
+  return alpha;
 }

@@ -52,6 +52,7 @@
  */
 
 import { itemFitSX2, type SX2Options, sx2FromTable } from './itemfit.js';
+import { fillProbabilities } from './models/logistic.js';
 import type { ItemBank } from './models.js';
 import { equallySpacedNodes, normalLogWeights } from './quadrature.js';
 import type { ResponseData } from './responses.js';
@@ -90,6 +91,11 @@ export interface SparseItemFit {
   readonly meanSquares: MeanSquares | null;
 }
 
+export interface ItemFitResult {
+  readonly fit: ItemFit[];
+  readonly meanSquares: (MeanSquares | null)[];
+}
+
 /**
  * The item fit calibrate reports: mirt's S-X2 on complete data, the incomplete-design S-X2
  * otherwise, and the mean squares on any design.
@@ -99,7 +105,7 @@ export function itemFitAnyDesign(
   bank: ItemBank,
   latent: LatentDistribution,
   options: SX2Options & Omit<SparseFitOptions, 'dfSubtract' | 'sx2'>,
-): { fit: ItemFit[]; meanSquares: (MeanSquares | null)[] } {
+): ItemFitResult {
   let complete = true;
   for (let u = 0; u < data.nUsers && complete; u++)
     complete = data.userPtr[u + 1] - data.userPtr[u] === data.nItems;
@@ -194,24 +200,11 @@ interface Tables {
   readonly logQ: Float64Array;
 }
 
-/**
- * P, Q = 1 - P and their logs per item and node, P = c + (u - c) s(a x + d) (u = 1 where the
- * bank has no upper asymptote), Q = (1 - u) + (u - c) s(-(a x + d)) without cancellation.
- */
-function probabilityTables(bank: ItemBank & { readonly u?: Float64Array }, nodes: Float64Array): Tables {
-  const J = bank.a.length;
-  const nQ = nodes.length;
-  const P = new Float64Array(J * nQ);
-  const Q = new Float64Array(J * nQ);
-  for (let j = 0; j < J; j++) {
-    const c = bank.c[j];
-    const up = bank.u ? bank.u[j] : 1;
-    for (let q = 0; q < nQ; q++) {
-      const z = bank.a[j] * nodes[q] + bank.d[j];
-      P[j * nQ + q] = c + (up - c) / (1 + Math.exp(-z));
-      Q[j * nQ + q] = 1 - up + (up - c) / (1 + Math.exp(z));
-    }
-  }
+/** P, Q = 1 - P (without cancellation, models/logistic.ts) and their logs per item and node. */
+function probabilityTables(bank: ItemBank, nodes: Float64Array): Tables {
+  const P = new Float64Array(bank.a.length * nodes.length);
+  const Q = new Float64Array(P.length);
+  fillProbabilities(bank, nodes, P, Q);
   return { P, Q, logP: P.map(Math.log), logQ: Q.map(Math.log) };
 }
 

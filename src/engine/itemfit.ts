@@ -30,9 +30,9 @@
  * clipped at 0; with df = 0 the statistic is NaN (mirt). p = P(chi2_df > S-X2);
  *   RMSEA = sqrt(max(S-X2/df - 1, 0) / (N - 1)), N = number of persons (mirt's rmsea()).
  *
- * Free parameters as mirt counts them: Rasch 1 per item + 1 latent (the variance); 1PL 2 per
- * item (mirt counts the shared slope as estimated in every item) + 0; 2PL 2; 3PL 3 (with or
- * without a prior on c).
+ * Free parameters as mirt counts them (each model's sx2ItemParams): Rasch 1 per item + 1 latent
+ * (the variance); 1PL 2 per item (mirt counts the shared slope as estimated in every item) + 0;
+ * 2PL 2; 3PL 3; 4PL 4 (with or without priors).
  *
  * Sparse data: S-X2 needs every person to answer every item (mirt refuses too); then every item
  * gets `{ kind: 'unavailable' }` with the reason.
@@ -42,6 +42,7 @@
  */
 
 import { scoreDistributionWithout } from './lord-wingersky.js';
+import { fillProbabilities } from './models/logistic.js';
 import type { ItemBank } from './models.js';
 import { equallySpacedNodes, normalLogWeights } from './quadrature.js';
 import type { ResponseData } from './responses.js';
@@ -93,21 +94,10 @@ export function itemFitSX2(
   const mincell = options.mincell ?? 1;
   const latentParams = options.freeLatentParams ?? 0;
 
-  // P_j(x_q) and Q_j(x_q), with Q = (1 - c) s(-z) computed without cancellation.
+  // P_j(x_q) and Q_j(x_q), Q computed without cancellation.
   const P = new Float64Array(J * nQ);
   const Qt = new Float64Array(J * nQ);
-  for (let j = 0; j < J; j++) {
-    const a = bank.a[j];
-    const d = bank.d[j];
-    const c = bank.c[j];
-    for (let q = 0; q < nQ; q++) {
-      const z = a * nodes[q] + d;
-      const t = 1 / (1 + Math.exp(z));
-      const s = 1 / (1 + Math.exp(-z));
-      P[j * nQ + q] = c + (1 - c) * s;
-      Qt[j * nQ + q] = (1 - c) * t;
-    }
-  }
+  fillProbabilities(bank, nodes, P, Qt);
 
   // Sum scores, N_s and the number correct on each item per sum score.
   const total = new Int32Array(nUsers);

@@ -1,5 +1,7 @@
 /** Reliability: empirical (of scores with SEs) and marginal (of the test), as mirt reports them. */
 
+import { upperOf } from './models/logistic.js';
+import { itemInformation } from './models/logistic-theta.js';
 import type { ItemBank } from './models.js';
 import type { LatentDistribution } from './types.js';
 
@@ -33,17 +35,11 @@ export function marginalReliability(theta: Float64Array, se: Float64Array): numb
   return v / (v + se2 / n);
 }
 
-/** Test information I(theta) = sum_j P_j'^2 / (P_j Q_j) = sum_j (1-c) a^2 s^2 t / (c + (1-c) s). */
+/** Test information I(theta) = sum_j P_j'^2 / (P_j Q_j) (the item model's information). */
 export function testInformation(bank: ItemBank, th: number): number {
   let I = 0;
-  for (let j = 0; j < bank.a.length; j++) {
-    const a = bank.a[j];
-    const c = bank.c[j];
-    const z = a * th + bank.d[j];
-    const s = 1 / (1 + Math.exp(-z));
-    const t = 1 / (1 + Math.exp(z));
-    I += c === 0 ? a * a * s * t : ((1 - c) * a * a * s * s * t) / (c + (1 - c) * s);
-  }
+  for (let j = 0; j < bank.a.length; j++)
+    I += itemInformation(bank.a[j], bank.d[j], bank.c[j], upperOf(bank, j), th);
   return I;
 }
 
@@ -54,7 +50,7 @@ export function testInformation(bank: ItemBank, th: number): number {
  *
  * with sigma^2 the fitted latent variance and the STANDARD normal density (mirt ignores the
  * latent mean and puts the variance where 1/sigma^2 belongs). For models with sigma^2 = 1
- * (1PL, 2PL, 3PL) this is the textbook value; for the Rasch model (variance estimated) it is
+ * (1PL, 2PL, 3PL, 4PL) this is the textbook value; for the Rasch model (variance estimated) it is
  * not: `convention: 'textbook'` gives
  *
  *   rxx = integral I(theta) / (I(theta) + 1/sigma^2) phi(theta; mu, sigma^2) dtheta

@@ -9,7 +9,7 @@
  * and no object per observation is ever made.
  */
 
-import { EngineInputError } from './types.js';
+import { EngineInputError } from './errors.js';
 
 /** Which of several answers of one user to one item is kept. */
 export type DuplicatePolicy = 'first' | 'last';

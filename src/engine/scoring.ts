@@ -1,15 +1,10 @@
 /**
  * Ability scoring: EAP, MAP, ML and WLE with standard errors, as mirt's `fscores` computes
- * them, for the dichotomous model
+ * them, for the dichotomous models
  *
- *   P_j(theta) = c_j + (1 - c_j) s(z),  s(z) = 1 / (1 + exp(-z)),  z = a_j theta + d_j.
+ *   P_j(theta) = c_j + (u_j - c_j) s(z),  s(z) = 1 / (1 + exp(-z)),  z = a_j theta + d_j
  *
- * Notation used below (per item, at one theta): s = s(z), t = 1 - s = s(-z) (computed directly,
- * never as 1 - s), Q = 1 - P = (1 - c) t,
- *   P'  = (1 - c) a s t,   P'' = (1 - c) a^2 s t (t - s),
- *   item information  i(theta) = P'^2 / (P Q) = (1 - c) a^2 s^2 t / (c + (1 - c) s),
- *   log-likelihood of one answer x: l = x log P + (1 - x) log Q, with
- *     x = 1: l' = P'/P,  l'' = P''/P - (P'/P)^2;     x = 0: l' = -a s,  l'' = -a^2 s t.
+ * (their derivatives in theta are the item model's: models/logistic-theta.ts addThetaTerms).
  *
  * Methods (mirt 1.47 conventions; see scoring.test.ts for the measured agreement):
  * - EAP: posterior mean and SD on `quadPoints` (121) equally spaced nodes on [-quadRange,
@@ -18,7 +13,7 @@
  *   thousands of answers does not underflow (mirt returns NaN there). Where the posterior SD
  *   falls below the node spacing (0.1; hundreds of informative answers) the 121-node sums no
  *   longer resolve the posterior (a 3,000-answer learner got SD 0.015 against the true 0.033),
- *   so that learner is re-integrated on a local fine grid (see refineEAP); below that size
+ *   so that learner is re-integrated on a local fine grid (see Refinement); below that size
  *   the grid sums are exact to ~1e-9 and we return mirt's numbers.
  * - MAP: mode of log L + log phi(theta; mean, variance). SE = 1 / sqrt(-d2/dtheta2 of that) =
  *   1 / sqrt(observed information + 1/variance): mirt takes it from nlm's Hessian of the same
@@ -34,15 +29,15 @@
  *   Finite for all-right / all-wrong patterns.
  *
  * ML, MAP and WLE start from a grid search over [-SEARCH, SEARCH] when an objective may have
- * several local maxima (any 3PL item answered, or WLE), then a safeguarded Newton step
+ * several local maxima (any item with an asymptote answered, or WLE), then a safeguarded Newton step
  * (Newton on the score function inside a bracket that always contains the root, bisection when
  * Newton leaves it). mirt's nlm starts from the EAP instead and may stop at a local maximum.
  */
 
-import { fillLogTables, type ItemBank } from './models.js';
+import { fillLogTables } from './models/logistic.js';
+import type { ItemBank } from './models.js';
 import { equallySpacedNodes, normalLogWeights } from './quadrature.js';
-import type { ResponseData } from './responses.js';
-import { EV, evaluate, scoreModal } from './scoring-modal.js';
+import { type ScoringData, scoreModal, UserObjective } from './scoring-modal.js';
 import { type Abilities, EngineInputError, type LatentDistribution, type ScoreMethod } from './types.js';
 
 export interface ScoreOptions {
@@ -60,7 +55,7 @@ export interface ScoreOptions {
   readonly bound?: number;
 }
 
-export type ScoringData = Pick<ResponseData, 'nUsers' | 'userPtr' | 'userItem' | 'userResp'>;
+export type { ScoringData };
 
 export function scoreAbilities(data: ScoringData, bank: ItemBank, options: ScoreOptions): Abilities {
   const { method, latent } = options;
@@ -129,8 +124,9 @@ export function eapFromMoments(
   const theta = moments.mean.slice();
   const se = moments.sd.slice();
   const step = (2 * quadRange) / (quadPoints - 1);
+  const refine = new Refinement(data, bank, latent, quadRange, step);
   for (let u = 0; u < data.nUsers; u++) {
-    if (se[u] < step) refineEAP(u, data, bank, latent, -quadRange, quadRange, step, theta, se);
+    if (se[u] < step) refine.run(u, theta, se);
   }
   return { method: 'EAP', theta, se, pattern: answerPatterns(data) };
 }
@@ -160,6 +156,7 @@ function scoreEAP(
   const acc = new Float64Array(nQ);
   const step = nQ > 1 ? nodes[1] - nodes[0] : Number.POSITIVE_INFINITY;
   const { nUsers, userPtr, userItem, userResp } = data;
+  const refine = new Refinement(data, bank, latent, quadRange, step);
   for (let u = 0; u < nUsers; u++) {
     acc.set(logW);
     for (let k = userPtr[u]; k < userPtr[u + 1]; k++) {
@@ -188,7 +185,7 @@ function scoreEAP(
     if (se[u] < step) {
       // The grid no longer resolves the posterior (SD below the node spacing: hundreds of
       // answers); mirt's grid answer is off there (or NaN). Refine on a local grid.
-      refineEAP(u, data, bank, latent, -quadRange, quadRange, step, theta, se);
+      refine.run(u, theta, se);
     }
   }
 }
@@ -201,54 +198,57 @@ const FINE = 201;
  * (log L + log prior, evaluated directly at each point) integrated on FINE equally spaced
  * points over [m - 6h, m + 6h], then again over [m1 - 10 sd1, m1 + 10 sd1] (spacing sd1 / 10,
  * where the sums are exact to ~1e-20), both clipped to mirt's support [-range, range].
+ * Holds its own scratch (one per scoring run).
  */
-function refineEAP(
-  u: number,
-  data: ScoringData,
-  bank: ItemBank,
-  latent: LatentDistribution,
-  lo0: number,
-  hi0: number,
-  h: number,
-  theta: Float64Array,
-  se: Float64Array,
-): void {
-  const k0 = data.userPtr[u];
-  const k1 = data.userPtr[u + 1];
-  let halfWidth = 6 * h;
-  for (let pass = 0; pass < 2; pass++) {
-    const m = theta[u];
-    const lo = Math.max(lo0, m - halfWidth);
-    const hi = Math.min(hi0, m + halfWidth);
-    const dx = (hi - lo) / (FINE - 1);
-    let max = -Infinity;
-    for (let q = 0; q < FINE; q++) {
-      const x = lo + q * dx;
-      evaluate(x, k0, k1, data.userItem, data.userResp, bank, false);
-      const e = x - latent.mean;
-      const lp = EV[0] - (e * e) / (2 * latent.variance);
-      FINE_BUF[q] = lp;
-      if (lp > max) max = lp;
+class Refinement {
+  private readonly buf = new Float64Array(FINE);
+  private readonly obj: UserObjective;
+
+  constructor(
+    data: ScoringData,
+    bank: ItemBank,
+    private readonly latent: LatentDistribution,
+    private readonly range: number,
+    private readonly h: number,
+  ) {
+    this.obj = new UserObjective(data, bank, 'ML', latent.mean, latent.variance);
+  }
+
+  run(u: number, theta: Float64Array, se: Float64Array): void {
+    const { buf, obj, latent } = this;
+    obj.forUser(u);
+    let halfWidth = 6 * this.h;
+    for (let pass = 0; pass < 2; pass++) {
+      const m = theta[u];
+      const lo = Math.max(-this.range, m - halfWidth);
+      const hi = Math.min(this.range, m + halfWidth);
+      const dx = (hi - lo) / (FINE - 1);
+      let max = -Infinity;
+      for (let q = 0; q < FINE; q++) {
+        const x = lo + q * dx;
+        const e = x - latent.mean;
+        const lp = obj.evaluate(x).l - (e * e) / (2 * latent.variance);
+        buf[q] = lp;
+        if (lp > max) max = lp;
+      }
+      let s0 = 0;
+      let s1 = 0;
+      for (let q = 0; q < FINE; q++) {
+        const p = Math.exp(buf[q] - max);
+        buf[q] = p;
+        s0 += p;
+        s1 += p * (lo + q * dx);
+      }
+      const mean = s1 / s0;
+      let s2 = 0;
+      for (let q = 0; q < FINE; q++) {
+        const e = lo + q * dx - mean;
+        s2 += buf[q] * e * e;
+      }
+      theta[u] = mean;
+      se[u] = Math.sqrt(s2 / s0);
+      halfWidth = 10 * se[u];
+      if (!(halfWidth > 0)) break;
     }
-    let s0 = 0;
-    let s1 = 0;
-    for (let q = 0; q < FINE; q++) {
-      const p = Math.exp(FINE_BUF[q] - max);
-      FINE_BUF[q] = p;
-      s0 += p;
-      s1 += p * (lo + q * dx);
-    }
-    const mean = s1 / s0;
-    let s2 = 0;
-    for (let q = 0; q < FINE; q++) {
-      const e = lo + q * dx - mean;
-      s2 += FINE_BUF[q] * e * e;
-    }
-    theta[u] = mean;
-    se[u] = Math.sqrt(s2 / s0);
-    halfWidth = 10 * se[u];
-    if (!(halfWidth > 0)) break;
   }
 }
-
-const FINE_BUF = new Float64Array(FINE);

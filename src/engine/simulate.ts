@@ -2,6 +2,8 @@
  * Simulated response data with known truth, for parameter-recovery tests and benchmarks.
  * Deterministic: a seeded xorshift generator, normal draws by Box–Muller.
  */
+import { probabilityIrt } from './models/logistic.js';
+import { modelFor } from './models/registry.js';
 import { ResponseBuilder, type ResponseData } from './responses.js';
 import type { ModelName } from './types.js';
 
@@ -35,28 +37,35 @@ export interface SimulationTruth {
   readonly a: Float64Array;
   readonly b: Float64Array;
   readonly c: Float64Array;
+  readonly u: Float64Array;
   readonly theta: Float64Array;
 }
 
 /**
- * Item truth: a ~ logN(0, 0.25^2) (1 for Rasch, 1.3 shared for 1PL), b ~ N(0, 1),
- * c ~ U(0.1, 0.3) for the 3PL; theta ~ N(0, 1). Calls `answer(u, j, x)` for every simulated
- * answer, users in order, each user's perUser items drawn without replacement.
+ * Item truth from the model (models/*.ts simulateItem: a ~ logN(0, 0.25^2), 1 for Rasch, 1.3
+ * shared for 1PL; b ~ N(0, 1); c ~ U(0.1, 0.3) for the 3PL/4PL; u ~ U(0.85, 0.97) for the 4PL);
+ * theta ~ N(0, 1). Calls `answer(u, j, x)` for every simulated answer, users in order, each
+ * user's perUser items drawn without replacement.
  */
 export function simulateAnswers(
   spec: SimulationSpec,
   answer: (u: number, j: number, x: 0 | 1) => void,
 ): SimulationTruth {
   const rand = seededRandom(spec.seed);
-  const { nUsers, nItems, model } = spec;
+  const norm = () => normalDraw(rand);
+  const { nUsers, nItems } = spec;
+  const model = modelFor(spec.model);
   const perUser = Math.min(spec.perUser ?? nItems, nItems);
   const a = new Float64Array(nItems);
   const b = new Float64Array(nItems);
   const c = new Float64Array(nItems);
+  const up = new Float64Array(nItems);
   for (let j = 0; j < nItems; j++) {
-    a[j] = model === 'Rasch' ? 1 : model === '1PL' ? 1.3 : Math.exp(0.25 * normalDraw(rand));
-    b[j] = normalDraw(rand);
-    c[j] = model === '3PL' ? 0.1 + 0.2 * rand() : 0;
+    const t = model.simulateItem(rand, norm);
+    a[j] = t.a;
+    b[j] = t.b;
+    c[j] = t.c;
+    up[j] = t.u;
   }
   const theta = new Float64Array(nUsers);
   const pick = new Int32Array(nItems);
@@ -70,11 +79,11 @@ export function simulateAnswers(
       pick[k] = pick[r];
       pick[r] = t;
       const j = pick[k];
-      const p = c[j] + (1 - c[j]) / (1 + Math.exp(-a[j] * (theta[u] - b[j])));
+      const p = probabilityIrt(a[j], b[j], c[j], up[j], theta[u]);
       answer(u, j, rand() < p ? 1 : 0);
     }
   }
-  return { a, b, c, theta };
+  return { a, b, c, u: up, theta };
 }
 
 /** Simulated compact data; user u is `u<u>`, item j is `i<j>`. */

@@ -1,18 +1,20 @@
 /**
  * The engine's public vocabulary: models, options and results.
  *
- * Parameterisation (as mirt): P(correct | theta) = c + (1 - c) / (1 + exp(-(a*theta + d))),
- * IRT form b = -d / a. No 1.702 scaling constant.
+ * Parameterisation (as mirt): P(correct | theta) = c + (u - c) / (1 + exp(-(a*theta + d))),
+ * IRT form b = -d / a. No 1.702 scaling constant. What each model estimates is in models/.
  */
 
-/** Item response models. `Rasch`: a = 1, latent variance estimated. `1PL`: one shared a, latent N(0,1). */
-export type ModelName = 'Rasch' | '1PL' | '2PL' | '3PL';
-export const MODEL_NAMES: readonly ModelName[] = ['Rasch', '1PL', '2PL', '3PL'];
+/**
+ * Item response models. `Rasch`: a = 1, latent variance estimated. `1PL`: one shared a, latent
+ * N(0,1). `3PL` adds the lower asymptote c, `4PL` also the upper asymptote u < 1.
+ */
+export type ModelName = 'Rasch' | '1PL' | '2PL' | '3PL' | '4PL';
+export const MODEL_NAMES: readonly ModelName[] = ['Rasch', '1PL', '2PL', '3PL', '4PL'];
 
-/** Raised for input the engine cannot work with (unknown model, empty data, bad option). */
-export class EngineInputError extends Error {
-  override name = 'EngineInputError';
-}
+import { EngineInputError } from './errors.js';
+
+export { EngineInputError };
 
 /** Model names are case-insensitive; anything else is an error (never a silent fallback to 2PL). */
 export function parseModel(name: string): ModelName {
@@ -25,20 +27,34 @@ export function parseModel(name: string): ModelName {
 }
 
 /**
- * Prior on the 3PL lower asymptote c.
- * - `normal`: a normal density on logit(c) (mirt's `PRIOR = (1-J, g, norm, mean, sd)`).
- * - `beta`: a Beta(alpha, beta) density on c itself.
+ * Prior on an asymptote (the lower c of the 3PL/4PL, the upper u of the 4PL).
+ * - `normal`: a normal density on its logit (mirt's `PRIOR = (1-J, g, norm, mean, sd)`).
+ * - `beta`: a Beta(alpha, beta) density on the probability itself.
  */
-export type CPrior =
+export type LogitPrior =
   | { readonly kind: 'none' }
   | { readonly kind: 'normal'; readonly mean: number; readonly sd: number }
   | { readonly kind: 'beta'; readonly alpha: number; readonly beta: number };
 
+/** The lower asymptote's prior. */
+export type CPrior = LogitPrior;
+
 /** Default prior for unattended 3PL runs: N(-1.1, 2^2) on logit(c), centred near c = 0.25. */
 export const DEFAULT_C_PRIOR: CPrior = { kind: 'normal', mean: -1.1, sd: 2 };
 
-/** Parses `none`, `normal:MEAN:SD` or `beta:A:B`. */
+export const NO_PRIOR: LogitPrior = { kind: 'none' };
+
+/** Parses `none`, `normal:MEAN:SD` or `beta:A:B` (the prior on c). */
 export function parseCPrior(spec: string): CPrior {
+  return parseLogitPrior(spec, 'c');
+}
+
+/** The same for the 4PL's upper asymptote u (none by default, as mirt). */
+export function parseUPrior(spec: string): LogitPrior {
+  return parseLogitPrior(spec, 'u');
+}
+
+function parseLogitPrior(spec: string, what: 'c' | 'u'): LogitPrior {
   const parts = spec.trim().toLowerCase().split(':');
   const nums = parts.slice(1).map(Number);
   if (parts[0] === 'none' && parts.length === 1) return { kind: 'none' };
@@ -49,11 +65,11 @@ export function parseCPrior(spec: string): CPrior {
     return { kind: 'beta', alpha: nums[0], beta: nums[1] };
   }
   throw new EngineInputError(
-    `bad c prior "${spec}": expected none, normal:MEAN:SD (SD > 0) or beta:A:B (A, B > 0)`,
+    `bad ${what} prior "${spec}": expected none, normal:MEAN:SD (SD > 0) or beta:A:B (A, B > 0)`,
   );
 }
 
-export function formatCPrior(p: CPrior): string {
+export function formatCPrior(p: LogitPrior): string {
   switch (p.kind) {
     case 'none':
       return 'none';
@@ -74,11 +90,12 @@ export function parseScoreMethod(name: string): ScoreMethod {
   return found;
 }
 
-/** Item parameters in IRT form (c = 0 outside the 3PL). */
+/** Item parameters in IRT form (c = 0 outside the 3PL/4PL, u = 1, or absent, outside the 4PL). */
 export interface ItemParams {
   readonly a: number;
   readonly b: number;
   readonly c: number;
+  readonly u?: number;
 }
 
 /** Normal latent distribution of the population. */
@@ -116,10 +133,17 @@ export interface ItemResult {
   readonly a: number;
   readonly b: number;
   readonly c: number;
-  /** Slope-intercept intercept: P = c + (1-c) / (1 + exp(-(a theta + d))). */
+  /** Upper asymptote (1 outside the 4PL). */
+  readonly u: number;
+  /** Slope-intercept intercept: P = c + (u-c) / (1 + exp(-(a theta + d))). */
   readonly d: number;
   /** Standard errors in IRT form (null where the parameter is fixed or no SE was computed). */
-  readonly se: { readonly a: number | null; readonly b: number | null; readonly c: number | null };
+  readonly se: {
+    readonly a: number | null;
+    readonly b: number | null;
+    readonly c: number | null;
+    readonly u: number | null;
+  };
   /** Answers and proportion correct. */
   readonly n: number;
   readonly pCorrect: number;
@@ -163,14 +187,21 @@ export interface CalibrationSettings {
   readonly maxCycles: number;
   readonly tol: number;
   readonly cPrior: CPrior;
+  /** Prior on the 4PL's upper asymptote (logit u); none elsewhere. */
+  readonly uPrior: LogitPrior;
   readonly scoreMethod: ScoreMethod | null;
   readonly acceleration: 'squarem' | 'none';
   readonly standardErrors: 'auto' | 'full' | 'item' | 'none';
   readonly threads: number;
 }
 
+/** Item parameters in IRT form. */
+export type IrtParam = 'a' | 'b' | 'c' | 'u';
+
 export interface CalibrationResult {
   readonly settings: CalibrationSettings;
+  /** The IRT-form parameters the model has (a and b always; c for the 3PL/4PL; u for the 4PL). */
+  readonly itemParameters: readonly IrtParam[];
   readonly userIds: readonly string[];
   readonly itemIds: readonly string[];
   readonly items: readonly ItemResult[];

@@ -13,6 +13,7 @@ const COMMANDS: Record<string, { module: string; source: string }> = {
   fit: { module: './fit-command.js', source: 'src/job/fit-command.ts' },
   serve: { module: '../service/serve-command.js', source: 'src/service/serve-command.ts' },
   report: { module: '../report/report-command.js', source: 'src/report/report-command.ts' },
+  score: { module: './score-command.js', source: 'src/job/score-command.ts' },
 };
 
 /** The package's version (package.json two folders up from src/job and from dist/job). */
@@ -33,7 +34,7 @@ async function dispatch(args: string[]): Promise<number> {
   const cmd = COMMANDS[name];
   if (!cmd) {
     console.error(
-      `[ERROR] unknown command "${name}": expected run, fit, serve or report (see mirt-calibrate --help)`,
+      `[ERROR] unknown command "${name}": expected run, fit, serve, report or score (see mirt-calibrate --help)`,
     );
     return 2;
   }

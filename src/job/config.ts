@@ -8,6 +8,7 @@ import { parseServiceUrl } from '../calibrators/remote-url.js';
 import { DEFAULT_PG_TIMEOUTS, type PgTimeouts } from '../data/pg-timeouts.js';
 import { normaliseDatabaseUrl } from '../data/url.js';
 import { type ModelName, parseModel } from '../engine/types.js';
+import { parseSampling, type Sampling } from './sample-config.js';
 
 export interface RemoteSettings {
   /** R_IRT_BASE_URL: when set, calibration runs on that service (ours or the legacy R one). */
@@ -41,6 +42,8 @@ export interface JobConfig {
   /** MIRT_REPORT_PATH: where to write the HTML run report ({version} is replaced); null = none. */
   readonly reportPath: string | null;
   readonly remote: RemoteSettings;
+  /** Calibration on a sample and where scoring happens (sample-config.ts); unset = all learners, in-process. */
+  readonly sampling?: Sampling;
   readonly help: boolean;
 }
 
@@ -64,6 +67,10 @@ const FLAGS: Record<string, { key: string; boolean?: true }> = {
   '--db-connect-timeout-secs': { key: 'dbConnectTimeoutSecs' },
   '--db-statement-timeout-secs': { key: 'dbStatementTimeoutSecs' },
   '--report': { key: 'reportPath' },
+  '--calibration-sample': { key: 'calibrationSample' },
+  '--sample-rare-item-answers': { key: 'sampleRareItemAnswers' },
+  '--sample-seed': { key: 'sampleSeed' },
+  '--score': { key: 'scoreMode' },
   '--help': { key: 'help', boolean: true },
   '-h': { key: 'help', boolean: true },
 };
@@ -246,6 +253,7 @@ export function loadConfig(argv: readonly string[], env: Env): JobConfig {
       // Try k+1 waits k times this: at most 99 x 3600 s, still inside setTimeout's range.
       retryDelaySecs: delay ? parseNumber(delay.value, delay.name, 0, false, 3600) : 5,
     },
+    sampling: parseSampling(pick),
     help: flags.help === true,
   };
 }
@@ -253,6 +261,7 @@ export function loadConfig(argv: readonly string[], env: Env): JobConfig {
 export const HELP = `Usage: mirt-calibrate [run] [options]
        mirt-calibrate fit --input responses.csv ...   (calibrate a file, no database)
        mirt-calibrate serve ...                       (the HTTP /calibrate service)
+       mirt-calibrate score --version V --shard I/N   (score one hash shard of the learners)
 
 The nightly job: extract answers from PostgreSQL (attempt VIEW -> responses table ->
 exam_results JSON), calibrate an IRT model, upsert mirt_item_params / mirt_ability /
@@ -272,6 +281,10 @@ Options (flags override environment; MIRT_* overrides IRT_*):
   --db-connect-timeout-secs S    MIRT_DB_CONNECT_TIMEOUT_SECS         PostgreSQL connect time limit (30)
   --db-statement-timeout-secs S  MIRT_DB_STATEMENT_TIMEOUT_SECS       PostgreSQL time limit of one statement (600)
   --report PATH        MIRT_REPORT_PATH                               also write the HTML run report ({version} in PATH is replaced)
+  --calibration-sample N|P%  MIRT_CALIBRATION_SAMPLE    calibrate on a stratified sample of N learners or P% of them
+  --sample-rare-item-answers K  MIRT_SAMPLE_RARE_ITEM_ANSWERS  learners of items with fewer answers are all kept (1000)
+  --sample-seed S      MIRT_SAMPLE_SEED                               seed of the sample (recorded in model_spec)
+  --score all|shards   MIRT_SCORE_MODE                                score everyone here (all) or leave it to score shards
   -h, --help           this text
 
 Environment only:

@@ -15,6 +15,7 @@ import {
   parseCPrior,
   parseModel,
   parseScoreMethod,
+  parseUPrior,
 } from '../engine/types.js';
 import { CsvInputError, type CsvReadOptions, openInput, readCsvAnswers } from '../files/csv-responses.js';
 import { checkWritable, writeChunk, writeOutput } from '../files/output-file.js';
@@ -43,7 +44,7 @@ Answers 0/1/true/false; empty or NA = missing. Delimiter , ; or tab; LF, CRLF or
   --item-col NAME     the item column (long format)                     (default item_id)
   --correct-col NAME  the answer column, 0/1 (long format)           (default is_correct)
   --time-col NAME     the answer time, ISO-8601 (long format)      (default responded_at)
-  --model NAME        Rasch, 1PL, 2PL or 3PL (case-insensitive)              (default 2PL)
+  --model NAME        Rasch, 1PL, 2PL, 3PL or 4PL (case-insensitive)         (default 2PL)
   --score METHOD      EAP, MAP, ML or WLE                                     (default EAP)
   --quadpts N         quadrature nodes on [-6, 6]                             (default 61)
   --max-cycles N      EM cycle limit                                          (default 500)
@@ -53,6 +54,7 @@ Answers 0/1/true/false; empty or NA = missing. Delimiter , ; or tab; LF, CRLF or
                       beta:A:B (on c). Default none, as mirt: fit reproduces mirt's defaults
                       for a researcher at the keyboard; the unattended job and the service
                       default to ${formatCPrior(DEFAULT_C_PRIOR)} (mirt's PRIOR = (1-J, g, norm, -1.1, 2))
+  --u-prior SPEC      4PL upper asymptote prior, as --c-prior on logit u / u  (default none)
   --anchors FILE      JSON of fixed item parameters: a previous result of fit or /calibrate,
                       [{item_id, a, b, c?}] or {item_id: {a, b, c?}}; the run is put on
                       their scale (latent mean and variance estimated)
@@ -101,6 +103,7 @@ async function prepare(args: ReturnType<typeof parse>): Promise<Prepared> {
     quadPoints: positiveInt('quadpts', args.quadpts),
     scoreMethod: args.score === undefined ? undefined : parseScoreMethod(args.score),
     cPrior: formatCPrior(args['c-prior'] === undefined ? NO_PRIOR : parseCPrior(args['c-prior'])),
+    uPrior: formatCPrior(args['u-prior'] === undefined ? NO_PRIOR : parseUPrior(args['u-prior'])),
     maxCycles: positiveInt('max-cycles', args['max-cycles']),
     tol,
     threads: positiveInt('threads', args.threads),
@@ -226,6 +229,7 @@ function parse(argv: string[]) {
       tol: { type: 'string' },
       threads: { type: 'string' },
       'c-prior': { type: 'string' },
+      'u-prior': { type: 'string' },
       anchors: { type: 'string' },
       duplicates: { type: 'string' },
       'min-item-n': { type: 'string' },

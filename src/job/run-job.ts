@@ -23,6 +23,7 @@ import { renderReport } from '../report/report.js';
 import type { JobConfig } from './config.js';
 import { runHygiene } from './run-hygiene.js';
 import { runLabels } from './run-labels.js';
+import { planSampling } from './sample-run.js';
 import { formatHygiene, formatSummary, listIds, NOTHING_WRITTEN } from './summary.js';
 
 export interface JobIo {
@@ -166,12 +167,15 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
 
     // Calibrate.
     t = performance.now();
+    const plan = planSampling(config, data, io.out); // --calibration-sample / --score (sample-run.ts)
+    const calib = plan?.data ?? data;
     io.out(
-      `[INFO] Calibrating ${data.nObs} observations (${data.nUsers} users, ${data.nItems} items), model ${config.model}, on ${calibrator.describe()}...`,
+      `[INFO] Calibrating ${calib.nObs} observations (${calib.nUsers} users, ${calib.nItems} items), model ${config.model}, on ${calibrator.describe()}...`,
     );
     let result: CalibrateResponse;
     try {
-      result = await calibrator.calibrate(data, { model: config.model, version, runId });
+      result = await calibrator.calibrate(calib, { model: config.model, version, runId });
+      if (plan) result = plan.finish(result);
     } catch (e) {
       if (calibrator.kind === 'remote')
         return fail(`R IRT service call failed: ${msg(e)}`, { extraction, hygiene: data.hygiene });

@@ -12,6 +12,7 @@ import {
   type ItemFlag,
   type ItemFlagInput,
 } from '../engine/item-flags.js';
+import { probabilityIrt } from '../engine/models/logistic.js';
 import type { ItemBank } from '../engine/models.js';
 import { testInformation } from '../engine/reliability.js';
 import { bars, chart, escapeHtml, type Frame, polyline } from './svg.js';
@@ -35,6 +36,7 @@ function flagInput(it: ItemParamsRecord, notIdentified?: ReadonlySet<string>): I
     a: it.params.a,
     b: it.params.b,
     c: it.params.c,
+    u: it.params.u,
     n: it.n,
     pCorrect: it.p_correct,
     seB: it.se?.b,
@@ -59,8 +61,7 @@ const THETA = Array.from({ length: 81 }, (_, i) => -4 + i * 0.1);
 
 function icc(it: ItemParamsRecord): number[] {
   const { a, b } = it.params;
-  const c = it.params.c ?? 0;
-  return THETA.map((t) => c + (1 - c) / (1 + Math.exp(-a * (t - b))));
+  return THETA.map((t) => probabilityIrt(a, b, it.params.c ?? 0, it.params.u ?? 1, t));
 }
 
 function fmt(v: unknown, digits = 3): string {
@@ -72,6 +73,7 @@ function informationChart(items: readonly ItemParamsRecord[]): string {
     a: Float64Array.from(items, (it) => it.params.a),
     d: Float64Array.from(items, (it) => -it.params.a * it.params.b),
     c: Float64Array.from(items, (it) => it.params.c ?? 0),
+    u: Float64Array.from(items, (it) => it.params.u ?? 1),
   };
   const info = THETA.map((t) => testInformation(bank, t));
   // A very steep item makes a spike that flattens everything else: cap the axis at 4x the mean
@@ -128,15 +130,15 @@ function itemRow(it: ItemParamsRecord, withCurve: boolean, notIdentified: Readon
   }${it.mean_squares ? `; infit ${fmt(it.mean_squares.infit, 2)}, outfit ${fmt(it.mean_squares.outfit, 2)}` : ''}`;
   return `<tr${flags.length ? ' class="flagged"' : ''}><td>${escapeHtml(it.item_id)}${it.anchored ? ' <span class="tag">anchor</span>' : ''}</td>
 <td>${fmt(it.params.a)}</td><td>${fmt(it.se?.a)}</td><td>${fmt(it.params.b)}</td><td>${fmt(it.se?.b)}</td>
-<td>${fmt(it.params.c)}</td><td>${it.n ?? '–'}</td><td>${fmt(it.p_correct, 2)}</td><td>${fit}</td>
+<td>${fmt(it.params.c)}</td><td>${fmt(it.params.u)}</td><td>${it.n ?? '–'}</td><td>${fmt(it.p_correct, 2)}</td><td>${fit}</td>
 <td>${flags.map(escapeHtml).join('; ')}</td>${withCurve ? `<td>${curve(it)}</td>` : ''}</tr>`;
 }
 
 const HEAD =
-  '<tr><th>item</th><th>a</th><th>SE a</th><th>b</th><th>SE b</th><th>c</th><th>n</th><th>p correct</th><th>S-X2; infit, outfit</th><th>flags</th>';
+  '<tr><th>item</th><th>a</th><th>SE a</th><th>b</th><th>SE b</th><th>c</th><th>u</th><th>n</th><th>p correct</th><th>S-X2; infit, outfit</th><th>flags</th>';
 
 const STYLE = `body{font:14px system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse}
-td,th{border-bottom:1px solid #ddd;padding:3px 8px;text-align:right;vertical-align:middle;white-space:nowrap}td:nth-child(10){white-space:normal}td:first-child,th:first-child,td:nth-child(10){text-align:left}
+td,th{border-bottom:1px solid #ddd;padding:3px 8px;text-align:right;vertical-align:middle;white-space:nowrap}td:nth-child(11){white-space:normal}td:first-child,th:first-child,td:nth-child(11){text-align:left}
 tr.flagged td{background:#fff4e5}.axis{stroke:#888}.tick{font-size:10px;fill:#555}.icc,.info{fill:none;stroke:#1f77b4;stroke-width:1.5}
 .se{fill:none;stroke:#d62728;stroke-dasharray:4 3}.bar{fill:#1f77b4}.tag{font-size:11px;background:#e8eefc;padding:0 4px;border-radius:3px}
 .charts{display:flex;gap:32px;flex-wrap:wrap}.note{background:#fff4e5;padding:4px 8px}dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dt{color:#666}`;
@@ -183,7 +185,8 @@ export function renderReport(r: CalibrateResponse, missing: readonly string[] = 
     ['converged', `${show(m.converged)} after ${show(m.cycles)} cycles`],
     ['marginal reliability', fmt(m.reliability)],
     ['latent distribution', latent ? `N(${fmt(latent.mean)}, ${fmt(latent.variance)})` : '–'],
-    ['3PL prior on c', show(spec.c_prior)],
+    ['3PL/4PL prior on c', show(spec.c_prior)],
+    ['4PL prior on u', show(spec.u_prior)],
   ];
   const dropped = droppedCounts(hygiene).map(([k, v]) => `${escapeHtml(k)} ${v}`);
   const excluded = listOf(hygiene.excluded_items).map(

@@ -40,13 +40,14 @@ function checkItem(it: unknown, path: string): void {
   if (typeof it.item_id !== 'string' && typeof it.item_id !== 'number')
     bad(`${path}.item_id`, 'a string or a number', it.item_id);
   it.item_id = String(it.item_id);
-  if (!isObj(it.params)) bad(`${path}.params`, 'an object {a, b[, c]}', it.params);
+  if (!isObj(it.params)) bad(`${path}.params`, 'an object {a, b[, c][, u]}', it.params);
   finite(it.params, 'a', `${path}.params`);
   finite(it.params, 'b', `${path}.params`);
   finite(it.params, 'c', `${path}.params`, true);
+  finite(it.params, 'u', `${path}.params`, true);
   if (it.se !== undefined && it.se !== null) {
-    if (!isObj(it.se)) bad(`${path}.se`, 'an object {a, b[, c]}', it.se);
-    for (const k of ['a', 'b', 'c']) finite(it.se, k, `${path}.se`, true);
+    if (!isObj(it.se)) bad(`${path}.se`, 'an object {a, b[, c][, u]}', it.se);
+    for (const k of ['a', 'b', 'c', 'u']) finite(it.se, k, `${path}.se`, true);
   }
   finite(it, 'n', path, true);
   finite(it, 'p_correct', path, true);

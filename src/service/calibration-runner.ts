@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ContractError } from '../contract/validate.js';
 import { EngineInputError } from '../engine/types.js';
+import type { CalibrateDefaults } from './calibrate-handler.js';
 import type { CalibrationReply, CalibrationTask } from './calibration-worker.js';
 import { HttpError } from './errors.js';
 
@@ -36,6 +37,8 @@ export interface CalibrationRunnerOptions {
   readonly calibratorArg?: unknown;
   /** Past this the worker is terminated and the request answered 503. */
   readonly timeLimitMs: number;
+  /** What a request leaves unsaid (the version of its results). */
+  readonly defaults: CalibrateDefaults;
 }
 
 export interface CalibrationRun {
@@ -94,6 +97,7 @@ export class CalibrationRunner {
       exportName: this.exportName,
       calibratorArg: this.options.calibratorArg,
       body: bytes,
+      defaults: this.options.defaults,
     };
     return new Promise((resolve, reject) => {
       const worker = startWorker({ workerData: task, transferList: [bytes.buffer as ArrayBuffer] });

@@ -6,13 +6,14 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Calibrator } from '../calibrators/types.js';
-import { calibrateJsonBytes } from './calibrate-handler.js';
+import { type CalibrateDefaults, calibrateJsonBytes } from './calibrate-handler.js';
 
 export interface CalibrationTask {
   readonly moduleUrl: string;
   readonly exportName: string;
   readonly calibratorArg: unknown;
   readonly body: Uint8Array;
+  readonly defaults: CalibrateDefaults;
 }
 
 export type CalibrationReply =
@@ -39,7 +40,7 @@ async function run(task: CalibrationTask): Promise<CalibrationReply> {
     if (typeof Ctor !== 'function') throw new Error(`${task.moduleUrl} exports no class ${task.exportName}`);
     const loadSeconds = Math.round(performance.now() - t0) / 1000;
     const calibrator = new Ctor(task.calibratorArg);
-    const out = await calibrateJsonBytes(task.body, calibrator);
+    const out = await calibrateJsonBytes(task.body, calibrator, task.defaults);
     return { ok: true, ...out, phases: { load: loadSeconds, ...out.phases } };
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));

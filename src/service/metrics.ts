@@ -23,7 +23,12 @@ export function createMetrics(
   const workersNow = options.workers ?? (() => 0);
   const slotsNow = options.slots ?? (() => 0);
   const registry = new Registry();
-  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'mirt_' });
+  if (options.processMetrics !== false) {
+    // Standard names (process_cpu_seconds_total, nodejs_heap_size_used_bytes, ...) for stock
+    // Node.js dashboards, and the mirt_-prefixed copies that earlier versions exported alone.
+    collectDefaultMetrics({ register: registry });
+    collectDefaultMetrics({ register: registry, prefix: 'mirt_' });
+  }
   const registers = [registry];
   return {
     registry,
@@ -54,7 +59,7 @@ export function createMetrics(
     }),
     calibrationsInFlight: new Gauge({
       name: 'mirt_calibrations_in_flight',
-      help: 'Calibrations holding a slot (body being read or model being fitted)',
+      help: 'Calibration requests admitted (body being read, waiting for a slot, or model being fitted)',
       registers,
       collect() {
         this.set(slotsNow());

@@ -23,12 +23,18 @@ export function bankFromParams(items: readonly ScoreItemParams[]): {
   index: Map<string, number>;
 } {
   const n = items.length;
-  const bank: ItemBank = { a: new Float64Array(n), d: new Float64Array(n), c: new Float64Array(n) };
+  const bank = {
+    a: new Float64Array(n),
+    d: new Float64Array(n),
+    c: new Float64Array(n),
+    u: new Float64Array(n),
+  };
   const index = new Map<string, number>();
   items.forEach((it, j) => {
     bank.a[j] = it.params.a;
     bank.d[j] = -it.params.a * it.params.b;
     bank.c[j] = it.params.c ?? 0;
+    bank.u[j] = it.params.u ?? 1;
     index.set(String(it.item_id), j);
   });
   return { bank, index };

@@ -16,12 +16,13 @@ import Fastify, {
 } from 'fastify';
 import { usableCpus } from '../calibrators/cpus.js';
 import { presentedToken, tokenChecker } from './auth.js';
-import { precheckCalibrateBody } from './calibrate-handler.js';
+import { DEFAULT_VERSION, precheckCalibrateBody } from './calibrate-handler.js';
 import { CalibrationRunner } from './calibration-runner.js';
 import { busy, HttpError, toErrorReply } from './errors.js';
-import { ConcurrencyGate } from './gate.js';
+import { ConcurrencyGate, GateBusyError } from './gate.js';
 import { MAX_JSON_DEPTH, textNestsDeeperThan } from './json-depth.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
+import { docsPage, openApiDocument } from './openapi.js';
 import { handleScore, type ScoreAbilities } from './score-handler.js';
 import { SERVICE_VERSION } from './version.js';
 
@@ -48,6 +49,15 @@ export interface ServerOptions {
   readonly requestTimeoutMs?: number;
   /** Retry-After on 503 when saturated. Default 10 s. */
   readonly retryAfterSecs?: number;
+  /**
+   * Calibration requests that may wait for a slot at once. Default 0 here (an instant 503 when
+   * saturated); `serve` sets MIRT_SERVICE_QUEUE_LENGTH, default 16.
+   */
+  readonly queueLength?: number;
+  /** How long a calibration request waits for a slot before a 503. Default 60 s. */
+  readonly queueWaitMs?: number;
+  /** The version of results when a request names none. Default `v1` (what the R service's callers wrote). */
+  readonly defaultVersion?: string;
   /** Log destination (one JSON line per request); false to stay silent. Default stdout. */
   readonly log?: false | { stream?: NodeJS.WritableStream; level?: string };
   /** Process metrics (CPU, memory, event loop lag). Default true. */
@@ -60,7 +70,9 @@ export interface CalibrationService {
   readonly gate: ConcurrencyGate;
 }
 
-const OPEN_ROUTES = new Set(['/health', '/healthz']);
+const OPEN_ROUTES = new Set(['/health', '/healthz', '/openapi.json', '/__docs__/', '/__docs__']);
+/** A caller's X-Request-Id is echoed only when it is a short plain token (it reaches the log). */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const CALIBRATE_ROUTES = ['/calibrate', '/irt/calibrate'];
 
 function routeOf(req: FastifyRequest): string {
@@ -71,17 +83,25 @@ export function buildServer(options: ServerOptions): CalibrationService {
   const bodyLimit = options.bodyLimitBytes ?? 256 * MiB;
   const scoreBodyLimit = options.scoreBodyLimitBytes ?? 16 * MiB;
   const retryAfter = options.retryAfterSecs ?? 10;
-  const gate = new ConcurrencyGate(options.maxConcurrentCalibrations ?? Math.max(1, usableCpus() - 1));
+  const gate = new ConcurrencyGate(
+    options.maxConcurrentCalibrations ?? Math.max(1, usableCpus() - 1),
+    options.queueLength ?? 0,
+    options.queueWaitMs ?? 60_000,
+  );
+  const defaults = { defaultVersion: options.defaultVersion ?? DEFAULT_VERSION };
+  /** Calibration requests from their first byte to their reply: bounds the bodies held in memory. */
+  let admitted = 0;
   const metrics = createMetrics({
     processMetrics: options.processMetrics,
     workers: () => runner.running,
-    slots: () => gate.inUse,
+    slots: () => admitted,
   });
   const runner = new CalibrationRunner({
     moduleUrl: options.calibrator?.moduleUrl,
     exportName: options.calibrator?.exportName,
     calibratorArg: options.calibrator?.arg,
     timeLimitMs: options.calibrationTimeLimitMs ?? 300_000,
+    defaults,
   });
   const checkToken = options.token === null ? null : tokenChecker(options.token);
   /** Fields a handler adds to its request's one log line (counts and timings, never payload). */
@@ -98,7 +118,11 @@ export function buildServer(options: ServerOptions): CalibrationService {
     bodyLimit: scoreBodyLimit,
     requestTimeout: options.requestTimeoutMs ?? 120_000,
     return503OnClosing: true,
-    genReqId: () => randomUUID(),
+    // A caller's own X-Request-Id is kept when it is a plain token; otherwise a fresh UUID.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
   });
 
   // Every request: metrics, auth. Accounting hangs on the response's 'close', which fires
@@ -107,8 +131,13 @@ export function buildServer(options: ServerOptions): CalibrationService {
     const route = routeOf(req);
     const t0 = process.hrtime.bigint();
     metrics.inFlight.inc({ route });
+    void reply.header('x-request-id', String(req.id));
     reply.raw.once('close', () => {
-      const status = String(reply.raw.statusCode);
+      // A reply never finished is a caller that hung up: counted as 499 (nginx's "client closed
+      // request"), not as the 200 the handler may have been about to send.
+      const aborted = !reply.raw.writableFinished;
+      const code = aborted ? 499 : reply.raw.statusCode;
+      const status = String(code);
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
       const labels = { method: req.method, route, status };
       metrics.inFlight.dec({ route });
@@ -120,10 +149,10 @@ export function buildServer(options: ServerOptions): CalibrationService {
           method: req.method,
           route,
           path: req.url.split('?')[0].slice(0, 200),
-          status: reply.raw.statusCode,
+          status: code,
           ms: Math.round(seconds * 1e4) / 10,
           bytes_in: Number(req.headers['content-length'] ?? 0),
-          aborted: !reply.raw.writableFinished,
+          aborted,
           ...logExtra.get(req),
         },
         'request',
@@ -149,6 +178,7 @@ export function buildServer(options: ServerOptions): CalibrationService {
 
   app.setErrorHandler((err, req, reply) => {
     const out = toErrorReply(err, String(req.id));
+    out.body.request_id = String(req.id);
     if (out.status >= 500 && out.body.error === 'internal_error') {
       // Server-side detail stays in the log; the caller gets only the request id.
       const e = err as Error;
@@ -160,19 +190,27 @@ export function buildServer(options: ServerOptions): CalibrationService {
       .send(out.body);
   });
   app.setNotFoundHandler((req, reply) => {
-    void reply
-      .code(404)
-      .send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0].slice(0, 200)}` });
+    void reply.code(404).send({
+      error: 'not_found',
+      message: `no route ${req.method} ${req.url.split('?')[0].slice(0, 200)}`,
+      request_id: String(req.id),
+    });
   });
 
   const health = async () => ({
     status: 'ok',
+    // The R service's fields, which its smoke checks and dashboards read.
+    service: 'mirt-calibrate',
+    time: new Date().toISOString(),
     version: SERVICE_VERSION,
     uptime_s: Math.round((Date.now() - started) / 1000),
-    // Slots taken (body being received or model being fitted) and worker threads computing.
-    calibrations_in_flight: gate.inUse,
+    // Calibration requests admitted (body being received, waiting for a slot, or being fitted),
+    // slots taken, and worker threads computing.
+    calibrations_in_flight: admitted,
+    calibration_slots_in_use: gate.inUse,
     calibration_workers: runner.running,
     max_concurrent_calibrations: gate.max,
+    calibrations_queued: gate.queued,
   });
   // Small JSON bodies (/irt/score) are parsed here, on the event loop: refuse deep nesting first.
   app.removeContentTypeParser('application/json');
@@ -193,6 +231,16 @@ export function buildServer(options: ServerOptions): CalibrationService {
     }
   });
 
+  const openApi = openApiDocument(SERVICE_VERSION);
+  const openApiText = JSON.stringify(openApi);
+  const docsHtml = docsPage(openApi);
+  app.get('/openapi.json', async (_req, reply) =>
+    reply.type('application/json; charset=utf-8').send(openApiText),
+  );
+  // The R service had Swagger here; this page needs nothing from the network.
+  for (const url of ['/__docs__', '/__docs__/'])
+    app.get(url, async (_req, reply) => reply.type('text/html; charset=utf-8').send(docsHtml));
+
   app.get('/health', health);
   app.get('/healthz', health);
 
@@ -204,7 +252,7 @@ export function buildServer(options: ServerOptions): CalibrationService {
   app.post('/irt/score', async (req) => {
     const out = handleScore(req.body, options.score);
     metrics.observations.inc({ route: '/irt/score' }, out.nObs);
-    metrics.scored.inc(out.response.abilities.length);
+    metrics.scored.inc(out.nScored);
     return out.response;
   });
 
@@ -218,19 +266,19 @@ export function buildServer(options: ServerOptions): CalibrationService {
       { parseAs: 'buffer', bodyLimit },
       (_req, body, done) => done(null, body),
     );
-    // A slot per calibration request, held from its first byte until its worker is gone. A
-    // caller that hangs up stops its calibration (the worker is terminated) rather than leaving
-    // a thread computing for nobody outside the bound.
-    const slots = new WeakMap<
-      FastifyRequest,
-      { release: () => void; hangUp: AbortController; started: boolean }
-    >();
+    // The body is read first, then the request waits for a slot (bounded line, bounded wait):
+    // a slow uploader holds no slot. What bounds memory is the admission count: at most
+    // `slots + queue length` calibration requests are being read, waiting or fitted at once;
+    // beyond that a request is refused at its first byte. A caller that hangs up stops its
+    // calibration (the worker is terminated) or leaves the line.
+    const admissionLimit = gate.max + gate.queueLength;
+    const hangUps = new WeakMap<FastifyRequest, AbortController>();
 
     const calibrate = async (req: FastifyRequest, reply: FastifyReply) => {
-      const slot = slots.get(req);
-      if (slot) slot.started = true;
+      const hangUp = hangUps.get(req) ?? new AbortController();
+      let release: (() => void) | null = null;
       try {
-        if (slot?.hangUp.signal.aborted) return;
+        if (hangUp.signal.aborted) return;
         if (!(req.body instanceof Uint8Array)) {
           throw new HttpError(
             400,
@@ -241,42 +289,54 @@ export function buildServer(options: ServerOptions): CalibrationService {
           );
         }
         // Small bodies are checked here first (well under a millisecond), so a flood of tiny
-        // invalid requests is answered without starting a thread for each.
-        if (req.body.byteLength <= PRECHECK_BYTES) precheckCalibrateBody(req.body);
-        const run = await runner.run(req.body, slot?.hangUp.signal);
+        // invalid requests is answered without waiting for a slot or starting a thread.
+        if (req.body.byteLength <= PRECHECK_BYTES) precheckCalibrateBody(req.body, defaults);
+        const waitStart = performance.now();
+        try {
+          release = await gate.acquire(hangUp.signal);
+        } catch (err) {
+          if (err instanceof GateBusyError) throw busy(retryAfter, err.message);
+          throw err;
+        }
+        const waited = Math.round(performance.now() - waitStart) / 1000;
+        const run = await runner.run(req.body, hangUp.signal);
         metrics.calibrations.inc({ model: run.model, outcome: 'ok' });
         metrics.observations.inc({ route: '/calibrate' }, run.nObs);
-        logExtra.set(req, { model: run.model, n_obs: run.nObs, phases_s: run.phases });
+        logExtra.set(req, { model: run.model, n_obs: run.nObs, queued_s: waited, phases_s: run.phases });
         return reply.type('application/json; charset=utf-8').send(run.json);
       } catch (err) {
         const status = toErrorReply(err, '').status;
-        const outcome =
-          status === 400
+        const e = err as { code?: string };
+        const outcome = hangUp.signal.aborted
+          ? 'abandoned'
+          : status === 400
             ? 'bad_request'
             : status === 503
-              ? 'timeout'
-              : slot?.hangUp.signal.aborted
-                ? 'abandoned'
-                : 'error';
+              ? e instanceof HttpError && e.code === 'busy'
+                ? 'busy'
+                : 'timeout'
+              : 'error';
         metrics.calibrations.inc({ model: 'unknown', outcome });
         throw err;
       } finally {
-        slot?.release();
+        release?.();
       }
     };
     for (const url of CALIBRATE_ROUTES) {
       calib.post(url, {
         bodyLimit,
         onRequest: async (req, reply) => {
-          const release = gate.tryAcquire();
-          if (!release) throw busy(retryAfter, `all ${gate.max} calibration slot(s) are busy`);
-          const slot = { release, hangUp: new AbortController(), started: false };
-          slots.set(req, slot);
+          if (admitted >= admissionLimit)
+            throw busy(
+              retryAfter,
+              `all ${gate.max} calibration slot(s) are busy and ${gate.queueLength} request(s) are already waiting`,
+            );
+          admitted++;
+          const hangUp = new AbortController();
+          hangUps.set(req, hangUp);
           reply.raw.once('close', () => {
-            // Before the handler (body never completed, or a 4xx from the parser) the slot is
-            // free at once; during it, the handler frees it once the worker has stopped.
-            if (!slot.started) release();
-            else if (!reply.raw.writableFinished) slot.hangUp.abort();
+            admitted--;
+            if (!reply.raw.writableFinished) hangUp.abort();
           });
         },
         handler: calibrate,

@@ -30,9 +30,13 @@ describe('validateCalibrateRequest', () => {
     });
     assert.equal(input.form, 'observations');
     assert.equal(input.options.model, '2PL');
+    // A bad row is dropped and counted when the data is built (request-data.ts); only a request
+    // with no usable row left is refused, naming the first bad field.
     assert.equal(
       fieldOf(() =>
-        validateCalibrateRequest({ observations: [{ user_id: {}, item_id: 'q', is_correct: 1 }] }),
+        calibrateInputToData(
+          validateCalibrateRequest({ observations: [{ user_id: {}, item_id: 'q', is_correct: 1 }] }),
+        ),
       ),
       'observations[0].user_id',
     );
@@ -55,7 +59,8 @@ describe('validateCalibrateRequest', () => {
         user_ids: ['x', 'y', 'z'],
       }),
     );
-    for (const d of [arrays, objects]) {
+    for (const { data: d } of [arrays, objects]) {
+      assert.ok(d);
       assert.deepEqual(d.userIds, ['x', 'y', 'z']);
       assert.deepEqual(d.itemIds, ['a', 'b', 'c']);
       assert.equal(d.nObs, 8);

@@ -216,8 +216,8 @@ describe('Services select the service pods on port 8000', () => {
 
 describe('containers run the image entrypoint with real commands', () => {
   const commands = cliCommands();
-  test('the dispatcher in src/job/cli.ts has run, fit, serve and report', () => {
-    assert.deepEqual([...commands.keys()].sort(), ['fit', 'report', 'run', 'serve']);
+  test('the dispatcher in src/job/cli.ts has run, fit, serve, report and score', () => {
+    assert.deepEqual([...commands.keys()].sort(), ['fit', 'report', 'run', 'score', 'serve']);
   });
   for (const [kind, name, expected] of [
     ['CronJob', 'mirt-calibrate', 'run'],

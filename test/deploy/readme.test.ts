@@ -11,6 +11,7 @@ import { codeBlocks, codeSpans, ENV_TOKEN, missingPieces, section, tableRows } f
 import {
   cliCommands,
   envReads,
+  envReadsIn,
   jobEnv,
   jobFlags,
   manifests,
@@ -71,6 +72,7 @@ test('every `mirt-calibrate <command> --flag` in the docs exists', () => {
     fit: parseArgsFlags('src/job/fit-command.ts'),
     serve: parseArgsFlags('src/service/serve-command.ts'),
     report: parseArgsFlags('src/report/report-command.ts'),
+    score: parseArgsFlags('src/job/score-command.ts'),
   };
   let seen = 0;
   for (const m of `${readme}\n${deployment}`.matchAll(
@@ -78,10 +80,14 @@ test('every `mirt-calibrate <command> --flag` in the docs exists', () => {
   )) {
     const words = m[1].trim().split(/\s+/).filter(Boolean);
     const cmd = words[0] && !words[0].startsWith('-') && commands.has(words[0]) ? words[0] : 'run';
-    for (const w of words.filter((x) => x.startsWith('-'))) {
+    // `score --calibrate ... -- <run flags>`: what follows a lone -- goes to the run.
+    const cut = words.indexOf('--');
+    words.forEach((w, i) => {
+      if (!w.startsWith('-') || i === cut) return;
       seen++;
-      assert.ok(flags[cmd]?.has(w.split('=')[0]), `mirt-calibrate ${cmd}: no flag ${w}`);
-    }
+      const of = cut >= 0 && i > cut ? 'run' : cmd;
+      assert.ok(flags[of]?.has(w.split('=')[0]), `mirt-calibrate ${of}: no flag ${w}`);
+    });
   }
   assert.ok(seen >= 3, 'found commands with flags');
 });
@@ -91,6 +97,11 @@ describe('configuration tables = what the code reads', () => {
   const parts = [
     { heading: 'The job', env: jobEnv, flags: jobFlags },
     { heading: 'The service', env: serviceEnv, flags: () => parseArgsFlags('src/service/serve-command.ts') },
+    {
+      heading: 'The score command',
+      env: () => envReadsIn(read('src/job/score-command.ts')),
+      flags: () => parseArgsFlags('src/job/score-command.ts'),
+    },
     {
       heading: 'The fit command',
       env: () => new Set<string>(),

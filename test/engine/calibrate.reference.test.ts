@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { calibrate } from '../../src/engine/calibrate.js';
-import { logPriorG } from '../../src/engine/mstep.js';
+import { logPriorG } from '../../src/engine/models/priors.js';
 import { DEFAULT_C_PRIOR } from '../../src/engine/types.js';
 import { DATASETS, loadResponses, loadResult, MODELS, personsInOrder } from '../helpers/reference.js';
 

@@ -22,7 +22,8 @@ describe('degenerate inputs', () => {
   it('unknown models and bad priors are errors, names are case-insensitive', () => {
     assert.equal(parseModel('rasch'), 'Rasch');
     assert.equal(parseModel('3pl'), '3PL');
-    assert.throws(() => parseModel('4PL'), EngineInputError);
+    assert.equal(parseModel('4pl'), '4PL');
+    assert.throws(() => parseModel('5PL'), EngineInputError);
     assert.throws(() => parseModel(''), EngineInputError);
     assert.deepEqual(parseCPrior('beta:5:17'), { kind: 'beta', alpha: 5, beta: 17 });
     assert.throws(() => parseCPrior('normal:0:-1'), EngineInputError);

@@ -102,7 +102,7 @@ describe('job configuration', () => {
     const cases: [string[], Record<string, string>, RegExp][] = [
       [['--lookback-days', '-3'], {}, /^--lookback-days: expected an integer >= 1, got "-3"$/],
       [[], { IRT_CALIB_LOOKBACK_DAYS: 'abc' }, /^IRT_CALIB_LOOKBACK_DAYS: expected an integer/],
-      [['--model', '4PL'], {}, /^--model: unknown model "4PL"/],
+      [['--model', '5PL'], {}, /^--model: unknown model "5PL"/],
       [[], { MIRT_MODEL: 'grm' }, /^MIRT_MODEL: unknown model/],
       [[], { DATABASE_URL: 'mysql://u:pw@h/d' }, /^DATABASE_URL: bad DATABASE_URL "mysql:\/\/\*\*\*@h\/d"/],
       [[], { MIRT_MAX_OBS: '-1' }, /^MIRT_MAX_OBS: expected an integer >= 0/],

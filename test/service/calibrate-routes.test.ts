@@ -113,7 +113,8 @@ describe('POST /calibrate', () => {
     const one = byId.get('Item.1') as { params: { a: number; b: number }; anchored?: boolean };
     assert.deepEqual([one.params.a, one.params.b, one.anchored], [1.1, -1.5, true]);
     assert.equal((byId.get('Item.2') as { anchored?: boolean }).anchored, undefined);
-    assert.deepEqual(res.json.fit_meta.model_spec.anchors, { used: 2, unused: [] });
+    const spec = res.json.fit_meta.model_spec.anchors;
+    assert.deepEqual([spec.used, spec.unused], [2, []]);
     const latent = res.json.fit_meta.model_spec.latent;
     assert.ok(latent.mean !== 0 && latent.variance !== 1, JSON.stringify(latent));
     const map = await postJson(`${svc.url}/calibrate`, {
