@@ -47,7 +47,11 @@ function itemParams(value: unknown): ScoreItemParams[] {
     if (seen.has(id)) throw new ContractError(idField, `duplicate id ${JSON.stringify(id)}`);
     seen.add(id);
     const v = boundedItemParams(p, f);
-    out.push({ item_id: id, params: p.c === undefined || p.c === null ? { a: v.a, b: v.b } : v });
+    const given = (x: unknown) => x !== undefined && x !== null;
+    out.push({
+      item_id: id,
+      params: { a: v.a, b: v.b, ...(given(p.c) ? { c: v.c } : {}), ...(given(p.u) ? { u: v.u } : {}) },
+    });
   };
   if (Array.isArray(value)) {
     value.forEach((it, k) => {

@@ -349,6 +349,26 @@ describe("8. /irt/score takes the R service's and the online updater's shapes", 
     }
   });
 
+  test('a 4PL item scores with its upper asymptote u, with or without a c', async () => {
+    const score = (params: Record<string, number>) =>
+      postJson(`${svc.url}/irt/score`, {
+        item_params: { q1: params, q3: { a: 1.5, b: 1.1 } },
+        responses: [
+          { item_id: 'q1', is_correct: false },
+          { item_id: 'q3', is_correct: false },
+        ],
+      });
+    const twoPl = await score({ a: 1.2, b: -0.5 });
+    const fourPl = await score({ a: 1.2, b: -0.5, u: 0.8 });
+    assert.equal(twoPl.status, 200, twoPl.text);
+    assert.equal(fourPl.status, 200, fourPl.text);
+    // A wrong answer on an item with a ceiling of 0.8 says less about a low theta than on one without.
+    assert.ok(fourPl.json.theta > twoPl.json.theta + 0.05, `${fourPl.json.theta} vs ${twoPl.json.theta}`);
+    const bad = await score({ a: 1.2, b: -0.5, c: 0.3, u: 0.2 });
+    assert.equal(bad.status, 400, bad.text);
+    assert.match(bad.text, /item_params\.q1\.u/);
+  });
+
   test("the online updater's item map and one learner's answers: theta and se at the top level", async () => {
     const res = await postJson(`${svc.url}/irt/score`, {
       item_params: Object.fromEntries(
