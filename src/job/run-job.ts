@@ -21,6 +21,7 @@ import { type HygieneReport, ResponseBuilder, type ResponseData } from '../engin
 import { EngineInputError } from '../engine/types.js';
 import { renderReport } from '../report/report.js';
 import type { JobConfig } from './config.js';
+import { setPhase } from './phase.js';
 import { runHygiene } from './run-hygiene.js';
 import { runLabels } from './run-labels.js';
 import { planSampling } from './sample-run.js';
@@ -133,6 +134,7 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
     }
 
     // Extract.
+    setPhase('extraction');
     let t = performance.now();
     const builder = new ResponseBuilder({ minItemResponses: config.minItemResponses });
     let extraction: Extraction;
@@ -166,6 +168,7 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
     io.out(formatHygiene(data.hygiene));
 
     // Calibrate.
+    setPhase('calibration');
     t = performance.now();
     const plan = planSampling(config, data, io.out); // --calibration-sample / --score (sample-run.ts)
     const calib = plan?.data ?? data;
@@ -248,6 +251,11 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
       ...(unidentified ? { not_identified: unidentified } : {}),
     };
     let written: WriteSummary;
+    // The transaction commits at the end of writeResults: a stop before that leaves nothing.
+    setPhase(
+      'upsert',
+      `nothing written unless the commit of ${runId} had already been sent (see mirt_fit_meta)`,
+    );
     try {
       written = await writeResults(db, result, {
         version,
@@ -273,6 +281,7 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
       );
     }
     lap('upsert', t);
+    setPhase('the report and summary', `results of version ${version} committed`);
     for (const w of written.warnings) io.out(`[WARN] ${w}`);
     if (written.skippedAbilities)
       io.out(`[WARN] ${written.skippedAbilities} abilities without a finite theta were not written`);
