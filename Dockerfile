@@ -5,8 +5,15 @@
 #   docker run --rm -p 8000:8000 -e R_IRT_INTERNAL_TOKEN=... mirt-calibrate serve   # the service
 #   docker run --rm -v "$PWD:/work" mirt-calibrate fit --input /work/responses.csv
 
+# The base image of both stages: Node.js 22, the current LTS line, on Debian bookworm.
+# A tag moves; for reproducible builds pin it by digest (look the digest up where the registry is
+# reachable: `docker buildx imagetools inspect node:22-bookworm-slim`), e.g.
+#   docker build --build-arg NODE_IMAGE=node:22-bookworm-slim@sha256:<digest> -t mirt-calibrate .
+# or change the default below to that pinned reference.
+ARG NODE_IMAGE=node:22-bookworm-slim
+
 # ---- build: all dependencies, TypeScript compiled to dist/ ----
-FROM node:20-bookworm-slim AS build
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` would build before the sources are here; we build below.
@@ -16,7 +23,17 @@ COPY src ./src
 RUN npm run build
 
 # ---- runtime: production dependencies and dist/ only, non-root ----
-FROM node:20-bookworm-slim AS runtime
+FROM ${NODE_IMAGE} AS runtime
+# OCI image labels; set the source (and any other) at build time:
+#   docker build --build-arg OCI_SOURCE=https://git.example.org/mirt-calibrate ...
+ARG OCI_TITLE=mirt-calibrate
+ARG OCI_DESCRIPTION="IRT calibration (Rasch, 1PL, 2PL, 3PL) for learning platforms: nightly job, HTTP service, CSV fit"
+ARG OCI_LICENSES=MIT
+ARG OCI_SOURCE=unknown
+LABEL org.opencontainers.image.title="${OCI_TITLE}" \
+      org.opencontainers.image.description="${OCI_DESCRIPTION}" \
+      org.opencontainers.image.licenses="${OCI_LICENSES}" \
+      org.opencontainers.image.source="${OCI_SOURCE}"
 # tini as PID 1: forwards SIGTERM to node (a bare PID 1 ignores it) and reaps children.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends tini \

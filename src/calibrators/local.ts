@@ -5,7 +5,7 @@ import type { ResponseData } from '../engine/responses.js';
 import { parseCPrior, parseUPrior } from '../engine/types.js';
 import { createExecutor } from './estep-workers.js';
 import { notIdentified } from './identification.js';
-import { toCalibrateResponse } from './to-contract.js';
+import { markNotIdentified, toCalibrateResponse } from './to-contract.js';
 import type { CalibrationJob, Calibrator } from './types.js';
 
 export class LocalCalibrator implements Calibrator {
@@ -43,7 +43,10 @@ export class LocalCalibrator implements Calibrator {
     );
     // Said in the result, so that `fit`, the service and the job can warn about it.
     const unidentified = notIdentified(data, response);
-    if (unidentified) response.fit_meta.metrics.not_identified = unidentified;
+    if (unidentified) {
+      response.fit_meta.metrics.not_identified = unidentified;
+      markNotIdentified(response, unidentified.items);
+    }
     return response;
   }
 }

@@ -3,7 +3,8 @@
  * our additions in optional fields: item standard errors, counts and fit; metrics and hygiene.
  */
 import type { AbilityRecord, CalibrateResponse, ItemParamsRecord } from '../contract/types.js';
-import { type CalibrationResult, formatCPrior, type IrtParam } from '../engine/types.js';
+import { DEFAULT_FLAG_THRESHOLDS, ITEM_FLAGS } from '../engine/item-flags.js';
+import { type CalibrationResult, formatCPrior, type IrtParam, type ItemResult } from '../engine/types.js';
 
 export interface RunLabels {
   readonly version: string;
@@ -35,15 +36,32 @@ export function toCalibrateResponse(
     p_correct: it.pCorrect,
     ...(it.anchored ? { anchored: true } : {}),
     fit:
-      it.fit.kind === 'S-X2' && Number.isFinite(it.fit.statistic)
-        ? { statistic: 'S-X2', value: it.fit.statistic, df: it.fit.df, p: it.fit.p, rmsea: it.fit.rmsea }
-        : {
-            statistic: null,
-            reason:
-              it.fit.kind === 'S-X2'
-                ? 'S-X2 has no degrees of freedom left once cells are merged (mirt: NA)'
-                : it.fit.reason,
+      it.fit.kind === 'unavailable'
+        ? { statistic: null, reason: it.fit.reason }
+        : Number.isFinite(it.fit.statistic)
+          ? {
+              statistic: it.fit.kind,
+              value: it.fit.statistic,
+              df: it.fit.df,
+              p: it.fit.p,
+              rmsea: it.fit.rmsea,
+            }
+          : {
+              statistic: null,
+              reason: 'S-X2 has no degrees of freedom left once cells are merged (mirt: NA)',
+            },
+    ...(it.meanSquares && Number.isFinite(it.meanSquares.infit) && Number.isFinite(it.meanSquares.outfit)
+      ? {
+          mean_squares: {
+            infit: it.meanSquares.infit,
+            infit_z: num(it.meanSquares.infitZ),
+            outfit: it.meanSquares.outfit,
+            outfit_z: num(it.meanSquares.outfitZ),
+            n: it.meanSquares.n,
           },
+        }
+      : {}),
+    flags: [...it.flags],
   }));
   const abilities: AbilityRecord[] = [];
   const ab = r.abilities;
@@ -95,6 +113,7 @@ export function toCalibrateResponse(
         n_obs: r.nObs,
         seconds,
         timings: r.timings,
+        item_flags: flagSummary(r.items),
         hygiene: {
           rows_read: h.rowsRead,
           rows_used: h.rowsUsed,
@@ -106,4 +125,35 @@ export function toCalibrateResponse(
       },
     },
   };
+}
+
+/** fit_meta.metrics.item_flags: how many items carry each flag, and the thresholds used. */
+function flagSummary(items: readonly ItemResult[]): {
+  counts: Record<string, number>;
+  flagged: number;
+  thresholds: typeof DEFAULT_FLAG_THRESHOLDS;
+} {
+  const counts: Record<string, number> = Object.fromEntries(ITEM_FLAGS.map((f) => [f, 0]));
+  for (const it of items) for (const f of it.flags) counts[f]++;
+  return {
+    counts,
+    flagged: items.filter((it) => it.flags.length > 0).length,
+    thresholds: DEFAULT_FLAG_THRESHOLDS,
+  };
+}
+
+/** Adds the not_identified flag (calibrators/identification.ts) to these items and its count. */
+export function markNotIdentified(response: CalibrateResponse, ids: readonly string[]): void {
+  const set = new Set(ids);
+  let n = 0;
+  for (const it of response.item_params) {
+    if (!set.has(it.item_id) || it.flags?.includes('not_identified')) continue;
+    it.flags = [...(it.flags ?? []), 'not_identified'];
+    n++;
+  }
+  const summary = response.fit_meta.metrics.item_flags as ReturnType<typeof flagSummary> | undefined;
+  if (summary) {
+    summary.counts.not_identified += n;
+    summary.flagged = response.item_params.filter((it) => (it.flags?.length ?? 0) > 0).length;
+  }
 }

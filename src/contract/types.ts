@@ -22,9 +22,20 @@ export interface ItemParamsRecord {
   p_correct?: number;
   /** Fixed at an anchor's values, not estimated in this run. */
   anchored?: true;
+  /** `S-X2`: mirt's, on complete data; `S-X2-incomplete`: its generalisation to sparse designs. */
   fit?:
-    | { statistic: 'S-X2'; value: number; df: number; p: number; rmsea: number }
+    | { statistic: 'S-X2' | 'S-X2-incomplete'; value: number; df: number; p: number; rmsea: number }
     | { statistic: null; reason: string };
+  /** Infit and outfit mean squares with their standardised forms (any design; null: none finite). */
+  mean_squares?: {
+    infit: number;
+    infit_z: number | null;
+    outfit: number;
+    outfit_z: number | null;
+    n: number;
+  };
+  /** Screening flags (engine/item-flags.ts; thresholds in fit_meta.metrics.item_flags). */
+  flags?: string[];
 }
 
 export interface AbilityRecord {

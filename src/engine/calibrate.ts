@@ -6,7 +6,8 @@
 
 import { seconds } from './clock.js';
 import { EmMap, type EmResult, type EStepExecutor, inlineExecutor } from './em.js';
-import { itemFitSX2 } from './itemfit.js';
+import { itemFlags } from './item-flags.js';
+import { type ItemFitResult, itemFitAnyDesign } from './itemfit-sparse.js';
 import type { ItemModel } from './models/model.js';
 import { PARAM_BOUNDS } from './models/model.js';
 import { modelFor } from './models/registry.js';
@@ -324,18 +325,21 @@ async function score(
   return null;
 }
 
-/** S-X2 per item, its df counted as mirt counts the model's parameters (itemfit.ts). */
+/**
+ * Item fit (itemfit-sparse.ts): mirt's S-X2 on complete data, its generalisation to incomplete
+ * designs otherwise (S-X2's df counted as mirt counts the model's parameters), infit and outfit
+ * on any design; null when not requested.
+ */
 function itemFit(
   data: ResponseData,
   settings: CalibrationSettings,
   options: CalibrateOptions,
   em: EmResult,
-): ItemFit[] {
+): ItemFitResult | null {
   const { layout } = em;
-  if (options.itemFit === false)
-    return new Array(data.nItems).fill({ kind: 'unavailable', reason: 'item fit not requested' });
+  if (options.itemFit === false) return null;
   const free = layout.model.sx2ItemParams;
-  return itemFitSX2(data, em.bank, em.latent, {
+  return itemFitAnyDesign(data, em.bank, em.latent, {
     quadPoints: settings.quadPoints,
     quadRange: settings.quadRange,
     freeParamsPerItem: Int32Array.from({ length: data.nItems }, (_, j) => (layout.isFixed(j) ? 0 : free)),
@@ -343,7 +347,12 @@ function itemFit(
   });
 }
 
-function itemResults(data: ResponseData, em: EmResult, se: SeArrays | null, fits: ItemFit[]): ItemResult[] {
+function itemResults(
+  data: ResponseData,
+  em: EmResult,
+  se: SeArrays | null,
+  fits: ItemFitResult | null,
+): ItemResult[] {
   const { bank, layout } = em;
   const items: ItemResult[] = [];
   for (let j = 0; j < data.nItems; j++) {
@@ -351,18 +360,34 @@ function itemResults(data: ResponseData, em: EmResult, se: SeArrays | null, fits
     const d = bank.d[j];
     const fixed = layout.isFixed(j);
     const seOf = (v: Float64Array | undefined) => (fixed ? null : finiteOrNull(v?.[j]));
+    const fit: ItemFit = fits?.fit[j] ?? { kind: 'unavailable', reason: 'item fit not requested' };
+    const meanSquares = fits?.meanSquares[j] ?? null;
+    const u = bank.u ? bank.u[j] : 1;
     items.push({
       id: data.itemIds[j],
       a,
       b: -d / a,
       c: bank.c[j],
-      u: bank.u ? bank.u[j] : 1,
+      u,
       d,
       se: { a: seOf(se?.a), b: seOf(se?.b), c: seOf(se?.c), u: seOf(se?.u) },
       anchored: fixed,
       n: data.itemN[j],
       pCorrect: data.itemCorrect[j] / data.itemN[j],
-      fit: fits[j],
+      fit,
+      meanSquares,
+      flags: itemFlags({
+        a,
+        b: -d / a,
+        c: bank.c[j],
+        u,
+        n: data.itemN[j],
+        pCorrect: data.itemCorrect[j] / data.itemN[j],
+        seB: seOf(se?.b),
+        fitP: fit.kind === 'unavailable' ? null : fit.p,
+        meanSquares,
+        converged: em.converged,
+      }),
     });
   }
   return items;

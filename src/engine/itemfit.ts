@@ -186,7 +186,7 @@ function lordWingersky(
 }
 
 /** Collapses one item's table as mirt does (see the file comment) and computes the statistic. */
-function sx2FromTable(
+export function sx2FromTable(
   O0: number[],
   O1: number[],
   E0: number[],

@@ -104,16 +104,28 @@ export interface LatentDistribution {
   readonly variance: number;
 }
 
-/** S-X2 item fit (Orlando & Thissen), or why it was not computed. */
+/**
+ * S-X2 item fit (Orlando & Thissen; `S-X2` on complete data as mirt, `S-X2-incomplete` its
+ * generalisation to learners answering different items, itemfit-sparse.ts), or why not computed.
+ */
 export type ItemFit =
   | {
-      readonly kind: 'S-X2';
+      readonly kind: 'S-X2' | 'S-X2-incomplete';
       readonly statistic: number;
       readonly df: number;
       readonly p: number;
       readonly rmsea: number;
     }
   | { readonly kind: 'unavailable'; readonly reason: string };
+
+/** Infit and outfit mean squares and their standardised forms (ZSTD), itemfit-sparse.ts. */
+export interface MeanSquares {
+  readonly n: number;
+  readonly infit: number;
+  readonly infitZ: number;
+  readonly outfit: number;
+  readonly outfitZ: number;
+}
 
 export interface ItemResult {
   readonly id: string;
@@ -138,6 +150,10 @@ export interface ItemResult {
   readonly fit: ItemFit;
   /** Fixed at an anchor's values (not estimated). */
   readonly anchored: boolean;
+  /** Infit/outfit (null when item fit was not requested). */
+  readonly meanSquares: MeanSquares | null;
+  /** Screening flags (item-flags.ts). */
+  readonly flags: readonly import('./item-flags.js').ItemFlag[];
 }
 
 /** Per-user ability estimates; index u matches `userIds[u]`. */

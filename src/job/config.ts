@@ -267,6 +267,7 @@ export function loadConfig(argv: readonly string[], env: Env): JobConfig {
 
 export const HELP = `Usage: mirt-calibrate [run] [options]
        mirt-calibrate fit --input responses.csv ...   (calibrate a file, no database)
+       mirt-calibrate report --input result.json ...  (the HTML report of a fit's JSON)
        mirt-calibrate serve ...                       (the HTTP /calibrate service)
        mirt-calibrate score --version V --shard I/N   (score one hash shard of the learners)
 

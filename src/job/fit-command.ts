@@ -22,6 +22,7 @@ import { checkWritable, writeChunk, writeOutput } from '../files/output-file.js'
 import { writeItemsCsv, writeScoresCsv } from '../files/result-csv.js';
 import { writeJson } from '../files/result-json.js';
 import { loadedLines } from './fit-summary.js';
+import { flagLines } from './flag-lines.js';
 import { runLabels } from './run-labels.js';
 
 const NO_PRIOR = { kind: 'none' } as const;
@@ -196,6 +197,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(
         `[WARN] EM stopped at the cycle limit before converging (tol ${job.tol ?? 1e-4})\n`,
       );
+    for (const line of flagLines(out)) process.stderr.write(`${line}\n`);
     return 0;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

@@ -1,5 +1,6 @@
 /** `mirt-calibrate [run]`: configuration from process.env + argv, then the job. */
 import { ConfigError, HELP, loadConfig } from './config.js';
+import { reportStops } from './stop-signals.js';
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let config: ReturnType<typeof loadConfig>;
@@ -18,6 +19,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
   // Loaded only now: `--help` and a bad flag answer without the database and calibrator stacks.
   const { runJob } = await import('./run-job.js');
-  const outcome = await runJob(config);
-  return outcome.exitCode;
+  const stopReporting = reportStops();
+  try {
+    const outcome = await runJob(config);
+    return outcome.exitCode;
+  } finally {
+    stopReporting();
+  }
 }

@@ -24,6 +24,7 @@ import { renderReport } from '../report/report.js';
 import type { JobConfig } from './config.js';
 import { readReference } from './link-reference.js';
 import { DEFAULT_LINK, type LinkInput, type LinkOutcome, linkRun, unlinkedRows } from './link-run.js';
+import { setPhase } from './phase.js';
 import { runHygiene } from './run-hygiene.js';
 import { runLabels } from './run-labels.js';
 import { planSampling } from './sample-run.js';
@@ -136,6 +137,7 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
     }
 
     // Extract.
+    setPhase('extraction');
     let t = performance.now();
     const builder = new ResponseBuilder({ minItemResponses: config.minItemResponses });
     let extraction: Extraction;
@@ -190,6 +192,7 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
     }
 
     // Calibrate.
+    setPhase('calibration');
     t = performance.now();
     const plan = planSampling(config, data, io.out); // --calibration-sample / --score (sample-run.ts)
     const calib = plan?.data ?? data;
@@ -312,6 +315,11 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
       ...(driftMetrics ? { drift: driftMetrics } : {}),
     };
     let written: WriteSummary;
+    // The transaction commits at the end of writeResults: a stop before that leaves nothing.
+    setPhase(
+      'upsert',
+      `nothing written unless the commit of ${runId} had already been sent (see mirt_fit_meta)`,
+    );
     try {
       // The per-item SEs, displacements and flags go into the history rows inside the same transaction.
       const itemRows = link?.itemRows ?? unlinkedRows(result);
@@ -349,6 +357,7 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
       );
     }
     lap('upsert', t);
+    setPhase('the report and summary', `results of version ${version} committed`);
     for (const w of written.warnings) io.out(`[WARN] ${w}`);
     if (written.skippedAbilities)
       io.out(`[WARN] ${written.skippedAbilities} abilities without a finite theta were not written`);

@@ -5,6 +5,13 @@
  * characteristic curve.
  */
 import type { CalibrateResponse, ItemParamsRecord } from '../contract/types.js';
+import {
+  describeFlag,
+  itemFlags as engineItemFlags,
+  ITEM_FLAGS,
+  type ItemFlag,
+  type ItemFlagInput,
+} from '../engine/item-flags.js';
 import { probabilityIrt } from '../engine/models/logistic.js';
 import type { ItemBank } from '../engine/models.js';
 import { testInformation } from '../engine/reliability.js';
@@ -12,27 +19,43 @@ import { DRIFT_STYLE, driftSection } from './drift-section.js';
 import { bars, chart, escapeHtml, type Frame, polyline } from './svg.js';
 
 /**
- * Why an item is flagged; thresholds are conventional screening values, not verdicts.
+ * Why an item is flagged, in words: the flags the engine wrote (`flags`, which include what only
+ * the run knows: not converged, prior-dominated), or for results without them (the R service,
+ * older files) the same rules applied to the record (engine/item-flags.ts: one definition).
  * `notIdentified`: the result's `metrics.not_identified.items` (calibrators/identification.ts).
  */
 export function itemFlags(it: ItemParamsRecord, notIdentified?: ReadonlySet<string>): string[] {
-  const { a, b } = it.params;
-  const c = it.params.c ?? 0;
-  const flags: string[] = [];
-  if (notIdentified?.has(it.item_id))
-    flags.push('not identified (its answers share no user with another item): not an estimate');
-  if (it.fit && it.fit.statistic === 'S-X2' && it.fit.p < 0.01)
-    flags.push(`misfit (S-X2 p = ${it.fit.p.toPrecision(2)})`);
-  if (a < 0) flags.push('negative discrimination (check the key)');
-  else if (a < 0.3) flags.push('weak discrimination (a < 0.3)');
-  else if (a > 4) flags.push('very steep (a > 4): a near-perfect split, check the item');
-  if (Math.abs(b) > 4) flags.push('extreme difficulty (|b| > 4)');
-  if (c > 0.35) flags.push('high guessing (c > 0.35)');
-  if ((it.params.u ?? 1) < 0.8) flags.push('low ceiling (u < 0.8): able learners often miss it');
-  if (it.se && typeof it.se.b === 'number' && it.se.b > 1) flags.push('imprecise (SE of b > 1)');
-  if (it.p_correct !== undefined && (it.p_correct > 0.95 || it.p_correct < 0.05))
-    flags.push('near floor or ceiling');
-  return flags;
+  const input = flagInput(it, notIdentified);
+  const codes: string[] = it.flags ? [...it.flags] : engineItemFlags(input);
+  if (input.notIdentified && !codes.includes('not_identified')) codes.push('not_identified');
+  return codes.map((f) => (isItemFlag(f) ? describeFlag(f, input) : f));
+}
+
+function flagInput(it: ItemParamsRecord, notIdentified?: ReadonlySet<string>): ItemFlagInput {
+  const m = it.mean_squares;
+  return {
+    a: it.params.a,
+    b: it.params.b,
+    c: it.params.c,
+    u: it.params.u,
+    n: it.n,
+    pCorrect: it.p_correct,
+    seB: it.se?.b,
+    fitP: it.fit && it.fit.statistic !== null ? it.fit.p : null,
+    meanSquares: m
+      ? {
+          infit: m.infit,
+          infitZ: m.infit_z ?? Number.NaN,
+          outfit: m.outfit,
+          outfitZ: m.outfit_z ?? Number.NaN,
+        }
+      : null,
+    notIdentified: notIdentified?.has(it.item_id) ?? false,
+  };
+}
+
+function isItemFlag(f: string): f is ItemFlag {
+  return (ITEM_FLAGS as readonly string[]).includes(f);
 }
 
 const THETA = Array.from({ length: 81 }, (_, i) => -4 + i * 0.1);
@@ -101,10 +124,11 @@ function curve(it: ItemParamsRecord): string {
 
 function itemRow(it: ItemParamsRecord, withCurve: boolean, notIdentified: ReadonlySet<string>): string {
   const flags = itemFlags(it, notIdentified);
-  const fit =
-    it.fit && it.fit.statistic === 'S-X2'
-      ? `${fmt(it.fit.value, 2)} (df ${it.fit.df}, p ${fmt(it.fit.p)})`
-      : '–';
+  const fit = `${
+    it.fit && it.fit.statistic !== null
+      ? `${fmt(it.fit.value, 2)} (df ${it.fit.df}, p ${fmt(it.fit.p)}${it.fit.statistic === 'S-X2' ? '' : ', incomplete design'})`
+      : '–'
+  }${it.mean_squares ? `; infit ${fmt(it.mean_squares.infit, 2)}, outfit ${fmt(it.mean_squares.outfit, 2)}` : ''}`;
   return `<tr${flags.length ? ' class="flagged"' : ''}><td>${escapeHtml(it.item_id)}${it.anchored ? ' <span class="tag">anchor</span>' : ''}</td>
 <td>${fmt(it.params.a)}</td><td>${fmt(it.se?.a)}</td><td>${fmt(it.params.b)}</td><td>${fmt(it.se?.b)}</td>
 <td>${fmt(it.params.c)}</td><td>${fmt(it.params.u)}</td><td>${it.n ?? '–'}</td><td>${fmt(it.p_correct, 2)}</td><td>${fit}</td>
@@ -112,7 +136,7 @@ function itemRow(it: ItemParamsRecord, withCurve: boolean, notIdentified: Readon
 }
 
 const HEAD =
-  '<tr><th>item</th><th>a</th><th>SE a</th><th>b</th><th>SE b</th><th>c</th><th>u</th><th>n</th><th>p correct</th><th>S-X2</th><th>flags</th>';
+  '<tr><th>item</th><th>a</th><th>SE a</th><th>b</th><th>SE b</th><th>c</th><th>u</th><th>n</th><th>p correct</th><th>S-X2; infit, outfit</th><th>flags</th>';
 
 const STYLE = `body{font:14px system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse}
 td,th{border-bottom:1px solid #ddd;padding:3px 8px;text-align:right;vertical-align:middle;white-space:nowrap}td:nth-child(11){white-space:normal}td:first-child,th:first-child,td:nth-child(11){text-align:left}

@@ -53,7 +53,17 @@ function checkItem(it: unknown, path: string): void {
   finite(it, 'p_correct', path, true);
   if (it.fit !== undefined && it.fit !== null) {
     if (!isObj(it.fit)) bad(`${path}.fit`, 'an object', it.fit);
-    if (it.fit.statistic === 'S-X2') for (const k of ['value', 'df', 'p']) finite(it.fit, k, `${path}.fit`);
+    if (it.fit.statistic === 'S-X2' || it.fit.statistic === 'S-X2-incomplete')
+      for (const k of ['value', 'df', 'p']) finite(it.fit, k, `${path}.fit`);
+  }
+  if (it.mean_squares !== undefined && it.mean_squares !== null) {
+    if (!isObj(it.mean_squares)) bad(`${path}.mean_squares`, 'an object', it.mean_squares);
+    for (const k of ['infit', 'outfit']) finite(it.mean_squares, k, `${path}.mean_squares`);
+    for (const k of ['infit_z', 'outfit_z']) finite(it.mean_squares, k, `${path}.mean_squares`, true);
+  }
+  if (it.flags !== undefined && it.flags !== null) {
+    if (!Array.isArray(it.flags) || !it.flags.every((f) => typeof f === 'string'))
+      bad(`${path}.flags`, 'an array of strings', it.flags);
   }
 }
 

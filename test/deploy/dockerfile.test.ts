@@ -33,11 +33,44 @@ test('the reader handles continuations and comments (guards the checks below)', 
   assert.ok(ignoreMatcher('*.log')('x.log') && !ignoreMatcher('*.log')('src/x.ts'));
 });
 
-test('multi-stage, every stage on node:20 slim (Debian bookworm)', () => {
+test('multi-stage, every stage on the Node 22 LTS slim image (Debian bookworm), one ARG to pin it', () => {
   assert.ok(all.length >= 2, 'at least a build and a runtime stage');
   assert.ok(build, 'a stage named build');
   assert.notEqual(runtime, build, 'the runtime is its own stage');
-  for (const s of all) assert.match(s.base, /^node:20(\.\d+){0,2}-bookworm-slim$/, `base ${s.base}`);
+  for (const s of all) assert.match(s.base, /^node:22(\.\d+){0,2}-bookworm-slim$/, `base ${s.base}`);
+  // Every FROM of a node image goes through the one NODE_IMAGE build arg, whose comment shows
+  // how to pin it by digest (the digest itself needs the registry, not reachable from here).
+  for (const f of instructions(text).filter((i) => i.op === 'FROM'))
+    assert.match(f.args, /^\$\{NODE_IMAGE\} AS /, `FROM ${f.args} uses the NODE_IMAGE arg`);
+  assert.match(text, /^ARG NODE_IMAGE=node:22-bookworm-slim$/m);
+  assert.match(text, /^#.*NODE_IMAGE=node:22-bookworm-slim@sha256:/m);
+});
+
+test('OCI labels: title, description, licenses (= package.json) and source as build args', () => {
+  const labels = runtime.instructions
+    .filter((i) => i.op === 'LABEL')
+    .map((i) => i.args)
+    .join(' ');
+  for (const key of ['title', 'description', 'licenses', 'source'])
+    assert.match(labels, new RegExp(`org\\.opencontainers\\.image\\.${key}=`), key);
+  const args = new Map(
+    runtime.instructions
+      .filter((i) => i.op === 'ARG')
+      .map((i) => i.args.split(/=(.*)/s).map((x) => x.trim().replace(/^"|"$/g, '')) as [string, string]),
+  );
+  const pkgFull = JSON.parse(read('package.json')) as { name: string; license: string };
+  assert.equal(args.get('OCI_LICENSES'), pkgFull.license, 'licenses default = package.json license');
+  assert.equal(args.get('OCI_TITLE'), pkgFull.name);
+  assert.ok(args.has('OCI_SOURCE') && args.has('OCI_DESCRIPTION'));
+  assert.match(labels, /org\.opencontainers\.image\.licenses="\$\{OCI_LICENSES\}"/);
+});
+
+test('LICENSE matches package.json', () => {
+  const license = read('LICENSE');
+  assert.equal((JSON.parse(read('package.json')) as { license: string }).license, 'MIT');
+  assert.match(license, /^MIT License\n/);
+  assert.match(license, /Copyright \(c\) \d{4} mirt-calibrate contributors/);
+  assert.match(license, /THE SOFTWARE IS PROVIDED "AS IS"/);
   assert.match(pkg.scripts.build, /tsc -p tsconfig\.build\.json/);
 });
 

@@ -36,11 +36,22 @@ export function instructions(text: string): Instruction[] {
 
 export function stages(text: string): Stage[] {
   const out: Stage[] = [];
+  // ARGs before the first FROM are the only ones a FROM line can use (their defaults here).
+  const globalArgs = new Map<string, string>();
   for (const ins of instructions(text)) {
-    if (ins.op === 'FROM') {
+    if (ins.op === 'ARG' && !out.length) {
+      const [name, value = ''] = ins.args.split(/=(.*)/s);
+      globalArgs.set(name.trim(), value.trim());
+    } else if (ins.op === 'FROM') {
       const m = /^(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?$/i.exec(ins.args);
       if (!m) throw new Error(`line ${ins.line}: cannot read FROM ${ins.args}`);
-      out.push({ base: m[1], name: m[2] ?? null, instructions: [] });
+      const base = m[1].replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a?: string, b?: string) => {
+        const name = (a ?? b) as string;
+        const value = globalArgs.get(name);
+        if (value === undefined) throw new Error(`line ${ins.line}: FROM uses undeclared ARG ${name}`);
+        return value;
+      });
+      out.push({ base, name: m[2] ?? null, instructions: [] });
     } else {
       if (!out.length) throw new Error(`line ${ins.line}: ${ins.op} before FROM`);
       out[out.length - 1].instructions.push(ins);

@@ -140,11 +140,96 @@ describe('kustomization.yaml', () => {
   }
 });
 
-test('every namespaced object is in seedtest; the Namespace is seedtest', () => {
+test('every object is in seedtest; the shared Namespace itself is not ours to own', () => {
+  // seedtest is the platform's namespace: a Namespace object here would let `apply -k` relabel it
+  // (commonLabels) and `delete -k` delete it with everything the platform runs in it.
   for (const o of objects) {
-    if (o.kind === 'Namespace') assert.equal(o.metadata.name, NAMESPACE);
-    else assert.equal(o.metadata.namespace, NAMESPACE, `${o.file} ${o.kind}/${o.metadata.name}`);
+    assert.notEqual(o.kind, 'Namespace', `${o.file} defines a Namespace`);
+    assert.equal(o.metadata.namespace, NAMESPACE, `${o.file} ${o.kind}/${o.metadata.name}`);
   }
+  assert.ok(!(base.resources ?? []).some((r) => /namespace/i.test(r)), 'no namespace file in resources');
+  const deployment = read('docs/DEPLOYMENT.md');
+  assert.match(deployment, /namespace must already exist/);
+  assert.match(deployment, /kubectl create namespace seedtest/);
+});
+
+// Every pod template of deploy/, base and overlays (the sharded overlay's CronJob too).
+const allWorkloads = objects.filter((o) => o.kind === 'CronJob' || o.kind === 'Deployment');
+
+test('no pod gets a service-account token: none of them calls the Kubernetes API', () => {
+  assert.ok(allWorkloads.length >= 3, 'the job, the service and the sharded job');
+  for (const w of allWorkloads)
+    assert.equal(podSpec(w).automountServiceAccountToken, false, `${w.file} ${w.kind}/${w.metadata.name}`);
+});
+
+test('the job ConfigMap leaves out items with fewer than 30 answers, as the README recommends', () => {
+  const cm = find('ConfigMap', 'mirt-calibrate-job');
+  assert.equal(cm.data?.MIRT_MIN_ITEM_RESPONSES, '30');
+  assert.match(read('README.md'), /`MIRT_MIN_ITEM_RESPONSES`[^\n]*30 or more/);
+});
+
+test('MIRT_REPORT_PATH lands on a mounted volume in every pod that reads the job ConfigMap', () => {
+  const cm = find('ConfigMap', 'mirt-calibrate-job');
+  const reportPath = cm.data?.MIRT_REPORT_PATH;
+  assert.ok(reportPath, 'the ConfigMap sets MIRT_REPORT_PATH');
+  const dir = reportPath.slice(0, reportPath.lastIndexOf('/'));
+  let checked = 0;
+  for (const w of allWorkloads) {
+    const spec = podSpec(w);
+    for (const c of containers(w) as (Container & {
+      volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
+    })[]) {
+      if (!c.envFrom?.some((e) => e.configMapRef?.name === 'mirt-calibrate-job')) continue;
+      checked++;
+      // The root filesystem is read-only: the report's folder must be a mount of its own.
+      const mount = c.volumeMounts?.find((m) => m.mountPath === dir);
+      assert.ok(mount, `${w.file}: nothing mounted at ${dir}`);
+      assert.notEqual(mount.readOnly, true, `${w.file}: ${dir} is read-only`);
+      const volume = (
+        spec.volumes as { name: string; emptyDir?: object; persistentVolumeClaim?: object }[]
+      ).find((v) => v.name === mount.name);
+      assert.ok(
+        volume?.emptyDir || volume?.persistentVolumeClaim,
+        `${w.file}: volume ${mount.name} is writable storage`,
+      );
+    }
+  }
+  assert.ok(checked >= 2, 'the job and the sharded job read the ConfigMap');
+  // The emptyDir is lost with the pod: the docs say so and show the claim that keeps reports.
+  const deployment = read('docs/DEPLOYMENT.md');
+  assert.match(deployment, /### Reports/);
+  assert.match(deployment, /kind: PersistentVolumeClaim/);
+});
+
+test('the two service replicas are spread across nodes', () => {
+  const d = find('Deployment', 'mirt-calibrate-service');
+  const spec = podSpec(d);
+  const labels = d.spec.template.metadata.labels as Record<string, string>;
+  const spread = (spec.topologySpreadConstraints ?? []) as {
+    topologyKey: string;
+    maxSkew: number;
+    labelSelector: { matchLabels: Record<string, string> };
+  }[];
+  const byNode = spread.find((t) => t.topologyKey === 'kubernetes.io/hostname');
+  assert.ok(byNode, 'a topology spread constraint on kubernetes.io/hostname');
+  assert.equal(byNode.maxSkew, 1);
+  for (const [k, v] of Object.entries(byNode.labelSelector.matchLabels))
+    assert.equal(labels[k], v, `the constraint selects the service pods (${k})`);
+});
+
+test("docs/DEPLOYMENT.md: reusing the seed's Secret keeps R_IRT_BASE_URL (remote mode), and the one-line fix", () => {
+  const deployment = read('docs/DEPLOYMENT.md');
+  assert.match(deployment, /Reusing the seed's Secret keeps remote mode/);
+  assert.ok(
+    deployment.includes(
+      `kubectl patch secret seedtest-irt-credentials -n seedtest --type=json -p='[{"op":"remove","path":"/data/R_IRT_BASE_URL"}]'`,
+    ),
+  );
+  // Removing the key is safe only because the CronJob's reference to it is optional.
+  const cj = find('CronJob', 'mirt-calibrate');
+  const ref = containers(cj)[0].env?.find((e) => e.name === 'R_IRT_BASE_URL')?.valueFrom?.secretKeyRef;
+  assert.equal(ref?.name, 'seedtest-irt-credentials');
+  assert.equal(ref?.optional, true);
 });
 
 test('CronJob mirt-calibrate: daily 03:00 UTC, no overlap, bounded retries, time and history', () => {
