@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { LocalCalibrator } from '../../src/calibrators/local.js';
 import { DEFAULT_FLAG_THRESHOLDS, itemFlags } from '../../src/engine/item-flags.js';
 import { itemFitSX2 } from '../../src/engine/itemfit.js';
-import { itemFitSparse } from '../../src/engine/itemfit-sparse.js';
+import { itemFitSparse, sumScoreStride } from '../../src/engine/itemfit-sparse.js';
 import { ResponseBuilder } from '../../src/engine/responses.js';
 import { simulateResponses } from '../../src/engine/simulate.js';
 import { simulateMisfitBank } from '../../src/engine/simulate-misfit.js';
@@ -176,5 +176,23 @@ describe('S-X2 for incomplete designs', () => {
       assert.equal(f.sx2.kind, 'unavailable');
       if (f.sx2.kind === 'unavailable') assert.match(f.sx2.reason, /S-X2 needs at least 40 learners/);
     }
+  });
+});
+
+describe('the sum-score pass is bounded', () => {
+  it('sumScoreStride: the smallest stride whose share of learners fits the budget', () => {
+    // 4 learners with 10 answers and one with 400 (beyond maxLearnerAnswers: never in the table).
+    const userPtr = Int32Array.from([0, 10, 20, 30, 40, 440]);
+    const data = {
+      nUsers: 5,
+      nItems: 400,
+      userPtr,
+      userItem: new Int32Array(440),
+      userResp: new Uint8Array(440),
+    };
+    const work = 4 * 10 * 10 * 61;
+    assert.equal(sumScoreStride(data, 300, 61, work), 1);
+    assert.equal(sumScoreStride(data, 300, 61, work - 1), 2);
+    assert.equal(sumScoreStride(data, 300, 61, work / 4), 4);
   });
 });
