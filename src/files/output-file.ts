@@ -13,7 +13,16 @@ import { finished } from 'node:stream/promises';
 export async function writeChunk(out: Writable, s: string): Promise<void> {
   if (out.errored) throw out.errored;
   if (out.write(s)) return;
-  await Promise.race([once(out, 'drain'), once(out, 'close')]);
+  // The loser's listeners are removed (abort), or every full buffer would leave two behind.
+  const done = new AbortController();
+  try {
+    await Promise.race([
+      once(out, 'drain', { signal: done.signal }),
+      once(out, 'close', { signal: done.signal }),
+    ]);
+  } finally {
+    done.abort();
+  }
   if (out.errored) throw out.errored;
 }
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { describe, it } from 'node:test';
+import { writeChunk } from '../../src/files/output-file.js';
 import { writeJson } from '../../src/files/result-json.js';
 
 class Collect extends Writable {
@@ -40,5 +41,17 @@ describe('streamed JSON', () => {
     let k = 0;
     while (k < want.length && got[k] === want[k]) k++;
     assert.ok(got === want, `differs at ${k}: ${got.slice(k - 40, k + 40)} / ${want.slice(k - 40, k + 40)}`);
+  });
+});
+
+describe('waiting for drain', () => {
+  it('leaves no listener behind, however often the buffer fills', async () => {
+    const out = new Collect();
+    for (let k = 0; k < 50; k++) await writeChunk(out, 'x'.repeat(100));
+    assert.equal(out.listenerCount('drain'), 0);
+    assert.equal(out.listenerCount('close'), 0);
+    assert.ok(out.listenerCount('error') <= 1, `${out.listenerCount('error')} error listeners`);
+    out.end();
+    await finished(out);
   });
 });
