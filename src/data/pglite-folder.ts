@@ -4,7 +4,8 @@
  * initialised again and every table in it was gone, with the job reporting success. So only an
  * empty folder becomes a new database; anything else without PG_VERSION is refused.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { isLockEntry } from './lockfile.js';
 
 /** A folder that holds files but no embedded database. */
@@ -34,4 +35,9 @@ function isDir(dir: string, name: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Whether `dir` holds an embedded database already (a dry run must not create one to look). */
+export function embeddedDatabaseExists(dir: string): boolean {
+  return existsSync(join(dir, 'PG_VERSION'));
 }

@@ -5,6 +5,7 @@
  * (DESIGN.md) are printed exactly.
  */
 import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { notIdentified } from '../calibrators/identification.js';
 import { createCalibrator } from '../calibrators/index.js';
@@ -16,6 +17,7 @@ import { type Extraction, ExtractionError, extractObservations, NoSourceError } 
 import { DataDirLockedError } from '../data/lockfile.js';
 import { migrate } from '../data/migrations.js';
 import { JOB_LOCK_KEY, openDatabase } from '../data/open.js';
+import { embeddedDatabaseExists } from '../data/pglite-folder.js';
 import { type WriteSummary, writeResults } from '../data/write-results.js';
 import { NotEstimableError } from '../engine/calibrate.js';
 import { type HygieneReport, ResponseBuilder, type ResponseData } from '../engine/responses.js';
@@ -96,6 +98,15 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
     return fail(
       `${msg(e)}${config.remote.baseUrl ? '. Check R_IRT_BASE_URL (unset it to calibrate in-process)' : ''}.`,
     );
+  }
+
+  // Opening the embedded database creates it: a dry run on a folder without one has nothing to
+  // read, and must not leave a new database (tens of MB) behind in the working folder.
+  if (config.dryRun && !config.databaseUrl && !deps.openDb && !embeddedDatabaseExists(config.dataDir)) {
+    io.out(
+      `[DRY_RUN] No embedded database in ${resolve(config.dataDir)} and no DATABASE_URL: nothing to read; a dry run creates nothing.`,
+    );
+    return outcome('dry-run', 0);
   }
 
   let db: Db;
