@@ -24,6 +24,7 @@ import { type HygieneReport, ResponseBuilder, type ResponseData } from '../engin
 import { EngineInputError } from '../engine/types.js';
 import { renderReport } from '../report/report.js';
 import type { JobConfig } from './config.js';
+import { flagLines } from './flag-lines.js';
 import { readReference } from './link-reference.js';
 import { DEFAULT_LINK, type LinkInput, type LinkOutcome, linkRun, unlinkedRows } from './link-run.js';
 import { setPhase } from './phase.js';
@@ -251,6 +252,8 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
         `[WARN] ${unidentified.items.length} item(s) not identified (${unidentified.reason}); written, but their parameters are not estimates: ${listIds(unidentified.items)}`,
       );
     }
+    // Items written with a flag (engine/item-flags.ts): one line per flag, as `fit` prints them.
+    for (const line of flagLines(result)) io.out(line);
     if (m.converged === false) {
       io.out(
         `[WARN] EM stopped after ${String(m.cycles)} cycles without converging: estimates may be off; check the model (3PL: keep the prior on c) and the answers per item`,

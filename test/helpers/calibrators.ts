@@ -19,6 +19,8 @@ export class ProportionCalibrator implements Calibrator {
       nanTheta?: boolean;
       notConverged?: boolean;
       diverged?: string[];
+      /** Flags to put on items, by item id (as the engine's item-flags would). */
+      flags?: Record<string, string[]>;
     } = {},
   ) {
     this.kind = opts.kind ?? 'local';
@@ -41,6 +43,7 @@ export class ProportionCalibrator implements Calibrator {
               model: job.model,
               params: { a: 1, b: -logit(data.itemCorrect[j] / data.itemN[j]) },
               version: job.version,
+              ...(this.opts.flags?.[id] ? { flags: this.opts.flags[id] } : {}),
             },
           ],
     );

@@ -209,6 +209,18 @@ for (const { name, setup } of BACKENDS) {
       assert.match(io.lines.at(-1)!, / converged=false cycles=500 /);
     });
 
+    it('flagged items are named in one [WARN] line per flag, before the summary', async (t) => {
+      if (!ctx.fx) return t.skip(ctx.skip);
+      await createAttemptView(ctx.fx.db, 'integer');
+      await insertAttempts(ctx.fx.db, 'integer', simulate(12, 5, 4, 20));
+      const flags = { '1': ['misfit', 'provisional'], '3': ['misfit'] };
+      const { o, io } = await run({}, { calibrator: new ProportionCalibrator({ flags }) });
+      assert.equal(o.exitCode, 0);
+      assert.ok(io.lines.includes('[WARN] 1 item(s) flagged provisional: 1'), io.lines.join('\n'));
+      assert.ok(io.lines.includes('[WARN] 2 item(s) flagged misfit: 1, 3'), io.lines.join('\n'));
+      assert.match(io.lines.at(-1)!, /^\[INFO\] Summary: /);
+    });
+
     it('--dry-run extracts and calibrates but writes nothing (not even the tables)', async (t) => {
       if (!ctx.fx) return t.skip(ctx.skip);
       await createAttemptView(ctx.fx.db, 'integer');
