@@ -24,14 +24,14 @@ import { mStepLatent } from './latent-mstep.js';
 import type { ItemCounts } from './models/logistic.js';
 import { DERIV_SIZE } from './models/logistic-counts.js';
 import type { ItemModel, ModelPriors } from './models/model.js';
-import { logPriorTerms, type PriorTerms } from './models/priors.js';
+import { ItemPriorTerms } from './models/priors.js';
 import { type ItemBank, makeItemBank } from './models.js';
 import { NewtonWorkspace } from './newton.js';
 import { ParamLayout, startValues } from './params.js';
 import { scoreOuterProductsJs } from './posterior-scores.js';
 import { equallySpacedNodes, normalLogWeights } from './quadrature.js';
 import type { ResponseData } from './responses.js';
-import type { CalibrationSettings, LatentDistribution } from './types.js';
+import { type CalibrationSettings, type LatentDistribution, NO_PRIOR, type SlopePrior } from './types.js';
 
 /** Runs E-steps; the inline one is below, the worker-thread one lives outside the engine. */
 export interface EStepExecutor {
@@ -73,7 +73,11 @@ export type EmOptions = Pick<
   CalibrationSettings,
   'model' | 'quadPoints' | 'quadRange' | 'maxCycles' | 'tol' | 'cPrior' | 'acceleration'
 > &
-  Partial<Pick<CalibrationSettings, 'uPrior'>>;
+  Partial<Pick<CalibrationSettings, 'uPrior' | 'aPrior' | 'bPrior'>> & {
+    /** Items held by `fallbackA` after their slope ran off (calibrate.ts); null: none. */
+    readonly heldSlopes?: Uint8Array | null;
+    readonly fallbackA?: SlopePrior;
+  };
 
 export interface EmResult {
   readonly bank: ItemBank;
@@ -85,8 +89,17 @@ export interface EmResult {
   readonly cycles: number;
   /** E-steps run, the final one at the estimate included. */
   readonly eSteps: number;
-  /** Items whose slope ran off (EM stopped early for a refit without them); empty otherwise. */
+  /** Items whose slope ran off (EM stopped early so the caller can hold them); empty otherwise. */
   readonly diverged: readonly number[];
+  /**
+   * Per item, the log-likelihood's score in a at a = 0 (with d at its best there), from the
+   * expected counts of the final E-step: sum_q (r1_q - pbar n_q) x_q with pbar the item's
+   * proportion correct. Negative when the data alone would give the item a negative slope: the
+   * miskey signal that survives a slope prior which keeps a > 0.
+   */
+  readonly slopeScoreAtZero: Float64Array;
+  /** The priors EM maximised under (with the slopes held by the fallback, if any). */
+  readonly priors: ModelPriors;
   readonly x: Float64Array;
   readonly layout: ParamLayout;
 }
@@ -108,7 +121,7 @@ export class EmMap {
   private readonly newton = new NewtonWorkspace();
   private readonly derivs = new Float64Array(DERIV_SIZE);
   private readonly item = new Float64Array(4);
-  private readonly terms: PriorTerms = { f: 0, df: 0, d2f: 0 };
+  private readonly terms = new ItemPriorTerms();
   evaluations = 0;
 
   constructor(
@@ -121,7 +134,16 @@ export class EmMap {
     this.nodes = equallySpacedNodes(nQ, options.quadRange);
     this.layout = layout ?? new ParamLayout(options.model, data.nItems);
     this.model = this.layout.model;
-    this.priors = this.model.priors({ cPrior: options.cPrior, uPrior: options.uPrior ?? { kind: 'none' } });
+    this.priors = {
+      ...this.model.priors({
+        cPrior: options.cPrior,
+        uPrior: options.uPrior ?? NO_PRIOR,
+        aPrior: options.aPrior ?? NO_PRIOR,
+        bPrior: options.bPrior ?? NO_PRIOR,
+      }),
+      heldSlopes: options.heldSlopes ?? null,
+      fallbackA: options.fallbackA,
+    };
     this.bank = makeItemBank(data.nItems);
     this.acc = makeAccumulators(data.nItems, nQ);
     this.input = {
@@ -152,27 +174,20 @@ export class EmMap {
     return scoreOuterProductsJs(this.input, s1, s0, p, this.data.nItems);
   }
 
-  /** Log prior of x (the estimated asymptotes' logits), and its terms for one logit. */
+  /** Log prior of x: the sum over the estimated items of their log priors (priors.ts). */
   logPrior(x: Float64Array): number {
     let s = 0;
     for (let j = 0; j < this.data.nItems; j++) {
       if (this.layout.isFixed(j)) continue;
       this.layout.readItem(x, j, this.item);
-      s += this.itemLogPrior(2, this.item[2]).f + this.itemLogPrior(3, this.item[3]).f;
+      s += this.terms.compute(this.priors, j, this.item).f;
     }
     return s;
   }
 
-  /** Prior terms of family parameter k (2: logit c, 3: logit u) at value v; zero where none. */
-  itemLogPrior(k: number, v: number): PriorTerms {
-    const prior = k === 2 ? this.priors.g : k === 3 ? this.priors.h : null;
-    if (!prior || !Number.isFinite(v)) {
-      this.terms.f = 0;
-      this.terms.df = 0;
-      this.terms.d2f = 0;
-      return this.terms;
-    }
-    return logPriorTerms(prior, v, this.terms);
+  /** Item j's prior terms at its family vector p (a, d, g, h); valid until the next call. */
+  itemPrior(j: number, p: Float64Array): ItemPriorTerms {
+    return this.terms.compute(this.priors, j, p);
   }
 
   /** E-step at x: fills the accumulators, returns logLik(x). */
@@ -209,6 +224,8 @@ export class EmMap {
   async result(x: Float64Array, converged: boolean, diverged: readonly number[]): Promise<EmResult> {
     const logLik = await this.eStep(x);
     return {
+      slopeScoreAtZero: this.slopeScoresAtZero(),
+      priors: this.priors,
       bank: this.bank,
       latent: this.layout.unpack(x, this.bank),
       logLik,
@@ -220,6 +237,29 @@ export class EmMap {
       diverged,
       layout: this.layout,
     };
+  }
+
+  /** EmResult.slopeScoreAtZero from the accumulators of the last E-step. */
+  private slopeScoresAtZero(): Float64Array {
+    const nQ = this.nodes.length;
+    const { r0, r1 } = this.acc;
+    const out = new Float64Array(this.data.nItems);
+    for (let j = 0; j < out.length; j++) {
+      let n = 0;
+      let n1 = 0;
+      let nx = 0;
+      let n1x = 0;
+      for (let q = 0; q < nQ; q++) {
+        const w1 = r1[j * nQ + q];
+        const w = w1 + r0[j * nQ + q];
+        n += w;
+        n1 += w1;
+        nx += w * this.nodes[q];
+        n1x += w1 * this.nodes[q];
+      }
+      out[j] = n > 0 ? n1x - (n1 / n) * nx : 0;
+    }
+    return out;
   }
 
   /** out = F(x); returns the objective pieces at x. */

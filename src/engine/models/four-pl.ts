@@ -42,7 +42,7 @@ export const fourPL: ItemModel = {
     out[3] = logit(u);
   },
   anchorProblem: (p) => asymptoteProblem(fourPL, p),
-  priors: (s) => ({ g: s.cPrior, h: s.uPrior }),
+  priors: (s) => ({ a: s.aPrior, b: s.bPrior, g: s.cPrior, h: s.uPrior }),
   mStep: (ctx, x, out) => mStep(ctx, x, out),
   // a ~ logN(0, 0.25^2), b ~ N(0, 1), c ~ U(0.1, 0.3), u ~ U(0.85, 0.97).
   simulateItem: (rand, norm) => ({

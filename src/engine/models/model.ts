@@ -13,9 +13,10 @@
 
 import type { ItemBank } from '../models.js';
 import type { NewtonWorkspace } from '../newton.js';
-import type { CalibrationSettings, ItemParams, LogitPrior, ModelName } from '../types.js';
+import type { CalibrationSettings, ItemParams, ModelName } from '../types.js';
 import type { ItemCounts } from './logistic.js';
 import type { ThetaTerms } from './logistic-theta.js';
+import type { ModelPriors } from './priors.js';
 
 /** The family's parameters: slope, intercept, logit of the lower and of the upper asymptote. */
 export type FamilyParam = 'a' | 'd' | 'g' | 'h';
@@ -73,11 +74,7 @@ export interface ResponseFunction {
   itemInformation(a: number, d: number, c: number, u: number, theta: number): number;
 }
 
-/** Priors on the estimated logits (none where a model does not estimate the asymptote). */
-export interface ModelPriors {
-  readonly g: LogitPrior;
-  readonly h: LogitPrior;
-}
+export type { ModelPriors } from './priors.js';
 
 /** What an M-step reads of the parameter layout (params.ts ParamLayout). */
 export interface ItemLayout {
@@ -129,8 +126,8 @@ export interface ItemModel {
   readonly divergedSlope: number;
   /** Why an anchor's IRT parameters cannot belong to this model, or null. */
   anchorProblem(p: ItemParams): string | null;
-  /** The priors on the logits this model estimates. */
-  priors(settings: Pick<CalibrationSettings, 'cPrior' | 'uPrior'>): ModelPriors;
+  /** The priors on the parameters this model estimates (resolveSettings drops the others). */
+  priors(settings: Pick<CalibrationSettings, 'cPrior' | 'uPrior' | 'aPrior' | 'bPrior'>): ModelPriors;
   /** The exact M-step of the free items: reads x, writes their new values into out. */
   mStep(ctx: MStepContext, x: Float64Array, out: Float64Array): void;
   /** Simulation truth (IRT form) of one item from uniform draws `rand` and normal draws `norm`. */

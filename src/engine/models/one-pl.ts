@@ -20,6 +20,7 @@ import {
   type MStepContext,
   PARAM_BOUNDS,
 } from './model.js';
+import { NO_PRIORS } from './priors.js';
 
 export const onePL: ItemModel = {
   name: '1PL',
@@ -39,7 +40,8 @@ export const onePL: ItemModel = {
     out[3] = Number.POSITIVE_INFINITY;
   },
   anchorProblem: (p) => asymptoteProblem(onePL, p),
-  priors: () => ({ g: { kind: 'none' }, h: { kind: 'none' } }),
+  // The shared-slope solve takes no item priors (resolveSettings sets a and b priors to none).
+  priors: () => NO_PRIORS,
   mStep: sharedSlopeMStep,
   simulateItem: (_rand, norm) => ({ a: 1.3, b: norm(), c: 0, u: 1 }),
 };
