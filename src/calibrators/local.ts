@@ -2,7 +2,7 @@
 import type { CalibrateResponse } from '../contract/types.js';
 import { calibrate } from '../engine/calibrate.js';
 import type { ResponseData } from '../engine/responses.js';
-import { parseCPrior, parseUPrior } from '../engine/types.js';
+import { parseAPrior, parseBPrior, parseCPrior, parseUPrior } from '../engine/types.js';
 import { createExecutor } from './estep-workers.js';
 import { notIdentified } from './identification.js';
 import { markNotIdentified, toCalibrateResponse } from './to-contract.js';
@@ -25,6 +25,8 @@ export class LocalCalibrator implements Calibrator {
       scoreMethod: job.scoreMethod,
       cPrior: job.cPrior === undefined ? undefined : parseCPrior(job.cPrior),
       uPrior: job.uPrior === undefined ? undefined : parseUPrior(job.uPrior),
+      aPrior: job.aPrior === undefined ? undefined : parseAPrior(job.aPrior),
+      bPrior: job.bPrior === undefined ? undefined : parseBPrior(job.bPrior),
       maxCycles: job.maxCycles,
       tol: job.tol,
       threads,

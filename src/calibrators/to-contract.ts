@@ -3,8 +3,14 @@
  * our additions in optional fields: item standard errors, counts and fit; metrics and hygiene.
  */
 import type { AbilityRecord, CalibrateResponse, ItemParamsRecord } from '../contract/types.js';
-import { DEFAULT_FLAG_THRESHOLDS, ITEM_FLAGS } from '../engine/item-flags.js';
-import { type CalibrationResult, formatCPrior, type IrtParam, type ItemResult } from '../engine/types.js';
+import { type FlagThresholds, ITEM_FLAGS } from '../engine/item-flags.js';
+import {
+  type CalibrationResult,
+  formatCPrior,
+  formatItemPrior,
+  type IrtParam,
+  type ItemResult,
+} from '../engine/types.js';
 
 export interface RunLabels {
   readonly version: string;
@@ -90,6 +96,12 @@ export function toCalibrateResponse(
         quadrature: { points: r.settings.quadPoints, range: [-r.settings.quadRange, r.settings.quadRange] },
         c_prior: has('c') ? formatCPrior(r.settings.cPrior) : null,
         ...(has('u') ? { u_prior: formatCPrior(r.settings.uPrior) } : {}),
+        a_prior: formatItemPrior(r.settings.aPrior),
+        b_prior: formatItemPrior(r.settings.bPrior),
+        // Items whose slope ran off without a slope prior, held by the fallback one (calibrate.ts).
+        ...(r.slopesHeld
+          ? { a_prior_fallback: { prior: formatItemPrior(r.slopesHeld.prior), items: r.slopesHeld.items } }
+          : {}),
         score_method: ab?.method ?? null,
         latent: r.latent,
         anchors: r.anchors.used > 0 || r.anchors.unused.length > 0 ? r.anchors : null,
@@ -113,7 +125,12 @@ export function toCalibrateResponse(
         n_obs: r.nObs,
         seconds,
         timings: r.timings,
-        item_flags: flagSummary(r.items),
+        item_flags: flagSummary(r.items, r.flagThresholds),
+        em_history: {
+          ...r.history,
+          maxChange: r.history.maxChange.map((x) => (Number.isFinite(x) ? x : null)),
+          objective: r.history.objective.map((x) => (Number.isFinite(x) ? x : null)),
+        },
         hygiene: {
           rows_read: h.rowsRead,
           rows_used: h.rowsUsed,
@@ -128,17 +145,20 @@ export function toCalibrateResponse(
 }
 
 /** fit_meta.metrics.item_flags: how many items carry each flag, and the thresholds used. */
-function flagSummary(items: readonly ItemResult[]): {
+function flagSummary(
+  items: readonly ItemResult[],
+  thresholds: FlagThresholds,
+): {
   counts: Record<string, number>;
   flagged: number;
-  thresholds: typeof DEFAULT_FLAG_THRESHOLDS;
+  thresholds: FlagThresholds;
 } {
   const counts: Record<string, number> = Object.fromEntries(ITEM_FLAGS.map((f) => [f, 0]));
   for (const it of items) for (const f of it.flags) counts[f]++;
   return {
     counts,
     flagged: items.filter((it) => it.flags.length > 0).length,
-    thresholds: DEFAULT_FLAG_THRESHOLDS,
+    thresholds,
   };
 }
 

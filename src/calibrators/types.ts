@@ -16,6 +16,9 @@ export interface CalibrationJob {
   readonly cPrior?: string;
   /** Prior on the 4PL's upper asymptote (`none`, `normal:MEAN:SD` on logit u, `beta:A:B`). */
   readonly uPrior?: string;
+  /** Prior on each item's slope (`none`, `lognormal:MEANLOG:SDLOG`) and difficulty (`none`, `normal:MEAN:SD`). */
+  readonly aPrior?: string;
+  readonly bPrior?: string;
   readonly maxCycles?: number;
   readonly tol?: number;
   readonly threads?: number;

@@ -41,7 +41,8 @@ describe('a sparse new bank (issue 11, 300 x 2,000)', () => {
     assert.equal(data.nObs + data.hygiene.dropped.excludedItem, 295 * 40 + 5 * 2000);
     const r = await calibrate(data, { model: '2PL', aPrior: DEFAULT_A_PRIOR, bPrior: DEFAULT_B_PRIOR });
     // Only items without information are left out, and each is listed as such.
-    for (const x of r.hygiene.excludedItems) assert.ok(x.reason === 'all_correct' || x.reason === 'all_wrong');
+    for (const x of r.hygiene.excludedItems)
+      assert.ok(x.reason === 'all_correct' || x.reason === 'all_wrong');
     assert.equal(r.items.length + r.hygiene.excludedItems.length, 2000);
     for (const it of r.items) {
       assert.ok(it.a > 0 && it.a < 10 && Math.abs(it.b) < 10, `${it.id}: a ${it.a}, b ${it.b}`);

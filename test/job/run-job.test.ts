@@ -63,7 +63,7 @@ for (const { name, setup } of BACKENDS) {
       const summary = io.lines.at(-1)!;
       assert.match(
         summary,
-        /^\[INFO\] Summary: items=\d+ users=60 observations=\d+ model=2PL calibrator=local logLik=-[\d.]+( converged=\w+ cycles=\d+)? seconds=[\d.]+ version=v\d{8}T\d{9}Z source="attempt VIEW"$/,
+        /^\[INFO\] Summary: items=\d+ users=60 observations=\d+ model=2PL calibrator=local logLik=-[\d.]+( converged=\w+ cycles=\d+)?( flagged=\d+)? seconds=[\d.]+ version=v\d{8}T\d{9}Z source="attempt VIEW"$/,
       );
       assert.deepEqual(io.errors, []);
       const n = await ctx.fx.db.query<{ n: number }>(
