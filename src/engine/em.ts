@@ -77,6 +77,8 @@ export type EmOptions = Pick<
     /** Items held by `fallbackA` after their slope ran off (calibrate.ts); null: none. */
     readonly heldSlopes?: Uint8Array | null;
     readonly fallbackA?: SlopePrior;
+    /** The 3PL M-step's multimodality restarts (models/item-mstep.ts); off only to measure their cost. */
+    readonly multimodalRestarts?: boolean;
   };
 
 export interface EmResult {
@@ -205,7 +207,14 @@ export class EmMap {
     // Anchored items and anything not estimated keep their values.
     out.set(x);
     this.model.mStep(
-      { layout, counts: this.counts, priors: this.priors, newton: this.newton, derivs: this.derivs },
+      {
+        layout,
+        counts: this.counts,
+        priors: this.priors,
+        newton: this.newton,
+        derivs: this.derivs,
+        multimodalRestarts: this.options.multimodalRestarts,
+      },
       x,
       out,
     );

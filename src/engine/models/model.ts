@@ -97,6 +97,8 @@ export interface MStepContext {
   readonly newton: NewtonWorkspace;
   /** Scratch of DERIV_SIZE numbers for the family derivatives. */
   readonly derivs: Float64Array;
+  /** The 3PL's restarts of a flat or high-asymptote solve (item-mstep.ts); default true. */
+  readonly multimodalRestarts?: boolean;
 }
 
 export interface ItemModel {
