@@ -319,7 +319,7 @@ export async function runEm(
     }
     if (em.evaluations >= maxCycles) return em.result(x1, false, []);
     const o1 = await em.apply(x1, x2);
-    const r2 = settle(x1, x2);
+    const r2 = settle(x1, x2, o1.logLik + o1.logPrior);
     if (r2) return r2;
     const alpha = squaremJump(x0, x1, x2, stepCap, xj);
     const from = alpha === -1 || !layout.sanitize(xj) ? x2 : xj;
