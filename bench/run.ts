@@ -6,7 +6,7 @@ import { benchEngine } from './engine.js';
 const here = path.dirname(new URL(import.meta.url).pathname);
 const only = process.argv[2];
 if (!only || only === 'engine') await benchEngine();
-for (const name of ['ingest', 'job', 'service', 'shards', 'itemfit', 'linking']) {
+for (const name of ['ingest', 'job', 'service', 'shards', 'itemfit', 'linking', 'restarts']) {
   if (only && only !== name) continue;
   const file = path.join(here, `${name}.ts`);
   if (!existsSync(file)) continue;
