@@ -87,12 +87,14 @@ export interface EmResult {
   /** Items whose slope ran off (EM stopped early so the caller can hold them); empty otherwise. */
   readonly diverged: readonly number[];
   /**
-   * Per item, the log-likelihood's score in a at a = 0 (with d at its best there), from the
-   * expected counts of the final E-step: sum_q (r1_q - pbar n_q) x_q with pbar the item's
-   * proportion correct. Negative when the data alone would give the item a negative slope: the
-   * miskey signal that survives a slope prior which keeps a > 0.
+   * Per item, the score test of a = 0 against a < 0 from the expected counts of the final
+   * E-step: the log-likelihood's score in a at a = 0 (d at its best there),
+   * U = sum_q (r1_q - pbar n_q) x_q with pbar the item's proportion correct, over its complete-data
+   * SD at a = 0 with d profiled out, sqrt(pbar (1 - pbar) (sum_q n_q x_q^2 - (sum_q n_q x_q)^2 / n))
+   * (conservative: the complete-data information is the larger). Strongly negative when the data
+   * alone give the item a negative slope: the miskey signal that survives a slope prior keeping a > 0.
    */
-  readonly slopeScoreAtZero: Float64Array;
+  readonly slopeZAtZero: Float64Array;
   /** The priors EM maximised under (with the slopes held by the fallback, if any). */
   readonly priors: ModelPriors;
   readonly x: Float64Array;
@@ -226,7 +228,7 @@ export class EmMap {
   async result(x: Float64Array, converged: boolean, diverged: readonly number[]): Promise<EmResult> {
     const logLik = await this.eStep(x);
     return {
-      slopeScoreAtZero: this.slopeScoresAtZero(),
+      slopeZAtZero: this.slopeZAtZero(),
       priors: this.priors,
       bank: this.bank,
       latent: this.layout.unpack(x, this.bank),
@@ -241,8 +243,8 @@ export class EmMap {
     };
   }
 
-  /** EmResult.slopeScoreAtZero from the accumulators of the last E-step. */
-  private slopeScoresAtZero(): Float64Array {
+  /** EmResult.slopeZAtZero from the accumulators of the last E-step. */
+  private slopeZAtZero(): Float64Array {
     const nQ = this.nodes.length;
     const { r0, r1 } = this.acc;
     const out = new Float64Array(this.data.nItems);
@@ -250,16 +252,21 @@ export class EmMap {
       let n = 0;
       let n1 = 0;
       let nx = 0;
+      let nxx = 0;
       let n1x = 0;
       for (let q = 0; q < nQ; q++) {
+        const x = this.nodes[q];
         const w1 = r1[j * nQ + q];
         const w = w1 + r0[j * nQ + q];
         n += w;
         n1 += w1;
-        nx += w * this.nodes[q];
-        n1x += w1 * this.nodes[q];
+        nx += w * x;
+        nxx += w * x * x;
+        n1x += w1 * x;
       }
-      out[j] = n > 0 ? n1x - (n1 / n) * nx : 0;
+      const p = n > 0 ? n1 / n : 0;
+      const v = p * (1 - p) * (nxx - (n > 0 ? (nx * nx) / n : 0));
+      out[j] = v > 0 ? (n1x - p * nx) / Math.sqrt(v) : 0;
     }
     return out;
   }

@@ -23,7 +23,8 @@
  *                            slope prior: held by the fallback prior instead of being left out
  *
  * Under a slope prior that keeps a > 0, negative_discrimination also fires when the data alone
- * pull the slope below 0 (`dataSlopeNegative`: the likelihood's score in a at a = 0 is negative).
+ * say the slope is negative (`dataSlopeNegative`: the score test of a = 0 against a < 0 rejects
+ * at one-sided 5%, item-results.ts).
  *
  * The mean-square rule uses Linacre's reading (MNSQ above 1.5 is "unproductive for measurement",
  * ZSTD above 2 is unlikely under the model); under a 2PL/3PL the item's own slope absorbs most of

@@ -13,6 +13,13 @@ import type { ResponseData } from './responses.js';
 import type { SeArrays } from './standard-errors.js';
 import type { CalibrationResult, CalibrationSettings, ItemFit, ItemResult } from './types.js';
 
+/**
+ * Under a slope prior (which keeps a > 0) an item is flagged negative_discrimination when the
+ * score test of a = 0 rejects a >= 0 at one-sided 5% (EmResult.slopeZAtZero): the data say the
+ * slope is negative, not merely that a handful of answers happened to point that way.
+ */
+export const NEGATIVE_SLOPE_Z = -1.645;
+
 /** The flag thresholds of a run: `provisional` below the data's minimum-answers setting. */
 export function runFlagThresholds(data: ResponseData): FlagThresholds {
   return { ...DEFAULT_FLAG_THRESHOLDS, minResponses: data.hygiene.minItemResponses };
@@ -110,7 +117,7 @@ export function itemResults(
           meanSquares,
           converged: em.converged,
           priors: fixed ? [] : priorShares(settings, priors, j, { a, c, u }, itemSe),
-          dataSlopeNegative: slopePrior !== 'none' && em.slopeScoreAtZero[j] < 0,
+          dataSlopeNegative: slopePrior !== 'none' && em.slopeZAtZero[j] < NEGATIVE_SLOPE_Z,
           slopeHeld: !fixed && em.priors.heldSlopes?.[j] === 1,
         },
         thresholds,
