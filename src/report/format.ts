@@ -9,7 +9,9 @@ export function escapeHtml(s: string): string {
 
 /** A finite number with fixed decimals, or an en dash. */
 export function fmt(v: unknown, digits = 3): string {
-  return typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '–';
+  if (typeof v !== 'number' || !Number.isFinite(v)) return '–';
+  const s = v.toFixed(digits);
+  return /^-0(\.0+)?$/.test(s) ? s.slice(1) : s;
 }
 
 /** A count with thousands separators (1,000), or an en dash. */

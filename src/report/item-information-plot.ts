@@ -33,7 +33,7 @@ export function itemInformationPlot(
     path((id) => flagged.has(id), 'item-info flagged-line') +
     legend(f, [
       ['item-info', 'item'],
-      ['item-info flagged-line', 'flagged item'],
+      ...(flagged.size ? ([['item-info flagged-line', 'flagged item']] as [string, string][]) : []),
     ]);
   const svg = chart(
     f,

@@ -16,14 +16,15 @@ export interface ItemRow {
 function fitCells(it: ItemParamsRecord): string {
   const f = it.fit;
   if (!f) return '<td colspan="3" class="why">not in the result</td>';
-  if (f.statistic === null) return `<td colspan="3" class="why">not computed: ${escapeHtml(f.reason)}</td>`;
+  if (f.statistic === null)
+    return `<td colspan="3" class="why">not computed: ${escapeHtml(typeof f.reason === 'string' ? f.reason : 'no reason given')}</td>`;
   const mark = f.statistic === 'S-X2' ? '' : '*';
   return `<td>${fmt(f.value, 2)}${mark}</td><td>${fmt(f.df, 0)}</td><td>${fmt(f.p)}</td>`;
 }
 
 function meanSquare(v: number | undefined, z: number | null | undefined): string {
   if (v === undefined) return '<td>–</td>';
-  return `<td>${fmt(v, 2)}${z === null || z === undefined ? '' : ` <small>(z ${fmt(z, 1).replace(/^-0\.0$/, '0.0')})</small>`}</td>`;
+  return `<td>${fmt(v, 2)}${z === null || z === undefined ? '' : ` <small>(z ${fmt(z, 1)})</small>`}</td>`;
 }
 
 function row(r: ItemRow, cols: { c: boolean; u: boolean }): string {
