@@ -2,19 +2,22 @@
  * Item information curves, all items on one plot (mirt's plot(type = 'infotrace')): where each
  * item measures and how much. Flagged items are drawn in a second colour. The axis is capped at
  * the 95th percentile of the items' peaks (a near-vertical item would flatten all others), and
- * the curves cut off are counted. One path per colour, 33 points per curve.
+ * the curves cut off are counted. One path per colour, 33 points per curve (17 above 200 items,
+ * where single curves are no longer told apart and their bytes would dominate the page).
  */
 import type { ItemParamsRecord } from '../contract/types.js';
 import { count, escapeHtml } from './format.js';
 import { chart, type Frame, legend, niceTicks, pathData } from './svg.js';
 import { itemInfo } from './test-information.js';
 
-const GRID = Array.from({ length: 33 }, (_, i) => -4 + i * 0.25);
+const FINE = Array.from({ length: 33 }, (_, i) => -4 + i * 0.25);
+const COARSE = Array.from({ length: 17 }, (_, i) => -4 + i * 0.5);
 
 export function itemInformationPlot(
   items: readonly ItemParamsRecord[],
   flagged: ReadonlySet<string>,
 ): string {
+  const GRID = items.length > 200 ? COARSE : FINE;
   const curves = items.map((it) => GRID.map((t) => itemInfo(it, t)));
   const peaks = curves.map((c) => Math.max(...c)).sort((p, q) => p - q);
   const p95 = peaks[Math.min(peaks.length - 1, Math.floor(0.95 * peaks.length))] ?? 1;
