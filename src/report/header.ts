@@ -56,7 +56,7 @@ export function reliabilityHeadline(
 /** Where the answers came from and which were taken (the job's model_spec). */
 export function sourceLine(spec: Obj): string {
   if (spec.source === undefined && spec.lookback_days === undefined)
-    return 'not recorded in the result (a `fit` of a file, or a service call)';
+    return 'not recorded in the result (a fit of a file, or a service call)';
   const filters = [
     spec.topic_id != null ? `topic ${show(spec.topic_id)}` : '',
     spec.subject_id != null ? `subject ${show(spec.subject_id)}` : '',

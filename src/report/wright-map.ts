@@ -3,14 +3,14 @@
  * vertical logit scale, learners to the left, items to the right. Items sitting where no learner
  * is measure no one; learners above or below every item are measured poorly. For the 3PL/4PL b
  * is the curve's location (where it is halfway between its asymptotes). Up to 40 items are
- * named; more are counted per band of 0.25.
+ * named, side by side in their band of 0.25; more are counted per band.
  */
 import type { ItemParamsRecord } from '../contract/types.js';
 import { histogram } from './ability-plot.js';
 import { count, escapeHtml } from './format.js';
 
 const W = 460;
-const H = 340;
+const H = 420;
 const TOP = 24;
 const BOTTOM = 30;
 const MID = 250;
@@ -52,10 +52,11 @@ export function wrightMap(thetas: readonly number[], items: readonly ItemParamsR
     for (const it of order) {
       const k = Math.floor((Math.min(Math.max(it.params.b, -3.999), 3.999) + 4) / 0.25);
       const x = MID + 6 + used[k];
+      const yMid = y(-4 + (k + 0.5) * 0.25);
       const label = it.item_id.length > 12 ? `${it.item_id.slice(0, 11)}…` : it.item_id;
       used[k] += label.length * 6 + 8;
       out.push(
-        `<text x="${x}" y="${(y(it.params.b) + 3).toFixed(1)}" class="tick item-mark"><title>${escapeHtml(`${it.item_id}: b = ${it.params.b.toFixed(2)}`)}</title>${escapeHtml(label)}</text>`,
+        `<text x="${x}" y="${(yMid + 3.5).toFixed(1)}" class="tick item-mark"><title>${escapeHtml(`${it.item_id}: b = ${it.params.b.toFixed(2)}`)}</title>${escapeHtml(label)}</text>`,
       );
     }
   } else {
