@@ -60,6 +60,14 @@ function plot(list: readonly DriftItem[]): string {
   );
 }
 
+/** Ids of the items that drifted (the item table flags them too). */
+export function driftedItems(metrics: Record<string, unknown>): Set<string> {
+  const d = (metrics.drift ?? {}) as Record<string, unknown>;
+  return new Set(
+    [...items(d.items), ...items(d.flagged)].filter((x) => x.drift).map((x) => String(x.item_id)),
+  );
+}
+
 export const DRIFT_STYLE = '.stable{fill:#1f77b4;opacity:.6}.drift{fill:#d62728}';
 
 /** The section's HTML, or '' when the run was not linked. */

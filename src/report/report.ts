@@ -8,7 +8,7 @@
 import type { CalibrateResponse } from '../contract/types.js';
 import { abilityPlot } from './ability-plot.js';
 import { dataSection } from './data-section.js';
-import { DRIFT_STYLE, driftSection } from './drift-section.js';
+import { DRIFT_STYLE, driftedItems, driftSection } from './drift-section.js';
 import { byId, count, escapeHtml, finite, fmt, obj, show } from './format.js';
 import { header, reliabilityHeadline } from './header.js';
 import { itemCurves } from './item-curves.js';
@@ -22,6 +22,8 @@ import { wrightMap } from './wright-map.js';
 
 export { itemFlags };
 
+const DRIFT_WORDS = 'drifted since the reference run (left out of the linking)';
+
 /**
  * `missing`: optional parts the result does not have (result-shape.ts), said on the page. The
  * result must have passed `checkResult` when it comes from outside.
@@ -32,11 +34,14 @@ export function renderReport(r: CalibrateResponse, missing: readonly string[] = 
   const notIdentifiedList = obj(m.not_identified).items;
   const notIdentified = new Set(Array.isArray(notIdentifiedList) ? notIdentifiedList.map(String) : []);
 
-  // Items flagged first (by their main flag), then by id.
+  // Items flagged first (by their main flag), then by id; drift (a linked run's) after the engine's flags.
+  const drifted = driftedItems(m);
   const rows = r.item_params
     .map((it) => {
-      const codes = itemFlagCodes(it, notIdentified);
-      return { it, codes, flags: itemFlags(it, notIdentified), rank: flagRank(codes) };
+      const drift = drifted.has(it.item_id) && !it.flags?.includes('drift');
+      const codes = [...itemFlagCodes(it, notIdentified), ...(drift ? ['drift'] : [])];
+      const flags = [...itemFlags(it, notIdentified), ...(drift ? [DRIFT_WORDS] : [])];
+      return { it, codes, flags, rank: flagRank(codes) };
     })
     .sort((p, q) => p.rank - q.rank || byId(p.it.item_id, q.it.item_id));
   const flagged = new Set(rows.filter((x) => x.flags.length > 0).map((x) => x.it.item_id));

@@ -84,6 +84,13 @@ describe('the report of a linked nightly run', () => {
     for (const j of leakedItems(SPEC))
       assert.match(html, new RegExp(`<tr class="flagged"><th scope="row">${j}</th>`));
     assert.equal((html.match(/<circle [^>]*class="drift"/g) ?? []).length, 2);
+    for (const j of leakedItems(SPEC))
+      assert.match(
+        html,
+        new RegExp(
+          `<a href="#item-${j}">${j}</a></th>\\n<td class="flags">[^<]*drifted since the reference run`,
+        ),
+      );
     // Observed proportions by ability group over each curve: one dot path per item.
     assert.equal((html.match(/class="obs"/g) ?? []).length, SPEC.items);
   });
