@@ -57,7 +57,11 @@ export function abilityPlot(
   );
   const caption = `${count(thetas.length)} learners' ${scoreMethod} estimates in bins of 0.25${noEstimate ? `; ${count(noEstimate)} without a finite estimate, not shown` : ''}. ${
     hasLatent
-      ? 'Line: the fitted latent distribution, scaled to the number of learners. EAP estimates are pulled toward the mean, the more so the fewer answers a learner has: on sparse data the bars are narrower than the line.'
+      ? `Line: the fitted latent distribution, scaled to the number of learners.${
+          /^(EAP|MAP)$/i.test(scoreMethod)
+            ? ` ${scoreMethod} estimates are pulled toward the mean, the more so the fewer answers a learner has: on sparse data the bars are narrower than the line.`
+            : ''
+        }`
       : 'The result has no fitted latent distribution.'
   }`;
   return `<figure>${svg}<figcaption>${escapeHtml(caption)}</figcaption></figure>`;
