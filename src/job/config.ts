@@ -8,6 +8,7 @@ import { parseServiceUrl } from '../calibrators/remote-url.js';
 import { DEFAULT_PG_TIMEOUTS, type PgTimeouts } from '../data/pg-timeouts.js';
 import { normaliseDatabaseUrl } from '../data/url.js';
 import { type ModelName, parseModel } from '../engine/types.js';
+import { ConfigError } from './config-error.js';
 import { loadLinkConfig } from './link-config.js';
 import type { LinkConfig } from './link-run.js';
 import { parseSampling, type Sampling } from './sample-config.js';
@@ -51,9 +52,7 @@ export interface JobConfig {
   readonly help: boolean;
 }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError };
 
 type Env = Readonly<Record<string, string | undefined>>;
 
