@@ -9,22 +9,14 @@
  * - a 4PL's upper asymptote `u` is not read (the anchor is fixed at u = 1);
  * - Rasch anchors keep their b only (a is 1 by the model), with a warning when a differs.
  */
+import type { AnchorParams, AnchorSet } from '../contract/anchors.js';
 import type { Queryable } from './db.js';
-
-/** IRT form, c = 0 outside the 3PL (the engine's ItemParams; the data layer does not import it). */
-export interface AnchorParams {
-  readonly a: number;
-  readonly b: number;
-  readonly c: number;
-}
-
 import { tableShape } from './table-shape.js';
 
-export interface QuestionAnchors {
-  /** Tagged "anchor", usable: fixed at these values. */
-  readonly fixed: Map<string, AnchorParams>;
-  /** Untagged with usable values: starting points only. */
-  readonly start: Map<string, AnchorParams>;
+export type { AnchorParams };
+
+/** An AnchorSet (contract/anchors.ts) as question.meta gives it, with what was adjusted. */
+export interface QuestionAnchors extends Pick<AnchorSet, 'fixed' | 'start'> {
   /** Tagged but unusable, with why. */
   readonly ignored: { readonly id: string; readonly reason: string }[];
   /** Values read but adjusted (c dropped, c taken as 0, Rasch a), one line per kind. */
@@ -87,16 +79,17 @@ export async function readQuestionAnchors(
       continue;
     }
     let c = 0;
+    let hasC = false;
     if (model === '3PL' || model === '4PL') {
       if (cRaw === null) cZero.push(r.id);
-      else c = cRaw;
+      else [c, hasC] = [cRaw, true];
     } else if (cRaw !== null && cRaw > 0) cDropped.push(r.id);
     let slope = a ?? 1;
     if (model === 'Rasch') {
       if (a !== null && Math.abs(a - 1) > 1e-9 && anchor) raschA.push(r.id);
       slope = 1;
     }
-    (anchor ? out.fixed : out.start).set(r.id, { a: slope, b: b as number, c });
+    (anchor ? out.fixed : out.start).set(r.id, { a: slope, b: b as number, c, hasC, u: 1 });
   }
   const ids = (l: string[]) => l.slice(0, 10).join(', ') + (l.length > 10 ? ', ...' : '');
   if (cDropped.length)

@@ -5,9 +5,11 @@
  */
 
 import { parseServiceUrl } from '../calibrators/remote-url.js';
+import { type JobOptions, OPTION_NAMES, optionSpec, readJobOptions } from '../contract/options.js';
 import { DEFAULT_PG_TIMEOUTS, type PgTimeouts } from '../data/pg-timeouts.js';
 import { normaliseDatabaseUrl } from '../data/url.js';
-import { type ModelName, parseModel } from '../engine/types.js';
+import { MODEL_NAMES, type ModelName, parseModel } from '../engine/types.js';
+import { engineOptions } from '../options/engine.js';
 import { ConfigError } from './config-error.js';
 import { loadLinkConfig } from './link-config.js';
 import type { LinkConfig } from './link-run.js';
@@ -47,6 +49,8 @@ export interface JobConfig {
   readonly remote: RemoteSettings;
   /** MIRT_LINK and friends (link-config.ts); absent = no linking. */
   readonly link?: LinkConfig;
+  /** Calibration options from MIRT_C_PRIOR, --u-prior, ... (contract/options.ts); unset: the unattended defaults. */
+  readonly options?: JobOptions;
   /** Calibration on a sample and where scoring happens (sample-config.ts); unset = all learners, in-process. */
   readonly sampling?: Sampling;
   readonly help: boolean;
@@ -78,6 +82,13 @@ const FLAGS: Record<string, { key: string; boolean?: true }> = {
   '--score': { key: 'scoreMode' },
   '--help': { key: 'help', boolean: true },
   '-h': { key: 'help', boolean: true },
+  // The calibration options the job takes (contract/options.ts), under their fields' names.
+  ...Object.fromEntries(
+    OPTION_NAMES.flatMap((name) => {
+      const { job, field } = optionSpec(name);
+      return job ? [[job.flag, { key: field }]] : [];
+    }),
+  ),
 };
 
 export function parseArgs(argv: readonly string[]): Record<string, string | true> {
@@ -109,7 +120,9 @@ export function parseArgs(argv: readonly string[]): Record<string, string | true
   return out;
 }
 
-function first(env: Env, ...names: string[]): { name: string; value: string } | null {
+type Picked = { name: string; value: string };
+
+function first(env: Env, ...names: string[]): Picked | null {
   for (const name of names) {
     const v = env[name];
     if (v !== undefined && v.trim() !== '') return { name, value: v.trim() };
@@ -258,6 +271,7 @@ export function loadConfig(argv: readonly string[], env: Env): JobConfig {
       // Try k+1 waits k times this: at most 99 x 3600 s, still inside setTimeout's range.
       retryDelaySecs: delay ? parseNumber(delay.value, delay.name, 0, false, 3600) : 5,
     },
+    options: calibrationOptions(pick),
     link: loadLinkConfig(flags, env, (m) => new ConfigError(m)),
     sampling: parseSampling(pick),
     help: flags.help === true,
@@ -276,7 +290,7 @@ mirt_fit_meta in one transaction (every run kept by version in mirt_item_params_
 
 Options (flags override environment; MIRT_* overrides IRT_*):
   --lookback-days N    MIRT_LOOKBACK_DAYS / IRT_CALIB_LOOKBACK_DAYS   days of answers to read (30)
-  --model NAME         MIRT_MODEL / IRT_MODEL                         Rasch, 1PL, 2PL or 3PL (2PL)
+  --model NAME         MIRT_MODEL / IRT_MODEL                         ${MODEL_NAMES.join(', ')} (2PL)
   --topic-id ID        MIRT_TOPIC_ID                                  only items of this topic
   --subject-id ID      MIRT_SUBJECT_ID                                only sessions of this exam
   --max-obs N          MIRT_MAX_OBS                                   keep the N most recent answers (0 = all)
@@ -294,6 +308,7 @@ Options (flags override environment; MIRT_* overrides IRT_*):
   --sample-rare-item-answers K  MIRT_SAMPLE_RARE_ITEM_ANSWERS  learners of items with fewer answers are all kept (1000)
   --sample-seed S      MIRT_SAMPLE_SEED                               seed of the sample (recorded in model_spec)
   --score all|shards   MIRT_SCORE_MODE                                score everyone here (all) or leave it to score shards
+${optionHelp()}
   -h, --help           this text
 
 Environment only:
@@ -307,3 +322,34 @@ Environment only:
 Exit codes: 0 success (also "No observations found; exiting." and "another run in progress"),
 1 failure (an [ERROR] line says why), 2 bad configuration.
 `;
+
+/** The help lines of the calibration options the job takes, from contract/options.ts. */
+function optionHelp(): string {
+  return OPTION_NAMES.flatMap((name) => {
+    const o = optionSpec(name);
+    if (!o.job) return [];
+    const head = `  ${o.job.flag} ${o.value.json.type === 'string' ? 'SPEC' : 'X'}`.padEnd(23);
+    return [`${head}${o.job.env.padEnd(47)}${o.describe} (${o.defaults.unattended})`];
+  }).join('\n');
+}
+
+/** The calibration options the job takes, each checked as the engine will read it (a bad prior fails at start). */
+function calibrationOptions(
+  pick: (key: string, flag: string, ...env: string[]) => Picked | null,
+): JobOptions {
+  const setBy = new Map<string, string>();
+  const options = readJobOptions(
+    (flag, envName) => {
+      const set = pick(FLAGS[flag].key, flag, envName);
+      if (set) setBy.set(flag, set.name);
+      return set;
+    },
+    (m) => {
+      throw new ConfigError(m);
+    },
+  );
+  engineOptions(options, (wire, err) => {
+    throw new ConfigError(`${setBy.get(optionSpec(wire).job?.flag ?? '') ?? wire}: ${err.message}`);
+  });
+  return options;
+}
