@@ -87,7 +87,7 @@ export interface OptionSpec<V extends number | string = number | string> {
   /** Where fit_meta.model_spec echoes the value used (a dotted path). */
   readonly echo: string;
   /** The item parameter the option concerns: echoed as null by a model without it. */
-  readonly appliesTo?: 'c' | 'u';
+  readonly appliesTo?: 'a' | 'b' | 'c' | 'u';
   /** The engine parses the value further (a prior's grammar): see options/engine.ts. */
   readonly parsed: boolean;
   /** One line for the docs and OpenAPI. */

@@ -34,10 +34,18 @@ function finite(v: unknown): number | null {
   return typeof n === 'number' && Number.isFinite(n) ? n : null;
 }
 
-export async function readQuestionAnchors(
-  db: Queryable,
-  model: 'Rasch' | '1PL' | '2PL' | '3PL' | (string & {}),
-): Promise<QuestionAnchors> {
+/**
+ * What reading anchors needs to know of the run's model (from the engine's model registry, which
+ * the data layer does not import): its name for messages, whether it has a lower asymptote c,
+ * and whether it fixes every slope at 1 (Rasch).
+ */
+export interface AnchorModel {
+  readonly name: string;
+  readonly hasC: boolean;
+  readonly slopeFixedAt1: boolean;
+}
+
+export async function readQuestionAnchors(db: Queryable, model: AnchorModel): Promise<QuestionAnchors> {
   const out: QuestionAnchors = {
     fixed: new Map(),
     start: new Map(),
@@ -69,7 +77,7 @@ export async function readQuestionAnchors(
       ? "no meta->'irt' parameters"
       : b === null
         ? 'no numeric b'
-        : model !== 'Rasch' && (a === null || !(a > 0))
+        : !model.slopeFixedAt1 && (a === null || !(a > 0))
           ? 'no positive numeric a'
           : cRaw !== null && !(cRaw >= 0 && cRaw < 1)
             ? 'c outside [0, 1)'
@@ -80,12 +88,12 @@ export async function readQuestionAnchors(
     }
     let c = 0;
     let hasC = false;
-    if (model === '3PL' || model === '4PL') {
+    if (model.hasC) {
       if (cRaw === null) cZero.push(r.id);
       else [c, hasC] = [cRaw, true];
     } else if (cRaw !== null && cRaw > 0) cDropped.push(r.id);
     let slope = a ?? 1;
-    if (model === 'Rasch') {
+    if (model.slopeFixedAt1) {
       if (a !== null && Math.abs(a - 1) > 1e-9 && anchor) raschA.push(r.id);
       slope = 1;
     }
@@ -94,10 +102,12 @@ export async function readQuestionAnchors(
   const ids = (l: string[]) => l.slice(0, 10).join(', ') + (l.length > 10 ? ', ...' : '');
   if (cDropped.length)
     out.warnings.push(
-      `${cDropped.length} question(s) carry a c but the model is ${model}: c ignored (${ids(cDropped)})`,
+      `${cDropped.length} question(s) carry a c but the model is ${model.name}: c ignored (${ids(cDropped)})`,
     );
   if (cZero.length)
-    out.warnings.push(`${cZero.length} question(s) have no c for the ${model}: c taken as 0 (${ids(cZero)})`);
+    out.warnings.push(
+      `${cZero.length} question(s) have no c for the ${model.name}: c taken as 0 (${ids(cZero)})`,
+    );
   if (raschA.length)
     out.warnings.push(`${raschA.length} Rasch anchor(s) carry a != 1: only b is used (${ids(raschA)})`);
   return out;

@@ -18,7 +18,6 @@ import {
   EngineInputError,
   formatCPrior,
   type IrtParam,
-  type LogitPrior,
   parseCPrior,
   parseUPrior,
 } from '../engine/types.js';
@@ -34,7 +33,12 @@ type ParsedOption = {
   [K in OptionName]: (typeof CALIBRATION_OPTIONS)[K]['parsed'] extends true ? K : never;
 }[OptionName];
 
-const PARSERS: { readonly [K in ParsedOption]: EngineParser<LogitPrior> } = {
+/** The engine's setting an option sets. */
+type SettingOf<K extends OptionName> = CalibrationSettings[(typeof CALIBRATION_OPTIONS)[K]['field'] &
+  keyof CalibrationSettings];
+
+/** Each parsed option's parser, typed by the engine setting it produces. */
+const PARSERS: { readonly [K in ParsedOption]: EngineParser<SettingOf<K>> } = {
   c_prior: { parse: parseCPrior, format: formatCPrior },
   u_prior: { parse: parseUPrior, format: formatCPrior },
 };
