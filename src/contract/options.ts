@@ -25,7 +25,7 @@ export interface ValueKind<V extends number | string> {
   fromText(s: string): V | undefined;
 }
 
-export function integer(min: number, max: number): ValueKind<number> {
+function integer(min: number, max: number): ValueKind<number> {
   const ok = (x: unknown): x is number => Number.isInteger(x) && (x as number) >= min && (x as number) <= max;
   return {
     what: `an integer from ${min} to ${max}`,
@@ -36,7 +36,7 @@ export function integer(min: number, max: number): ValueKind<number> {
 }
 
 /** A number in (0, max). */
-export function positive(max: number): ValueKind<number> {
+function positive(max: number): ValueKind<number> {
   const ok = (x: unknown): x is number => typeof x === 'number' && x > 0 && x < max;
   return {
     what: `a number in (0, ${max})`,
@@ -47,7 +47,7 @@ export function positive(max: number): ValueKind<number> {
 }
 
 /** A non-empty string whose grammar (`grammar`, for the docs) the engine parses. */
-export function spec(grammar: string): ValueKind<string> {
+function spec(grammar: string): ValueKind<string> {
   const ok = (x: unknown): x is string => typeof x === 'string' && x.trim() !== '';
   return {
     what: `a non-empty string (${grammar})`,
@@ -58,7 +58,7 @@ export function spec(grammar: string): ValueKind<string> {
 }
 
 /** One of a few names, in any case (read as given: the engine parses the name). */
-export function oneOf(names: readonly string[]): ValueKind<string> {
+function oneOf(names: readonly string[]): ValueKind<string> {
   const ok = (x: unknown): x is string =>
     typeof x === 'string' && names.some((n) => n.toLowerCase() === x.trim().toLowerCase());
   return {
@@ -172,8 +172,6 @@ export type OptionValue<K extends OptionName> = Spec<K>['defaults']['fit'] exten
 export type WireOptions = { [K in OptionName]?: OptionValue<K> };
 /** The same as a CalibrationJob carries them (fields). */
 export type JobOptions = { readonly [K in OptionName as Spec<K>['field']]?: OptionValue<K> };
-/** The field of each option, by wire name. */
-export type OptionField = Spec<OptionName>['field'];
 
 export function optionSpec(name: OptionName): OptionSpec {
   return CALIBRATION_OPTIONS[name];

@@ -20,24 +20,16 @@ import {
   optionSpec,
   wireToJob,
 } from '../../src/contract/options.js';
-import { CALIBRATE_KEYS, ContractError, validateCalibrateRequest } from '../../src/contract/validate.js';
+import { CALIBRATE_KEYS, validateCalibrateRequest } from '../../src/contract/validate.js';
 import { responsesFromObservations } from '../../src/engine/responses.js';
 import { SCORE_METHODS } from '../../src/engine/types.js';
 import { HELP, loadConfig } from '../../src/job/config.js';
+import { FIT_HELP } from '../../src/job/fit-command.js';
 import { calibrateBody } from '../../src/service/calibrate-handler.js';
 import { SCHEMAS } from '../../src/service/openapi.js';
 import { referenceDir, repoRoot } from '../helpers/reference.js';
 import { lsat7 } from '../service/helpers.js';
-
-const fieldOf = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ContractError) return e.field;
-    throw e;
-  }
-  return '(no error)';
-};
+import { fieldOf } from './field-of.js';
 
 /** A value of each option other than its default, as it goes on the wire and in a job. */
 const SAMPLE: Record<string, number | string> = {
@@ -105,6 +97,11 @@ describe('every option of the schema on every surface', () => {
       );
       assert.ok(HELP.includes(o.job.env) && HELP.includes(o.job.flag), `${o.job.env} in --help`);
     }
+  });
+
+  test('fit takes each option under its declared flag', () => {
+    for (const name of OPTION_NAMES)
+      assert.match(FIT_HELP, new RegExp(`^  ${optionSpec(name).fitFlag} `, 'm'), name);
   });
 
   test('OpenAPI and the docs describe each option', () => {

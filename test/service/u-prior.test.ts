@@ -12,13 +12,21 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
 import { logPriorG } from '../../src/engine/models/priors.js';
 import { loadConfig } from '../../src/job/config.js';
 import { runJob } from '../../src/job/run-job.js';
 import { PG_ADMIN_URL as ADMIN } from '../helpers/backends.js';
 import { referenceDir } from '../helpers/reference.js';
-import { lsat7, postJson, type RunningService, startService, TOKEN } from './helpers.js';
+import {
+  lsat7,
+  pgDatabaseUrl,
+  postJson,
+  type RunningService,
+  seedLsat7Responses,
+  startService,
+  TOKEN,
+  withPg,
+} from './helpers.js';
 
 const C_PRIOR = { kind: 'normal', mean: -1.1, sd: 2 } as const;
 const U_PRIOR = { kind: 'normal', mean: 1.1, sd: 2 } as const;
@@ -37,21 +45,8 @@ function mirtObjective(): number {
 
 const suffix = randomBytes(4).toString('hex');
 const DBS = [`mirt_uprior_local_${suffix}`, `mirt_uprior_remote_${suffix}`];
-const urlOf = (db: string) => {
-  const u = new URL(ADMIN);
-  u.pathname = `/${db}`;
-  return u.href;
-};
-
-async function admin<T>(fn: (c: pg.Client) => Promise<T>, url = ADMIN): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
+const urlOf = pgDatabaseUrl;
+const admin = withPg;
 
 let svc: RunningService;
 let available = true;
@@ -67,18 +62,7 @@ before(async () => {
     console.log(`# PostgreSQL not reachable at ${ADMIN} (${(e as Error).message}): job tests skipped`);
     return;
   }
-  const obs = lsat7();
-  const at = new Date(Date.now() - 86_400_000).toISOString();
-  for (const db of DBS)
-    await admin(async (c) => {
-      await c.query(
-        'CREATE TABLE responses (user_id text, item_id text, is_correct boolean, responded_at timestamptz)',
-      );
-      await c.query(
-        'INSERT INTO responses SELECT u, i, c, $4::timestamptz FROM unnest($1::text[], $2::text[], $3::boolean[]) AS t(u, i, c)',
-        [obs.map((o) => o.user_id), obs.map((o) => o.item_id), obs.map((o) => o.is_correct === 1), at],
-      );
-    }, urlOf(db));
+  for (const db of DBS) await seedLsat7Responses(urlOf(db));
 });
 
 after(async () => {
