@@ -5,14 +5,14 @@
  */
 
 import { parseServiceUrl } from '../calibrators/remote-url.js';
-import { type JobOptions, OPTION_NAMES, optionSpec, readJobOptions } from '../contract/options.js';
+import type { JobOptions } from '../contract/options.js';
 import { DEFAULT_PG_TIMEOUTS, type PgTimeouts } from '../data/pg-timeouts.js';
 import { normaliseDatabaseUrl } from '../data/url.js';
 import { MODEL_NAMES, type ModelName, parseModel } from '../engine/types.js';
-import { engineOptions } from '../options/engine.js';
 import { ConfigError } from './config-error.js';
 import { loadLinkConfig } from './link-config.js';
 import type { LinkConfig } from './link-run.js';
+import { CALIBRATION_OPTION_FLAGS, calibrationOptionHelp, readCalibrationOptions } from './options-config.js';
 import { parseSampling, type Sampling } from './sample-config.js';
 
 export interface RemoteSettings {
@@ -82,13 +82,7 @@ const FLAGS: Record<string, { key: string; boolean?: true }> = {
   '--score': { key: 'scoreMode' },
   '--help': { key: 'help', boolean: true },
   '-h': { key: 'help', boolean: true },
-  // The calibration options the job takes (contract/options.ts), under their fields' names.
-  ...Object.fromEntries(
-    OPTION_NAMES.flatMap((name) => {
-      const { job, field } = optionSpec(name);
-      return job ? [[job.flag, { key: field }]] : [];
-    }),
-  ),
+  ...CALIBRATION_OPTION_FLAGS,
 };
 
 export function parseArgs(argv: readonly string[]): Record<string, string | true> {
@@ -120,9 +114,7 @@ export function parseArgs(argv: readonly string[]): Record<string, string | true
   return out;
 }
 
-type Picked = { name: string; value: string };
-
-function first(env: Env, ...names: string[]): Picked | null {
+function first(env: Env, ...names: string[]): { name: string; value: string } | null {
   for (const name of names) {
     const v = env[name];
     if (v !== undefined && v.trim() !== '') return { name, value: v.trim() };
@@ -271,7 +263,7 @@ export function loadConfig(argv: readonly string[], env: Env): JobConfig {
       // Try k+1 waits k times this: at most 99 x 3600 s, still inside setTimeout's range.
       retryDelaySecs: delay ? parseNumber(delay.value, delay.name, 0, false, 3600) : 5,
     },
-    options: calibrationOptions(pick),
+    options: readCalibrationOptions(pick),
     link: loadLinkConfig(flags, env, (m) => new ConfigError(m)),
     sampling: parseSampling(pick),
     help: flags.help === true,
@@ -308,7 +300,7 @@ Options (flags override environment; MIRT_* overrides IRT_*):
   --sample-rare-item-answers K  MIRT_SAMPLE_RARE_ITEM_ANSWERS  learners of items with fewer answers are all kept (1000)
   --sample-seed S      MIRT_SAMPLE_SEED                               seed of the sample (recorded in model_spec)
   --score all|shards   MIRT_SCORE_MODE                                score everyone here (all) or leave it to score shards
-${optionHelp()}
+${calibrationOptionHelp()}
   -h, --help           this text
 
 Environment only:
@@ -322,34 +314,3 @@ Environment only:
 Exit codes: 0 success (also "No observations found; exiting." and "another run in progress"),
 1 failure (an [ERROR] line says why), 2 bad configuration.
 `;
-
-/** The help lines of the calibration options the job takes, from contract/options.ts. */
-function optionHelp(): string {
-  return OPTION_NAMES.flatMap((name) => {
-    const o = optionSpec(name);
-    if (!o.job) return [];
-    const head = `  ${o.job.flag} ${o.value.json.type === 'string' ? 'SPEC' : 'X'}`.padEnd(23);
-    return [`${head}${o.job.env.padEnd(47)}${o.describe} (${o.defaults.unattended})`];
-  }).join('\n');
-}
-
-/** The calibration options the job takes, each checked as the engine will read it (a bad prior fails at start). */
-function calibrationOptions(
-  pick: (key: string, flag: string, ...env: string[]) => Picked | null,
-): JobOptions {
-  const setBy = new Map<string, string>();
-  const options = readJobOptions(
-    (flag, envName) => {
-      const set = pick(FLAGS[flag].key, flag, envName);
-      if (set) setBy.set(flag, set.name);
-      return set;
-    },
-    (m) => {
-      throw new ConfigError(m);
-    },
-  );
-  engineOptions(options, (wire, err) => {
-    throw new ConfigError(`${setBy.get(optionSpec(wire).job?.flag ?? '') ?? wire}: ${err.message}`);
-  });
-  return options;
-}
