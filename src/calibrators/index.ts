@@ -1,7 +1,7 @@
 /**
  * Chooses where estimation runs: the local engine unless R_IRT_BASE_URL is set.
  */
-import type { JobOptions } from '../contract/options.js';
+import { type JobOptions, optionDefaults } from '../contract/options.js';
 import { LocalCalibrator } from './local.js';
 import { RemoteCalibrator } from './remote.js';
 import type { Calibrator } from './types.js';
@@ -37,5 +37,7 @@ export async function createCalibrator(
       defaults: settings.options,
     });
   }
-  return new LocalCalibrator(undefined, settings.options);
+  // The job's runs are unattended: what it does not configure takes the unattended defaults. A
+  // remote service applies its own (ours the same ones); only what was configured is sent.
+  return new LocalCalibrator(undefined, { ...optionDefaults('unattended'), ...settings.options });
 }

@@ -80,7 +80,7 @@ export interface OptionSpec<V extends number | string = number | string> {
   /**
    * The default on each surface, as the option's value: `fit` keeps mirt's unpenalised defaults
    * for a researcher at the keyboard; the unattended job and service use the weak priors of
-   * DESIGN.md (the engine's defaults). Checked against what each surface echoes
+   * DESIGN.md, applied by them (optionDefaults). Checked against what each surface echoes
    * (test/contract/options.test.ts).
    */
   readonly defaults: { readonly fit: V; readonly unattended: V };
@@ -192,6 +192,17 @@ export function readWireOptions(
     out[name] = read;
   }
   return out as WireOptions;
+}
+
+/**
+ * The options a surface uses where the caller sets none, as a job carries them: the service and
+ * the job start from `unattended` (a run there is unattended: weak priors, DESIGN.md), `fit` from
+ * mirt's defaults.
+ */
+export function optionDefaults(surface: 'fit' | 'unattended'): JobOptions {
+  const out: Record<string, number | string> = {};
+  for (const name of OPTION_NAMES) out[optionSpec(name).field] = optionSpec(name).defaults[surface];
+  return out as JobOptions;
 }
 
 /** `o` without its undefined fields (so that spreading it over defaults keeps them). */

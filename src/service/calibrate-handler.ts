@@ -9,7 +9,7 @@ import type { CalibrationJob, Calibrator } from '../calibrators/types.js';
 import type { AnchorParams, AnchorSet } from '../contract/anchors.js';
 import type { CalibrateOptions } from '../contract/forms.js';
 import { hygieneRecord } from '../contract/hygiene.js';
-import { wireToJob } from '../contract/options.js';
+import { optionDefaults, wireToJob } from '../contract/options.js';
 import type { CalibrateResponse } from '../contract/types.js';
 import { ContractError, validateCalibrateRequest } from '../contract/validate.js';
 import { modelFor } from '../engine/models/registry.js';
@@ -105,7 +105,8 @@ export function jobFromOptions(
   warnings: string[] = [],
 ): CalibrationJob {
   const model = checked('model', () => parseModel(o.model));
-  const options = wireToJob(o);
+  // A request is an unattended run: the options it does not set take the unattended defaults.
+  const options = { ...optionDefaults('unattended'), ...wireToJob(o) };
   // Values whose grammar the engine owns (a prior's), parsed now: a bad one is a 400 naming it.
   engineOptions(options, (wire, err) => {
     throw new ContractError(wire, err.message);

@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { createCalibrator } from '../../src/calibrators/index.js';
 import { LocalCalibrator } from '../../src/calibrators/local.js';
 import { calibrateRequestJson } from '../../src/calibrators/remote-request.js';
 import {
@@ -133,12 +134,22 @@ describe('each surface’s defaults are the ones the schema declares', () => {
     }
   };
 
-  test('unattended (the service and the job): the engine’s weak priors', async () => {
+  test('unattended, the service: the weak priors', async () => {
     const out = await calibrateBody(
       { observations: lsat7(), model: '4PL', max_cycles: 20 },
       new LocalCalibrator(),
     );
     expectEcho(out.response.fit_meta.model_spec, 'unattended');
+  });
+
+  test('unattended, the job’s calibrator: the same', async () => {
+    const calibrator = await createCalibrator(loadConfig([], { MIRT_MAX_CYCLES: '20' }));
+    const out = await calibrator.calibrate(responsesFromObservations(lsat7()), {
+      model: '4PL',
+      version: 'v',
+      runId: 'r',
+    });
+    expectEcho(out.fit_meta.model_spec, 'unattended');
   });
 
   test('fit: mirt’s unpenalised defaults (the built bin)', () => {
