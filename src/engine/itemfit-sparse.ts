@@ -83,7 +83,7 @@ export interface SparseFitOptions {
   /**
    * Bound on the sum-score pass, in node-answer² units (sum over learners of K_n² Q): past it,
    * every s-th learner (by index, so the choice does not depend on the answers) enters the S-X2
-   * table, s the smallest stride that fits. Default 1e9 (about 2 s on one core); the mean
+   * table, s the smallest stride that fits. Default 5e8 (about 0.5 s on one core); the mean
    * squares always use every answer. Without it a 2M-answer bank spent 20 s here against 1.5 s
    * for the whole rest of the calibration.
    */
@@ -124,6 +124,13 @@ export function itemFitAnyDesign(
   };
 }
 
+/**
+ * The default bound on the sum-score pass: 5e8 node-answer² units, about 0.5 s of one core. A
+ * 2M-answer bank (50,000 learners x 40 answers) then puts one learner in 10 into the S-X2 table,
+ * about 400 per item, enough for its 10 groups of 20; the mean squares still see every answer.
+ */
+const SUM_SCORE_WORK = 5e8;
+
 /** P is clamped into [EPS, 1 - EPS] for the residuals only: a W of 0 has no z. */
 const EPS = 1e-10;
 
@@ -152,12 +159,16 @@ export function itemFitSparse(
   for (let u = 0; u < nUsers; u++) maxK = Math.max(maxK, Math.min(maxAnswers, userPtr[u + 1] - userPtr[u]));
   const scratch = {
     logL: new Float64Array(nQ),
+    post: new Float64Array(nQ),
     L: new Float64Array((maxK + 1) * nQ),
+    bound: new Float64Array(nQ),
   };
   const withSX2 = options.sx2 ?? true;
-  const stride = withSX2 ? sumScoreStride(data, maxAnswers, nQ, options.maxSumScoreWork ?? 1e9) : 1;
+  const stride = withSX2
+    ? sumScoreStride(data, maxAnswers, nQ, options.maxSumScoreWork ?? SUM_SCORE_WORK)
+    : 1;
   for (let u = 0; u < nUsers; u++) {
-    predictive(u, data, tables, logW, nQ, scratch.logL, pStar);
+    predictive(u, data, tables, logW, nQ, scratch.logL, scratch.post, pStar);
     if (!withSX2) continue;
     theta[u] =
       userPtr[u + 1] - userPtr[u] > maxAnswers || u % stride !== 0
@@ -218,17 +229,45 @@ interface Tables {
   readonly Q: Float64Array;
   readonly logP: Float64Array;
   readonly logQ: Float64Array;
+  /** 1/P, 1/Q and P/Q per item and node: the leave-one-out posterior without an exp per node. */
+  readonly invP: Float64Array;
+  readonly invQ: Float64Array;
+  readonly PoverQ: Float64Array;
+  /** Per item: 1 when some node's P or Q is below e^-600 (the linear-space path could underflow). */
+  readonly extreme: Uint8Array;
 }
 
-/** P, Q = 1 - P (without cancellation, models/logistic.ts) and their logs per item and node. */
+/** P, Q = 1 - P (without cancellation, models/logistic.ts), their logs and ratios per item and node. */
 function probabilityTables(bank: ItemBank, nodes: Float64Array): Tables {
-  const P = new Float64Array(bank.a.length * nodes.length);
+  const nQ = nodes.length;
+  const P = new Float64Array(bank.a.length * nQ);
   const Q = new Float64Array(P.length);
   fillProbabilities(bank, nodes, P, Q);
-  return { P, Q, logP: P.map(Math.log), logQ: Q.map(Math.log) };
+  const extreme = new Uint8Array(bank.a.length);
+  for (let i = 0; i < P.length; i++) if (!(P[i] > TINY && Q[i] > TINY)) extreme[Math.floor(i / nQ)] = 1;
+  return {
+    P,
+    Q,
+    logP: P.map(Math.log),
+    logQ: Q.map(Math.log),
+    invP: P.map((p) => 1 / p),
+    invQ: Q.map((q) => 1 / q),
+    PoverQ: P.map((p, i) => p / Q[i]),
+    extreme,
+  };
 }
 
-/** p*_k for every answer k of learner u (see the file comment), in log space. */
+/** e^-600: below it a factor of the posterior may underflow once multiplied in. */
+const TINY = Math.exp(-600);
+
+/**
+ * p*_k for every answer k of learner u (see the file comment). The learner's whole posterior
+ * post_q = exp(logL_q - max) is formed once; leaving answer k out divides by its factor F_k(q)
+ * (P or Q): p* = sum post/F P / sum post/F. A node where post underflowed to 0 had
+ * post < 1e-308 of the largest, and post/F <= post e^600 there stays below 1e-47 of the
+ * leave-one-out maximum (>= 1, as F <= 1): nothing is lost. Items with a factor below e^-600
+ * (slopes beyond ~50) take the log-space path.
+ */
 function predictive(
   u: number,
   data: SparseFitData,
@@ -236,6 +275,7 @@ function predictive(
   logW: Float64Array,
   nQ: number,
   logL: Float64Array,
+  post: Float64Array,
   pStar: Float64Array,
 ): void {
   const { userPtr, userItem, userResp } = data;
@@ -245,20 +285,52 @@ function predictive(
     const lt = userResp[k] === 1 ? t.logP : t.logQ;
     for (let q = 0; q < nQ; q++) logL[q] += lt[base + q];
   }
+  let top = -Infinity;
+  for (let q = 0; q < nQ; q++) if (logL[q] > top) top = logL[q];
+  for (let q = 0; q < nQ; q++) post[q] = Math.exp(logL[q] - top);
   for (let k = userPtr[u]; k < userPtr[u + 1]; k++) {
-    const base = userItem[k] * nQ;
-    const lt = userResp[k] === 1 ? t.logP : t.logQ;
-    let max = -Infinity;
-    for (let q = 0; q < nQ; q++) max = Math.max(max, logL[q] - lt[base + q]);
+    const j = userItem[k];
+    const base = j * nQ;
+    if (t.extreme[j] === 1) {
+      pStar[k] = predictiveInLogs(base, userResp[k] === 1 ? t.logP : t.logQ, t.P, logL, nQ);
+      continue;
+    }
     let num = 0;
     let den = 0;
-    for (let q = 0; q < nQ; q++) {
-      const v = Math.exp(logL[q] - lt[base + q] - max);
-      num += v * t.P[base + q];
-      den += v;
+    if (userResp[k] === 1) {
+      // post/P * P = post
+      for (let q = 0; q < nQ; q++) {
+        num += post[q];
+        den += post[q] * t.invP[base + q];
+      }
+    } else {
+      for (let q = 0; q < nQ; q++) {
+        num += post[q] * t.PoverQ[base + q];
+        den += post[q] * t.invQ[base + q];
+      }
     }
     pStar[k] = num / den;
   }
+}
+
+/** The same leave-one-out probability in log space (one exp per node). */
+function predictiveInLogs(
+  base: number,
+  lt: Float64Array,
+  P: Float64Array,
+  logL: Float64Array,
+  nQ: number,
+): number {
+  let max = -Infinity;
+  for (let q = 0; q < nQ; q++) max = Math.max(max, logL[q] - lt[base + q]);
+  let num = 0;
+  let den = 0;
+  for (let q = 0; q < nQ; q++) {
+    const v = Math.exp(logL[q] - lt[base + q] - max);
+    num += v * P[base + q];
+    den += v;
+  }
+  return num / den;
 }
 
 /**
@@ -275,7 +347,7 @@ function sumScoreExpectations(
   t: Tables,
   nodes: Float64Array,
   w: Float64Array,
-  scratch: { L: Float64Array },
+  scratch: { L: Float64Array; bound: Float64Array },
   eSum: Float64Array,
 ): number {
   const { userPtr, userItem, userResp } = data;
@@ -290,14 +362,32 @@ function sumScoreExpectations(
   }
   // Lord–Wingersky over the learner's items node by node (in place, scores downwards; L is
   // node-major, row q holds scores 0..K), then each item left out. A node where L_s w is below
-  // 1e-13 of the largest adds less than that to e (r_{s-1} P <= L_s), so it is skipped.
+  // 1e-13 of the largest adds less than that to e (r_{s-1} P <= L_s), so it is skipped; so is a
+  // node whose Chernoff bound on L_s already is: for independent Bernoullis with mean rate pbar,
+  // P(S = s) <= exp(-K KL(s/K || pbar)) on either side of the mean (Hoeffding 1963, thm 1).
+  // That skips the O(K^2) recursion at the nodes far from the learner's score, about half of them.
   const L = scratch.L;
+  const bound = scratch.bound;
   const K1 = K + 1;
+  let best = 0;
+  for (let q = 0; q < nQ; q++) {
+    let mu = 0;
+    for (let m = 0; m < K; m++) mu += t.P[userItem[start + m] * nQ + q];
+    bound[q] = chernoffBound(s, K, mu / K) * w[q];
+    if (bound[q] > bound[best]) best = q;
+  }
   let den = 0;
   let num = 0;
   let top = 0;
-  for (let q = 0; q < nQ; q++) {
+  for (let step = 0; step <= nQ; step++) {
+    // The node with the largest bound first: its exact value is the yardstick for the others.
+    const q = step === 0 ? best : step - 1;
+    if (step > 0 && q === best) continue;
     const o = q * K1;
+    if (bound[q] < SKIP * top) {
+      L[o + s] = 0;
+      continue;
+    }
     L.fill(0, o, o + K1);
     L[o] = 1;
     for (let m = 0; m < K; m++) {
@@ -316,7 +406,7 @@ function sumScoreExpectations(
   for (let k = start; k < start + K; k++) eSum[k] = 0;
   for (let q = 0; q < nQ; q++) {
     const o = q * K1;
-    if (L[o + s] * w[q] < 1e-13 * top) continue;
+    if (L[o + s] * w[q] < SKIP * top) continue;
     for (let k = start; k < start + K; k++) {
       const i = userItem[k] * nQ + q;
       const p = t.P[i];
@@ -334,6 +424,18 @@ function sumScoreExpectations(
   }
   for (let k = start; k < start + K; k++) eSum[k] = Math.min(1, eSum[k] / den);
   return num / den;
+}
+
+/** Relative contribution below which a node is left out of the sum-score expectations. */
+const SKIP = 1e-13;
+
+/** Chernoff's bound on P(S = s) for S a sum of K Bernoullis with mean rate pbar (1 at the mean). */
+function chernoffBound(s: number, K: number, pbar: number): number {
+  const x = s / K;
+  if (x === pbar) return 1;
+  // K KL(x || pbar), with 0 log 0 = 0; pbar is in (0, 1) for finite item parameters.
+  const kl = (x > 0 ? x * Math.log(x / pbar) : 0) + (x < 1 ? (1 - x) * Math.log((1 - x) / (1 - pbar)) : 0);
+  return Math.exp(-K * kl);
 }
 
 /** Infit and outfit of one item from its answers' predictive probabilities. */
