@@ -46,10 +46,11 @@ export function predictive(
   pStar: Float64Array,
 ): void {
   const { userPtr, userItem, userResp } = data;
+  const { logP, logQ, invP, invQ, PoverQ, extreme } = t;
   logL.set(logW);
   for (let k = userPtr[u]; k < userPtr[u + 1]; k++) {
     const base = userItem[k] * nQ;
-    const lt = userResp[k] === 1 ? t.logP : t.logQ;
+    const lt = userResp[k] === 1 ? logP : logQ;
     for (let q = 0; q < nQ; q++) logL[q] += lt[base + q];
   }
   let top = -Infinity;
@@ -58,8 +59,8 @@ export function predictive(
   for (let k = userPtr[u]; k < userPtr[u + 1]; k++) {
     const j = userItem[k];
     const base = j * nQ;
-    if (t.extreme[j] === 1) {
-      pStar[k] = predictiveInLogs(base, userResp[k] === 1 ? t.logP : t.logQ, t.P, logL, nQ);
+    if (extreme[j] === 1) {
+      pStar[k] = predictiveInLogs(base, userResp[k] === 1 ? logP : logQ, t.P, logL, nQ);
       continue;
     }
     let num = 0;
@@ -68,12 +69,12 @@ export function predictive(
       // post/P * P = post
       for (let q = 0; q < nQ; q++) {
         num += post[q];
-        den += post[q] * t.invP[base + q];
+        den += post[q] * invP[base + q];
       }
     } else {
       for (let q = 0; q < nQ; q++) {
-        num += post[q] * t.PoverQ[base + q];
-        den += post[q] * t.invQ[base + q];
+        num += post[q] * PoverQ[base + q];
+        den += post[q] * invQ[base + q];
       }
     }
     pStar[k] = num / den;
@@ -100,31 +101,50 @@ function predictiveInLogs(
   return num / den;
 }
 
-/** Infit and outfit of one item from its answers' predictive probabilities. */
-export function meanSquares(answers: Int32Array, resp: Uint8Array, pStar: Float64Array): MeanSquares | null {
-  const N = answers.length;
-  if (N === 0) return null;
-  let sumZ2 = 0;
-  let sumR2 = 0;
-  let sumW = 0;
-  let sumCW2 = 0;
-  let sumCmW2 = 0;
-  for (const k of answers) {
+/**
+ * Infit and outfit of every item from the answers' predictive probabilities, in one pass over
+ * the answers in learner order (sequential in pStar; the per-item sums stay in cache).
+ */
+export function meanSquaresByItem(
+  userItem: Int32Array,
+  resp: Uint8Array,
+  pStar: Float64Array,
+  nItems: number,
+): (MeanSquares | null)[] {
+  const n = new Float64Array(nItems);
+  const sumZ2 = new Float64Array(nItems);
+  const sumR2 = new Float64Array(nItems);
+  const sumW = new Float64Array(nItems);
+  const sumCW2 = new Float64Array(nItems);
+  const sumCmW2 = new Float64Array(nItems);
+  for (let k = 0; k < pStar.length; k++) {
+    const j = userItem[k];
     const p = Math.min(1 - EPS, Math.max(EPS, pStar[k]));
-    const W = p * (1 - p);
-    const C = W * ((1 - p) ** 3 + p ** 3);
+    const q = 1 - p;
+    const W = p * q;
+    const C = W * (q * q * q + p * p * p);
     const r = resp[k] - p;
-    sumZ2 += (r * r) / W;
-    sumR2 += r * r;
-    sumW += W;
-    sumCW2 += C / (W * W);
-    sumCmW2 += C - W * W;
+    n[j]++;
+    sumZ2[j] += (r * r) / W;
+    sumR2[j] += r * r;
+    sumW[j] += W;
+    sumCW2[j] += C / (W * W);
+    sumCmW2[j] += C - W * W;
   }
-  const outfit = sumZ2 / N;
-  const infit = sumR2 / sumW;
-  const qOut = Math.sqrt(Math.max(sumCW2 / (N * N) - 1 / N, 0));
-  const qIn = Math.sqrt(Math.max(sumCmW2 / (sumW * sumW), 0));
-  return { n: N, infit, infitZ: zstd(infit, qIn), outfit, outfitZ: zstd(outfit, qOut) };
+  const out: (MeanSquares | null)[] = [];
+  for (let j = 0; j < nItems; j++) {
+    const N = n[j];
+    if (N === 0) {
+      out.push(null);
+      continue;
+    }
+    const outfit = sumZ2[j] / N;
+    const infit = sumR2[j] / sumW[j];
+    const qOut = Math.sqrt(Math.max(sumCW2[j] / (N * N) - 1 / N, 0));
+    const qIn = Math.sqrt(Math.max(sumCmW2[j] / (sumW[j] * sumW[j]), 0));
+    out.push({ n: N, infit, infitZ: zstd(infit, qIn), outfit, outfitZ: zstd(outfit, qOut) });
+  }
+  return out;
 }
 
 /** Wilson–Hilferty cube-root transformation of a mean square with standard deviation q. */

@@ -8,7 +8,7 @@
  */
 
 import { itemFitSX2, type SX2Options } from './itemfit.js';
-import { meanSquares, predictive } from './itemfit-meansquares.js';
+import { meanSquaresByItem, predictive } from './itemfit-meansquares.js';
 import { incompleteSX2, sumScoreExpectations, sumScoreStride } from './itemfit-sumscore.js';
 import { probabilityTables, type SparseFitData, type SparseFitOptions } from './itemfit-tables.js';
 import type { ItemBank } from './models.js';
@@ -99,7 +99,11 @@ export function itemFitSparse(
         : sumScoreExpectations(u, data, tables, nodes, w, scratch, eSum);
   }
 
-  // Answers by item.
+  const squares = meanSquaresByItem(userItem, userResp, pStar, J);
+  if (!withSX2)
+    return squares.map((m) => ({ meanSquares: m, sx2: { kind: 'unavailable', reason: 'not requested' } }));
+
+  // Answers by item, for the grouped tables.
   const itemPtr = new Int32Array(J + 1);
   for (let k = 0; k < nObs; k++) itemPtr[userItem[k] + 1]++;
   for (let j = 0; j < J; j++) itemPtr[j + 1] += itemPtr[j];
@@ -113,26 +117,17 @@ export function itemFitSparse(
       userOf[o] = u;
     }
   }
-
-  const out: SparseItemFit[] = [];
-  for (let j = 0; j < J; j++) {
-    const from = itemPtr[j];
-    const to = itemPtr[j + 1];
-    out.push({
-      meanSquares: meanSquares(byItem.subarray(from, to), userResp, pStar),
-      sx2: !withSX2
-        ? { kind: 'unavailable', reason: 'not requested' }
-        : incompleteSX2(
-            byItem.subarray(from, to),
-            userOf.subarray(from, to),
-            userResp,
-            eSum,
-            theta,
-            options.dfSubtract?.[j] ?? 0,
-            options,
-            stride,
-          ),
-    });
-  }
-  return out;
+  return squares.map((m, j) => ({
+    meanSquares: m,
+    sx2: incompleteSX2(
+      byItem.subarray(itemPtr[j], itemPtr[j + 1]),
+      userOf.subarray(itemPtr[j], itemPtr[j + 1]),
+      userResp,
+      eSum,
+      theta,
+      options.dfSubtract?.[j] ?? 0,
+      options,
+      stride,
+    ),
+  }));
 }
