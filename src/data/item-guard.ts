@@ -3,7 +3,8 @@
  * a remote service, a hand-made result): nothing is written silently wrong.
  *
  * - Values the database must not hold as if they were estimates are withheld: a non-finite
- *   number, |a| > 50 (a step function: no real item has one; the engine's runaway-slope mark),
+ *   number, |a| > 100 (beyond the engine's bound on a slope: a 4PL item that is a step between
+ *   its asymptotes legitimately reaches 100, flagged high_discrimination),
  *   |b| > 50 (outside any ability scale: the service once wrote b = -12,878.75 with a = -0.00017),
  *   c outside [0, 1), u outside (c, 1]. Such an item is not written in this run (its previous
  *   current row stays as it was); it is listed in the run's warnings and metrics.
@@ -15,7 +16,7 @@
 import type { ItemParamsRecord } from '../contract/types.js';
 
 /** Beyond these a value is not an estimate (see the file comment). */
-export const ABSURD = { slope: 50, difficulty: 50 } as const;
+export const ABSURD = { slope: 100, difficulty: 50 } as const;
 
 /** The lines no record crosses without its flag. */
 export const MUST_FLAG = { difficulty: 10, guessing: 0.5 } as const;

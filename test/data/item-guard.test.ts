@@ -13,7 +13,8 @@ import { BACKENDS, useBackend } from '../helpers/backends.js';
 const items: [string, { a: number; b: number; c?: number }][] = [
   ['fine', { a: 1.1, b: 0.3, c: 0.2 }],
   ['service-absurd', { a: -0.00017, b: -12878.75, c: 0.1 }],
-  ['step', { a: 80, b: 0.5, c: 0.1 }],
+  ['step', { a: 150, b: 0.5, c: 0.1 }],
+  ['4pl-step', { a: 100, b: 0.5, c: 0.1 }],
   ['miskeyed-3pl', { a: 0.9, b: 77.25, c: 0.1 }],
   ['far', { a: 0.4, b: 12, c: 0.1 }],
   ['negative', { a: -0.6, b: 0.2, c: 0.1 }],
@@ -59,17 +60,17 @@ for (const { name, setup } of BACKENDS) {
       );
       assert.deepEqual(
         rows.map((r) => r.item_id),
-        ['fine', 'far', 'guessing', 'negative'].sort(),
+        ['4pl-step', 'fine', 'far', 'guessing', 'negative'].sort(),
       );
       for (const r of rows) {
-        assert.ok(Math.abs(r.a) <= 50 && Math.abs(r.b) <= 50, `${r.item_id} is not absurd`);
+        assert.ok(Math.abs(r.a) <= 100 && Math.abs(r.b) <= 50, `${r.item_id} is not absurd`);
         if (Math.abs(r.b) > 10) assert.ok(r.flags.includes('extreme_difficulty'), r.item_id);
         if (r.a < 0) assert.ok(r.flags.includes('negative_discrimination'), r.item_id);
         if (r.c > 0.5) assert.ok(r.flags.includes('high_guessing'), r.item_id);
       }
       assert.deepEqual(rows.find((r) => r.item_id === 'fine')?.flags, []);
       const current = await db.query<{ item_id: string }>('SELECT item_id FROM mirt_item_params ORDER BY 1');
-      assert.equal(current.length, 4);
+      assert.equal(current.length, 5);
       const [meta] = await db.query<{ metrics: { withheld_items: { item_id: string }[] } }>(
         'SELECT metrics FROM mirt_fit_meta',
       );
