@@ -43,8 +43,8 @@ export interface CalibrateOptions extends Partial<Omit<CalibrationSettings, 'mod
   /** Skip S-X2 (it costs a Lord–Wingersky recursion per item). Default true. */
   readonly itemFit?: boolean;
   /**
-   * Where E-steps run on given data (default: inline, this thread). Called again when items are
-   * refitted out; calibrate closes every executor it gets.
+   * Where E-steps run on given data (default: inline, this thread). Called once (no item is ever
+   * refitted out); calibrate closes the executor it gets.
    */
   readonly executorFor?: (data: ResponseData) => Promise<EStepExecutor>;
   /**

@@ -35,7 +35,7 @@ export async function runEm(
   let stepCap = 1e6;
   /**
    * After the EM step from -> to: the result when EM stops there (converged, or some slope ran
-   * off its model's divergedSlope so the caller can refit without the item), else null.
+   * off its model's divergedSlope so the caller can hold the item by a prior), else null.
    */
   const settle = (from: Float64Array, to: Float64Array, objective?: number): Promise<EmResult> | null => {
     const change = layout.maxChange(from, to);

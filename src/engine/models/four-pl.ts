@@ -30,7 +30,7 @@ export const fourPL: ItemModel = {
   starts: STARTS.length,
   // A step between two asymptotes is a limit the 4PL legitimately approaches on dense data
   // (LSAT7 item 2: mirt's slope creeps past 8 unconverged): such a slope stays at its bound
-  // (100) and the item is kept, not refitted out.
+  // (100) and the item is kept, not held by the fallback slope prior.
   divergedSlope: Number.POSITIVE_INFINITY,
   estimatesVariance: false,
   sx2ItemParams: 4,

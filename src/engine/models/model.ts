@@ -123,7 +123,7 @@ export interface ItemModel {
   readonly starts: number;
   /**
    * A free slope this steep marks an item with no finite estimate (perfect separation), which is
-   * left out and refitted without (Infinity: never, the slope stays within its bound).
+   * then held by the fallback slope prior (Infinity: never, the slope stays within its bound).
    */
   readonly divergedSlope: number;
   /** Why an anchor's IRT parameters cannot belong to this model, or null. */
@@ -152,7 +152,8 @@ export function asymptoteProblem(model: ItemModel, p: ItemParams): string | null
 /**
  * A slope this steep is a step function: no item on a real test has one. It is what an item
  * whose likelihood keeps rising with its slope (perfect separation among a handful of answers)
- * runs to; such an item has no finite estimate and is refitted out (calibrate.ts).
+ * runs to; such an item has no finite estimate and is held by the fallback slope prior
+ * (calibrate.ts FALLBACK_A_PRIOR).
  */
 export const DIVERGED_SLOPE = 50;
 
