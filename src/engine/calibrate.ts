@@ -69,7 +69,6 @@ function estimates(model: ModelName, param: FamilyParam): boolean {
 
 export function resolveSettings(options: CalibrateOptions): CalibrationSettings {
   const model = parseModel(options.model);
-  const m = modelFor(model);
   const s: CalibrationSettings = {
     model,
     quadPoints: options.quadPoints ?? 61,
@@ -77,12 +76,12 @@ export function resolveSettings(options: CalibrateOptions): CalibrationSettings 
     maxCycles: options.maxCycles ?? 500,
     tol: options.tol ?? 1e-4,
     // Priors only on what the model estimates: c as unattended runs want it, u none (mirt); a and
-    // b none by default (mirt), for items with a slope of their own (a) and all but the 1PL,
-    // whose shared-slope solve takes no item priors (b).
+    // b none by default (mirt), a for items with a slope of their own (not the 1PL's shared one,
+    // not Rasch), b for every model.
     cPrior: estimates(model, 'g') ? (options.cPrior ?? DEFAULT_C_PRIOR) : NO_PRIOR,
     uPrior: estimates(model, 'h') ? (options.uPrior ?? NO_PRIOR) : NO_PRIOR,
     aPrior: estimates(model, 'a') ? (options.aPrior ?? NO_PRIOR) : NO_PRIOR,
-    bPrior: m.sharedSlope ? NO_PRIOR : (options.bPrior ?? NO_PRIOR),
+    bPrior: options.bPrior ?? NO_PRIOR,
     scoreMethod: options.scoreMethod === null ? null : parseScoreMethod(options.scoreMethod ?? 'EAP'),
     acceleration: options.acceleration ?? 'squarem',
     standardErrors: options.standardErrors ?? 'auto',

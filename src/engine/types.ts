@@ -252,7 +252,7 @@ export interface CalibrationSettings {
   readonly uPrior: LogitPrior;
   /** Prior on each item's own slope (2PL, 3PL, 4PL); none elsewhere and by default (mirt). */
   readonly aPrior: SlopePrior;
-  /** Prior on each item's difficulty (all models but the 1PL); none by default (mirt). */
+  /** Prior on each item's difficulty (every model); none by default (mirt). */
   readonly bPrior: DifficultyPrior;
   readonly scoreMethod: ScoreMethod | null;
   readonly acceleration: 'squarem' | 'none';

@@ -63,7 +63,7 @@ Answers 0/1/true/false; empty or NA = missing. Delimiter , ; or tab; LF, CRLF or
   --u-prior SPEC      4PL upper asymptote prior, as --c-prior on logit u / u  (default none)
   --a-prior SPEC      slope prior (2PL/3PL/4PL): none or lognormal:MEANLOG:SDLOG on a.
                       Default none, as mirt; the unattended default is ${formatItemPrior(DEFAULT_A_PRIOR)}
-  --b-prior SPEC      difficulty prior (all models but 1PL): none or normal:MEAN:SD on b.
+  --b-prior SPEC      difficulty prior (every model): none or normal:MEAN:SD on b.
                       Default none, as mirt; the unattended default is ${formatItemPrior(DEFAULT_B_PRIOR)}
                       Without --a-prior, an item whose slope runs off (perfectly separated
                       answers) is held by ${formatItemPrior(DEFAULT_A_PRIOR)} and flagged slope_held

@@ -8,11 +8,21 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { toCalibrateResponse } from '../../src/calibrators/to-contract.js';
 import { calibrate } from '../../src/engine/calibrate.js';
+import { EmMap, inlineExecutor } from '../../src/engine/em.js';
 import { EmHistoryRecorder } from '../../src/engine/em-history.js';
+import { marginalGradient } from '../../src/engine/information.js';
 import { probabilityIrt } from '../../src/engine/models/logistic.js';
+import { ParamLayout } from '../../src/engine/params.js';
 import { ResponseBuilder } from '../../src/engine/responses.js';
-import { normalDraw, seededRandom } from '../../src/engine/simulate.js';
-import { DEFAULT_A_PRIOR, DEFAULT_B_PRIOR, parseAPrior, parseBPrior } from '../../src/engine/types.js';
+import { normalDraw, seededRandom, simulateResponses } from '../../src/engine/simulate.js';
+import { runEm } from '../../src/engine/squarem.js';
+import {
+  DEFAULT_A_PRIOR,
+  DEFAULT_B_PRIOR,
+  DEFAULT_C_PRIOR,
+  parseAPrior,
+  parseBPrior,
+} from '../../src/engine/types.js';
 
 /** 1,500 learners x 20 items, plus item `new` answered by 12 and item `miskeyed` (a = -1.2). */
 function bank(seed: number) {
@@ -149,4 +159,31 @@ describe('the EM history', () => {
       `stride ${out.stride}: ${out.cycles}`,
     );
   });
+});
+
+describe('the M-step under the item priors reaches the posterior mode', () => {
+  for (const model of ['Rasch', '1PL', '2PL', '3PL'] as const) {
+    it(`${model}: the marginal gradient of logLik + log prior vanishes at EM's fixed point`, async () => {
+      const { data } = simulateResponses({ model, nUsers: 400, nItems: 8, perUser: 5, seed: 21 });
+      const options = {
+        model,
+        quadPoints: 41,
+        quadRange: 6,
+        maxCycles: 2000,
+        tol: 1e-8,
+        cPrior: DEFAULT_C_PRIOR,
+        aPrior: { kind: 'lognormal', meanlog: 0.2, sdlog: 0.4 } as const,
+        bPrior: { kind: 'normal', mean: 0.5, sd: 0.8 } as const,
+        acceleration: 'squarem' as const,
+      };
+      const layout = new ParamLayout(model, data.nItems);
+      const r = await runEm(data, options, inlineExecutor(), undefined, { layout });
+      assert.ok(r.converged, `${model} converged`);
+      assert.ok(r.logPrior < 0, 'the priors are in the objective');
+      const g = new Float64Array(layout.size);
+      await marginalGradient(new EmMap(data, options, inlineExecutor(), layout), r.x, g);
+      const largest = Math.max(...g.map(Math.abs));
+      assert.ok(largest < 1e-3, `${model}: largest gradient entry ${largest}`);
+    });
+  }
 });
