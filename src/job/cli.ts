@@ -33,8 +33,11 @@ async function dispatch(args: string[]): Promise<number> {
   const rest = first === undefined || first.startsWith('-') ? args : args.slice(1);
   const cmd = COMMANDS[name];
   if (!cmd) {
+    const { nearest } = await import('./args.js');
+    const { shorten } = await import('./log.js');
+    const near = nearest(name, Object.keys(COMMANDS));
     console.error(
-      `[ERROR] unknown command "${name}": expected run, fit, serve, report or score (see mirt-calibrate --help)`,
+      `[ERROR] unknown command "${shorten(name, 40)}"${near ? `; did you mean ${near}?` : ''} (commands: run, fit, serve, report, score; see mirt-calibrate --help)`,
     );
     return 2;
   }
