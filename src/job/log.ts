@@ -107,3 +107,34 @@ export function shorten(s: string, max = 60): string {
   const one = s.replace(/\s+/g, ' ');
   return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
+
+const PINO_OWN = new Set(['level', 'time', 'msg', 'pid', 'hostname']);
+
+/**
+ * A pino destination that writes its JSON lines as text lines (`<time> [INFO] request
+ * method=POST route=/calibrate status=200 …`): the service's request lines in the text format,
+ * so that one format runs through the whole log.
+ */
+export function textSink(out: Sink, stamped = true): Sink {
+  return {
+    write(chunk: string) {
+      for (const json of chunk.split('\n')) {
+        if (!json) continue;
+        let o: Record<string, unknown>;
+        try {
+          o = JSON.parse(json) as Record<string, unknown>;
+        } catch {
+          out.write(`${json}\n`);
+          continue;
+        }
+        const fields = Object.entries(o)
+          .filter(([k, v]) => !PINO_OWN.has(k) && v !== undefined)
+          .map(([k, v]) => `${k}=${typeof v === 'string' && !/[\s"=]/.test(v) ? v : JSON.stringify(v)}`);
+        const level = String(o.level ?? 'info').toUpperCase();
+        const time = stamped ? `${o.time ?? new Date().toISOString()} ` : '';
+        const rest = fields.length ? ` ${fields.join(' ')}` : '';
+        out.write(`${time}[${level}] ${String(o.msg ?? '')}${rest}\n`);
+      }
+    },
+  };
+}
