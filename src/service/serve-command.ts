@@ -81,17 +81,16 @@ type Env = Readonly<Record<string, string | undefined>>;
 function integer(
   flag: string,
   value: string | undefined,
-  env: Env,
-  names: readonly string[],
+  vars: Env,
   min: number,
   max: number,
 ): number | undefined {
   let from = `--${flag}`;
   let raw = value;
   if (raw === undefined) {
-    const name = names.find((n) => env[n] !== undefined && env[n]?.trim() !== '');
-    if (name === undefined) return undefined;
-    [from, raw] = [name, env[name] as string];
+    const set = Object.entries(vars).find(([, v]) => v !== undefined && v.trim() !== '');
+    if (set === undefined) return undefined;
+    [from, raw] = set as [string, string];
   }
   const n = Number(raw);
   if (!/^\s*\d+\s*$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max)
@@ -122,25 +121,53 @@ export function serveSettings(argv: readonly string[], env: Env): ServeSettings 
       `${v['default-version'] !== undefined ? '--default-version' : 'MIRT_SERVICE_DEFAULT_VERSION'}: expected 1 to 200 characters`,
     );
   return {
-    port: integer('port', v.port, env, ['PORT', 'PLUMBER_PORT'], 0, 65535) ?? 8000,
+    port: integer('port', v.port, { PORT: env.PORT, PLUMBER_PORT: env.PLUMBER_PORT }, 0, 65535) ?? 8000,
     host: v.host ?? (env.HOST?.trim() || '0.0.0.0'),
     insecure: v['insecure-no-auth'] === true,
-    bodyLimitMb: integer('body-limit-mb', v['body-limit-mb'], env, ['MIRT_SERVICE_BODY_LIMIT_MB'], 1, 4096),
+    bodyLimitMb: integer(
+      'body-limit-mb',
+      v['body-limit-mb'],
+      { MIRT_SERVICE_BODY_LIMIT_MB: env.MIRT_SERVICE_BODY_LIMIT_MB },
+      1,
+      4096,
+    ),
     maxConcurrent: integer(
       'max-concurrent',
       v['max-concurrent'],
-      env,
-      ['MIRT_SERVICE_MAX_CONCURRENT'],
+      { MIRT_SERVICE_MAX_CONCURRENT: env.MIRT_SERVICE_MAX_CONCURRENT },
       1,
       1024,
     ),
-    timeoutSecs: integer('timeout-secs', v['timeout-secs'], env, ['MIRT_SERVICE_TIMEOUT_SECS'], 1, 86_400),
+    timeoutSecs: integer(
+      'timeout-secs',
+      v['timeout-secs'],
+      { MIRT_SERVICE_TIMEOUT_SECS: env.MIRT_SERVICE_TIMEOUT_SECS },
+      1,
+      86_400,
+    ),
     queueLength:
-      integer('queue-length', v['queue-length'], env, ['MIRT_SERVICE_QUEUE_LENGTH'], 0, 100_000) ?? 16,
+      integer(
+        'queue-length',
+        v['queue-length'],
+        { MIRT_SERVICE_QUEUE_LENGTH: env.MIRT_SERVICE_QUEUE_LENGTH },
+        0,
+        100_000,
+      ) ?? 16,
     queueWaitSecs:
-      integer('queue-wait-secs', v['queue-wait-secs'], env, ['MIRT_SERVICE_QUEUE_WAIT_SECS'], 0, 86_400) ??
-      60,
-    metricsPort: integer('metrics-port', v['metrics-port'], env, ['MIRT_SERVICE_METRICS_PORT'], 0, 65535),
+      integer(
+        'queue-wait-secs',
+        v['queue-wait-secs'],
+        { MIRT_SERVICE_QUEUE_WAIT_SECS: env.MIRT_SERVICE_QUEUE_WAIT_SECS },
+        0,
+        86_400,
+      ) ?? 60,
+    metricsPort: integer(
+      'metrics-port',
+      v['metrics-port'],
+      { MIRT_SERVICE_METRICS_PORT: env.MIRT_SERVICE_METRICS_PORT },
+      0,
+      65535,
+    ),
     defaultVersion,
     help: v.help === true,
   };
