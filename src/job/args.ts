@@ -165,6 +165,8 @@ export async function checkOutputPath(flag: string, file: string, shown = file):
   const cannot = (why: string) => new UsageError(`${flag}: cannot write ${shorten(shown)}: ${why}`);
   const info = await stat(target).catch(() => null);
   if (info?.isDirectory()) throw cannot('it is a folder');
+  const parent = await stat(path.dirname(target)).catch(() => null);
+  if (parent && !parent.isDirectory()) throw cannot(`${shorten(path.dirname(file))} is not a folder`);
   try {
     await access(info ? target : path.dirname(target), constants.W_OK);
   } catch (e) {

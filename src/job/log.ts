@@ -138,3 +138,8 @@ export function textSink(out: Sink, stamped = true): Sink {
     },
   };
 }
+
+/** A message with every quoted echo of input ("…") shortened: a pasted value stays out of the log. */
+export function shortenQuoted(message: string, max = 60): string {
+  return message.replace(/"([^"]{61,})"/g, (_, inner: string) => `"${shorten(inner, max)}"`);
+}

@@ -1,7 +1,7 @@
 /** `mirt-calibrate [run]`: configuration from process.env + argv, then the job. */
 import { UsageError, unknownFlag } from './args.js';
 import { ConfigError, FLAGS, HELP, loadConfig } from './config.js';
-import { createLog, type Log, type LogFormat, LogFormatError, logFormat } from './log.js';
+import { createLog, type Log, type LogFormat, LogFormatError, logFormat, shortenQuoted } from './log.js';
 import { progressSecs, quietFromEnv } from './progress.js';
 import { reportStops } from './stop-signals.js';
 
@@ -30,7 +30,7 @@ async function usageLog(env: NodeJS.ProcessEnv): Promise<{ log: Log; format: Log
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const { log: usage, format } = await usageLog(env);
   const bad = (message: string) => {
-    usage.err(`[ERROR] invalid configuration: ${message}`);
+    usage.err(`[ERROR] invalid configuration: ${shortenQuoted(message)}`);
     return 2;
   };
   if (format === null) return bad(errorText(() => logFormat(env)));

@@ -19,7 +19,7 @@ import { normaliseDatabaseUrl } from '../data/url.js';
 import { parseScoreMethod, type ScoreMethod } from '../engine/types.js';
 import { parseFlags, UsageError } from './args.js';
 import { ConfigError, loadConfig } from './config.js';
-import { createLog, type Log, LogFormatError, logFormat, shorten } from './log.js';
+import { createLog, type Log, LogFormatError, logFormat, shorten, shortenQuoted } from './log.js';
 import { progressSecs, quietFromEnv } from './progress.js';
 import { type JobDeps, runJob } from './run-job.js';
 import { scoreShard } from './score-shard.js';
@@ -94,16 +94,16 @@ export function parseScoreArgs(argv: string[], env: NodeJS.ProcessEnv): Args {
     throw new ConfigError('MIRT_SCORE_SHARDS is set but JOB_COMPLETION_INDEX is not: which shard?');
   try {
     shard = parseShard(text);
-  } catch (e) {
+  } catch {
     const from = values.shard ? '--shard' : 'JOB_COMPLETION_INDEX / MIRT_SCORE_SHARDS';
-    throw new ConfigError(`${from}: ${(e as Error).message}`);
+    throw new ConfigError(`${from}: expected I/N with 0 <= I < N <= 100000, got "${shorten(text)}"`);
   }
   let method: ScoreMethod | null = null;
   if (values.method !== undefined) {
     try {
       method = parseScoreMethod(values.method);
-    } catch (e) {
-      throw new ConfigError(`--method: ${(e as Error).message}`);
+    } catch {
+      throw new ConfigError(`--method: expected EAP, MAP, ML or WLE, got "${shorten(values.method)}"`);
     }
   }
   const wait = Number(values['wait-secs'] ?? 3600);
@@ -153,6 +153,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   } catch (e) {
     if (!(e instanceof ConfigError) && !(e instanceof UsageError)) throw e;
     const hint = e.message.includes('--help') ? '' : ' (see mirt-calibrate score --help)';
+    e.message = shortenQuoted(e.message);
     // A usage line, not a log line: no time stamp (json still one object).
     (await createLog(log.format === 'json' ? 'json' : 'plain')).err(
       `[ERROR] invalid usage: ${e.message}${hint}`,
