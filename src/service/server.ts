@@ -306,6 +306,9 @@ export function buildServer(options: ServerOptions): CalibrationService {
           throw err;
         }
         const waited = Math.round(performance.now() - waitStart) / 1000;
+        // A calibration can take minutes: the log says when it starts, not only when it ends
+        // (its request line, with the time of each phase).
+        req.log.info({ queued_s: waited, bytes_in: req.body.byteLength }, 'calibration started');
         const run = await runner.run(req.body, hangUp.signal);
         metrics.calibrations.inc({ model: run.model, outcome: 'ok' });
         metrics.observations.inc({ route: '/calibrate' }, run.nObs);

@@ -94,14 +94,7 @@ describe('the job log formats and progress', () => {
   it('json: every line of both streams is one JSON object, a real run included', async () => {
     const r = await runCli([], { MIRT_DATA_DIR: dataDir, MIRT_LOG_FORMAT: 'json', MIRT_PROGRESS_SECS: '0' });
     assert.equal(r.code, 0, r.stderr);
-    const parse = (text: string) =>
-      lines(text).map((l) => {
-        try {
-          return JSON.parse(l) as Record<string, unknown>;
-        } catch {
-          assert.fail(`not JSON: ${l}`);
-        }
-      });
+    const parse = (text: string) => lines(text).map((l) => parseLine(l));
     const out = parse(r.stdout);
     const err = parse(r.stderr);
     for (const o of [...out, ...err]) {
@@ -141,3 +134,12 @@ describe('the job log formats and progress', () => {
     );
   });
 });
+
+/** One log line as JSON, or a failure quoting the line. */
+function parseLine(l: string): Record<string, unknown> {
+  try {
+    return JSON.parse(l) as Record<string, unknown>;
+  } catch {
+    throw new assert.AssertionError({ message: `not JSON: ${l}` });
+  }
+}
