@@ -303,7 +303,11 @@ describe('score shards on PostgreSQL (child processes)', () => {
       [['score'], {}, /give either --version V or --run NAME/],
       [['score', '--version', version, '--shard', '4/4'], {}, /--shard: expected I\/N/],
       [['score', '--version', version], { MIRT_SCORE_SHARDS: '4' }, /JOB_COMPLETION_INDEX is not/],
-      [['score', '--version', version, '--method', 'XYZ'], {}, /--method: expected EAP, MAP, ML or WLE, got "XYZ"/],
+      [
+        ['score', '--version', version, '--method', 'XYZ'],
+        {},
+        /--method: expected EAP, MAP, ML or WLE, got "XYZ"/,
+      ],
     ] as const) {
       const r: Result = await start([...args], { DATABASE_URL: fx.url!, ...env }).done;
       assert.equal(r.code, 2, r.stderr);
