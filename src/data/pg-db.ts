@@ -11,10 +11,12 @@
  * fires the socket is destroyed, which fails anything pending at once; the Db then refuses
  * further work with the same error instead of queueing behind a dead connection.
  */
+
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { checkColumns } from './bulk-columns.js';
 import { CopyTextParser, copyTextValue, type Field, type FieldKind } from './copy-text.js';
 import { type BulkColumn, type Db, ident, type SqlValue, settingName, type Tx } from './db.js';
 import { DEFAULT_PG_TIMEOUTS, PgTimeoutError, type PgTimeouts } from './pg-timeouts.js';
@@ -226,14 +228,4 @@ function* copyLines(columns: readonly BulkColumn[], n: number): Generator<string
     }
   }
   if (chunk.length > 0) yield chunk;
-}
-
-export function checkColumns(columns: readonly BulkColumn[]): number {
-  if (columns.length === 0) throw new Error('bulk insert needs at least one column');
-  const n = columns[0].values.length;
-  for (const c of columns) {
-    if (c.values.length !== n)
-      throw new Error(`bulk insert: column ${c.name} has ${c.values.length} values, expected ${n}`);
-  }
-  return n;
 }

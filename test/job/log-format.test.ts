@@ -10,8 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createPlatform } from '../../src/data/demo-platform.js';
 import { openPgliteDb } from '../../src/data/pglite-db.js';
+import { createPlatform } from '../../src/job/demo-platform.js';
 
 const CLI = join(import.meta.dirname, '../../src/job/cli.ts');
 const STAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /;
