@@ -3,6 +3,7 @@
  * Exit codes: 0 done, 1 the run failed (file, data), 2 bad usage (flags, model, prior).
  */
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { LocalCalibrator } from '../calibrators/local.js';
 import { parseAnchors } from '../contract/anchors.js';
 import { ContractError } from '../contract/validate.js';
@@ -232,12 +233,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const err = e as NodeJS.ErrnoException;
     const say = (line: string) => log.err(`[ERROR] ${line}`);
     if (err.syscall) {
-      // An output path is written, whatever the failing call (open, rename, write).
+      // Only the input and the anchors are read; any other path (an output, its temporary file) is written.
       const path = err.path ?? prep.input;
-      const writing =
-        prep.outputs.some((f) => path.includes(f)) || !['open', 'read', 'stat'].includes(err.syscall);
+      const read = [prep.input, args.anchors].some((f) => f !== undefined && resolve(f) === resolve(path));
       say(
-        `cannot ${writing ? 'write' : 'read'} ${path}: ${err.code} (${err.message}); check the path and permissions`,
+        `cannot ${read ? 'read' : 'write'} ${path}: ${err.code} (${err.message}); check the path and permissions`,
       );
     } else if (err instanceof SyntaxError) say(`--anchors ${args.anchors}: not valid JSON (${err.message})`);
     else if (err instanceof ContractError) say(`--anchors ${args.anchors}: ${err.message}`);
