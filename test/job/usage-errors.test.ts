@@ -50,6 +50,12 @@ describe('usage errors, command by command', () => {
       await oneLineError(['reprot']),
       '[ERROR] unknown command "reprot"; did you mean report? (commands: run, fit, serve, report, score; see mirt-calibrate --help)',
     );
+    const json = JSON.parse(await oneLineError(['reprot'], { MIRT_LOG_FORMAT: 'json' })) as Record<
+      string,
+      unknown
+    >;
+    assert.equal(json.level, 'error');
+    assert.match(String(json.msg), /^unknown command "reprot"; did you mean report\?/);
   });
 
   it('run: an unknown flag gets the nearest one; a value that looks like a flag is still a value', async () => {
