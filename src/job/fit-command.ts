@@ -21,6 +21,7 @@ import { CsvInputError, type CsvReadOptions, openInput, readCsvAnswers } from '.
 import { writeChunk, writeOutput } from '../files/output-file.js';
 import { writeItemsCsv, writeScoresCsv } from '../files/result-csv.js';
 import { writeJson } from '../files/result-json.js';
+import { withReportEvidence } from '../report/observed-groups.js';
 import { checkOutputPath, parseFlags, UsageError } from './args.js';
 import { loadedLines } from './fit-summary.js';
 import { flagLines } from './flag-lines.js';
@@ -206,7 +207,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       log.err(line);
     if (progress) phaseLine(progress, 'read', (performance.now() - t) / 1000);
     t = performance.now();
-    const out = await new LocalCalibrator().calibrate(data, job);
+    const out = withReportEvidence(await new LocalCalibrator().calibrate(data, job), data);
     const m = out.fit_meta.metrics;
     if (progress) {
       calibrationPhases(progress, m);
