@@ -3,7 +3,7 @@
  * Exit codes: 0 done, 1 the run failed (file, data), 2 bad usage (flags, model, prior).
  */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
 import { LocalCalibrator } from '../calibrators/local.js';
 import { parseAnchors } from '../contract/anchors.js';
 import { ContractError } from '../contract/validate.js';
@@ -23,12 +23,15 @@ import {
   parseUPrior,
 } from '../engine/types.js';
 import { CsvInputError, type CsvReadOptions, openInput, readCsvAnswers } from '../files/csv-responses.js';
-import { checkWritable, writeChunk, writeOutput } from '../files/output-file.js';
+import { writeChunk, writeOutput } from '../files/output-file.js';
 import { writeItemsCsv, writeScoresCsv } from '../files/result-csv.js';
 import { writeJson } from '../files/result-json.js';
 import { withReportEvidence } from '../report/observed-groups.js';
+import { checkOutputPath, parseFlags, UsageError } from './args.js';
 import { loadedLines } from './fit-summary.js';
 import { flagLines } from './flag-lines.js';
+import { createLog, type Log, LogFormatError, logFormat } from './log.js';
+import { calibrationPhases, emProgress, phaseLine, progressSecs, quietFromEnv } from './progress.js';
 import { runLabels } from './run-labels.js';
 
 const NO_PRIOR = { kind: 'none' } as const;
@@ -73,7 +76,11 @@ Answers 0/1/true/false; empty or NA = missing. Delimiter , ; or tab; LF, CRLF or
   --duplicates P      first or last answer of a repeated (user, item) pair    (default first)
   --min-item-n N      items with fewer answers are kept but flagged provisional (default 30)
   --version LABEL     version written into the records            (default v<UTC time>)
+  -q, --quiet         no progress lines (EM cycles, phases); also MIRT_QUIET=true
   -h, --help          this text
+
+Progress and results go to standard error: an EM line at most every 2 s (MIRT_PROGRESS_SECS),
+one line per phase. MIRT_LOG_FORMAT=json writes them as JSON objects (text: as they read).
 `;
 
 function positiveInt(name: string, v: string | undefined): number | undefined {
@@ -151,6 +158,13 @@ async function prepare(args: ReturnType<typeof parse>): Promise<Prepared> {
     (f): f is string => f !== undefined && f !== '-',
   );
   if (new Set(outputs).size < outputs.length) throw new EngineInputError('two outputs name the same file');
+  // Before any data is read: an output that cannot be written is a usage error ("cannot write").
+  for (const [flag, file] of [
+    ['--output', args.output],
+    ['--items-csv', args['items-csv']],
+    ['--scores-csv', args['scores-csv']],
+  ] as const)
+    if (file !== undefined) await checkOutputPath(flag, file);
   return { input: args.input, job, read, outputs };
 }
 
@@ -163,12 +177,21 @@ interface Prepared {
 
 type FitJob = Parameters<LocalCalibrator['calibrate']>[1];
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let args: ReturnType<typeof parse>;
+  let log: Log;
+  let progress: ((line: string, fields: Record<string, unknown>) => void) | null;
+  let intervalSecs: number;
   try {
+    // fit is a command at a keyboard: its text lines carry no time stamp (json does, as pino).
+    const format = logFormat(env);
+    log = await createLog(format === 'text' ? 'plain' : format);
     args = parse(argv);
+    progress = args.quiet || quietFromEnv(env) ? null : log.err;
+    intervalSecs = progressSecs(env);
   } catch (e) {
-    process.stderr.write(`[ERROR] ${(e as Error).message}\n${FIT_HELP}`);
+    if (!(e instanceof UsageError) && !(e instanceof LogFormatError)) throw e;
+    process.stderr.write(`[ERROR] ${e.message}\n`);
     return 2;
   }
   if (args.help) {
@@ -179,48 +202,58 @@ export async function main(argv: string[]): Promise<number> {
   try {
     prep = await prepare(args);
   } catch (e) {
-    process.stderr.write(`[ERROR] ${(e as Error).message}\n`);
+    log.err(`[ERROR] ${(e as Error).message}`);
     return 2;
   }
   let { job } = prep;
   const started = performance.now();
+  if (progress) job = { ...job, onCycle: emProgress(progress, { intervalSecs }) };
   try {
-    for (const f of prep.outputs) await checkWritable(f);
     if (args.anchors)
       job = {
         ...job,
         anchors: Object.fromEntries(parseAnchors(JSON.parse(await readFile(args.anchors, 'utf8')))),
       };
+    let t = performance.now();
     const { data, report } = await readCsvAnswers(openInput(prep.input), prep.read);
     for (const line of loadedLines(prep.input === '-' ? 'standard input' : prep.input, data, report))
-      process.stderr.write(`${line}\n`);
+      log.err(line);
+    if (progress) phaseLine(progress, 'read', (performance.now() - t) / 1000);
+    t = performance.now();
     const out = withReportEvidence(await new LocalCalibrator().calibrate(data, job), data);
     const m = out.fit_meta.metrics;
+    if (progress) {
+      calibrationPhases(progress, m);
+      phaseLine(progress, 'calibrate', (performance.now() - t) / 1000);
+    }
+    t = performance.now();
     await writeOutput(args.output ?? '-', async (s) => {
       await writeJson(s, out);
       await writeChunk(s, '\n');
     });
     if (args['items-csv']) await writeOutput(args['items-csv'], (s) => writeItemsCsv(s, out));
     if (args['scores-csv']) await writeOutput(args['scores-csv'], (s) => writeScoresCsv(s, out));
-    process.stderr.write(
+    if (progress) phaseLine(progress, 'write', (performance.now() - t) / 1000);
+    log.err(
       `[INFO] ${job.model}: logLik ${(m.logLik as number).toFixed(4)}, ${m.cycles} cycles, ` +
         `${m.converged ? 'converged' : 'NOT converged'}; ${out.item_params.length} items, ${out.abilities.length} users; ` +
-        `${((performance.now() - started) / 1000).toFixed(2)} s, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB\n`,
+        `${((performance.now() - started) / 1000).toFixed(2)} s, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
     );
     if (!m.converged)
-      process.stderr.write(
-        `[WARN] EM stopped at the cycle limit before converging (tol ${job.tol ?? 1e-4})\n`,
-      );
-    for (const line of flagLines(out)) process.stderr.write(`${line}\n`);
+      log.err(`[WARN] EM stopped at the cycle limit before converging (tol ${job.tol ?? 1e-4})`);
+    for (const line of flagLines(out)) log.err(line);
     return 0;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    const say = (line: string) => process.stderr.write(`[ERROR] ${line}\n`);
-    if (err.syscall)
+    const say = (line: string) => log.err(`[ERROR] ${line}`);
+    if (err.syscall) {
+      // Only the input and the anchors are read; any other path (an output, its temporary file) is written.
+      const path = err.path ?? prep.input;
+      const read = [prep.input, args.anchors].some((f) => f !== undefined && resolve(f) === resolve(path));
       say(
-        `cannot ${err.syscall === 'open' || err.syscall === 'read' ? 'read' : 'write'} ${err.path ?? prep.input}: ${err.code} (${err.message}); check the path and permissions`,
+        `cannot ${read ? 'read' : 'write'} ${path}: ${err.code} (${err.message}); check the path and permissions`,
       );
-    else if (err instanceof SyntaxError) say(`--anchors ${args.anchors}: not valid JSON (${err.message})`);
+    } else if (err instanceof SyntaxError) say(`--anchors ${args.anchors}: not valid JSON (${err.message})`);
     else if (err instanceof ContractError) say(`--anchors ${args.anchors}: ${err.message}`);
     else if (err instanceof CsvInputError || err instanceof EngineInputError) say(err.message);
     else say(`calibration failed: ${err.stack ?? err.message}`);
@@ -228,37 +261,35 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+const FIT_FLAGS = {
+  input: { type: 'string' },
+  output: { type: 'string' },
+  model: { type: 'string' },
+  score: { type: 'string' },
+  quadpts: { type: 'string' },
+  'max-cycles': { type: 'string' },
+  tol: { type: 'string' },
+  threads: { type: 'string' },
+  'c-prior': { type: 'string' },
+  'u-prior': { type: 'string' },
+  'a-prior': { type: 'string' },
+  'b-prior': { type: 'string' },
+  anchors: { type: 'string' },
+  duplicates: { type: 'string' },
+  'min-item-n': { type: 'string' },
+  version: { type: 'string' },
+  format: { type: 'string' },
+  delimiter: { type: 'string' },
+  'user-col': { type: 'string' },
+  'item-col': { type: 'string' },
+  'correct-col': { type: 'string' },
+  'time-col': { type: 'string' },
+  'items-csv': { type: 'string' },
+  'scores-csv': { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      input: { type: 'string' },
-      output: { type: 'string' },
-      model: { type: 'string' },
-      score: { type: 'string' },
-      quadpts: { type: 'string' },
-      'max-cycles': { type: 'string' },
-      tol: { type: 'string' },
-      threads: { type: 'string' },
-      'c-prior': { type: 'string' },
-      'u-prior': { type: 'string' },
-      'a-prior': { type: 'string' },
-      'b-prior': { type: 'string' },
-      anchors: { type: 'string' },
-      duplicates: { type: 'string' },
-      'min-item-n': { type: 'string' },
-      version: { type: 'string' },
-      format: { type: 'string' },
-      delimiter: { type: 'string' },
-      'user-col': { type: 'string' },
-      'item-col': { type: 'string' },
-      'correct-col': { type: 'string' },
-      'time-col': { type: 'string' },
-      'items-csv': { type: 'string' },
-      'scores-csv': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  }).values;
+  return parseFlags(argv, FIT_FLAGS, { command: 'fit' }).values;
 }
