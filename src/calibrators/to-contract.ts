@@ -88,11 +88,8 @@ export function toCalibrateResponse(
         n_users: r.userIds.length,
         n_obs: r.nObs,
         quadrature: { points: r.settings.quadPoints, range: [-r.settings.quadRange, r.settings.quadRange] },
-        // The item priors (engine/types.ts DEFAULT_A_PRIOR, DEFAULT_B_PRIOR; not yet options of
-        // contract/options.ts), and the items whose slope ran off without a slope prior, held
-        // by the fallback one (engine/calibrate.ts).
-        a_prior: formatItemPrior(r.settings.aPrior),
-        b_prior: formatItemPrior(r.settings.bPrior),
+        // The items whose slope ran off without a slope prior, held by the fallback one
+        // (engine/calibrate.ts); the priors themselves are echoed with the options below.
         ...(r.slopesHeld
           ? { a_prior_fallback: { prior: formatItemPrior(r.slopesHeld.prior), items: r.slopesHeld.items } }
           : {}),

@@ -139,6 +139,32 @@ export const CALIBRATION_OPTIONS = {
     parsed: true,
     describe: 'prior on the upper asymptote u (4PL)',
   },
+  a_prior: {
+    field: 'aPrior',
+    value: spec('none, or lognormal:MEANLOG:SDLOG on a'),
+    job: { env: 'MIRT_A_PRIOR', flag: '--a-prior' },
+    fitFlag: '--a-prior',
+    // BILOG-MG's spirit: log a ~ N(0, 0.5^2) keeps a slope that the answers cannot pin down
+    // (a new item, a separated pattern) from running off; engine/types.ts DEFAULT_A_PRIOR.
+    defaults: { fit: 'none', unattended: 'lognormal:0:0.5' },
+    echo: 'a_prior',
+    appliesTo: 'a',
+    parsed: true,
+    describe: 'prior on the item slopes a (2PL, 3PL, 4PL)',
+  },
+  b_prior: {
+    field: 'bPrior',
+    value: spec('none, or normal:MEAN:SD on b'),
+    job: { env: 'MIRT_B_PRIOR', flag: '--b-prior' },
+    fitFlag: '--b-prior',
+    // b ~ N(0, 2^2): an item nobody or everybody got right lands within the scale, flagged;
+    // engine/types.ts DEFAULT_B_PRIOR.
+    defaults: { fit: 'none', unattended: 'normal:0:2' },
+    echo: 'b_prior',
+    appliesTo: 'b',
+    parsed: true,
+    describe: 'prior on the item difficulties b (every model)',
+  },
   max_cycles: {
     field: 'maxCycles',
     value: integer(1, 100_000),

@@ -8,6 +8,7 @@ import { parseServiceUrl } from '../calibrators/remote-url.js';
 import type { JobOptions } from '../contract/options.js';
 import { DEFAULT_PG_TIMEOUTS, type PgTimeouts } from '../data/pg-timeouts.js';
 import { normaliseDatabaseUrl } from '../data/url.js';
+import { DEFAULT_MIN_ITEM_RESPONSES } from '../engine/responses.js';
 import { MODEL_NAMES, type ModelName, parseModel } from '../engine/types.js';
 import { ConfigError } from './config-error.js';
 import { loadLinkConfig } from './link-config.js';
@@ -33,7 +34,10 @@ export interface JobConfig {
   readonly subjectId: string | null;
   /** null = no cap. */
   readonly maxObs: number | null;
-  /** MIRT_MIN_ITEM_RESPONSES: items with fewer answers in the window are left out (1 = none). */
+  /**
+   * MIRT_MIN_ITEM_RESPONSES: items with fewer answers in the window are kept, estimated under the
+   * priors and flagged `provisional` (1 = none flagged).
+   */
   readonly minItemResponses: number;
   readonly dryRun: boolean;
   /** Normalised to postgresql://; null = embedded PGlite in dataDir. */
@@ -190,7 +194,7 @@ export function loadConfig(argv: readonly string[], env: Env): JobConfig {
   const maxObsN = mo ? parseInteger(mo.value, mo.name, 0, MAX_COUNT) : 0;
 
   const mir = pick('minItemResponses', '--min-item-responses', 'MIRT_MIN_ITEM_RESPONSES');
-  const minItemResponses = mir ? parseInteger(mir.value, mir.name, 1, MAX_COUNT) : 1;
+  const minItemResponses = mir ? parseInteger(mir.value, mir.name, 1, MAX_COUNT) : DEFAULT_MIN_ITEM_RESPONSES;
 
   const dryRunEnv = first(env, 'DRY_RUN', 'MIRT_DRY_RUN');
   const dryRun = flags.dryRun === true || (dryRunEnv ? parseBool(dryRunEnv.value, dryRunEnv.name) : false);
@@ -286,7 +290,7 @@ Options (flags override environment; MIRT_* overrides IRT_*):
   --topic-id ID        MIRT_TOPIC_ID                                  only items of this topic
   --subject-id ID      MIRT_SUBJECT_ID                                only sessions of this exam
   --max-obs N          MIRT_MAX_OBS                                   keep the N most recent answers (0 = all)
-  --min-item-responses N  MIRT_MIN_ITEM_RESPONSES                     leave out items with fewer answers (1)
+  --min-item-responses N  MIRT_MIN_ITEM_RESPONSES                     flag items with fewer answers provisional (30)
   --dry-run            DRY_RUN=true                                   extract and calibrate, write nothing
   --database-url URL   DATABASE_URL    postgresql://, postgres:// or postgresql+psycopg2://
                                        (unset: embedded PGlite database in --data-dir)

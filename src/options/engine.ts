@@ -17,7 +17,10 @@ import {
   type CalibrationSettings,
   EngineInputError,
   formatCPrior,
+  formatItemPrior,
   type IrtParam,
+  parseAPrior,
+  parseBPrior,
   parseCPrior,
   parseUPrior,
 } from '../engine/types.js';
@@ -41,6 +44,8 @@ type SettingOf<K extends OptionName> = CalibrationSettings[(typeof CALIBRATION_O
 const PARSERS: { readonly [K in ParsedOption]: EngineParser<SettingOf<K>> } = {
   c_prior: { parse: parseCPrior, format: formatCPrior },
   u_prior: { parse: parseUPrior, format: formatCPrior },
+  a_prior: { parse: parseAPrior, format: formatItemPrior },
+  b_prior: { parse: parseBPrior, format: formatItemPrior },
 };
 
 const parserOf = (name: OptionName): EngineParser<unknown> | undefined =>

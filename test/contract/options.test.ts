@@ -38,6 +38,8 @@ const SAMPLE: Record<string, number | string> = {
   score_method: 'map',
   c_prior: 'beta:5:17',
   u_prior: 'normal:1.1:2',
+  a_prior: 'lognormal:0.2:0.4',
+  b_prior: 'normal:0.5:1.5',
   max_cycles: 300,
   tol: 1e-5,
 };
