@@ -18,6 +18,8 @@ import type { ItemLinkRow } from '../data/drift-columns.js';
 import type { ReferenceItem } from '../data/previous-version.js';
 import { type DriftResult, linkWithPurification } from '../engine/drift.js';
 import type { LinkMethod } from '../engine/linking.js';
+import type { ItemModel } from '../engine/models/model.js';
+import { modelFor } from '../engine/models/registry.js';
 import type { ItemParams, ModelName } from '../engine/types.js';
 
 export type LinkMode = 'none' | 'anchors' | 'previous';
@@ -166,7 +168,8 @@ export async function linkRun(input: LinkInput): Promise<LinkOutcome> {
       refItems,
       { zMin: config.driftZ, shiftMin: config.driftShift },
       {
-        fixSlope: input.model === 'Rasch',
+        // A model whose slopes are fixed (Rasch: a = 1) has a unit fixed by them: only B moves.
+        fixSlope: slopeIsFixed(modelFor(input.model)),
         minItems: 2,
       },
     );
@@ -256,4 +259,9 @@ export async function linkRun(input: LinkInput): Promise<LinkOutcome> {
     drift,
     lines,
   };
+}
+
+/** No slope is estimated: neither per item nor shared (the Rasch model's a = 1). */
+function slopeIsFixed(m: ItemModel): boolean {
+  return !m.sharedSlope && !m.itemParams.includes('a');
 }
