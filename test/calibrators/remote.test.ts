@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { LocalCalibrator } from '../../src/calibrators/local.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, RemoteCalibrationError } from '../../src/calibrators/remote.js';
 import type { CalibrationJob } from '../../src/calibrators/types.js';
+import { optionDefaults } from '../../src/contract/options.js';
 import type { CalibrateResponse } from '../../src/contract/types.js';
 import { type ResponseData, responsesFromObservations } from '../../src/engine/responses.js';
 import { lsat7, type RunningService, startService, TOKEN } from '../service/helpers.js';
@@ -20,7 +21,8 @@ const data = (): ResponseData => responsesFromObservations(lsat7(300));
 let reference: CalibrateResponse;
 
 before(async () => {
-  reference = await new LocalCalibrator().calibrate(data(), job);
+  // The service applies the unattended defaults (item priors): so does the reference run.
+  reference = await new LocalCalibrator(undefined, optionDefaults('unattended')).calibrate(data(), job);
 });
 
 describe('against our service', () => {

@@ -162,10 +162,10 @@ test('no pod gets a service-account token: none of them calls the Kubernetes API
     assert.equal(podSpec(w).automountServiceAccountToken, false, `${w.file} ${w.kind}/${w.metadata.name}`);
 });
 
-test('the job ConfigMap leaves out items with fewer than 30 answers, as the README recommends', () => {
+test("the job ConfigMap flags items with fewer than 30 answers provisional, as the README's default says", () => {
   const cm = find('ConfigMap', 'mirt-calibrate-job');
   assert.equal(cm.data?.MIRT_MIN_ITEM_RESPONSES, '30');
-  assert.match(read('README.md'), /`MIRT_MIN_ITEM_RESPONSES`[^\n]*30 or more/);
+  assert.match(read('README.md'), /`MIRT_MIN_ITEM_RESPONSES` \| 30 \|[^\n]*flagged `provisional`/);
 });
 
 test('MIRT_REPORT_PATH lands on a mounted volume in every pod that reads the job ConfigMap', () => {

@@ -9,7 +9,7 @@ describe('job configuration', () => {
     assert.equal(c.lookbackDays, 30);
     assert.equal(c.model, '2PL');
     assert.equal(c.maxObs, null);
-    assert.equal(c.minItemResponses, 1);
+    assert.equal(c.minItemResponses, 30); // below it: kept, flagged provisional
     assert.equal(c.reportPath, null);
     assert.equal(loadConfig(['--report', '/r/{version}.html'], {}).reportPath, '/r/{version}.html');
     assert.equal(loadConfig([], { MIRT_REPORT_PATH: '/r.html' }).reportPath, '/r.html');

@@ -80,6 +80,9 @@ describe('u_prior on POST /calibrate', () => {
       model: '4PL',
       c_prior: 'normal:-1.1:2',
       u_prior: 'normal:1.1:2',
+      // mirt's reference has priors on c and u only (the service's item priors are off here).
+      a_prior: 'none',
+      b_prior: 'none',
     });
     assert.equal(res.status, 200, res.text);
     const { model_spec: spec, metrics } = res.json.fit_meta;
@@ -120,7 +123,13 @@ describe('MIRT_U_PRIOR in the nightly job', () => {
 
   test('in-process and through the service: the prior is used, echoed and stored alike', async (t) => {
     if (!available) return t.skip('no PostgreSQL');
-    const env = { MIRT_MODEL: '4PL', MIRT_U_PRIOR: 'normal:1.1:2' };
+    // mirt's reference has priors on c and u only: the job's default item priors are off here.
+    const env = {
+      MIRT_MODEL: '4PL',
+      MIRT_U_PRIOR: 'normal:1.1:2',
+      MIRT_A_PRIOR: 'none',
+      MIRT_B_PRIOR: 'none',
+    };
     await run({ ...env, DATABASE_URL: urlOf(DBS[0]) });
     const remote = await run({
       ...env,
