@@ -91,6 +91,16 @@ export function header(
   ];
   if (spec.c_prior != null) facts.push(['prior on the lower asymptote c', show(spec.c_prior)]);
   if (spec.u_prior != null) facts.push(['prior on the upper asymptote u', show(spec.u_prior)]);
+  if (spec.a_prior != null && spec.a_prior !== 'none')
+    facts.push(['prior on the slopes a', show(spec.a_prior)]);
+  if (spec.b_prior != null && spec.b_prior !== 'none')
+    facts.push(['prior on the difficulties b', show(spec.b_prior)]);
+  const held = spec.a_prior_fallback as { prior?: unknown; items?: unknown[] } | undefined;
+  if (held?.items?.length)
+    facts.push([
+      'slopes held by a prior',
+      `${held.items.length} item(s) whose slope ran off without a slope prior, held by ${show(held.prior)}`,
+    ]);
   return `<header><h1>Calibration report</h1>
 <p class="headline"><span class="big">${fmt(head.value)}</span> ${escapeHtml(head.label)}${head.beside ? `<br><small>${escapeHtml(head.beside)}</small>` : ''}</p>
 <dl>${facts.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl></header>`;

@@ -74,6 +74,22 @@ describe('report sections', () => {
     assert.match(html, /test information \(all 5 items, which every learner answered\)/);
   });
 
+  it('the item priors a run used, and the slopes a prior held, are in the header', async () => {
+    const data = loadResponses('LSAT7');
+    const withPriors = await new LocalCalibrator().calibrate(data, {
+      model: '2PL',
+      version: 'v1',
+      runId: 'run-1',
+      aPrior: 'lognormal:0:0.5',
+      bPrior: 'normal:0:2',
+    });
+    const page = text(renderReport(withPriors));
+    assert.match(page, /prior on the slopes a\s+lognormal:0:0\.5/);
+    assert.match(page, /prior on the difficulties b\s+normal:0:2/);
+    const without = text(renderReport(await fit(data)));
+    assert.doesNotMatch(without, /prior on the slopes a/);
+  });
+
   it("the typical form's information is the learners' own forms' information, averaged (summed learner by learner)", () => {
     const spec = sparseResult.fit_meta.model_spec;
     const byId = new Map(sparseResult.item_params.map((it) => [it.item_id, it]));
