@@ -172,8 +172,17 @@ export async function calibrateBody(
     response: out,
     model: job.model,
     nObs: built.data?.nObs ?? 0,
-    phases: { validate, build, calibrate },
+    // The engine's own phases inside `calibrate` (EM, standard errors, scoring, item fit), as the
+    // job and fit print them.
+    phases: { validate, build, ...engineTimings(response), calibrate },
   };
+}
+
+function engineTimings(response: CalibrateResponse): Record<string, number> {
+  const t = response.fit_meta.metrics.timings as Record<string, unknown> | undefined;
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(t ?? {})) if (typeof v === 'number') out[k] = v;
+  return out;
 }
 
 function rowWarnings(built: RequestData, warnings: string[]): void {

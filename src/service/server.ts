@@ -312,6 +312,9 @@ export function buildServer(options: ServerOptions): CalibrationService {
         const run = await runner.run(req.body, hangUp.signal);
         metrics.calibrations.inc({ model: run.model, outcome: 'ok' });
         metrics.observations.inc({ route: '/calibrate' }, run.nObs);
+        // One line per phase, as the job and fit print them; the request line repeats them all.
+        for (const [phase, secs] of Object.entries(run.phases))
+          req.log.info({ phase, seconds: secs }, `phase ${phase} done in ${secs.toFixed(2)} s`);
         logExtra.set(req, { model: run.model, n_obs: run.nObs, queued_s: waited, phases_s: run.phases });
         return reply.type('application/json; charset=utf-8').send(run.json);
       } catch (err) {

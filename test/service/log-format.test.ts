@@ -76,6 +76,10 @@ describe('the service log format', () => {
     const calib = objects.find((o) => o.msg === 'request' && o.route === '/calibrate');
     assert.equal(calib?.status, 200);
     assert.equal(typeof (calib?.phases_s as Record<string, number>)?.calibrate, 'number');
+    // One line per phase, the engine's among them.
+    const phases = objects.filter((o) => typeof o.phase === 'string').map((o) => o.phase);
+    for (const p of ['validate', 'build', 'em', 'se', 'scoring', 'itemFit', 'calibrate'])
+      assert.ok(phases.includes(p), `phase ${p}: ${phases.join(', ')}`);
     assert.ok(!all.join('\n').includes('tok-123'), 'no token in the log');
   });
 
