@@ -1,5 +1,5 @@
 /**
- * The extraction chain of the old job, streamed into the engine's ResponseBuilder:
+ * The extraction chain of the old job, streamed into an ObservationSink (the job's ResponseBuilder):
  *   1. the `attempt` VIEW   (student_id, item_id, correct, completed_at)
  *   2. the `responses` table (user_id, item_id, is_correct, responded_at)
  *   3. `exam_results`        (user_id, session_id, result_json {questions: [...]}, updated_at/created_at)
@@ -14,9 +14,9 @@
  * The SELECTs read their parameters through current_setting('mirt.*') (see Db.streamRows):
  * values are never spliced into SQL.
  */
-import type { ResponseBuilder } from '../engine/responses.js';
 import type { FieldKind } from './copy-text.js';
 import type { Db } from './db.js';
+import type { ObservationSink } from './observation-sink.js';
 import { sqlState } from './sql-state.js';
 
 export type SourceName = 'attempt VIEW' | 'responses table' | 'exam_results JSON';
@@ -75,7 +75,7 @@ export class NoSourceError extends Error {
 
 export async function extractObservations(
   db: Db,
-  builder: ResponseBuilder,
+  builder: ObservationSink,
   opts: ExtractOptions,
   log: ExtractLog,
 ): Promise<Extraction> {
@@ -163,7 +163,7 @@ type TryResult = { ok: true; rows: number } | { ok: false; reason: string };
 
 async function tryRows(
   db: Db,
-  builder: ResponseBuilder,
+  builder: ObservationSink,
   plan: Plan | null,
   relation: string,
   source: SourceName,
@@ -355,7 +355,7 @@ async function topicItemSet(
  * builder (at most `room`). Unparsable documents are counted through builder.reject().
  */
 export function addExamResult(
-  builder: ResponseBuilder,
+  builder: ObservationSink,
   userId: string | null,
   json: string | null,
   ts: number | null,

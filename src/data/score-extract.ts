@@ -9,13 +9,13 @@
  * scores. (The run itself read up to the moment it extracted, seconds after T.) The topic filter
  * needs no SQL here: only answers to items with parameters in the version are scored, and those
  * are the topic's items. The SELECTs mirror extract.ts's (same columns, same text casts, same
- * duplicate rule through the ResponseBuilder) with the shard and the window's end added; their
+ * duplicate rule through the job's ResponseBuilder) with the shard and the window's end added; their
  * parameters travel through current_setting('mirt.*') as there.
  */
 
-import type { ResponseBuilder } from '../engine/responses.js';
 import type { Db } from './db.js';
 import { addExamResult } from './extract.js';
+import type { ObservationSink } from './observation-sink.js';
 import { type Shard, shardExpr } from './shards.js';
 
 export interface StoredVersion {
@@ -70,7 +70,7 @@ export async function extractShard(
   db: Db,
   v: StoredVersion,
   shard: Shard,
-  builder: ResponseBuilder,
+  builder: ObservationSink,
 ): Promise<number> {
   const lookback = Number(v.spec.lookback_days);
   if (!(lookback > 0)) throw new VersionError(`version ${v.version}: model_spec has no lookback_days`);

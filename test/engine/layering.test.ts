@@ -66,11 +66,7 @@ const RULES: ((from: string, to: string) => string | null)[] = [
 const KNOWN: Readonly<Record<string, string>> = {
   'data/demo-platform.ts -> engine/simulate.ts':
     'the demo generator belongs under job/ (or its own folder), not data/',
-  'data/score-extract.ts -> engine/responses.ts':
-    'the scoring extraction should hand rows to a sink type of its own, not the engine builder',
   'cycle job/config.ts -> job/sample-config.ts': 'config and sample-config import each other',
-  'data/extract.ts -> engine/responses.ts':
-    'extraction should hand rows to a sink type of its own, not the engine builder',
   'data/pglite-db.ts -> data/pg-db.ts': 'checkColumns belongs in a module both backends share',
   'job/demo.ts -> data/pglite-db.ts': 'the demo should open its database through data/open.ts',
   'service/server.ts -> calibrators/cpus.ts':
