@@ -71,6 +71,17 @@ export class CopyTextParser {
     }
   }
 
+  /**
+   * One whole row, newline included, at buf[start..end): what one CopyData message of the
+   * protocol holds (copy-out.ts), parsed where it lies, without searching for the line end.
+   */
+  pushRow(buf: Buffer, start: number, end: number): void {
+    if (this.rest) throw new CopyFormatError('COPY row after an incomplete row');
+    if (end <= start || buf[end - 1] !== LF)
+      throw new CopyFormatError('COPY data message is not one whole row');
+    this.parseLine(buf, start, end - 1);
+  }
+
   /** Call once the stream has ended: a row without its newline means a truncated stream. */
   end(): void {
     if (this.rest && this.rest.length > 0) {
