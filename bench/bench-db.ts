@@ -112,15 +112,19 @@ export async function pgAttemptDb(s: AnswerSpec): Promise<BenchDb> {
   };
 }
 
-/** The embedded database in a temporary folder, holding `s`'s answers. */
+/**
+ * The embedded database in a temporary folder holding `s`'s answers, closed again so that a job
+ * can open it as `run` does; `url` is the data folder.
+ */
 export async function pgliteAttemptDb(s: AnswerSpec): Promise<BenchDb> {
   const dir = mkdtempSync(join(tmpdir(), 'mirt-bench-'));
   const db = await openPgliteDb(join(dir, 'data'));
   const t = performance.now();
   await createAttemptData(db, s);
+  await db.close();
   console.log(`PGlite: generated ${answerCount(s)} answers in ${secs(performance.now() - t)}`);
   return {
-    url: dir,
+    url: join(dir, 'data'),
     db,
     async close() {
       await db.close();
