@@ -79,7 +79,7 @@ export async function benchCopyPhases(s: AnswerSpec = PG_ANSWERS): Promise<void>
     // The server's side is its backend's CPU while it formats and sends the rows (read here by
     // the cheapest client, our socket reader with rows dropped): no superuser or server file needed.
     await step('every column ::text (before), own socket reader, rows dropped', () =>
-      b.db.streamRows(before, ['text', 'text', 'text', 'text'], settings, () => {}),
+      b.db.streamRows(before, kinds, settings, () => {}),
     );
     await step('as extracted now, own socket reader (Db.streamRows), rows dropped', () =>
       b.db.streamRows(select, kinds, settings, () => {}),
