@@ -118,6 +118,7 @@ export async function benchIngest(): Promise<void> {
       target,
       mirt: mirtCell(opts.mirt, now.wall),
     });
+    console.log(`  ${what}: ${show(now, opts.rss)} (target ${target})`);
   };
   try {
     const cli = (dist: string) => path.join(dist, 'job', 'cli.js');
