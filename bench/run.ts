@@ -125,7 +125,7 @@ try {
     if (r.status !== 0) failed.push(name);
   }
   console.log(
-    `\n== issue 14 targets (fit: min of 3 runs; jobs: min of MIRT_BENCH_REPS = 2; CPU = user + system of the process, server = its PostgreSQL backend; bench ${((performance.now() - t0) / 60000).toFixed(1)} min)`,
+    `\n== issue 14 targets (fit: min of 3 runs; jobs and copy phases: min of MIRT_BENCH_REPS = ${process.env.MIRT_BENCH_REPS ?? 2}; mirt: its EM fit alone on data of the same shape; CPU = user + system of the process, server = its PostgreSQL backend; bench ${((performance.now() - t0) / 60000).toFixed(1)} min)`,
   );
   printTable(readRows(rowsFile));
   if (failed.length > 0) {
