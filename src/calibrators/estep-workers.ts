@@ -21,7 +21,7 @@ import type { EStepAccumulators, EStepInput } from '../engine/estep.js';
 import { ESTEP_WASM_BASE64 } from '../engine/kernel/estep-wasm.js';
 import { scoreOuterProductsJs } from '../engine/posterior-scores.js';
 import type { ResponseData } from '../engine/responses.js';
-import { usableCpus } from './cpus.js';
+import { usableCpus } from '../host/cpus.js';
 
 /** Below this many observation-node updates per E-step, a second thread costs more than it saves. */
 const THREADS_FROM = 2e7;

@@ -10,7 +10,9 @@
  * one user with two answers, and without one no item is identified.
  */
 import type { CalibrateResponse } from '../contract/types.js';
+import { modelFor } from '../engine/models/registry.js';
 import type { ResponseData } from '../engine/responses.js';
+import { parseModel } from '../engine/types.js';
 
 export interface NotIdentified {
   /** Item ids, in the data's order. */
@@ -35,14 +37,16 @@ export function notIdentified(data: ResponseData, result: CalibrateResponse): No
     anyPair = true;
     for (let k = data.userPtr[u]; k < data.userPtr[u + 1]; k++) linked[data.userItem[k]] = 1;
   }
-  const model = String(result.fit_meta.model_spec.model ?? '').toUpperCase();
-  const shared = model === 'RASCH' || model === '1PL';
+  // A quantity all items share (the 1PL's slope, the Rasch model's latent variance) is seen
+  // through any user with two answers; a per-item slope only through that item's respondents.
+  const model = modelFor(parseModel(String(result.fit_meta.model_spec.model)));
+  const shared = model.sharedSlope || model.estimatesVariance;
   const items = data.itemIds.filter((_, j) => kept[j] && (shared ? !anyPair : !linked[j]));
   if (items.length === 0) return null;
   return {
     items,
     reason: shared
-      ? `no user answered two items: the ${model === 'RASCH' ? 'latent variance' : 'common slope'} is not identified, so no item is`
+      ? `no user answered two items: the ${model.estimatesVariance ? 'latent variance' : 'common slope'} is not identified, so no item is`
       : 'every user who answered these items answered no other item: only the proportion correct is observed, the slope stays at its start value (a = 1)',
   };
 }

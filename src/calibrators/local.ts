@@ -1,8 +1,9 @@
 /** The in-process calibrator: the engine, with E-steps on worker threads for large inputs. */
+import { definedOnly, type JobOptions } from '../contract/options.js';
 import type { CalibrateResponse } from '../contract/types.js';
 import { calibrate } from '../engine/calibrate.js';
 import type { ResponseData } from '../engine/responses.js';
-import { parseCPrior, parseUPrior } from '../engine/types.js';
+import { engineOptions } from '../options/engine.js';
 import { createExecutor } from './estep-workers.js';
 import { notIdentified } from './identification.js';
 import { markNotIdentified, toCalibrateResponse } from './to-contract.js';
@@ -10,23 +11,23 @@ import type { CalibrationJob, Calibrator } from './types.js';
 
 export class LocalCalibrator implements Calibrator {
   readonly kind = 'local' as const;
-  constructor(private readonly threads?: number) {}
+  /** `defaults`: options used where a job sets none (the job's configuration). */
+  constructor(
+    private readonly threads?: number,
+    private readonly defaults: JobOptions = {},
+  ) {}
 
   describe(): string {
     return `local engine${this.threads ? ` (${this.threads} threads)` : ''}`;
   }
 
-  async calibrate(data: ResponseData, job: CalibrationJob): Promise<CalibrateResponse> {
+  async calibrate(data: ResponseData, given: CalibrationJob): Promise<CalibrateResponse> {
+    const job: CalibrationJob = { ...this.defaults, ...definedOnly(given) };
     const started = performance.now();
     const threads = job.threads ?? this.threads;
     const result = await calibrate(data, {
+      ...engineOptions(job),
       model: job.model,
-      quadPoints: job.quadPoints,
-      scoreMethod: job.scoreMethod,
-      cPrior: job.cPrior === undefined ? undefined : parseCPrior(job.cPrior),
-      uPrior: job.uPrior === undefined ? undefined : parseUPrior(job.uPrior),
-      maxCycles: job.maxCycles,
-      tol: job.tol,
       threads,
       anchors:
         job.anchors &&

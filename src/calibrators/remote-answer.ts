@@ -18,7 +18,9 @@
  *   and a log-likelihood of 0/1 answers is never positive.
  */
 import type { CalibrateResponse } from '../contract/types.js';
+import { modelFor } from '../engine/models/registry.js';
 import type { ResponseData } from '../engine/responses.js';
+import { parseModel } from '../engine/types.js';
 import type { CalibrationJob } from './types.js';
 
 export const ANSWER_BOUNDS = {
@@ -120,9 +122,12 @@ function checkCoverage(r: CalibrateResponse, data: ResponseData): void {
 }
 
 function checkModel(r: CalibrateResponse, model: string): void {
-  const m = model.trim().toUpperCase();
-  const hasC = m === '3PL' || m === '4PL';
-  const hasU = m === '4PL';
+  // What the model has, from its module (the job validated the name: parseModel cannot fail here).
+  const m = parseModel(model);
+  const { itemParams, sharedSlope } = modelFor(m);
+  const hasC = itemParams.includes('g');
+  const hasU = itemParams.includes('h');
+  const slopeFixedAt1 = !sharedSlope && !itemParams.includes('a');
   const spec = r.fit_meta.model_spec.model;
   if (!same(spec, model))
     fail(`fit_meta.model_spec.model is ${JSON.stringify(spec)}, ${model} was asked for`);
@@ -138,18 +143,18 @@ function checkModel(r: CalibrateResponse, model: string): void {
       fail(`${f}: params.c = ${String(p.c)}, but the ${m} has no lower asymptote`);
     }
     if (hasU) {
-      if (typeof p.u !== 'number' || !(p.u > (p.c as number) && p.u <= 1))
-        fail(`${f}: params.u must be in (c, 1] for the 4PL`);
+      if (typeof p.u !== 'number' || !(p.u > ((p.c as number | undefined) ?? 0) && p.u <= 1))
+        fail(`${f}: params.u must be in (c, 1] for the ${m}`);
     } else if (p.u !== undefined && p.u !== null && p.u !== 1) {
       fail(`${f}: params.u = ${String(p.u)}, but the ${m} has no upper asymptote`);
     }
     // Anchored items keep the slope they were fixed at.
     if (it.anchored !== true) slopes.push(p.a);
   });
-  if (m === 'RASCH' && slopes.some((a) => Math.abs(a - 1) > 1e-6))
-    fail('a Rasch answer with slopes other than 1');
-  if (m === '1PL' && slopes.some((a) => Math.abs(a - slopes[0]) > 1e-6 * Math.max(1, Math.abs(slopes[0]))))
-    fail('a 1PL answer whose items do not share one slope');
+  if (slopeFixedAt1 && slopes.some((a) => Math.abs(a - 1) > 1e-6))
+    fail(`a ${m} answer with slopes other than 1`);
+  if (sharedSlope && slopes.some((a) => Math.abs(a - slopes[0]) > 1e-6 * Math.max(1, Math.abs(slopes[0]))))
+    fail(`a ${m} answer whose items do not share one slope`);
   r.abilities.forEach((a, k) => {
     if (!same(a.model, model))
       fail(`abilities[${k}]: model ${JSON.stringify(a.model)}, ${model} was asked for`);

@@ -3,6 +3,7 @@
  * JSON text: one string piece per observation, ids quoted once per user and per item, no
  * intermediate object per observation (1M observations: ~100 MiB of text).
  */
+import { jobToWire } from '../contract/options.js';
 import type { ResponseData } from '../engine/responses.js';
 import type { CalibrationJob } from './types.js';
 
@@ -16,18 +17,20 @@ export function calibrateRequestJson(data: ResponseData, job: CalibrationJob): s
     }
   }
   // Optional fields beyond the seed go only when set: the legacy R service reads model alone.
-  const options: Record<string, unknown> = { model: job.model, version: job.version, run_id: job.runId };
-  if (job.quadPoints !== undefined) options.quadpts = job.quadPoints;
-  if (job.scoreMethod !== undefined) options.score_method = job.scoreMethod;
-  if (job.cPrior !== undefined) options.c_prior = job.cPrior;
-  if (job.maxCycles !== undefined) options.max_cycles = job.maxCycles;
-  if (job.tol !== undefined) options.tol = job.tol;
+  const options: Record<string, unknown> = {
+    model: job.model,
+    version: job.version,
+    run_id: job.runId,
+    ...jobToWire(job),
+  };
   if (job.anchors !== undefined) {
     options.anchors = Object.entries(job.anchors).map(([item_id, p]) => ({
       item_id,
       a: p.a,
       b: p.b,
       c: p.c ?? 0,
+      // The 4PL's upper asymptote; 1 (none) is the contract's default and not sent.
+      ...(p.u !== undefined && p.u !== 1 ? { u: p.u } : {}),
     }));
   }
   const tail = JSON.stringify(options).slice(1); // `"model":...}` appended after the array

@@ -24,6 +24,7 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { definedOnly, type JobOptions } from '../contract/options.js';
 import type { CalibrateResponse } from '../contract/types.js';
 import { ContractError, validateCalibrateResponse } from '../contract/validate.js';
 import type { ResponseData } from '../engine/responses.js';
@@ -50,6 +51,8 @@ export interface RemoteCalibratorOptions {
   readonly log?: (line: string) => void;
   /** Largest response accepted (bytes). Default and ceiling: DEFAULT_MAX_RESPONSE_BYTES. */
   readonly maxResponseBytes?: number;
+  /** Options sent where a job sets none (the job's configuration: MIRT_C_PRIOR, ...). */
+  readonly defaults?: JobOptions;
 }
 
 /**
@@ -122,7 +125,8 @@ export class RemoteCalibrator implements Calibrator {
     return `remote ${describeUrl(this.url(this.path))}`;
   }
 
-  async calibrate(data: ResponseData, job: CalibrationJob): Promise<CalibrateResponse> {
+  async calibrate(data: ResponseData, given: CalibrationJob): Promise<CalibrateResponse> {
+    const job: CalibrationJob = { ...this.options.defaults, ...definedOnly(given) };
     const body = Buffer.from(calibrateRequestJson(data, job), 'utf8');
     let lastReason = 'no try made';
     for (let attempt = 1; attempt <= this.tries; attempt++) {

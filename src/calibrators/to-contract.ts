@@ -2,9 +2,11 @@
  * Engine result -> the /calibrate response contract (the R Plumber service's JSON shape), with
  * our additions in optional fields: item standard errors, counts and fit; metrics and hygiene.
  */
+import { hygieneRecord } from '../contract/hygiene.js';
 import type { AbilityRecord, CalibrateResponse, ItemParamsRecord } from '../contract/types.js';
 import { DEFAULT_FLAG_THRESHOLDS, ITEM_FLAGS } from '../engine/item-flags.js';
-import { type CalibrationResult, formatCPrior, type IrtParam, type ItemResult } from '../engine/types.js';
+import type { CalibrationResult, IrtParam, ItemResult } from '../engine/types.js';
+import { echoOptions } from '../options/engine.js';
 
 export interface RunLabels {
   readonly version: string;
@@ -23,7 +25,6 @@ export function toCalibrateResponse(
   const model = r.settings.model;
   // Only the parameters the model has: c for the 3PL/4PL, u for the 4PL (the contract's seed
   // shape {a, b} otherwise).
-  const has = (p: IrtParam) => r.itemParameters.includes(p);
   const pick = <T>(values: Record<IrtParam, T>) =>
     Object.fromEntries(r.itemParameters.map((p) => [p, values[p]])) as { a: T; b: T; c?: T; u?: T };
   const item_params: ItemParamsRecord[] = r.items.map((it) => ({
@@ -76,8 +77,7 @@ export function toCalibrateResponse(
       });
     }
   }
-  const h = r.hygiene;
-  return {
+  const response: CalibrateResponse = {
     item_params,
     abilities,
     fit_meta: {
@@ -88,13 +88,8 @@ export function toCalibrateResponse(
         n_users: r.userIds.length,
         n_obs: r.nObs,
         quadrature: { points: r.settings.quadPoints, range: [-r.settings.quadRange, r.settings.quadRange] },
-        c_prior: has('c') ? formatCPrior(r.settings.cPrior) : null,
-        ...(has('u') ? { u_prior: formatCPrior(r.settings.uPrior) } : {}),
-        score_method: ab?.method ?? null,
         latent: r.latent,
         anchors: r.anchors.used > 0 || r.anchors.unused.length > 0 ? r.anchors : null,
-        tol: r.settings.tol,
-        max_cycles: r.settings.maxCycles,
         acceleration: r.settings.acceleration,
         engine: 'mirt-calibrate',
       },
@@ -114,17 +109,13 @@ export function toCalibrateResponse(
         seconds,
         timings: r.timings,
         item_flags: flagSummary(r.items),
-        hygiene: {
-          rows_read: h.rowsRead,
-          rows_used: h.rowsUsed,
-          dropped: h.dropped,
-          duplicate_policy: h.duplicatePolicy,
-          excluded_items: h.excludedItems,
-          users_without_responses: h.usersWithoutResponses,
-        },
+        hygiene: hygieneRecord(r.hygiene),
       },
     },
   };
+  // The options the run used: c_prior, u_prior, score_method, tol, max_cycles (options/engine.ts).
+  echoOptions(r.settings, r.itemParameters, response.fit_meta.model_spec);
+  return response;
 }
 
 /** fit_meta.metrics.item_flags: how many items carry each flag, and the thresholds used. */

@@ -2,22 +2,16 @@
  * Where estimation runs. The job talks to a Calibrator only: `local` runs the engine in-process,
  * `remote` posts the observations to a /calibrate service (ours or the legacy R Plumber one).
  */
+import type { JobOptions } from '../contract/options.js';
 import type { CalibrateResponse } from '../contract/types.js';
 import type { ResponseData } from '../engine/responses.js';
 
-export interface CalibrationJob {
+/** One calibration: the model, labels and data-bound settings here, the options of contract/options.ts. */
+export interface CalibrationJob extends JobOptions {
   /** Model name as configured (validated by the engine or the service). */
   readonly model: string;
   readonly version: string;
   readonly runId: string;
-  /** Optional engine settings (the remote service receives them as optional request fields). */
-  readonly quadPoints?: number;
-  readonly scoreMethod?: string;
-  readonly cPrior?: string;
-  /** Prior on the 4PL's upper asymptote (`none`, `normal:MEAN:SD` on logit u, `beta:A:B`). */
-  readonly uPrior?: string;
-  readonly maxCycles?: number;
-  readonly tol?: number;
   readonly threads?: number;
   /** Fixed item parameters (IRT form) by item id: the run is put on their scale. */
   readonly anchors?: Readonly<

@@ -3,6 +3,7 @@
  * Plumber service's). Kept apart so that types.ts remains the seed, untouched.
  */
 import type { AnchorSet } from './anchors.js';
+import type { WireOptions } from './options.js';
 import type { Observation } from './types.js';
 
 /** One cell of the legacy matrix: correct, wrong, or missing (null / absent). */
@@ -27,14 +28,9 @@ export interface MatrixCalibrateRequest {
   model?: string;
 }
 
-/** Engine options a caller may send with either form (all optional; see CalibrateRequest). */
-export interface CalibrateOptions {
+/** What a caller may send with either form besides the data (all optional): options.ts's options and these. */
+export interface CalibrateOptions extends WireOptions {
   model: string;
-  quadpts?: number;
-  score_method?: string;
-  c_prior?: string;
-  max_cycles?: number;
-  tol?: number;
   version?: string;
   run_id?: string;
   /** Fixed item parameters, starting values and ignored entries (see anchors.ts for the shapes accepted). */

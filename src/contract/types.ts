@@ -2,6 +2,7 @@
  * The JSON contract of POST /calibrate, shared by the job, the HTTP service and the remote client.
  * It is the R IRT Plumber service's contract: field names and shapes must not change.
  */
+import type { WireOptions } from './options.js';
 
 export interface Observation {
   user_id: string;
@@ -59,15 +60,10 @@ export interface CalibrateResponse {
   fit_meta: FitMeta;
 }
 
-export interface CalibrateRequest {
+/** POST /calibrate; the optional engine options beyond the seed are options.ts's (wire names). */
+export interface CalibrateRequest extends WireOptions {
   observations: Observation[];
   model?: string;
-  /** Optional beyond the seed. */
-  quadpts?: number;
-  score_method?: string;
-  c_prior?: string;
-  max_cycles?: number;
-  tol?: number;
   version?: string;
   run_id?: string;
   /** Fixed item parameters: [{item_id, a, b, c?}] or {item_id: {a, b, c?}} (contract/anchors.ts). */

@@ -11,6 +11,7 @@
 import { readAnchors } from './anchors.js';
 import { ContractError } from './contract-error.js';
 import type { CalibrateInput, CalibrateOptions, MatrixCell } from './forms.js';
+import { OPTION_NAMES, readWireOptions } from './options.js';
 import type { AbilityRecord, CalibrateResponse, ItemParamsRecord, Observation } from './types.js';
 
 export { ContractError };
@@ -67,21 +68,7 @@ function readOptions(body: Json): CalibrateOptions {
   return {
     // The seed's default; unknown names are rejected by the engine's parseModel (never a silent fallback).
     model: typeof model === 'string' ? model : '2PL',
-    quadpts: optionalNumber(
-      body,
-      'quadpts',
-      'an integer from 5 to 401',
-      (x) => Number.isInteger(x) && x >= 5 && x <= 401,
-    ),
-    score_method: optionalString(body, 'score_method'),
-    c_prior: optionalString(body, 'c_prior'),
-    max_cycles: optionalNumber(
-      body,
-      'max_cycles',
-      'an integer from 1 to 100000',
-      (x) => Number.isInteger(x) && x >= 1 && x <= 100000,
-    ),
-    tol: optionalNumber(body, 'tol', 'a positive number', (x) => Number.isFinite(x) && x > 0),
+    ...readWireOptions(body, fail),
     version: optionalString(body, 'version'),
     run_id: optionalString(body, 'run_id'),
     anchors: body.anchors === undefined || body.anchors === null ? undefined : readAnchors(body.anchors),
@@ -89,21 +76,17 @@ function readOptions(body: Json): CalibrateOptions {
 }
 
 /** Top-level keys of a /calibrate body. Anything else is a 400: a misspelled "modle" must not silently run a 2PL. */
-export const CALIBRATE_KEYS = [
+export const CALIBRATE_KEYS: readonly string[] = [
   'observations',
   'responses',
   'item_ids',
   'user_ids',
   'model',
-  'quadpts',
-  'score_method',
-  'c_prior',
-  'max_cycles',
-  'tol',
+  ...OPTION_NAMES,
   'version',
   'run_id',
   'anchors',
-] as const;
+];
 
 /** Edit distance, for the "did you mean" of an unknown key (keys are short: the table is tiny). */
 function distance(a: string, b: string): number {

@@ -12,10 +12,12 @@
  * fires the socket is destroyed, which fails anything pending at once; the Db then refuses
  * further work with the same error instead of queueing behind a dead connection.
  */
+
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { checkColumns } from './bulk-columns.js';
 import { CopyOutQuery } from './copy-out.js';
 import { CopyTextParser, copyTextValue, type Field, type FieldKind } from './copy-text.js';
 import { type BulkColumn, type Db, ident, type SqlValue, settingName, type Tx } from './db.js';
@@ -225,14 +227,4 @@ function* copyLines(columns: readonly BulkColumn[], n: number): Generator<string
     }
   }
   if (chunk.length > 0) yield chunk;
-}
-
-export function checkColumns(columns: readonly BulkColumn[]): number {
-  if (columns.length === 0) throw new Error('bulk insert needs at least one column');
-  const n = columns[0].values.length;
-  for (const c of columns) {
-    if (c.values.length !== n)
-      throw new Error(`bulk insert: column ${c.name} has ${c.values.length} values, expected ${n}`);
-  }
-  return n;
 }

@@ -12,10 +12,10 @@
  */
 import { resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { checkColumns } from './bulk-columns.js';
 import { CopyTextParser, type Field, type FieldKind } from './copy-text.js';
 import { type BulkColumn, type Db, ident, type SqlValue, settingName, type Tx } from './db.js';
 import { acquireFolderLock, DataDirLockedError } from './lockfile.js';
-import { checkColumns } from './pg-db.js';
 import { crashFailure, isPgliteCrash, ServerLog, startFailure } from './pglite-errors.js';
 import { inspectDataFolder } from './pglite-folder.js';
 import {

@@ -9,22 +9,14 @@
  * - a 4PL's upper asymptote `u` is not read (the anchor is fixed at u = 1);
  * - Rasch anchors keep their b only (a is 1 by the model), with a warning when a differs.
  */
+import type { AnchorParams, AnchorSet } from '../contract/anchors.js';
 import type { Queryable } from './db.js';
-
-/** IRT form, c = 0 outside the 3PL (the engine's ItemParams; the data layer does not import it). */
-export interface AnchorParams {
-  readonly a: number;
-  readonly b: number;
-  readonly c: number;
-}
-
 import { tableShape } from './table-shape.js';
 
-export interface QuestionAnchors {
-  /** Tagged "anchor", usable: fixed at these values. */
-  readonly fixed: Map<string, AnchorParams>;
-  /** Untagged with usable values: starting points only. */
-  readonly start: Map<string, AnchorParams>;
+export type { AnchorParams };
+
+/** An AnchorSet (contract/anchors.ts) as question.meta gives it, with what was adjusted. */
+export interface QuestionAnchors extends Pick<AnchorSet, 'fixed' | 'start'> {
   /** Tagged but unusable, with why. */
   readonly ignored: { readonly id: string; readonly reason: string }[];
   /** Values read but adjusted (c dropped, c taken as 0, Rasch a), one line per kind. */
@@ -42,10 +34,18 @@ function finite(v: unknown): number | null {
   return typeof n === 'number' && Number.isFinite(n) ? n : null;
 }
 
-export async function readQuestionAnchors(
-  db: Queryable,
-  model: 'Rasch' | '1PL' | '2PL' | '3PL' | (string & {}),
-): Promise<QuestionAnchors> {
+/**
+ * What reading anchors needs to know of the run's model (from the engine's model registry, which
+ * the data layer does not import): its name for messages, whether it has a lower asymptote c,
+ * and whether it fixes every slope at 1 (Rasch).
+ */
+export interface AnchorModel {
+  readonly name: string;
+  readonly hasC: boolean;
+  readonly slopeFixedAt1: boolean;
+}
+
+export async function readQuestionAnchors(db: Queryable, model: AnchorModel): Promise<QuestionAnchors> {
   const out: QuestionAnchors = {
     fixed: new Map(),
     start: new Map(),
@@ -77,7 +77,7 @@ export async function readQuestionAnchors(
       ? "no meta->'irt' parameters"
       : b === null
         ? 'no numeric b'
-        : model !== 'Rasch' && (a === null || !(a > 0))
+        : !model.slopeFixedAt1 && (a === null || !(a > 0))
           ? 'no positive numeric a'
           : cRaw !== null && !(cRaw >= 0 && cRaw < 1)
             ? 'c outside [0, 1)'
@@ -87,24 +87,27 @@ export async function readQuestionAnchors(
       continue;
     }
     let c = 0;
-    if (model === '3PL' || model === '4PL') {
+    let hasC = false;
+    if (model.hasC) {
       if (cRaw === null) cZero.push(r.id);
-      else c = cRaw;
+      else [c, hasC] = [cRaw, true];
     } else if (cRaw !== null && cRaw > 0) cDropped.push(r.id);
     let slope = a ?? 1;
-    if (model === 'Rasch') {
+    if (model.slopeFixedAt1) {
       if (a !== null && Math.abs(a - 1) > 1e-9 && anchor) raschA.push(r.id);
       slope = 1;
     }
-    (anchor ? out.fixed : out.start).set(r.id, { a: slope, b: b as number, c });
+    (anchor ? out.fixed : out.start).set(r.id, { a: slope, b: b as number, c, hasC, u: 1 });
   }
   const ids = (l: string[]) => l.slice(0, 10).join(', ') + (l.length > 10 ? ', ...' : '');
   if (cDropped.length)
     out.warnings.push(
-      `${cDropped.length} question(s) carry a c but the model is ${model}: c ignored (${ids(cDropped)})`,
+      `${cDropped.length} question(s) carry a c but the model is ${model.name}: c ignored (${ids(cDropped)})`,
     );
   if (cZero.length)
-    out.warnings.push(`${cZero.length} question(s) have no c for the ${model}: c taken as 0 (${ids(cZero)})`);
+    out.warnings.push(
+      `${cZero.length} question(s) have no c for the ${model.name}: c taken as 0 (${ids(cZero)})`,
+    );
   if (raschA.length)
     out.warnings.push(`${raschA.length} Rasch anchor(s) carry a != 1: only b is used (${ids(raschA)})`);
   return out;

@@ -29,11 +29,16 @@ async function writeRows(out: Writable, header: string, rows: Iterable<string>):
 
 export const ITEMS_CSV_HEADER =
   'item_id,model,a,b,c,se_a,se_b,se_c,n,p_correct,anchored,sx2,sx2_df,sx2_p,rmsea,fit_note';
+/** The 4PL's items also carry the upper asymptote u and its SE, after c and se_c. */
+export const ITEMS_CSV_HEADER_4PL =
+  'item_id,model,a,b,c,u,se_a,se_b,se_c,se_u,n,p_correct,anchored,sx2,sx2_df,sx2_p,rmsea,fit_note';
 
 export function writeItemsCsv(out: Writable, res: CalibrateResponse): Promise<void> {
+  // A result has u where its model has an upper asymptote (to-contract.ts gives only the model's parameters).
+  const withU = res.item_params.some((it) => it.params.u !== undefined);
   return writeRows(
     out,
-    ITEMS_CSV_HEADER,
+    withU ? ITEMS_CSV_HEADER_4PL : ITEMS_CSV_HEADER,
     res.item_params.map((it) => {
       const f = it.fit;
       const sx2 = f && f.statistic === 'S-X2' ? f : null;
@@ -43,9 +48,11 @@ export function writeItemsCsv(out: Writable, res: CalibrateResponse): Promise<vo
         num(it.params.a),
         num(it.params.b),
         num(it.params.c ?? 0),
+        ...(withU ? [num(it.params.u ?? 1)] : []),
         num(it.se?.a),
         num(it.se?.b),
         num(it.se?.c),
+        ...(withU ? [num(it.se?.u)] : []),
         num(it.n),
         num(it.p_correct),
         it.anchored ? 'TRUE' : 'FALSE',

@@ -5,11 +5,14 @@
  */
 
 import { parseServiceUrl } from '../calibrators/remote-url.js';
+import type { JobOptions } from '../contract/options.js';
 import { DEFAULT_PG_TIMEOUTS, type PgTimeouts } from '../data/pg-timeouts.js';
 import { normaliseDatabaseUrl } from '../data/url.js';
-import { type ModelName, parseModel } from '../engine/types.js';
+import { MODEL_NAMES, type ModelName, parseModel } from '../engine/types.js';
+import { ConfigError } from './config-error.js';
 import { loadLinkConfig } from './link-config.js';
 import type { LinkConfig } from './link-run.js';
+import { CALIBRATION_OPTION_FLAGS, calibrationOptionHelp, readCalibrationOptions } from './options-config.js';
 import { parseSampling, type Sampling } from './sample-config.js';
 
 export interface RemoteSettings {
@@ -46,14 +49,14 @@ export interface JobConfig {
   readonly remote: RemoteSettings;
   /** MIRT_LINK and friends (link-config.ts); absent = no linking. */
   readonly link?: LinkConfig;
+  /** Calibration options from MIRT_C_PRIOR, --u-prior, ... (contract/options.ts); unset: the unattended defaults. */
+  readonly options?: JobOptions;
   /** Calibration on a sample and where scoring happens (sample-config.ts); unset = all learners, in-process. */
   readonly sampling?: Sampling;
   readonly help: boolean;
 }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError };
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -79,6 +82,7 @@ const FLAGS: Record<string, { key: string; boolean?: true }> = {
   '--score': { key: 'scoreMode' },
   '--help': { key: 'help', boolean: true },
   '-h': { key: 'help', boolean: true },
+  ...CALIBRATION_OPTION_FLAGS,
 };
 
 export function parseArgs(argv: readonly string[]): Record<string, string | true> {
@@ -259,6 +263,7 @@ export function loadConfig(argv: readonly string[], env: Env): JobConfig {
       // Try k+1 waits k times this: at most 99 x 3600 s, still inside setTimeout's range.
       retryDelaySecs: delay ? parseNumber(delay.value, delay.name, 0, false, 3600) : 5,
     },
+    options: readCalibrationOptions(pick),
     link: loadLinkConfig(flags, env, (m) => new ConfigError(m)),
     sampling: parseSampling(pick),
     help: flags.help === true,
@@ -277,7 +282,7 @@ mirt_fit_meta in one transaction (every run kept by version in mirt_item_params_
 
 Options (flags override environment; MIRT_* overrides IRT_*):
   --lookback-days N    MIRT_LOOKBACK_DAYS / IRT_CALIB_LOOKBACK_DAYS   days of answers to read (30)
-  --model NAME         MIRT_MODEL / IRT_MODEL                         Rasch, 1PL, 2PL or 3PL (2PL)
+  --model NAME         MIRT_MODEL / IRT_MODEL                         ${MODEL_NAMES.join(', ')} (2PL)
   --topic-id ID        MIRT_TOPIC_ID                                  only items of this topic
   --subject-id ID      MIRT_SUBJECT_ID                                only sessions of this exam
   --max-obs N          MIRT_MAX_OBS                                   keep the N most recent answers (0 = all)
@@ -295,6 +300,7 @@ Options (flags override environment; MIRT_* overrides IRT_*):
   --sample-rare-item-answers K  MIRT_SAMPLE_RARE_ITEM_ANSWERS  learners of items with fewer answers are all kept (1000)
   --sample-seed S      MIRT_SAMPLE_SEED                               seed of the sample (recorded in model_spec)
   --score all|shards   MIRT_SCORE_MODE                                score everyone here (all) or leave it to score shards
+${calibrationOptionHelp()}
   -h, --help           this text
 
 Environment only:

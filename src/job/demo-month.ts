@@ -6,8 +6,8 @@
  */
 
 import type { Db } from '../data/db.js';
-import { studentUuid } from '../data/demo-platform.js';
 import { normalDraw, seededRandom } from '../engine/simulate.js';
+import { studentUuid } from './demo-platform.js';
 
 export interface NextMonth {
   readonly students: number;

@@ -10,17 +10,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Db } from '../data/db.js';
-import { createPlatform } from '../data/demo-platform.js';
-import { openPgliteDb } from '../data/pglite-db.js';
+import { openDatabase } from '../data/open.js';
 import { loadConfig } from './config.js';
 import { addMonthLater } from './demo-month.js';
+import { createPlatform } from './demo-platform.js';
 import { runJob } from './run-job.js';
 
 const SPEC = { students: 3000, questions: 150, days: 30, seed: 20251101 };
 
 async function withDb<T>(dir: string, fn: (db: Db) => Promise<T>): Promise<T> {
   // Opened and closed around each step: the job owns the folder (lockfile) while it runs.
-  const db = await openPgliteDb(dir);
+  const db = await openDatabase({ databaseUrl: null, dataDir: dir });
   try {
     return await fn(db);
   } finally {

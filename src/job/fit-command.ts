@@ -21,6 +21,7 @@ import { CsvInputError, type CsvReadOptions, openInput, readCsvAnswers } from '.
 import { checkWritable, writeChunk, writeOutput } from '../files/output-file.js';
 import { writeItemsCsv, writeScoresCsv } from '../files/result-csv.js';
 import { writeJson } from '../files/result-json.js';
+import { withReportEvidence } from '../report/observed-groups.js';
 import { loadedLines } from './fit-summary.js';
 import { flagLines } from './flag-lines.js';
 import { runLabels } from './run-labels.js';
@@ -180,7 +181,7 @@ export async function main(argv: string[]): Promise<number> {
     const { data, report } = await readCsvAnswers(openInput(prep.input), prep.read);
     for (const line of loadedLines(prep.input === '-' ? 'standard input' : prep.input, data, report))
       process.stderr.write(`${line}\n`);
-    const out = await new LocalCalibrator().calibrate(data, job);
+    const out = withReportEvidence(await new LocalCalibrator().calibrate(data, job), data);
     const m = out.fit_meta.metrics;
     await writeOutput(args.output ?? '-', async (s) => {
       await writeJson(s, out);

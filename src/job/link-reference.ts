@@ -7,6 +7,7 @@
 import type { Queryable } from '../data/db.js';
 import { readPreviousVersion } from '../data/previous-version.js';
 import { type AnchorParams, readQuestionAnchors } from '../data/question-anchors.js';
+import { modelFor } from '../engine/models/registry.js';
 import type { ModelName } from '../engine/types.js';
 import type { LinkConfig, LinkInput } from './link-run.js';
 import { listIds } from './summary.js';
@@ -33,7 +34,12 @@ export async function readReference(
       reference = { label: prev.version, items: prev.items };
     }
   } else {
-    const q = await readQuestionAnchors(db, model);
+    const { itemParams, sharedSlope } = modelFor(model);
+    const q = await readQuestionAnchors(db, {
+      name: model,
+      hasC: itemParams.includes('g'),
+      slopeFixedAt1: !sharedSlope && !itemParams.includes('a'),
+    });
     if (q.unavailable)
       reference = { label: null, why: `no anchors read from question.meta (${q.unavailable})` };
     else {

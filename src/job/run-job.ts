@@ -22,6 +22,7 @@ import { type WriteSummary, writeResults } from '../data/write-results.js';
 import { NotEstimableError } from '../engine/calibrate.js';
 import { type HygieneReport, ResponseBuilder, type ResponseData } from '../engine/responses.js';
 import { EngineInputError } from '../engine/types.js';
+import { withReportEvidence } from '../report/observed-groups.js';
 import { renderReport } from '../report/report.js';
 import type { JobConfig } from './config.js';
 import { flagLines } from './flag-lines.js';
@@ -321,6 +322,17 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
 
     // Write.
     t = performance.now();
+    const modelSpecExtra = {
+      source: extraction.source,
+      calibrator: calibrator.kind,
+      n_observations: hygiene.rows_used,
+      lookback_days: config.lookbackDays,
+      topic_id: config.topicId,
+      subject_id: config.subjectId,
+      max_obs: config.maxObs,
+      link: linkConfig.mode,
+      linking_constants: link?.constants ?? null,
+    };
     const metricsExtra = {
       n_obs: hygiene.rows_used,
       rows_read: hygiene.rows_read,
@@ -351,17 +363,7 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
         model: config.model,
         updateQuestionMeta: config.updateQuestionMeta,
         retainVersions: config.retainVersions,
-        modelSpecExtra: {
-          source: extraction.source,
-          calibrator: calibrator.kind,
-          n_observations: hygiene.rows_used,
-          lookback_days: config.lookbackDays,
-          topic_id: config.topicId,
-          subject_id: config.subjectId,
-          max_obs: config.maxObs,
-          link: linkConfig.mode,
-          linking_constants: link?.constants ?? null,
-        },
+        modelSpecExtra,
         metricsExtra,
       });
     } catch (e) {
@@ -386,6 +388,7 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
       ...result,
       fit_meta: {
         ...result.fit_meta,
+        model_spec: { ...result.fit_meta.model_spec, ...modelSpecExtra },
         metrics: {
           ...result.fit_meta.metrics,
           ...metricsExtra,
@@ -393,7 +396,7 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
         },
       },
     };
-    await writeReport(config, reported, version, io);
+    if (config.reportPath) await writeReport(config, withReportEvidence(reported, data), version, io);
     io.out(summary(false));
     return outcome('ok', 0, { extraction, hygiene: data.hygiene, written });
   } catch (e) {

@@ -3,7 +3,7 @@
  * `--sample-seed` and `--score` (flags registered in config.ts, parsed here so that config.ts
  * stays the table of names).
  */
-import { ConfigError } from './config.js';
+import { ConfigError } from './config-error.js';
 import type { SampleSpec } from './sample.js';
 
 export type ScoreMode = 'all' | 'shards';

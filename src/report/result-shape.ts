@@ -101,5 +101,34 @@ export function checkResult(value: unknown): CheckedResult {
   const hygiene = (meta.metrics as Obj).hygiene;
   if (hygiene !== undefined && hygiene !== null && !isObj(hygiene))
     bad('fit_meta.metrics.hygiene', 'an object', hygiene);
+  checkEvidence(meta.metrics as Obj);
   return { result: value as unknown as CalibrateResponse, missing };
+}
+
+/** The report's evidence (observed-groups.ts), when present: each group [theta, n, right]. */
+function checkEvidence(m: Obj): void {
+  const groups = m.observed_by_group;
+  if (groups !== undefined && groups !== null) {
+    const path = 'fit_meta.metrics.observed_by_group';
+    if (!isObj(groups)) bad(path, 'an object {item_id: [[theta, answers, right], ...]}', groups);
+    for (const [id, list] of Object.entries(groups)) {
+      if (!Array.isArray(list)) bad(`${path}.${id}`, 'an array of [theta, answers, right]', list);
+      list.forEach((g, k) => {
+        const ok =
+          Array.isArray(g) &&
+          g.length === 3 &&
+          g.every((v) => typeof v === 'number' && Number.isFinite(v)) &&
+          g[1] >= 0 &&
+          g[2] >= 0 &&
+          g[2] <= g[1];
+        if (!ok) bad(`${path}.${id}[${k}]`, '[theta, answers, right] (finite, 0 <= right <= answers)', g);
+      });
+    }
+  }
+  const a = m.answers_per_learner;
+  if (a !== undefined && a !== null) {
+    if (!isObj(a)) bad('fit_meta.metrics.answers_per_learner', 'an object', a);
+    for (const k of ['min', 'q1', 'median', 'q3', 'max'])
+      finite(a, k, 'fit_meta.metrics.answers_per_learner');
+  }
 }

@@ -8,16 +8,13 @@
 import type { CalibrationJob, Calibrator } from '../calibrators/types.js';
 import type { AnchorParams, AnchorSet } from '../contract/anchors.js';
 import type { CalibrateOptions } from '../contract/forms.js';
+import { hygieneRecord } from '../contract/hygiene.js';
+import { optionDefaults, wireToJob } from '../contract/options.js';
 import type { CalibrateResponse } from '../contract/types.js';
 import { ContractError, validateCalibrateRequest } from '../contract/validate.js';
 import { modelFor } from '../engine/models/registry.js';
-import {
-  EngineInputError,
-  type ModelName,
-  parseCPrior,
-  parseModel,
-  parseScoreMethod,
-} from '../engine/types.js';
+import { EngineInputError, type ModelName, parseModel } from '../engine/types.js';
+import { engineOptions } from '../options/engine.js';
 import { bytesNestDeeperThan, MAX_JSON_DEPTH } from './json-depth.js';
 import { linkToAnchors } from './linking.js';
 import { calibrateInputToData, type RequestData } from './request-data.js';
@@ -108,19 +105,19 @@ export function jobFromOptions(
   warnings: string[] = [],
 ): CalibrationJob {
   const model = checked('model', () => parseModel(o.model));
-  if (o.score_method !== undefined) checked('score_method', () => parseScoreMethod(o.score_method as string));
-  if (o.c_prior !== undefined) checked('c_prior', () => parseCPrior(o.c_prior as string));
+  // A request is an unattended run: the options it does not set take the unattended defaults.
+  const options = { ...optionDefaults('unattended'), ...wireToJob(o) };
+  // Values whose grammar the engine owns (a prior's), parsed now: a bad one is a 400 naming it.
+  engineOptions(options, (wire, err) => {
+    throw new ContractError(wire, err.message);
+  });
   const anchors = o.anchors ? anchorsForModel(o.anchors, model, warnings) : null;
   return {
+    ...options,
     model,
     // Callers that keep history (our job) send their own version; the R service's callers send none.
     version: o.version ?? defaults.defaultVersion,
     runId: o.run_id ?? legacyRunId(now),
-    quadPoints: o.quadpts,
-    scoreMethod: o.score_method,
-    cPrior: o.c_prior,
-    maxCycles: o.max_cycles,
-    tol: o.tol,
     anchors: anchors && anchors.fixed.size > 0 ? Object.fromEntries(anchors.fixed) : undefined,
     startValues: anchors && anchors.start.size > 0 ? anchors.start : undefined,
   };
@@ -224,14 +221,7 @@ function emptyResponse(job: CalibrationJob, h: RequestData['hygiene']): Calibrat
         logLik: null as unknown as number,
         AIC: null as unknown as number,
         n_obs: 0,
-        hygiene: {
-          rows_read: h.rowsRead,
-          rows_used: h.rowsUsed,
-          dropped: h.dropped,
-          duplicate_policy: h.duplicatePolicy,
-          excluded_items: h.excludedItems,
-          users_without_responses: h.usersWithoutResponses,
-        },
+        hygiene: hygieneRecord(h),
       },
     },
   };

@@ -5,7 +5,9 @@
  * self-contained page at /__docs__/ (no script or style from elsewhere: it works offline).
  */
 import { ITEM_BOUNDS, LATENT_BOUNDS } from '../contract/bounds.js';
+import { OPTION_NAMES, optionSpec } from '../contract/options.js';
 import { CALIBRATE_KEYS } from '../contract/validate.js';
+import { MODEL_NAMES } from '../engine/types.js';
 import {
   CALIBRATE_EXAMPLES,
   CALIBRATE_RESPONSE_EXAMPLE,
@@ -27,6 +29,7 @@ const irt = {
       description: `|a b| <= ${ITEM_BOUNDS.interceptAbsMax}`,
     },
     c: { type: ['number', 'null'], minimum: 0, exclusiveMaximum: 1 },
+    u: { type: ['number', 'null'], maximum: 1, description: '4PL upper asymptote, in (c, 1]; absent: 1' },
   },
 };
 const anchorEntry = {
@@ -38,16 +41,21 @@ const anchorEntry = {
     a: irt.properties.a,
     b: irt.properties.b,
     c: irt.properties.c,
+    u: irt.properties.u,
     fixed: { type: 'boolean', description: 'true or absent: pinned; false: starting values only' },
   },
 };
 const options = {
-  model: { type: 'string', enum: ['Rasch', '1PL', '2PL', '3PL'], description: 'any case; default 2PL' },
-  quadpts: { type: 'integer', minimum: 5, maximum: 401 },
-  score_method: { type: 'string', enum: ['EAP', 'MAP', 'ML', 'WLE'] },
-  c_prior: { type: 'string', description: 'none, normal:MEAN:SD or beta:A:B' },
-  max_cycles: { type: 'integer', minimum: 1, maximum: 100000 },
-  tol: { type: 'number', exclusiveMinimum: 0 },
+  model: { type: 'string', enum: MODEL_NAMES, description: 'any case; default 2PL' },
+  // The calibration options of contract/options.ts, with their defaults on the service.
+  ...Object.fromEntries(
+    OPTION_NAMES.map((name) => {
+      const o = optionSpec(name);
+      const json = o.value.json as { description?: string };
+      const text = [json.description, o.describe, `default ${o.defaults.unattended}`].filter(Boolean);
+      return [name, { ...o.value.json, description: text.join('; ') }];
+    }),
+  ),
   version: { type: 'string', description: 'default MIRT_SERVICE_DEFAULT_VERSION (v1)' },
   run_id: { type: 'string', description: 'default irt-fit-YYYYmmddHHMMSS (UTC)' },
   anchors: {

@@ -14,7 +14,7 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from 'fastify';
-import { usableCpus } from '../calibrators/cpus.js';
+import { usableCpus } from '../host/cpus.js';
 import { presentedToken, tokenChecker } from './auth.js';
 import { DEFAULT_VERSION, precheckCalibrateBody } from './calibrate-handler.js';
 import { CalibrationRunner } from './calibration-runner.js';

@@ -47,7 +47,7 @@ export function client(url: string, extra: Partial<ConstructorParameters<typeof 
   const c = new RemoteCalibrator({
     baseUrl: url,
     token: TOKEN,
-    timeoutSecs: 5,
+    timeoutSecs: 60, // generous: the first call to our service starts a worker (tsx compiles it), slow on a loaded machine
     maxRetries: 3,
     retryDelaySecs: 0.01,
     log: (l) => lines.push(l),

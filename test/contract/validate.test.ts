@@ -2,26 +2,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { calibrateRequestJson } from '../../src/calibrators/remote-request.js';
-import {
-  ContractError,
-  validateCalibrateRequest,
-  validateCalibrateResponse,
-} from '../../src/contract/validate.js';
+import { validateCalibrateRequest, validateCalibrateResponse } from '../../src/contract/validate.js';
 import { responsesFromObservations } from '../../src/engine/responses.js';
 import { presentedToken, tokenChecker } from '../../src/service/auth.js';
 import { ConcurrencyGate } from '../../src/service/gate.js';
 import { bytesNestDeeperThan, textNestsDeeperThan } from '../../src/service/json-depth.js';
 import { calibrateInputToData } from '../../src/service/request-data.js';
-
-const fieldOf = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ContractError) return e.field;
-    throw e;
-  }
-  return '(no error)';
-};
+import { fieldOf } from './field-of.js';
 
 describe('validateCalibrateRequest', () => {
   test('observations form with defaults; numeric ids are read as strings', () => {

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import { OPTION_NAMES, optionSpec } from '../../src/contract/options.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const K8S = join(ROOT, 'deploy', 'k8s');
@@ -110,8 +111,16 @@ export function envReads(under = 'src', exclude: string[] = []): Map<string, str
   return out;
 }
 
-/** Env vars the job (and fit) read: everything outside src/service. */
-export const jobEnv = (): Set<string> => new Set(envReads('src', ['src/service/']).keys());
+/** The job's settings declared as data in the option schema (src/contract/options.ts), not as reads in the text. */
+const schemaJobSettings = () =>
+  OPTION_NAMES.flatMap((name) => {
+    const { job } = optionSpec(name);
+    return job ? [job] : [];
+  });
+
+/** Env vars the job (and fit) read: everything outside src/service, and the option schema's. */
+export const jobEnv = (): Set<string> =>
+  new Set([...envReads('src', ['src/service/']).keys(), ...schemaJobSettings().map((j) => j.env)]);
 /** Env vars the service reads. */
 export const serviceEnv = (): Set<string> => new Set(envReads('src/service').keys());
 
@@ -124,10 +133,13 @@ export function cliCommands(): Map<string, string> {
   return out;
 }
 
-/** Flags of the job (FLAGS table of src/job/config.ts). */
+/** Flags of the job (FLAGS table of src/job/config.ts, and the option schema's). */
 export function jobFlags(): Set<string> {
   const src = read('src/job/config.ts');
-  return new Set([...src.matchAll(/^\s+'(-{1,2}[a-z][a-z-]*)': \{ key:/gm)].map((m) => m[1]));
+  return new Set([
+    ...[...src.matchAll(/^\s+'(-{1,2}[a-z][a-z-]*)': \{ key:/gm)].map((m) => m[1]),
+    ...schemaJobSettings().map((j) => j.flag),
+  ]);
 }
 
 /** Long flags of a command that uses node:util parseArgs (`name: { type: ... }` options). */

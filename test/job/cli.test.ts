@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createPlatform } from '../../src/data/demo-platform.js';
 import { openPgliteDb } from '../../src/data/pglite-db.js';
+import { createPlatform } from '../../src/job/demo-platform.js';
 import { setupPg } from '../helpers/backends.js';
 
 const CLI = join(import.meta.dirname, '../../src/job/cli.ts');

@@ -61,8 +61,8 @@ describe('mirt-calibrate fit --model 4PL', () => {
     assert.ok(m.logLik + m.logPrior >= ref.logLik + refPrior - 0.01);
     assert.equal(m.n_params, 20);
     const html = renderReport(res);
-    assert.match(html, /<th>u<\/th>/);
-    assert.match(html, /4PL prior on u<\/dt><dd>normal:1\.1:2/);
+    assert.match(html, /<th scope="col"[^>]*>u<\/th>/);
+    assert.match(html, /prior on the upper asymptote u<\/dt><dd>normal:1\.1:2/);
   });
 
   it('rejects a bad --u-prior as bad usage (exit 2)', () => {

@@ -65,7 +65,7 @@ describe('report: linking and drift', () => {
     assert.match(html, /method stocking-lord onto v1: A = 1\.020, B = 0\.110/);
     assert.match(
       html,
-      /<tr class="flagged"><td>q2<\/td><td>0\.400<\/td><td>-0\.410<\/td><td>-0\.810<\/td><td>-5\.100<\/td><\/tr>/,
+      /<tr class="flagged"><th scope="row">q2<\/th><td>0\.400<\/td><td>-0\.410<\/td><td>-0\.810<\/td><td>-5\.100<\/td><\/tr>/,
     );
     assert.equal((html.match(/<circle [^>]*class="drift"/g) ?? []).length, 1);
     assert.equal((html.match(/<circle [^>]*class="stable"/g) ?? []).length, 2);

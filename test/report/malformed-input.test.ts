@@ -128,7 +128,7 @@ describe('report on malformed input', () => {
       assert.match(lines[0], /^\[WARN\] .* has no fit_meta\.\w+ \(.*: the report is drawn without it$/);
       for (const k of drop) assert.ok(lines[0].includes(`fit_meta.${k}`), lines[0]);
       assert.match(out.stdout, /<p class="note">Not in the result: fit_meta\./);
-      assert.match(out.stdout, /All items \(6\)/);
+      assert.match(out.stdout, /<h2>Items \(6; flagged \d+\)<\/h2>/);
     }
   });
 

@@ -24,8 +24,8 @@ describe('run report', () => {
     assert.match(html, /^<!doctype html>/);
     assert.equal((html.match(/class="icc"/g) ?? []).length, r.item_params.length);
     const flagged = r.item_params.filter((it) => itemFlags(it).length > 0);
-    assert.match(html, new RegExp(`Flagged items \\(${flagged.length}\\)`));
-    assert.equal((html.match(/<tr class="flagged">/g) ?? []).length, 2 * flagged.length, 'in both tables');
+    assert.match(html, new RegExp(`<h2>Items \\(${r.item_params.length}; flagged ${flagged.length}\\)</h2>`));
+    assert.equal((html.match(/<tr class="flagged">/g) ?? []).length, flagged.length);
     assert.ok(html.includes(`logLik / AIC / BIC`) && html.includes(r.fit_meta.metrics.logLik.toFixed(2)));
     assert.ok(!/<script/i.test(html), 'no scripts');
   });
@@ -63,7 +63,7 @@ describe('run report', () => {
       encoding: 'utf8',
     });
     assert.equal(ok.status, 0, ok.stderr);
-    assert.match(readFileSync(out, 'utf8'), /All items \(5\)/);
+    assert.match(readFileSync(out, 'utf8'), /<h2>Items \(5; flagged \d+\)<\/h2>/);
     writeFileSync(path.join(dir, 'nope.json'), '{"hello": 1}');
     const bad = spawnSync(process.execPath, [bin, 'report', '--input', path.join(dir, 'nope.json')], {
       encoding: 'utf8',
@@ -71,5 +71,36 @@ describe('run report', () => {
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /not a calibration result/);
     assert.equal(spawnSync(process.execPath, [bin, 'report'], { encoding: 'utf8' }).status, 2);
+  });
+
+  it('fit writes the observed proportions by ability group; report --input draws them over each curve', () => {
+    const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+    const bin = path.join(repoRoot, pkg.bin['mirt-calibrate']);
+    const json = path.join(dir, 'lsat7-fit.json');
+    const csv = path.join(repoRoot, 'test', 'fixtures', 'reference', 'datasets', 'LSAT7.long.csv');
+    const fitted = spawnSync(process.execPath, [bin, 'fit', '--input', csv, '--output', json], {
+      encoding: 'utf8',
+    });
+    assert.equal(fitted.status, 0, fitted.stderr);
+    const m = JSON.parse(readFileSync(json, 'utf8')).fit_meta.metrics;
+    // LSAT7: 1,000 learners, complete: 10 groups of 100 per item, adding up to the item's answers.
+    assert.deepEqual(m.answers_per_learner, { min: 5, q1: 5, median: 5, q3: 5, max: 5 });
+    for (const groups of Object.values(m.observed_by_group) as [number, number, number][][]) {
+      assert.deepEqual(
+        groups.map((g) => g[1]),
+        new Array(10).fill(100),
+      );
+    }
+    const html = path.join(dir, 'lsat7.html');
+    const drawn = spawnSync(process.execPath, [bin, 'report', '--input', json, '--output', html], {
+      encoding: 'utf8',
+    });
+    assert.equal(drawn.status, 0, drawn.stderr);
+    const page = readFileSync(html, 'utf8');
+    assert.equal(
+      (page.match(/<path d="(M\d+ \d+h0){10}" class="obs"\/>/g) ?? []).length,
+      5,
+      'ten dots on each of the 5 curves',
+    );
   });
 });

@@ -2,9 +2,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import pg from 'pg';
 import type { Observation } from '../../src/contract/types.js';
 import { scoreAbilities } from '../../src/engine/scoring.js';
 import { buildServer, type CalibrationService, type ServerOptions } from '../../src/service/server.js';
+import { PG_ADMIN_URL } from '../helpers/backends.js';
 import { referenceDir } from '../helpers/reference.js';
 
 export const TOKEN = 'test-token-9f8e7d6c5b4a';
@@ -119,4 +121,37 @@ export function simulate(nUsers: number, nItems: number, perUser: number, seed =
     }
   }
   return out;
+}
+
+/** The URL of database `db` on the test PostgreSQL server (MIRT_TEST_PG_URL with another path). */
+export function pgDatabaseUrl(db: string): string {
+  const u = new URL(PG_ADMIN_URL);
+  u.pathname = `/${db}`;
+  return u.href;
+}
+
+/** Runs `fn` on its own connection to `url` (default: the server's admin database). */
+export async function withPg<T>(fn: (c: pg.Client) => Promise<T>, url = PG_ADMIN_URL): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+/** The legacy `responses` table in database `url`, holding LSAT7's answers, all a day old (inside the lookback). */
+export async function seedLsat7Responses(url: string): Promise<void> {
+  const obs = lsat7();
+  const at = new Date(Date.now() - 86_400_000).toISOString();
+  await withPg(async (c) => {
+    await c.query(
+      'CREATE TABLE responses (user_id text, item_id text, is_correct boolean, responded_at timestamptz)',
+    );
+    await c.query(
+      'INSERT INTO responses SELECT u, i, c, $4::timestamptz FROM unnest($1::text[], $2::text[], $3::boolean[]) AS t(u, i, c)',
+      [obs.map((o) => o.user_id), obs.map((o) => o.item_id), obs.map((o) => o.is_correct === 1), at],
+    );
+  }, url);
 }

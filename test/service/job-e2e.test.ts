@@ -7,29 +7,22 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
 import { loadConfig } from '../../src/job/config.js';
 import { runJob } from '../../src/job/run-job.js';
 import { PG_ADMIN_URL as ADMIN } from '../helpers/backends.js';
-import { lsat7, type RunningService, startService, TOKEN } from './helpers.js';
+import {
+  pgDatabaseUrl,
+  type RunningService,
+  seedLsat7Responses,
+  startService,
+  TOKEN,
+  withPg,
+} from './helpers.js';
 
 const suffix = randomBytes(4).toString('hex');
 const DBS = [`mirt_e2e_local_${suffix}`, `mirt_e2e_remote_${suffix}`, `mirt_e2e_down_${suffix}`];
-const urlOf = (db: string) => {
-  const u = new URL(ADMIN);
-  u.pathname = `/${db}`;
-  return u.href;
-};
-
-async function admin<T>(fn: (c: pg.Client) => Promise<T>, url = ADMIN): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
+const urlOf = pgDatabaseUrl;
+const admin = withPg;
 
 let available = true;
 let svc: RunningService;
@@ -46,20 +39,7 @@ before(async () => {
     );
     return;
   }
-  // The legacy responses table with LSAT7's answers, all within the lookback window.
-  const obs = lsat7();
-  const at = new Date(Date.now() - 86_400_000).toISOString();
-  for (const db of DBS) {
-    await admin(async (c) => {
-      await c.query(
-        'CREATE TABLE responses (user_id text, item_id text, is_correct boolean, responded_at timestamptz)',
-      );
-      await c.query(
-        `INSERT INTO responses SELECT u, i, c, $4::timestamptz FROM unnest($1::text[], $2::text[], $3::boolean[]) AS t(u, i, c)`,
-        [obs.map((o) => o.user_id), obs.map((o) => o.item_id), obs.map((o) => o.is_correct === 1), at],
-      );
-    }, urlOf(db));
-  }
+  for (const db of DBS) await seedLsat7Responses(urlOf(db));
   svc = await startService();
 });
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
-import { quotaCpus, usableCpus } from '../../src/calibrators/cpus.js';
+import { quotaCpus, usableCpus } from '../../src/host/cpus.js';
 
 describe('usable CPUs', () => {
   it('reads cgroup v2 cpu.max and v1 cfs quota/period', () => {

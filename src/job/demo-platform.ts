@@ -6,8 +6,9 @@
  * correctness), retries of the same question, and attempts older than the lookback window.
  * Deterministic for a given seed.
  */
+
+import type { Db } from '../data/db.js';
 import { normalDraw, seededRandom } from '../engine/simulate.js';
-import type { Db } from './db.js';
 
 export interface PlatformSpec {
   readonly students: number;
