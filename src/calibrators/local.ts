@@ -35,6 +35,7 @@ export class LocalCalibrator implements Calibrator {
           Object.entries(job.anchors).map(([id, p]) => [id, { a: p.a, b: p.b, c: p.c ?? 0, u: p.u ?? 1 }]),
         ),
       startValues: job.startValues,
+      onCycle: job.onCycle,
       executorFor: (d) => createExecutor(d, job.quadPoints ?? 61, { threads }),
     });
     const response = toCalibrateResponse(

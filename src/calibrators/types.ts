@@ -19,6 +19,8 @@ export interface CalibrationJob extends JobOptions {
   >;
   /** Starting values (IRT form) by item id for items that are estimated, not fixed. */
   readonly startValues?: ReadonlyMap<string, { readonly a: number; readonly b: number; readonly c: number }>;
+  /** Progress of EM (the engine's onCycle); a remote calibrator has none to give. */
+  readonly onCycle?: (cycle: number, objective: number, change: number) => void;
 }
 
 export interface Calibrator {

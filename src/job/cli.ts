@@ -33,8 +33,11 @@ async function dispatch(args: string[]): Promise<number> {
   const rest = first === undefined || first.startsWith('-') ? args : args.slice(1);
   const cmd = COMMANDS[name];
   if (!cmd) {
-    console.error(
-      `[ERROR] unknown command "${name}": expected run, fit, serve, report or score (see mirt-calibrate --help)`,
+    const { nearest } = await import('./args.js');
+    const { shorten } = await import('./log.js');
+    const near = nearest(name, Object.keys(COMMANDS));
+    await sayError(
+      `[ERROR] unknown command "${shorten(name, 40)}"${near ? `; did you mean ${near}?` : ''} (commands: run, fit, serve, report, score; see mirt-calibrate --help)`,
     );
     return 2;
   }
@@ -49,7 +52,7 @@ async function dispatch(args: string[]): Promise<number> {
       err.code === 'ERR_MODULE_NOT_FOUND' &&
       String(err.message).includes(cmd.module.replace(/^\.\.?\//, ''))
     ) {
-      console.error(`[ERROR] the "${name}" command is not part of this build (${cmd.source} is missing)`);
+      await sayError(`[ERROR] the "${name}" command is not part of this build (${cmd.source} is missing)`);
       return 2;
     }
     throw e;
@@ -61,8 +64,18 @@ dispatch(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (e: unknown) => {
-    console.error(`[ERROR] ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  async (e: unknown) => {
     process.exitCode = 1;
+    await sayError(`[ERROR] ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   },
 );
+
+/** An error of the dispatcher itself: one JSON object with MIRT_LOG_FORMAT=json, else the plain line. */
+async function sayError(line: string): Promise<void> {
+  if (process.env.MIRT_LOG_FORMAT?.trim().toLowerCase() !== 'json') {
+    console.error(line);
+    return;
+  }
+  const { createLog } = await import('./log.js');
+  (await createLog('json')).err(line);
+}

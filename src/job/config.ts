@@ -61,7 +61,7 @@ export { ConfigError };
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** Flag name -> the config key it sets; `true` marks boolean flags. */
-const FLAGS: Record<string, { key: string; boolean?: true }> = {
+export const FLAGS: Record<string, { key: string; boolean?: true }> = {
   '--lookback-days': { key: 'lookbackDays' },
   '--model': { key: 'model' },
   '--topic-id': { key: 'topicId' },

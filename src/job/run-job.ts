@@ -29,6 +29,13 @@ import { flagLines } from './flag-lines.js';
 import { readReference } from './link-reference.js';
 import { DEFAULT_LINK, type LinkInput, type LinkOutcome, linkRun, unlinkedRows } from './link-run.js';
 import { setPhase } from './phase.js';
+import {
+  calibrationPhases,
+  emProgress,
+  type ProgressOptions,
+  type ProgressWrite,
+  phaseLine,
+} from './progress.js';
 import { runHygiene } from './run-hygiene.js';
 import { runLabels } from './run-labels.js';
 import { planSampling } from './sample-run.js';
@@ -39,6 +46,11 @@ export interface JobIo {
   out(line: string): void;
   /** [ERROR] lines, to stderr by default. */
   err(line: string): void;
+  /**
+   * Progress (EM lines at most every few seconds, one line per finished phase; progress.ts), to
+   * stderr by default; absent = none (--quiet, and tests that read the other lines).
+   */
+  progress?: ProgressWrite;
 }
 
 export interface JobDeps {
@@ -47,6 +59,8 @@ export interface JobDeps {
   readonly calibrator?: Calibrator;
   readonly openDb?: (config: JobConfig) => Promise<Db>;
   readonly now?: () => Date;
+  /** Interval and clock of the EM progress lines (progress.ts). */
+  readonly progress?: ProgressOptions;
 }
 
 /**
@@ -67,10 +81,15 @@ export interface JobOutcome {
   readonly seconds: Readonly<Record<string, number>>;
 }
 
-const consoleIo: JobIo = { out: (l) => console.log(l), err: (l) => console.error(l) };
+const consoleIo: JobIo = {
+  out: (l) => console.log(l),
+  err: (l) => console.error(l),
+  progress: (l) => console.error(l),
+};
 
 export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<JobOutcome> {
   const io = deps.io ?? consoleIo;
+  const progress = io.progress;
   const started = deps.now?.() ?? new Date();
   const t0 = performance.now();
   const { version, runId } = runLabels(started);
@@ -167,6 +186,7 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
       return fail(`extraction failed: ${msg(e)}. Check the source tables and the database connection.`);
     }
     lap('extract', t);
+    if (progress) phaseLine(progress, 'extract', seconds.extract, `${builder.size} rows`);
 
     if (builder.size === 0) {
       io.out('No observations found; exiting.');
@@ -215,7 +235,8 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
     let result: CalibrateResponse;
     try {
       const start = startValues ? { startValues } : {};
-      result = await calibrator.calibrate(calib, { model: config.model, version, runId, ...start });
+      const onCycle = progress && emProgress(progress, deps.progress);
+      result = await calibrator.calibrate(calib, { model: config.model, version, runId, onCycle, ...start });
       if (plan) result = plan.finish(result);
     } catch (e) {
       if (calibrator.kind === 'remote')
@@ -233,6 +254,10 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
       });
     }
     lap('calibrate', t);
+    if (progress) {
+      calibrationPhases(progress, result.fit_meta.metrics);
+      phaseLine(progress, 'calibrate', seconds.calibrate, `on ${calibrator.describe()}`);
+    }
     const m = result.fit_meta.metrics;
     const hygiene = runHygiene(data, result);
     const leftOut = (reason: string) =>
@@ -287,6 +312,7 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
       for (const line of link.lines) io.out(line);
       result = link.result;
       lap('link', t);
+      if (progress) phaseLine(progress, 'link', seconds.link, `MIRT_LINK=${linkConfig.mode}`);
     }
     const driftMetrics = link && {
       z_min: linkConfig.driftZ,
@@ -373,6 +399,7 @@ export async function runJob(config: JobConfig, deps: JobDeps = {}): Promise<Job
       );
     }
     lap('upsert', t);
+    if (progress) phaseLine(progress, 'upsert', seconds.upsert);
     setPhase('the report and summary', `results of version ${version} committed`);
     for (const w of written.warnings) io.out(`[WARN] ${w}`);
     if (written.skippedAbilities)

@@ -9,7 +9,6 @@
  * left to the shards) and the other shards wait for its version.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import type { Db } from '../data/db.js';
 import { DataDirLockedError } from '../data/lockfile.js';
 import { migrate } from '../data/migrations.js';
@@ -18,8 +17,11 @@ import { VersionError } from '../data/score-extract.js';
 import { parseShard, type Shard, versionOfRun } from '../data/shards.js';
 import { normaliseDatabaseUrl } from '../data/url.js';
 import { parseScoreMethod, type ScoreMethod } from '../engine/types.js';
+import { parseFlags, UsageError } from './args.js';
 import { ConfigError, loadConfig } from './config.js';
-import { runJob } from './run-job.js';
+import { createLog, type Log, LogFormatError, logFormat, shorten, shortenQuoted } from './log.js';
+import { progressSecs, quietFromEnv } from './progress.js';
+import { type JobDeps, runJob } from './run-job.js';
 import { scoreShard } from './score-shard.js';
 
 export const SCORE_HELP = `Usage: mirt-calibrate score --version V [--shard I/N] [options]
@@ -39,8 +41,25 @@ transaction. Idempotent: a shard run again writes the same rows.
   --wait-secs S        with --run: how long to wait for the version (3600)
   --database-url URL   DATABASE_URL
   --data-dir DIR       MIRT_DATA_DIR (embedded database; one process at a time)
+  -q, --quiet          no progress lines (MIRT_QUIET=true)
   -h, --help           this text
+
+Log lines carry an ISO-8601 time; MIRT_LOG_FORMAT=plain drops it, json writes one JSON object
+a line (as the job).
 `;
+
+const SCORE_FLAGS = {
+  version: { type: 'string' },
+  run: { type: 'string' },
+  calibrate: { type: 'boolean' },
+  shard: { type: 'string' },
+  method: { type: 'string' },
+  'wait-secs': { type: 'string' },
+  'database-url': { type: 'string' },
+  'data-dir': { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 interface Args {
   version: string | null;
@@ -52,31 +71,15 @@ interface Args {
   databaseUrl: string | null;
   dataDir: string;
   runArgs: string[];
+  quiet: boolean;
   help: boolean;
 }
 
 export function parseScoreArgs(argv: string[], env: NodeJS.ProcessEnv): Args {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      version: { type: 'string' },
-      run: { type: 'string' },
-      calibrate: { type: 'boolean' },
-      shard: { type: 'string' },
-      method: { type: 'string' },
-      'wait-secs': { type: 'string' },
-      'database-url': { type: 'string' },
-      'data-dir': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, rest } = parseFlags(argv, SCORE_FLAGS, { command: 'score' });
   const help = values.help === true;
-  const dashDash = argv.indexOf('--');
-  if (positionals.length > 0 && (dashDash < 0 || !values.calibrate))
-    throw new ConfigError(
-      `unexpected argument "${positionals[0]}" (run options go after -- with --calibrate)`,
-    );
+  if (rest.length > 0 && !values.calibrate)
+    throw new ConfigError('run options after -- need --calibrate (and --run NAME)');
   const version = values.version ?? null;
   // MIRT_RUN_LABEL (the Indexed Job's pods) yields to an explicit --version.
   const run = values.run ?? (version === null ? env.MIRT_RUN_LABEL?.trim() || null : null);
@@ -91,21 +94,21 @@ export function parseScoreArgs(argv: string[], env: NodeJS.ProcessEnv): Args {
     throw new ConfigError('MIRT_SCORE_SHARDS is set but JOB_COMPLETION_INDEX is not: which shard?');
   try {
     shard = parseShard(text);
-  } catch (e) {
+  } catch {
     const from = values.shard ? '--shard' : 'JOB_COMPLETION_INDEX / MIRT_SCORE_SHARDS';
-    throw new ConfigError(`${from}: ${(e as Error).message}`);
+    throw new ConfigError(`${from}: expected I/N with 0 <= I < N <= 100000, got "${shorten(text)}"`);
   }
   let method: ScoreMethod | null = null;
   if (values.method !== undefined) {
     try {
       method = parseScoreMethod(values.method);
-    } catch (e) {
-      throw new ConfigError(`--method: ${(e as Error).message}`);
+    } catch {
+      throw new ConfigError(`--method: expected EAP, MAP, ML or WLE, got "${shorten(values.method)}"`);
     }
   }
   const wait = Number(values['wait-secs'] ?? 3600);
-  if (!(wait >= 0 && Number.isFinite(wait)))
-    throw new ConfigError(`--wait-secs: expected seconds >= 0, got "${values['wait-secs']}"`);
+  if (!(wait >= 0 && Number.isFinite(wait)) || values['wait-secs']?.trim() === '')
+    throw new ConfigError(`--wait-secs: expected seconds >= 0, got "${shorten(values['wait-secs'] ?? '')}"`);
   const url = values['database-url'] ?? (env.DATABASE_URL?.trim() || null);
   let databaseUrl: string | null = null;
   if (url) {
@@ -126,29 +129,47 @@ export function parseScoreArgs(argv: string[], env: NodeJS.ProcessEnv): Args {
     waitSecs: wait,
     databaseUrl,
     dataDir: values['data-dir'] ?? (env.MIRT_DATA_DIR?.trim() || './.mirt-data'),
-    runArgs: dashDash >= 0 ? argv.slice(dashDash + 1) : [],
+    runArgs: rest,
+    quiet: values.quiet === true,
     help,
   };
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let args: Args;
+  let log: Log;
+  let intervalSecs: number;
+  try {
+    log = await createLog(logFormat(env));
+  } catch (e) {
+    if (!(e instanceof LogFormatError)) throw e;
+    console.error(`[ERROR] invalid configuration: ${e.message}`);
+    return 2;
+  }
   try {
     args = parseScoreArgs(argv, env);
+    args.quiet ||= quietFromEnv(env);
+    intervalSecs = progressSecs(env);
   } catch (e) {
-    if (!(e instanceof ConfigError) && !(e instanceof TypeError)) throw e; // TypeError: parseArgs' own
-    console.error(`[ERROR] invalid usage: ${(e as Error).message} (see mirt-calibrate score --help)`);
+    if (!(e instanceof ConfigError) && !(e instanceof UsageError)) throw e;
+    const hint = e.message.includes('--help') ? '' : ' (see mirt-calibrate score --help)';
+    e.message = shortenQuoted(e.message);
+    // A usage line, not a log line: no time stamp (json still one object).
+    (await createLog(log.format === 'json' ? 'json' : 'plain')).err(
+      `[ERROR] invalid usage: ${e.message}${hint}`,
+    );
     return 2;
   }
   if (args.help) {
     process.stdout.write(SCORE_HELP);
     return 0;
   }
-  const out = (l: string) => console.log(l);
+  const out = log.out;
   const fail = (l: string) => {
-    console.error(`[ERROR] ${l}`);
+    log.err(`[ERROR] ${l}`);
     return 1;
   };
+  const jobIo = { out: log.out, err: log.err, ...(args.quiet ? {} : { progress: log.err }) };
 
   let db: Db;
   try {
@@ -161,7 +182,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   try {
     let version = args.version;
     if (args.run !== null) {
-      const found = await runVersion(db, args, out);
+      const found = await runVersion(db, args, log, { io: jobIo, progress: { intervalSecs } });
       if (typeof found === 'number') return found;
       version = found;
     }
@@ -179,7 +200,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
 }
 
 /** The version of run `args.run`: calibrated here (shard 0 with --calibrate) or waited for. Or an exit code. */
-async function runVersion(db: Db, args: Args, out: (l: string) => void): Promise<string | number> {
+async function runVersion(
+  db: Db,
+  args: Args,
+  log: Log,
+  job: Pick<JobDeps, 'io' | 'progress'>,
+): Promise<string | number> {
+  const out = log.out;
   const label = args.run as string;
   const existing = await versionOfRun(db, label);
   if (existing) return existing; // a retried pod: the run already wrote its version
@@ -189,7 +216,7 @@ async function runVersion(db: Db, args: Args, out: (l: string) => void): Promise
       config = loadConfig(args.runArgs, process.env);
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
-      console.error(`[ERROR] invalid configuration: ${e.message}`);
+      log.err(`[ERROR] invalid configuration: ${e.message}`);
       return 2;
     }
     const sampling = {
@@ -198,9 +225,9 @@ async function runVersion(db: Db, args: Args, out: (l: string) => void): Promise
       runLabel: label,
     };
     // The run works on this connection (closing it stays ours): PGlite allows one opener per folder.
-    const outcome = await runJob({ ...config, sampling }, { openDb: async () => borrowed(db) });
+    const outcome = await runJob({ ...config, sampling }, { ...job, openDb: async () => borrowed(db) });
     if (outcome.status !== 'ok') {
-      console.error(
+      log.err(
         `[ERROR] the calibration of run ${label} ended "${outcome.status}" without a version: the other shards will time out waiting for it`,
       );
       return outcome.exitCode || 1;
@@ -214,7 +241,7 @@ async function runVersion(db: Db, args: Args, out: (l: string) => void): Promise
     const v = await versionOfRun(db, label);
     if (v) return v;
     if (Date.now() >= deadline) {
-      console.error(
+      log.err(
         `[ERROR] no version of run ${label} after ${args.waitSecs} s: the calibration (shard 0) failed, found no data or has not finished. Nothing was written.`,
       );
       return 1;

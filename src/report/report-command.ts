@@ -6,7 +6,7 @@
  * drawn without them, with a [WARN] line and a note on the page.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { checkOutputPath, parseFlags, UsageError } from '../job/args.js';
 import { renderReport } from './report.js';
 import { type CheckedResult, checkResult } from './result-shape.js';
 
@@ -16,30 +16,32 @@ Writes a self-contained HTML report (fit, data hygiene, test information, abilit
 distribution, flagged items, every item's curve) of a calibration result: the JSON that
 'mirt-calibrate fit' or POST /calibrate returns. '-' reads standard input; without
 --output the HTML goes to standard output.
+
+  --input FILE     the result JSON ('-' reads standard input)                 (required)
+  --output FILE    where the HTML goes ('-' = standard output)               (default -)
+  -h, --help       this text
 `;
+
+const REPORT_FLAGS = {
+  input: { type: 'string' },
+  output: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 export async function main(argv: string[]): Promise<number> {
   let args: { input?: string; output?: string; help?: boolean };
   try {
-    args = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        input: { type: 'string' },
-        output: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values;
+    args = parseFlags(argv, REPORT_FLAGS, { command: 'report' }).values;
+    if (args.help) {
+      process.stdout.write(REPORT_HELP);
+      return 0;
+    }
+    if (!args.input) throw new UsageError('--input is required (see mirt-calibrate report --help)');
+    // Before the input is read: a report that cannot be written is known at once.
+    if (args.output) await checkOutputPath('--output', args.output);
   } catch (e) {
-    process.stderr.write(`[ERROR] ${(e as Error).message}\n${REPORT_HELP}`);
-    return 2;
-  }
-  if (args.help) {
-    process.stdout.write(REPORT_HELP);
-    return 0;
-  }
-  if (!args.input) {
-    process.stderr.write(`[ERROR] --input is required\n${REPORT_HELP}`);
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`[ERROR] ${e.message}\n`);
     return 2;
   }
   const input = args.input === '-' ? 'standard input' : args.input;

@@ -1,138 +1,232 @@
 /**
  * `mirt-calibrate serve`: runs the HTTP calibration service until SIGTERM/SIGINT, then stops
- * taking requests, finishes the ones in flight and returns 0.
- *
- *   --port N            (env PORT, else PLUMBER_PORT, else 8000)
- *   --host H            (env HOST, else 0.0.0.0)
- *   --insecure-no-auth  serve without a token (local use only; said loudly at start)
- *   --body-limit-mb N   /calibrate body limit (env MIRT_SERVICE_BODY_LIMIT_MB, 256)
- *   --max-concurrent N  calibrations at once (env MIRT_SERVICE_MAX_CONCURRENT, cores - 1)
- *   --timeout-secs N    time limit of one calibration (env MIRT_SERVICE_TIMEOUT_SECS, 300)
- *   --queue-length N    calibration requests that may wait for a slot (env MIRT_SERVICE_QUEUE_LENGTH, 16)
- *   --queue-wait-secs N longest wait for a slot before a 503 (env MIRT_SERVICE_QUEUE_WAIT_SECS, 60)
- *   --metrics-port N    /metrics without the token on this port (env MIRT_SERVICE_METRICS_PORT; off)
- *   --default-version V version of results when a request names none (env MIRT_SERVICE_DEFAULT_VERSION, v1)
- *
- * A second SIGTERM/SIGINT exits at once (status 1), calibrations in flight or not.
+ * taking requests, finishes the ones in flight and returns 0. SERVE_HELP lists every flag and
+ * variable. A second SIGTERM/SIGINT exits at once (status 1), calibrations in flight or not.
  *
  * The token comes from R_IRT_INTERNAL_TOKEN only (never a flag: flags show up in `ps`).
+ *
+ * Logs (MIRT_LOG_FORMAT, job/log.ts): `text` (default) writes time-stamped lines, the request
+ * lines on stdout rendered from the same pino records; `json` one JSON object per line for
+ * everything, start and stop lines included; `plain` as text without time stamps.
  */
-import { parseArgs } from 'node:util';
+
 import { scoreAbilities } from '../engine/scoring.js';
+import { parseFlags, UsageError } from '../job/args.js';
+import { createLog, jsonLogger, type Log, LogFormatError, logFormat, shorten, textSink } from '../job/log.js';
 import { startMetricsServer } from './metrics-server.js';
 import { buildServer, type ServerOptions } from './server.js';
 
 export interface ServeIo {
   readonly env?: NodeJS.ProcessEnv;
-  /** Where the [INFO]/[WARN]/[ERROR] lines go (request logs go to stdout as JSON). */
+  /** Where the [INFO]/[WARN]/[ERROR] lines go, one line a call (default stderr). */
   readonly err?: (line: string) => void;
   /** Stops the service as SIGTERM would (tests). */
   readonly signal?: AbortSignal;
   /** Called with the bound address once listening (tests: port 0). */
   readonly onListening?: (address: { host: string; port: number; metricsPort?: number }) => void;
+  /** The request log (default: stdout, in the MIRT_LOG_FORMAT). */
   readonly log?: ServerOptions['log'];
   /** Ends the process on a second signal (default process.exit). */
   readonly exit?: (code: number) => void;
 }
 
-const USAGE = `usage: mirt-calibrate serve [--port N] [--host H] [--insecure-no-auth] [--body-limit-mb N] [--max-concurrent N] [--timeout-secs N] [--queue-length N] [--queue-wait-secs N] [--metrics-port N] [--default-version V]
-Token: R_IRT_INTERNAL_TOKEN (required unless --insecure-no-auth).`;
+export const SERVE_HELP = `Usage: mirt-calibrate serve [options]
 
-function positiveInt(
-  name: string,
-  raw: string | undefined,
-  fallback: number | undefined,
+The HTTP calibration service: POST /calibrate and /irt/calibrate (calibrate), /irt/score (score
+answers with given item parameters); GET /health, /healthz (open), /metrics, /openapi.json,
+/__docs__/. Callers send Authorization: Bearer <token> or X-Internal-Token: <token>.
+
+Options (flags override environment):
+  --port N               PORT, PLUMBER_PORT                port to listen on (8000)
+  --host H               HOST                              address to listen on (0.0.0.0)
+  --insecure-no-auth                                       serve without a token (local use only; warns)
+  --body-limit-mb N      MIRT_SERVICE_BODY_LIMIT_MB        /calibrate body limit in MiB (256)
+  --max-concurrent N     MIRT_SERVICE_MAX_CONCURRENT       calibrations at once (usable CPUs - 1, at least 1)
+  --timeout-secs N       MIRT_SERVICE_TIMEOUT_SECS         time limit of one calibration (300)
+  --queue-length N       MIRT_SERVICE_QUEUE_LENGTH         requests that may wait for a slot (16; 0 = none)
+  --queue-wait-secs N    MIRT_SERVICE_QUEUE_WAIT_SECS      longest wait for a slot, then 503 (60)
+  --metrics-port N       MIRT_SERVICE_METRICS_PORT         also /metrics without the token on this port (off)
+  --default-version V    MIRT_SERVICE_DEFAULT_VERSION      version of results when a request names none (v1)
+  -h, --help                                               this text
+
+Environment only:
+  R_IRT_INTERNAL_TOKEN   the token (required unless --insecure-no-auth; never a flag: flags show in ps)
+  MIRT_LOG_FORMAT        text (time-stamped lines, default), plain (no time stamps) or json (one
+                         JSON object per line, pino, for every line of the service)
+
+SIGTERM/SIGINT: no new requests, the calibrations in flight finish, exit 0; a second one exits
+at once (1). Exit 2: bad usage or no token.
+`;
+
+const SERVE_FLAGS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'insecure-no-auth': { type: 'boolean' },
+  'body-limit-mb': { type: 'string' },
+  'max-concurrent': { type: 'string' },
+  'timeout-secs': { type: 'string' },
+  'queue-length': { type: 'string' },
+  'queue-wait-secs': { type: 'string' },
+  'metrics-port': { type: 'string' },
+  'default-version': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * An integer setting from its flag, else the first of its variables that is set, in [min, max];
+ * the error names what the value came from (`--port`, or `PLUMBER_PORT`).
+ */
+function integer(
+  flag: string,
+  value: string | undefined,
+  vars: Env,
+  min: number,
+  max: number,
 ): number | undefined {
-  if (raw === undefined || raw === '') return fallback;
+  let from = `--${flag}`;
+  let raw = value;
+  if (raw === undefined) {
+    const set = Object.entries(vars).find(([, v]) => v !== undefined && v.trim() !== '');
+    if (set === undefined) return undefined;
+    [from, raw] = set as [string, string];
+  }
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0)
-    throw new Error(`${name} must be a non-negative integer (got ${JSON.stringify(raw)})`);
+  if (!/^\s*\d+\s*$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max)
+    throw new UsageError(`${from}: expected an integer from ${min} to ${max}, got "${shorten(raw)}"`);
   return n;
+}
+
+interface ServeSettings {
+  port: number;
+  host: string;
+  insecure: boolean;
+  bodyLimitMb?: number;
+  maxConcurrent?: number;
+  timeoutSecs?: number;
+  queueLength: number;
+  queueWaitSecs: number;
+  metricsPort?: number;
+  defaultVersion: string;
+  help: boolean;
+}
+
+/** Every flag and variable checked before anything starts. */
+export function serveSettings(argv: readonly string[], env: Env): ServeSettings {
+  const { values: v } = parseFlags(argv, SERVE_FLAGS, { command: 'serve' });
+  const defaultVersion = (v['default-version'] ?? env.MIRT_SERVICE_DEFAULT_VERSION ?? 'v1').trim();
+  if (defaultVersion === '' || defaultVersion.length > 200)
+    throw new UsageError(
+      `${v['default-version'] !== undefined ? '--default-version' : 'MIRT_SERVICE_DEFAULT_VERSION'}: expected 1 to 200 characters`,
+    );
+  return {
+    port: integer('port', v.port, { PORT: env.PORT, PLUMBER_PORT: env.PLUMBER_PORT }, 0, 65535) ?? 8000,
+    host: v.host ?? (env.HOST?.trim() || '0.0.0.0'),
+    insecure: v['insecure-no-auth'] === true,
+    bodyLimitMb: integer(
+      'body-limit-mb',
+      v['body-limit-mb'],
+      { MIRT_SERVICE_BODY_LIMIT_MB: env.MIRT_SERVICE_BODY_LIMIT_MB },
+      1,
+      4096,
+    ),
+    maxConcurrent: integer(
+      'max-concurrent',
+      v['max-concurrent'],
+      { MIRT_SERVICE_MAX_CONCURRENT: env.MIRT_SERVICE_MAX_CONCURRENT },
+      1,
+      1024,
+    ),
+    timeoutSecs: integer(
+      'timeout-secs',
+      v['timeout-secs'],
+      { MIRT_SERVICE_TIMEOUT_SECS: env.MIRT_SERVICE_TIMEOUT_SECS },
+      1,
+      86_400,
+    ),
+    queueLength:
+      integer(
+        'queue-length',
+        v['queue-length'],
+        { MIRT_SERVICE_QUEUE_LENGTH: env.MIRT_SERVICE_QUEUE_LENGTH },
+        0,
+        100_000,
+      ) ?? 16,
+    queueWaitSecs:
+      integer(
+        'queue-wait-secs',
+        v['queue-wait-secs'],
+        { MIRT_SERVICE_QUEUE_WAIT_SECS: env.MIRT_SERVICE_QUEUE_WAIT_SECS },
+        0,
+        86_400,
+      ) ?? 60,
+    metricsPort: integer(
+      'metrics-port',
+      v['metrics-port'],
+      { MIRT_SERVICE_METRICS_PORT: env.MIRT_SERVICE_METRICS_PORT },
+      0,
+      65535,
+    ),
+    defaultVersion,
+    help: v.help === true,
+  };
+}
+
+/** The service's lines and request log in the format of MIRT_LOG_FORMAT. */
+async function serviceLogs(env: Env, io: ServeIo): Promise<{ say: Log; requests: ServerOptions['log'] }> {
+  const format = logFormat({ MIRT_LOG_FORMAT: env.MIRT_LOG_FORMAT });
+  const errSink = io.err ? { write: (s: string) => io.err?.(s.replace(/\n$/, '')) } : process.stderr;
+  const say = await createLog(format, { stdout: errSink, stderr: errSink });
+  if (io.log !== undefined) return { say, requests: io.log };
+  const out = format === 'json' ? process.stdout : textSink(process.stdout, format === 'text');
+  return { say, requests: { logger: await jsonLogger(out) } };
 }
 
 export async function main(argv: string[], io: ServeIo = {}): Promise<number> {
   const env = io.env ?? process.env;
-  const say = io.err ?? ((line: string) => process.stderr.write(`${line}\n`));
-  let opts: ReturnType<typeof parse>;
-  function parse() {
-    return parseArgs({
-      args: argv,
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        'insecure-no-auth': { type: 'boolean', default: false },
-        'body-limit-mb': { type: 'string' },
-        'max-concurrent': { type: 'string' },
-        'timeout-secs': { type: 'string' },
-        'queue-length': { type: 'string' },
-        'queue-wait-secs': { type: 'string' },
-        'metrics-port': { type: 'string' },
-        'default-version': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-  }
-  let port: number;
-  let bodyLimitMb: number | undefined;
-  let maxConcurrent: number | undefined;
-  let timeoutSecs: number | undefined;
-  let queueLength: number;
-  let queueWaitSecs: number;
-  let metricsPort: number | undefined;
-  let defaultVersion: string;
+  let logs: Awaited<ReturnType<typeof serviceLogs>>;
   try {
-    opts = parse();
-    if (opts.values.help) {
-      say(USAGE);
-      return 0;
-    }
-    port = positiveInt('port', opts.values.port ?? env.PORT ?? env.PLUMBER_PORT, 8000) as number;
-    bodyLimitMb = positiveInt(
-      'body limit',
-      opts.values['body-limit-mb'] ?? env.MIRT_SERVICE_BODY_LIMIT_MB,
-      undefined,
-    );
-    maxConcurrent = positiveInt(
-      'max concurrent',
-      opts.values['max-concurrent'] ?? env.MIRT_SERVICE_MAX_CONCURRENT,
-      undefined,
-    );
-    timeoutSecs = positiveInt(
-      'timeout',
-      opts.values['timeout-secs'] ?? env.MIRT_SERVICE_TIMEOUT_SECS,
-      undefined,
-    );
-    if (maxConcurrent === 0 || bodyLimitMb === 0 || timeoutSecs === 0)
-      throw new Error('limits must be at least 1');
-    queueLength = positiveInt(
-      'queue length (MIRT_SERVICE_QUEUE_LENGTH)',
-      opts.values['queue-length'] ?? env.MIRT_SERVICE_QUEUE_LENGTH,
-      16,
-    ) as number;
-    queueWaitSecs = positiveInt(
-      'queue wait (MIRT_SERVICE_QUEUE_WAIT_SECS)',
-      opts.values['queue-wait-secs'] ?? env.MIRT_SERVICE_QUEUE_WAIT_SECS,
-      60,
-    ) as number;
-    metricsPort = positiveInt(
-      'metrics port (MIRT_SERVICE_METRICS_PORT)',
-      opts.values['metrics-port'] ?? env.MIRT_SERVICE_METRICS_PORT,
-      undefined,
-    );
-    if (metricsPort !== undefined && metricsPort > 65535)
-      throw new Error('metrics port must be at most 65535');
-    defaultVersion = (opts.values['default-version'] ?? env.MIRT_SERVICE_DEFAULT_VERSION ?? 'v1').trim();
-    if (defaultVersion === '' || defaultVersion.length > 200)
-      throw new Error('default version (MIRT_SERVICE_DEFAULT_VERSION) must be 1 to 200 characters');
-  } catch (err) {
-    say(`[ERROR] ${(err as Error).message}\n${USAGE}`);
+    logs = await serviceLogs(env, io);
+  } catch (e) {
+    if (!(e instanceof LogFormatError)) throw e;
+    (io.err ?? ((l: string) => process.stderr.write(`${l}\n`)))(`[ERROR] ${e.message}`);
     return 2;
   }
-  const host = opts.values.host ?? env.HOST ?? '0.0.0.0';
+  const say = (line: string) => logs.say.err(line);
+  let settings: ServeSettings;
+  try {
+    settings = serveSettings(argv, env);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    // A usage line, not a log line: no time stamp (json stays one object a line).
+    const sink = io.err ? { write: (l: string) => io.err?.(l.replace(/\n$/, '')) } : process.stderr;
+    const usage = await createLog(logs.say.format === 'json' ? 'json' : 'plain', {
+      stdout: sink,
+      stderr: sink,
+    });
+    usage.err(
+      `[ERROR] ${e.message}${e.message.includes('--help') ? '' : ' (see mirt-calibrate serve --help)'}`,
+    );
+    return 2;
+  }
+  if (settings.help) {
+    process.stdout.write(SERVE_HELP);
+    return 0;
+  }
+  const {
+    port,
+    bodyLimitMb,
+    maxConcurrent,
+    timeoutSecs,
+    queueLength,
+    queueWaitSecs,
+    metricsPort,
+    defaultVersion,
+  } = settings;
+  const host = settings.host;
   const token = env.R_IRT_INTERNAL_TOKEN?.trim() || null;
-  const insecure = opts.values['insecure-no-auth'] === true;
+  const insecure = settings.insecure;
   if (!token && !insecure) {
     say(
       '[ERROR] R_IRT_INTERNAL_TOKEN is not set: refusing to serve without authentication. Set it, or start with --insecure-no-auth for local use only.',
@@ -155,7 +249,7 @@ export async function main(argv: string[], io: ServeIo = {}): Promise<number> {
     queueLength,
     queueWaitMs: queueWaitSecs * 1000,
     defaultVersion,
-    log: io.log,
+    log: logs.requests,
   });
   try {
     await app.listen({ port, host });

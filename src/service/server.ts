@@ -9,6 +9,7 @@
 
 import { randomUUID } from 'node:crypto';
 import Fastify, {
+  type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
@@ -58,8 +59,11 @@ export interface ServerOptions {
   readonly queueWaitMs?: number;
   /** The version of results when a request names none. Default `v1` (what the R service's callers wrote). */
   readonly defaultVersion?: string;
-  /** Log destination (one JSON line per request); false to stay silent. Default stdout. */
-  readonly log?: false | { stream?: NodeJS.WritableStream; level?: string };
+  /**
+   * Log destination (one JSON line per request); false to stay silent. Default stdout. `serve`
+   * passes its own pino logger (MIRT_LOG_FORMAT: json, or text through job/log.ts textSink).
+   */
+  readonly log?: false | { stream?: NodeJS.WritableStream; level?: string } | { logger: FastifyBaseLogger };
   /** Process metrics (CPU, memory, event loop lag). Default true. */
   readonly processMetrics?: boolean;
 }
@@ -108,11 +112,14 @@ export function buildServer(options: ServerOptions): CalibrationService {
   const logExtra = new WeakMap<FastifyRequest, Record<string, unknown>>();
   const started = Date.now();
 
+  const log = options.log;
   const app = Fastify({
-    logger:
-      options.log === false
-        ? false
-        : { level: options.log?.level ?? 'info', stream: options.log?.stream ?? process.stdout },
+    ...(log && 'logger' in log
+      ? { loggerInstance: log.logger }
+      : {
+          logger:
+            log === false ? false : { level: log?.level ?? 'info', stream: log?.stream ?? process.stdout },
+        }),
     // Fastify's own request logs include headers: replaced by one line of our own per request.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: scoreBodyLimit,
@@ -299,6 +306,9 @@ export function buildServer(options: ServerOptions): CalibrationService {
           throw err;
         }
         const waited = Math.round(performance.now() - waitStart) / 1000;
+        // A calibration can take minutes: the log says when it starts, not only when it ends
+        // (its request line, with the time of each phase).
+        req.log.info({ queued_s: waited, bytes_in: req.body.byteLength }, 'calibration started');
         const run = await runner.run(req.body, hangUp.signal);
         metrics.calibrations.inc({ model: run.model, outcome: 'ok' });
         metrics.observations.inc({ route: '/calibrate' }, run.nObs);

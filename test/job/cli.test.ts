@@ -14,6 +14,20 @@ import { createPlatform } from '../../src/job/demo-platform.js';
 import { setupPg } from '../helpers/backends.js';
 
 const CLI = join(import.meta.dirname, '../../src/job/cli.ts');
+/** The job's log lines start with an ISO-8601 UTC time (MIRT_LOG_FORMAT=text, the default). */
+const STAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /;
+
+/** The lines of an output without their time stamps (each must have one). */
+function unstamped(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => {
+      if (l === '') return l;
+      assert.match(l, STAMP, `a time-stamped line: ${l}`);
+      return l.replace(STAMP, '');
+    })
+    .join('\n');
+}
 
 function runCli(
   args: string[],
@@ -80,7 +94,7 @@ describe('mirt-calibrate CLI', () => {
     const r = await runCli([], { DATABASE_URL: 'postgresql+psycopg2://app:s3cret@127.0.0.1:1/platform' });
     assert.equal(r.code, 1);
     assert.match(
-      r.stderr,
+      unstamped(r.stderr),
       /^\[ERROR\] cannot open the database: .*Check DATABASE_URL and that PostgreSQL is reachable\.\n$/,
     );
     assert.ok(!(r.stdout + r.stderr).includes('s3cret'));
@@ -89,7 +103,7 @@ describe('mirt-calibrate CLI', () => {
   it('runs the job on the embedded database with the real engine, then a dry run writes nothing', async () => {
     const r = await runCli([], { MIRT_DATA_DIR: dataDir });
     assert.equal(r.code, 0, r.stderr);
-    const lines = r.stdout.trim().split('\n');
+    const lines = unstamped(r.stdout).trim().split('\n');
     assert.ok(
       lines.some((l) => /^\[INFO\] Loaded \d+ observations from attempt VIEW$/.test(l)),
       r.stdout,
@@ -117,7 +131,7 @@ describe('mirt-calibrate CLI', () => {
       const r = await runCli([], { MIRT_DATA_DIR: dataDir });
       assert.equal(r.code, 0, r.stderr);
       assert.match(
-        r.stdout,
+        unstamped(r.stdout),
         /^Another mirt-calibrate run is in progress \(data folder .* is in use by process \d+ .*\); exiting\.\n$/,
       );
     } finally {

@@ -294,7 +294,7 @@ describe('score shards on PostgreSQL (child processes)', () => {
     // No calibration, no version: a waiting shard gives up with one line.
     const lost = await start(['score', '--run', 'never-ran', '--wait-secs', '1'], env(1)).done;
     assert.equal(lost.code, 1);
-    assert.match(lost.stderr, /^\[ERROR\] no version of run never-ran after 1 s: /m);
+    assert.match(lost.stderr, /^\d{4}-\d\d-\d\dT[\d:.]+Z \[ERROR\] no version of run never-ran after 1 s: /m);
   });
 
   it('bad usage exits 2 with one line; an unknown version exits 1 and writes nothing', async (t) => {
@@ -303,7 +303,11 @@ describe('score shards on PostgreSQL (child processes)', () => {
       [['score'], {}, /give either --version V or --run NAME/],
       [['score', '--version', version, '--shard', '4/4'], {}, /--shard: expected I\/N/],
       [['score', '--version', version], { MIRT_SCORE_SHARDS: '4' }, /JOB_COMPLETION_INDEX is not/],
-      [['score', '--version', version, '--method', 'XYZ'], {}, /--method: unknown scoring method/],
+      [
+        ['score', '--version', version, '--method', 'XYZ'],
+        {},
+        /--method: expected EAP, MAP, ML or WLE, got "XYZ"/,
+      ],
     ] as const) {
       const r: Result = await start([...args], { DATABASE_URL: fx.url!, ...env }).done;
       assert.equal(r.code, 2, r.stderr);
@@ -314,7 +318,7 @@ describe('score shards on PostgreSQL (child processes)', () => {
     assert.equal(r.code, 1);
     assert.match(
       r.stderr,
-      /^\[ERROR\] version v20200101T000000000Z has no row in mirt_fit_meta\. Nothing was written\.$/m,
+      /^\d{4}-\d\d-\d\dT[\d:.]+Z \[ERROR\] version v20200101T000000000Z has no row in mirt_fit_meta\. Nothing was written\.$/m,
     );
   });
 });
