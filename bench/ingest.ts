@@ -24,7 +24,7 @@ const NOW = path.join(root, 'dist');
 /** A build of main before this work, measured side by side under the same load when given. */
 const BEFORE_DIST = process.env.MIRT_BENCH_BEFORE_DIST;
 
-interface Measure {
+export interface Measure {
   wall: number;
   cpu: number;
   rss: number;
@@ -35,7 +35,7 @@ interface Measure {
  * seconds and the largest peak RSS. CPU time is given because on a shared machine the wall
  * time measures the neighbours as much as the program.
  */
-async function measure(args: string[], n = 3): Promise<Measure> {
+export async function measure(args: string[], n = 3): Promise<Measure> {
   const best = { wall: Number.POSITIVE_INFINITY, cpu: Number.POSITIVE_INFINITY, rss: 0 };
   for (let i = 0; i < n; i++) {
     const { stderr } = await run('/usr/bin/time', ['-f', 'TIME %e %U %S %M', process.execPath, ...args], {
@@ -50,8 +50,8 @@ async function measure(args: string[], n = 3): Promise<Measure> {
   return best;
 }
 
-const secs = (s: number) => (s < 1 ? `${s.toFixed(3)} s` : `${s.toFixed(2)} s`);
-const show = (m: Measure, rss = false) =>
+export const secs = (s: number) => (s < 1 ? `${s.toFixed(3)} s` : `${s.toFixed(2)} s`);
+export const show = (m: Measure, rss = false) =>
   `${secs(m.wall)} (CPU ${secs(m.cpu)})${rss ? `, ${m.rss} MiB` : ''}`;
 
 /** A module script run by node: reading alone, or S-X2 alone, with the given build. */

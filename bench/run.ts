@@ -1,8 +1,8 @@
 /**
  * `npm run bench [-- SECTION ...]`: benchmarks, printing figures (never part of `npm test`).
  *
- * With no section named it runs issue 14's targets (`fit`, `job-pg`, `job-pglite`,
- * `copy-phases`: about 6 minutes on a quiet 2-core machine) and ends with one table of every
+ * With no section named it runs issue 14's targets (`fit`, `reference`, `job-pg`, `job-pglite`,
+ * `copy-phases`: about 5 minutes on this 2-core machine at load ~5) and ends with one table of every
  * target next to the measured figure and mirt's time for the same fit. `all` runs every
  * section; `list` lists them. Each section runs in its own process, so peak memory is its own
  * and one failing section does not stop the others (the exit code says so). The 10M-answer
@@ -30,6 +30,12 @@ const SECTIONS: Readonly<Record<string, Section>> = {
     file: 'ingest.ts',
     fn: 'benchIngest',
     about: 'whole `fit` process on 4-column CSVs (200k, 2M, 10M), reading 10M, cold start, S-X2 on 500 items',
+    target: true,
+  },
+  reference: {
+    file: 'reference.ts',
+    fn: 'benchReference',
+    about: 'whole `fit` on the reference data sets (LSAT7, LSAT6, SAT12 x 5 models) against mirt',
     target: true,
   },
   'job-pg': {
