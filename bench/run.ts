@@ -82,6 +82,12 @@ const SECTIONS: Readonly<Record<string, Section>> = {
     target: false,
   },
   linking: { file: 'linking.ts', fn: 'benchLinking', about: 'linking methods by simulation', target: false },
+  restarts: {
+    file: 'restarts.ts',
+    fn: 'benchRestarts',
+    about: "the 3PL M-step's restarts: cost and objective",
+    target: false,
+  },
 };
 
 const here = path.dirname(new URL(import.meta.url).pathname);

@@ -3,6 +3,7 @@ import { definedOnly, type JobOptions } from '../contract/options.js';
 import type { CalibrateResponse } from '../contract/types.js';
 import { calibrate } from '../engine/calibrate.js';
 import type { ResponseData } from '../engine/responses.js';
+import { parseAPrior, parseBPrior } from '../engine/types.js';
 import { engineOptions } from '../options/engine.js';
 import { createExecutor } from './estep-workers.js';
 import { notIdentified } from './identification.js';
@@ -27,6 +28,8 @@ export class LocalCalibrator implements Calibrator {
     const threads = job.threads ?? this.threads;
     const result = await calibrate(data, {
       ...engineOptions(job),
+      ...(job.aPrior === undefined ? {} : { aPrior: parseAPrior(job.aPrior) }),
+      ...(job.bPrior === undefined ? {} : { bPrior: parseBPrior(job.bPrior) }),
       model: job.model,
       threads,
       anchors:

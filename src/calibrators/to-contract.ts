@@ -4,8 +4,8 @@
  */
 import { hygieneRecord } from '../contract/hygiene.js';
 import type { AbilityRecord, CalibrateResponse, ItemParamsRecord } from '../contract/types.js';
-import { DEFAULT_FLAG_THRESHOLDS, ITEM_FLAGS } from '../engine/item-flags.js';
-import type { CalibrationResult, IrtParam, ItemResult } from '../engine/types.js';
+import { type FlagThresholds, ITEM_FLAGS } from '../engine/item-flags.js';
+import { type CalibrationResult, formatItemPrior, type IrtParam, type ItemResult } from '../engine/types.js';
 import { echoOptions } from '../options/engine.js';
 
 export interface RunLabels {
@@ -88,6 +88,14 @@ export function toCalibrateResponse(
         n_users: r.userIds.length,
         n_obs: r.nObs,
         quadrature: { points: r.settings.quadPoints, range: [-r.settings.quadRange, r.settings.quadRange] },
+        // The item priors (engine/types.ts DEFAULT_A_PRIOR, DEFAULT_B_PRIOR; not yet options of
+        // contract/options.ts), and the items whose slope ran off without a slope prior, held
+        // by the fallback one (engine/calibrate.ts).
+        a_prior: formatItemPrior(r.settings.aPrior),
+        b_prior: formatItemPrior(r.settings.bPrior),
+        ...(r.slopesHeld
+          ? { a_prior_fallback: { prior: formatItemPrior(r.slopesHeld.prior), items: r.slopesHeld.items } }
+          : {}),
         latent: r.latent,
         anchors: r.anchors.used > 0 || r.anchors.unused.length > 0 ? r.anchors : null,
         acceleration: r.settings.acceleration,
@@ -108,7 +116,12 @@ export function toCalibrateResponse(
         n_obs: r.nObs,
         seconds,
         timings: r.timings,
-        item_flags: flagSummary(r.items),
+        item_flags: flagSummary(r.items, r.flagThresholds),
+        em_history: {
+          ...r.history,
+          maxChange: r.history.maxChange.map((x) => (Number.isFinite(x) ? x : null)),
+          objective: r.history.objective.map((x) => (Number.isFinite(x) ? x : null)),
+        },
         hygiene: hygieneRecord(r.hygiene),
       },
     },
@@ -119,17 +132,20 @@ export function toCalibrateResponse(
 }
 
 /** fit_meta.metrics.item_flags: how many items carry each flag, and the thresholds used. */
-function flagSummary(items: readonly ItemResult[]): {
+function flagSummary(
+  items: readonly ItemResult[],
+  thresholds: FlagThresholds,
+): {
   counts: Record<string, number>;
   flagged: number;
-  thresholds: typeof DEFAULT_FLAG_THRESHOLDS;
+  thresholds: FlagThresholds;
 } {
   const counts: Record<string, number> = Object.fromEntries(ITEM_FLAGS.map((f) => [f, 0]));
   for (const it of items) for (const f of it.flags) counts[f]++;
   return {
     counts,
     flagged: items.filter((it) => it.flags.length > 0).length,
-    thresholds: DEFAULT_FLAG_THRESHOLDS,
+    thresholds,
   };
 }
 

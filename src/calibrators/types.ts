@@ -13,6 +13,12 @@ export interface CalibrationJob extends JobOptions {
   readonly version: string;
   readonly runId: string;
   readonly threads?: number;
+  /**
+   * Item priors (engine/types.ts parseAPrior, parseBPrior): `none`, `lognormal:MEANLOG:SDLOG` on
+   * a, `normal:MEAN:SD` on b. Local engine only until contract/options.ts declares them.
+   */
+  readonly aPrior?: string;
+  readonly bPrior?: string;
   /** Fixed item parameters (IRT form) by item id: the run is put on their scale. */
   readonly anchors?: Readonly<
     Record<string, { readonly a: number; readonly b: number; readonly c?: number; readonly u?: number }>

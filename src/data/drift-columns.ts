@@ -3,7 +3,8 @@
  * (columns of migration 5): `se` (standard errors in IRT form on the stored scale; for an item
  * fixed as an anchor, those of its free estimate, so the next run can judge its drift),
  * `displacement` and `displacement_z` (drift.ts; common items only) and `flags` (a JSON list:
- * "drift", "anchored"). Runs inside the transaction of writeResults, after its rows are in.
+ * "drift", "anchored", added to the item flags writeResults stored). Runs inside the
+ * transaction of writeResults, after its rows are in.
  */
 import type { Tx } from './db.js';
 
@@ -37,7 +38,8 @@ export async function writeItemLinkColumns(
   );
   await tx.query(
     `UPDATE mirt_item_params_history h
-        SET se = x.se, displacement = x.displacement, displacement_z = x.displacement_z, flags = x.flags
+        SET se = x.se, displacement = x.displacement, displacement_z = x.displacement_z,
+            flags = COALESCE(h.flags, '[]'::jsonb) || x.flags
        FROM jsonb_to_recordset($2::jsonb) AS x(item_id text, se jsonb, displacement float8, displacement_z float8, flags jsonb)
       WHERE h.version = $1 AND h.item_id::text = x.item_id`,
     [version, json],

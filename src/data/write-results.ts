@@ -4,7 +4,8 @@
  * the same on both. Any failure rolls everything back, so the previous results stay as they were.
  *
  * - mirt_item_params: the current parameters (one row per item under the old unique key).
- * - mirt_item_params_history: every run's parameters, by version (see migrations.ts).
+ * - mirt_item_params_history: every run's parameters, by version, with each item's flags (see
+ *   migrations.ts). Items whose values are not estimates are withheld (item-guard.ts).
  * - mirt_ability: one row per (user, version).
  * - mirt_fit_meta: one row per run.
  * - question.meta->'irt' (optional, the old job's IRT_UPDATE_QUESTION_META).
@@ -20,6 +21,7 @@
  */
 import type { CalibrateResponse } from '../contract/types.js';
 import type { Tx } from './db.js';
+import { guardItems, type WithheldItem } from './item-guard.js';
 import { castTo, pickConflictKey, type TableShape, tableShape } from './table-shape.js';
 
 export interface WriteOptions {
@@ -46,6 +48,8 @@ export interface WriteSummary {
   readonly questionMetaSkipped: string | null;
   readonly prunedRows: number;
   readonly fittedAt: string;
+  /** Items not written because their values are not estimates (item-guard.ts). */
+  readonly withheld: readonly WithheldItem[];
   /** Side effects of legacy table shapes, one line each (printed as [WARN] by the job). */
   readonly warnings: readonly string[];
 }
@@ -55,19 +59,22 @@ export async function writeResults(
   result: CalibrateResponse,
   opts: WriteOptions,
 ): Promise<WriteSummary> {
-  const items = result.item_params;
+  // Nothing absurd reaches the database, nothing extreme without its flag (item-guard.ts).
+  const { write: items, withheld } = guardItems(result.item_params);
   const n = items.length;
   const itemId = new Array<string>(n);
   const itemModel = new Array<string>(n);
   const itemParams = new Array<string>(n);
+  const itemFlags = new Array<string>(n);
   for (let i = 0; i < n; i++) {
-    const it = items[i];
+    const { record: it, flags } = items[i];
     itemId[i] = String(it.item_id);
     itemModel[i] = String(it.model || opts.model);
     const p: Record<string, number> = { a: it.params.a, b: it.params.b };
     if (it.params.c !== undefined && it.params.c !== null) p.c = it.params.c;
     if (it.params.u !== undefined && it.params.u !== null) p.u = it.params.u;
     itemParams[i] = JSON.stringify(p);
+    itemFlags[i] = JSON.stringify(flags);
   }
 
   const ab = result.abilities;
@@ -89,7 +96,11 @@ export async function writeResults(
   }
 
   const modelSpec = { ...result.fit_meta.model_spec, ...opts.modelSpecExtra, version: opts.version };
-  const metrics = { ...result.fit_meta.metrics, ...opts.metricsExtra };
+  const metrics = {
+    ...result.fit_meta.metrics,
+    ...opts.metricsExtra,
+    ...(withheld.length > 0 ? { withheld_items: withheld } : {}),
+  };
 
   return db.transaction(async (tx) => {
     const shapes = {
@@ -98,10 +109,17 @@ export async function writeResults(
       meta: await requireShape(tx, 'mirt_fit_meta'),
     };
     const warnings = legacyKeyWarnings(shapes.items, shapes.ability);
+    if (withheld.length > 0)
+      warnings.push(
+        `${withheld.length} item(s) not written, their values are not estimates (${withheld
+          .slice(0, 5)
+          .map((w) => `${w.item_id}: ${w.reason}`)
+          .join('; ')}${withheld.length > 5 ? '; ...' : ''}); their previous parameters stay current`,
+      );
     const [{ fitted_at }] = await tx.query<{ fitted_at: string }>('SELECT now()::text AS fitted_at');
 
     await tx.query(
-      'CREATE TEMP TABLE mirt_stage_items (item_id text NOT NULL, model text NOT NULL, params jsonb NOT NULL) ON COMMIT DROP',
+      'CREATE TEMP TABLE mirt_stage_items (item_id text NOT NULL, model text NOT NULL, params jsonb NOT NULL, flags jsonb NOT NULL) ON COMMIT DROP',
     );
     await tx.query(
       'CREATE TEMP TABLE mirt_stage_ability (user_id text NOT NULL, theta float8 NOT NULL, se float8, model text NOT NULL) ON COMMIT DROP',
@@ -110,6 +128,7 @@ export async function writeResults(
       { name: 'item_id', type: 'text', values: itemId },
       { name: 'model', type: 'text', values: itemModel },
       { name: 'params', type: 'jsonb', values: itemParams },
+      { name: 'flags', type: 'jsonb', values: itemFlags },
     ]);
     await tx.bulkInsert('mirt_stage_ability', [
       { name: 'user_id', type: 'text', values: userId },
@@ -133,10 +152,11 @@ export async function writeResults(
       params: [opts.version],
     });
     await tx.query(
-      `INSERT INTO mirt_item_params_history (version, item_id, model, params, run_id, fitted_at)
-       SELECT $1, s.item_id, s.model, s.params, $2, now() FROM mirt_stage_items s
+      `INSERT INTO mirt_item_params_history (version, item_id, model, params, run_id, fitted_at, flags)
+       SELECT $1, s.item_id, s.model, s.params, $2, now(), s.flags FROM mirt_stage_items s
        ON CONFLICT (version, item_id) DO UPDATE
-         SET model = EXCLUDED.model, params = EXCLUDED.params, run_id = EXCLUDED.run_id, fitted_at = EXCLUDED.fitted_at`,
+         SET model = EXCLUDED.model, params = EXCLUDED.params, run_id = EXCLUDED.run_id,
+             fitted_at = EXCLUDED.fitted_at, flags = EXCLUDED.flags`,
       [opts.version, opts.runId],
     );
     await mergeInto(tx, shapes.ability, {
@@ -228,6 +248,7 @@ export async function writeResults(
       questionMetaSkipped,
       prunedRows,
       fittedAt: fitted_at,
+      withheld,
       warnings,
     };
   });

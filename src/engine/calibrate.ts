@@ -1,38 +1,38 @@
 /**
  * The engine's one entry point: calibrate(responses, options) -> CalibrationResult.
- * EM (em.ts), then standard errors (standard-errors.ts), scores (scoring.ts), item fit and
- * reliability (itemfit.ts). Pure computation: E-steps may be run elsewhere through `executor`.
+ * EM (em.ts), then standard errors (standard-errors.ts), scores (scoring.ts), item results,
+ * flags and fit statistics (item-results.ts), reliability. Pure computation: E-steps may be run elsewhere through `executor`.
  */
 
 import { seconds } from './clock.js';
 import { EmMap, type EmResult, type EStepExecutor, inlineExecutor } from './em.js';
-import { itemFlags } from './item-flags.js';
-import { type ItemFitResult, itemFitAnyDesign } from './itemfit-sparse.js';
-import type { ItemModel } from './models/model.js';
-import { PARAM_BOUNDS } from './models/model.js';
+import { EmHistoryRecorder } from './em-history.js';
+import { fitStatistics, itemFit, itemResults, runFlagThresholds } from './item-results.js';
+import type { FamilyParam } from './models/model.js';
+import { slopePriorOf } from './models/priors.js';
 import { modelFor } from './models/registry.js';
-import { type ItemBank, makeItemBank } from './models.js';
+import type { ItemBank } from './models.js';
 import { runEmFromStarts } from './multi-start.js';
-import { type Anchors, ParamLayout, startValues } from './params.js';
+import { ParamLayout, startValues } from './params.js';
 import { marginalReliability, marginalRxx } from './reliability.js';
 import type { HygieneReport, ResponseData } from './responses.js';
-import { withoutItems } from './responses-subset.js';
+import { resolveAnchors, seededStart } from './run-inputs.js';
 import { eapFromMoments, eapTables, scoreAbilities } from './scoring.js';
-import { type SeArrays, standardErrors } from './standard-errors.js';
+import { standardErrors } from './standard-errors.js';
 import {
   type Abilities,
   type CalibrationResult,
   type CalibrationSettings,
+  DEFAULT_A_PRIOR,
   DEFAULT_C_PRIOR,
   EngineInputError,
-  type ItemFit,
   type ItemParams,
-  type ItemResult,
   type LatentDistribution,
   type ModelName,
   NO_PRIOR,
   parseModel,
   parseScoreMethod,
+  type SlopePrior,
 } from './types.js';
 
 export interface CalibrateOptions extends Partial<Omit<CalibrationSettings, 'model' | 'scoreMethod'>> {
@@ -43,8 +43,8 @@ export interface CalibrateOptions extends Partial<Omit<CalibrationSettings, 'mod
   /** Skip S-X2 (it costs a Lord–Wingersky recursion per item). Default true. */
   readonly itemFit?: boolean;
   /**
-   * Where E-steps run on given data (default: inline, this thread). Called again when items are
-   * refitted out; calibrate closes every executor it gets.
+   * Where E-steps run on given data (default: inline, this thread). Called once (no item is ever
+   * refitted out); calibrate closes the executor it gets.
    */
   readonly executorFor?: (data: ResponseData) => Promise<EStepExecutor>;
   /**
@@ -63,7 +63,7 @@ export interface CalibrateOptions extends Partial<Omit<CalibrationSettings, 'mod
   readonly onCycle?: (cycle: number, objective: number, change: number) => void;
 }
 
-function estimates(model: ModelName, param: 'g' | 'h'): boolean {
+function estimates(model: ModelName, param: FamilyParam): boolean {
   return modelFor(model).itemParams.includes(param);
 }
 
@@ -75,9 +75,13 @@ export function resolveSettings(options: CalibrateOptions): CalibrationSettings 
     quadRange: options.quadRange ?? 6,
     maxCycles: options.maxCycles ?? 500,
     tol: options.tol ?? 1e-4,
-    // Priors only on the asymptotes the model estimates: c as unattended runs want it, u none (mirt).
+    // Priors only on what the model estimates: c as unattended runs want it, u none (mirt); a and
+    // b none by default (mirt), a for items with a slope of their own (not the 1PL's shared one,
+    // not Rasch), b for every model.
     cPrior: estimates(model, 'g') ? (options.cPrior ?? DEFAULT_C_PRIOR) : NO_PRIOR,
     uPrior: estimates(model, 'h') ? (options.uPrior ?? NO_PRIOR) : NO_PRIOR,
+    aPrior: estimates(model, 'a') ? (options.aPrior ?? NO_PRIOR) : NO_PRIOR,
+    bPrior: options.bPrior ?? NO_PRIOR,
     scoreMethod: options.scoreMethod === null ? null : parseScoreMethod(options.scoreMethod ?? 'EAP'),
     acceleration: options.acceleration ?? 'squarem',
     standardErrors: options.standardErrors ?? 'auto',
@@ -95,118 +99,78 @@ export function resolveSettings(options: CalibrateOptions): CalibrationSettings 
   return s;
 }
 
-export async function calibrate(input: ResponseData, options: CalibrateOptions): Promise<CalibrationResult> {
+/**
+ * The slope prior that holds an item whose slope ran off in a run without one: the unattended
+ * default. Such an item (perfectly separated answers: its likelihood rises for ever with a) used
+ * to be left out and refitted without, which on a sparse bank separated the next item, and the
+ * next (300 learners x 2,000 items: 1,914 items left out one after another). Held instead, it
+ * keeps its answers in the data, so nothing else changes; it is flagged `slope_held`.
+ */
+export const FALLBACK_A_PRIOR: SlopePrior = DEFAULT_A_PRIOR;
+
+export async function calibrate(data: ResponseData, options: CalibrateOptions): Promise<CalibrationResult> {
   const settings = resolveSettings(options);
   const executorFor = options.executorFor ?? (async () => inlineExecutor());
   const now = seconds;
   const t0 = now();
-  // EM; an item whose slope runs off (no finite estimate) is left out and EM goes on from where
-  // it was for the others, until none does.
-  let data = input;
-  const anchors = resolveAnchors(input, options.anchors, modelFor(settings.model));
-  const layout0 = new ParamLayout(settings.model, input.nItems, anchors.anchors);
+  checkEstimable(data, settings.model);
+  const anchors = resolveAnchors(data, options.anchors, modelFor(settings.model));
+  const layout = new ParamLayout(settings.model, data.nItems, anchors.anchors);
   let start: { layout: ParamLayout; x?: Float64Array } = {
-    layout: layout0,
-    x: seededStart(layout0, input, options.startValues),
+    layout,
+    x: seededStart(layout, data, options.startValues),
   };
-  let executor: EStepExecutor;
-  let em: EmResult;
+  const history = new EmHistoryRecorder();
   const spent = { cycles: 0, eSteps: 0 };
-  for (;;) {
-    checkEstimable(data, settings.model);
-    executor = await executorFor(data);
-    try {
-      em = await runEmFromStarts(data, settings, executor, options.onCycle, start);
-    } catch (e) {
-      await executor.close();
-      throw e;
-    }
-    if (em.diverged.length === 0) break;
-    spent.cycles += em.cycles;
-    spent.eSteps += em.eSteps;
-    await executor.close();
-    const next = withoutItems(data, em.diverged, 'slope_diverged');
-    start = em.layout.subset(em.x, next.keptItems);
-    data = next.data;
-  }
+  const onCycle = (cycle: number, objective: number, change: number) => {
+    history.add(spent.cycles + cycle, objective, change);
+    options.onCycle?.(spent.cycles + cycle, objective, change);
+  };
+  const executor = await executorFor(data);
   try {
-    const total = { ...em, cycles: em.cycles + spent.cycles, eSteps: em.eSteps + spent.eSteps };
-    return await finishCalibration(data, settings, options, executor, total, t0, anchors.unused);
+    // EM; an item whose slope runs off (no finite estimate) is held by the fallback slope prior
+    // and EM goes on from where it was, within the one budget of maxCycles.
+    let held: Uint8Array | null = null;
+    let em: EmResult;
+    for (;;) {
+      const budget = Math.max(1, settings.maxCycles - spent.cycles);
+      em = await runEmFromStarts(
+        data,
+        { ...settings, maxCycles: budget, heldSlopes: held, fallbackA: FALLBACK_A_PRIOR },
+        executor,
+        onCycle,
+        start,
+      );
+      const fresh = em.diverged.filter((j) => held?.[j] !== 1);
+      if (fresh.length === 0 || slopePriorOf(em.priors, fresh[0]).kind !== 'none') break;
+      spent.cycles += em.cycles;
+      spent.eSteps += em.eSteps;
+      held = held ?? new Uint8Array(data.nItems);
+      for (const j of fresh) held[j] = 1;
+      start = { layout, x: restartItems(layout, data, em.x, fresh) };
+    }
+    const total = {
+      ...em,
+      converged: em.converged && em.diverged.length === 0,
+      cycles: em.cycles + spent.cycles,
+      eSteps: em.eSteps + spent.eSteps,
+    };
+    return await finishCalibration(data, settings, options, executor, total, t0, anchors.unused, history);
   } finally {
     await executor.close();
   }
 }
 
-/**
- * The default start vector with the given items' values put in on EM's scale, for the
- * parameters the model estimates per item: slope a and intercept d = -a b (a model that fixes or
- * shares the slope takes d = -a b with its start slope, 1), logit c for a c inside (0, 1), logit
- * u for a u inside (c, 1), each within its bound. Undefined when there is nothing to seed.
- */
-function seededStart(
-  layout: ParamLayout,
-  data: ResponseData,
-  seeds: ReadonlyMap<string, ItemParams> | undefined,
-): Float64Array | undefined {
-  if (!seeds || seeds.size === 0) return undefined;
-  const x = startValues(layout, data);
+/** x with the given items back at their start values (a slope that ran off starts over). */
+function restartItems(layout: ParamLayout, data: ResponseData, x: Float64Array, items: readonly number[]) {
+  const fresh = startValues(layout, data);
+  const out = x.slice();
   const p = new Float64Array(4);
-  const own = (j: number, k: number) => {
-    const i = layout.index(j, k);
-    return i >= 0 && i !== layout.sharedIndex;
-  };
-  data.itemIds.forEach((id, j) => {
-    const s = seeds.get(id);
-    if (!s || layout.isFixed(j) || !(s.a > 0) || !Number.isFinite(s.a * s.b)) return;
-    layout.readItem(x, j, p);
-    if (own(j, 0)) p[0] = s.a;
-    p[1] = -p[0] * s.b;
-    const c = s.c ?? 0;
-    const u = s.u ?? 1;
-    if (own(j, 2) && c > 0 && c < 1) p[2] = Math.max(Math.log(c / (1 - c)), PARAM_BOUNDS.g[0]);
-    if (own(j, 3) && u > c && u < 1) p[3] = Math.min(Math.log(u / (1 - u)), PARAM_BOUNDS.h[1]);
-    layout.writeItem(j, p, x);
-  });
-  return x;
-}
-
-/** Anchors by item index, checked against the model; ids not in the data are listed apart. */
-function resolveAnchors(
-  data: ResponseData,
-  given: CalibrateOptions['anchors'],
-  model: ItemModel,
-): { anchors: Anchors | null; unused: string[] } {
-  if (!given) return { anchors: null, unused: [] };
-  const entries = given instanceof Map ? [...given.entries()] : Object.entries(given);
-  if (entries.length === 0) return { anchors: null, unused: [] };
-  const index = new Map(data.itemIds.map((id, j) => [id, j]));
-  const J = data.nItems;
-  const anchors: Anchors = { fixed: new Uint8Array(J), bank: makeItemBank(J) };
-  const unused: string[] = [];
-  for (const [id, p] of entries) {
-    const bad = (why: string) => {
-      throw new EngineInputError(`anchor "${id}": ${why}`);
-    };
-    const c = p.c ?? 0;
-    const u = p.u ?? 1;
-    if (![p.a, p.b, c, u].every(Number.isFinite)) bad('a, b, c and u must be finite numbers');
-    if (!(c >= 0 && c < 1)) bad('c must be in [0, 1)');
-    if (!(u > c && u <= 1)) bad('u must be in (c, 1]');
-    const problem = model.anchorProblem(p);
-    if (problem) bad(problem);
-    if (!(Math.abs(p.a) > 0)) bad('a must not be 0');
-    const j = index.get(id);
-    if (j === undefined) {
-      unused.push(id);
-      continue;
-    }
-    anchors.fixed[j] = 1;
-    anchors.bank.a[j] = p.a;
-    anchors.bank.d[j] = -p.a * p.b;
-    anchors.bank.c[j] = c;
-    (anchors.bank.u as Float64Array)[j] = u;
+  for (const j of items) {
+    layout.readItem(fresh, j, p);
+    layout.writeItem(j, p, out);
   }
-  return { anchors: anchors.fixed.some((f) => f === 1) ? anchors : null, unused };
+  return out;
 }
 
 /** The data leave nothing to estimate; `hygiene` lists what was left out and why. */
@@ -240,13 +204,19 @@ async function finishCalibration(
   em: EmResult,
   t0: number,
   unusedAnchors: readonly string[],
+  history: EmHistoryRecorder,
 ): Promise<CalibrationResult> {
   const now = seconds;
   const t1 = now();
   // The executor knows how many threads it really runs (the request may have been capped).
   const settings = { ...resolved, threads: (executor as { threads?: number }).threads ?? resolved.threads };
   const { bank, latent, layout } = em;
-  const map = new EmMap(data, settings, executor, layout);
+  const map = new EmMap(
+    data,
+    { ...settings, heldSlopes: em.priors.heldSlopes, fallbackA: em.priors.fallbackA },
+    executor,
+    layout,
+  );
   const se = await standardErrors(map, em.x, settings);
   const t2 = now();
   const abilities = await score(data, settings, executor, map, bank, latent);
@@ -269,7 +239,7 @@ async function finishCalibration(
     ],
     userIds: data.userIds,
     itemIds: data.itemIds,
-    items: itemResults(data, em, se, fits),
+    items: itemResults(data, settings, em, se, fits),
     latent,
     abilities,
     fit: fitStatistics(em, data.nUsers, reliability, empiricalReliability),
@@ -280,27 +250,9 @@ async function finishCalibration(
     hygiene: data.hygiene,
     anchors: { used: data.nItems - layout.freeItemCount(), unused: unusedAnchors },
     timings: { em: t1 - t0, se: t2 - t1, scoring: t3 - t2, itemFit: t4 - t3 },
-  };
-}
-
-/** logLik, log prior and the information criteria on the free parameters (mirt's counts). */
-function fitStatistics(
-  em: EmResult,
-  nUsers: number,
-  reliability: number,
-  empiricalReliability: number | null,
-): CalibrationResult['fit'] {
-  const k = em.layout.freeCount();
-  const dev = -2 * em.logLik;
-  return {
-    logLik: em.logLik,
-    logPrior: em.logPrior,
-    AIC: dev + 2 * k,
-    BIC: dev + k * Math.log(nUsers),
-    SABIC: dev + k * Math.log((nUsers + 2) / 24),
-    nParams: k,
-    reliability,
-    empiricalReliability: Number.isFinite(empiricalReliability) ? empiricalReliability : null,
+    history: history.history(),
+    slopesHeld: heldItems(data, em),
+    flagThresholds: runFlagThresholds(data),
   };
 }
 
@@ -325,74 +277,13 @@ async function score(
   return null;
 }
 
-/**
- * Item fit (itemfit-sparse.ts): mirt's S-X2 on complete data, its generalisation to incomplete
- * designs otherwise (S-X2's df counted as mirt counts the model's parameters), infit and outfit
- * on any design; null when not requested.
- */
-function itemFit(
-  data: ResponseData,
-  settings: CalibrationSettings,
-  options: CalibrateOptions,
-  em: EmResult,
-): ItemFitResult | null {
-  const { layout } = em;
-  if (options.itemFit === false) return null;
-  const free = layout.model.sx2ItemParams;
-  return itemFitAnyDesign(data, em.bank, em.latent, {
-    quadPoints: settings.quadPoints,
-    quadRange: settings.quadRange,
-    freeParamsPerItem: Int32Array.from({ length: data.nItems }, (_, j) => (layout.isFixed(j) ? 0 : free)),
-    freeLatentParams: (layout.meanIndex >= 0 ? 1 : 0) + (layout.varIndex >= 0 ? 1 : 0),
+/** The items held by the fallback slope prior, with their answer counts; null when none. */
+function heldItems(data: ResponseData, em: EmResult): CalibrationResult['slopesHeld'] {
+  const held = em.priors.heldSlopes;
+  if (!held) return null;
+  const items: { id: string; n: number }[] = [];
+  held.forEach((h, j) => {
+    if (h === 1) items.push({ id: data.itemIds[j], n: data.itemN[j] });
   });
-}
-
-function itemResults(
-  data: ResponseData,
-  em: EmResult,
-  se: SeArrays | null,
-  fits: ItemFitResult | null,
-): ItemResult[] {
-  const { bank, layout } = em;
-  const items: ItemResult[] = [];
-  for (let j = 0; j < data.nItems; j++) {
-    const a = bank.a[j];
-    const d = bank.d[j];
-    const fixed = layout.isFixed(j);
-    const seOf = (v: Float64Array | undefined) => (fixed ? null : finiteOrNull(v?.[j]));
-    const fit: ItemFit = fits?.fit[j] ?? { kind: 'unavailable', reason: 'item fit not requested' };
-    const meanSquares = fits?.meanSquares[j] ?? null;
-    const u = bank.u ? bank.u[j] : 1;
-    items.push({
-      id: data.itemIds[j],
-      a,
-      b: -d / a,
-      c: bank.c[j],
-      u,
-      d,
-      se: { a: seOf(se?.a), b: seOf(se?.b), c: seOf(se?.c), u: seOf(se?.u) },
-      anchored: fixed,
-      n: data.itemN[j],
-      pCorrect: data.itemCorrect[j] / data.itemN[j],
-      fit,
-      meanSquares,
-      flags: itemFlags({
-        a,
-        b: -d / a,
-        c: bank.c[j],
-        u,
-        n: data.itemN[j],
-        pCorrect: data.itemCorrect[j] / data.itemN[j],
-        seB: seOf(se?.b),
-        fitP: fit.kind === 'unavailable' ? null : fit.p,
-        meanSquares,
-        converged: em.converged,
-      }),
-    });
-  }
-  return items;
-}
-
-function finiteOrNull(x: number | undefined): number | null {
-  return x !== undefined && Number.isFinite(x) ? x : null;
+  return { prior: em.priors.fallbackA ?? FALLBACK_A_PRIOR, items };
 }

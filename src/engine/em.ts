@@ -1,16 +1,9 @@
 /**
- * Bock–Aitkin EM on a fixed quadrature, accelerated by SQUAREM.
+ * Bock–Aitkin EM on a fixed quadrature: the EM map and its bookkeeping (EmMap), and where E-steps
+ * run (EStepExecutor). The driver that iterates the map with SQUAREM is squarem.ts.
  *
- * One EM map F(x) = E-step at x, then the exact M-step (mstep.ts). All free parameters live in
- * one vector x on an unconstrained scale (a, d, logit c, log variance). SQUAREM (Varadhan &
- * Roland 2008, scheme S3) extrapolates from two EM steps, r = F(x) - x, v = F(F(x)) - F(x) - r:
- *   alpha = -|r| / |v| (at most -1),   x' = x - 2 alpha r + alpha^2 v,
- * then takes one EM step from x' to stabilise. A jump whose objective (logLik + log prior) is
- * below that of F(x) is rejected and the plain EM point F(F(x)) is used instead, so every
- * accepted iterate is at least as good as plain EM: the fixed point, and so the optimum, is EM's.
- *
- * Convergence (as mirt): the largest absolute change of any parameter over one EM step is
- * below `tol`, slopes and intercepts as estimated, c as a probability, the variance as itself.
+ * One EM map F(x) = E-step at x, then the exact M-step (models/). All free parameters live in
+ * one vector x on an unconstrained scale (a, d, logit c, logit u, latent mean, log variance).
  */
 
 import {
@@ -24,14 +17,14 @@ import { mStepLatent } from './latent-mstep.js';
 import type { ItemCounts } from './models/logistic.js';
 import { DERIV_SIZE } from './models/logistic-counts.js';
 import type { ItemModel, ModelPriors } from './models/model.js';
-import { logPriorTerms, type PriorTerms } from './models/priors.js';
+import { ItemPriorTerms } from './models/priors.js';
 import { type ItemBank, makeItemBank } from './models.js';
 import { NewtonWorkspace } from './newton.js';
-import { ParamLayout, startValues } from './params.js';
+import { ParamLayout } from './params.js';
 import { scoreOuterProductsJs } from './posterior-scores.js';
 import { equallySpacedNodes, normalLogWeights } from './quadrature.js';
 import type { ResponseData } from './responses.js';
-import type { CalibrationSettings, LatentDistribution } from './types.js';
+import { type CalibrationSettings, type LatentDistribution, NO_PRIOR, type SlopePrior } from './types.js';
 
 /** Runs E-steps; the inline one is below, the worker-thread one lives outside the engine. */
 export interface EStepExecutor {
@@ -73,7 +66,13 @@ export type EmOptions = Pick<
   CalibrationSettings,
   'model' | 'quadPoints' | 'quadRange' | 'maxCycles' | 'tol' | 'cPrior' | 'acceleration'
 > &
-  Partial<Pick<CalibrationSettings, 'uPrior'>>;
+  Partial<Pick<CalibrationSettings, 'uPrior' | 'aPrior' | 'bPrior'>> & {
+    /** Items held by `fallbackA` after their slope ran off (calibrate.ts); null: none. */
+    readonly heldSlopes?: Uint8Array | null;
+    readonly fallbackA?: SlopePrior;
+    /** The 3PL M-step's multimodality restarts (models/item-mstep.ts); off only to measure their cost. */
+    readonly multimodalRestarts?: boolean;
+  };
 
 export interface EmResult {
   readonly bank: ItemBank;
@@ -85,8 +84,19 @@ export interface EmResult {
   readonly cycles: number;
   /** E-steps run, the final one at the estimate included. */
   readonly eSteps: number;
-  /** Items whose slope ran off (EM stopped early for a refit without them); empty otherwise. */
+  /** Items whose slope ran off (EM stopped early so the caller can hold them); empty otherwise. */
   readonly diverged: readonly number[];
+  /**
+   * Per item, the score test of a = 0 against a < 0 from the expected counts of the final
+   * E-step: the log-likelihood's score in a at a = 0 (d at its best there),
+   * U = sum_q (r1_q - pbar n_q) x_q with pbar the item's proportion correct, over its complete-data
+   * SD at a = 0 with d profiled out, sqrt(pbar (1 - pbar) (sum_q n_q x_q^2 - (sum_q n_q x_q)^2 / n))
+   * (conservative: the complete-data information is the larger). Strongly negative when the data
+   * alone give the item a negative slope: the miskey signal that survives a slope prior keeping a > 0.
+   */
+  readonly slopeZAtZero: Float64Array;
+  /** The priors EM maximised under (with the slopes held by the fallback, if any). */
+  readonly priors: ModelPriors;
   readonly x: Float64Array;
   readonly layout: ParamLayout;
 }
@@ -108,7 +118,7 @@ export class EmMap {
   private readonly newton = new NewtonWorkspace();
   private readonly derivs = new Float64Array(DERIV_SIZE);
   private readonly item = new Float64Array(4);
-  private readonly terms: PriorTerms = { f: 0, df: 0, d2f: 0 };
+  private readonly terms = new ItemPriorTerms();
   evaluations = 0;
 
   constructor(
@@ -121,7 +131,16 @@ export class EmMap {
     this.nodes = equallySpacedNodes(nQ, options.quadRange);
     this.layout = layout ?? new ParamLayout(options.model, data.nItems);
     this.model = this.layout.model;
-    this.priors = this.model.priors({ cPrior: options.cPrior, uPrior: options.uPrior ?? { kind: 'none' } });
+    this.priors = {
+      ...this.model.priors({
+        cPrior: options.cPrior,
+        uPrior: options.uPrior ?? NO_PRIOR,
+        aPrior: options.aPrior ?? NO_PRIOR,
+        bPrior: options.bPrior ?? NO_PRIOR,
+      }),
+      heldSlopes: options.heldSlopes ?? null,
+      fallbackA: options.fallbackA,
+    };
     this.bank = makeItemBank(data.nItems);
     this.acc = makeAccumulators(data.nItems, nQ);
     this.input = {
@@ -152,27 +171,20 @@ export class EmMap {
     return scoreOuterProductsJs(this.input, s1, s0, p, this.data.nItems);
   }
 
-  /** Log prior of x (the estimated asymptotes' logits), and its terms for one logit. */
+  /** Log prior of x: the sum over the estimated items of their log priors (priors.ts). */
   logPrior(x: Float64Array): number {
     let s = 0;
     for (let j = 0; j < this.data.nItems; j++) {
       if (this.layout.isFixed(j)) continue;
       this.layout.readItem(x, j, this.item);
-      s += this.itemLogPrior(2, this.item[2]).f + this.itemLogPrior(3, this.item[3]).f;
+      s += this.terms.compute(this.priors, j, this.item).f;
     }
     return s;
   }
 
-  /** Prior terms of family parameter k (2: logit c, 3: logit u) at value v; zero where none. */
-  itemLogPrior(k: number, v: number): PriorTerms {
-    const prior = k === 2 ? this.priors.g : k === 3 ? this.priors.h : null;
-    if (!prior || !Number.isFinite(v)) {
-      this.terms.f = 0;
-      this.terms.df = 0;
-      this.terms.d2f = 0;
-      return this.terms;
-    }
-    return logPriorTerms(prior, v, this.terms);
+  /** Item j's prior terms at its family vector p (a, d, g, h); valid until the next call. */
+  itemPrior(j: number, p: Float64Array): ItemPriorTerms {
+    return this.terms.compute(this.priors, j, p);
   }
 
   /** E-step at x: fills the accumulators, returns logLik(x). */
@@ -190,7 +202,14 @@ export class EmMap {
     // Anchored items and anything not estimated keep their values.
     out.set(x);
     this.model.mStep(
-      { layout, counts: this.counts, priors: this.priors, newton: this.newton, derivs: this.derivs },
+      {
+        layout,
+        counts: this.counts,
+        priors: this.priors,
+        newton: this.newton,
+        derivs: this.derivs,
+        multimodalRestarts: this.options.multimodalRestarts,
+      },
       x,
       out,
     );
@@ -209,6 +228,8 @@ export class EmMap {
   async result(x: Float64Array, converged: boolean, diverged: readonly number[]): Promise<EmResult> {
     const logLik = await this.eStep(x);
     return {
+      slopeZAtZero: this.slopeZAtZero(),
+      priors: this.priors,
       bank: this.bank,
       latent: this.layout.unpack(x, this.bank),
       logLik,
@@ -222,103 +243,38 @@ export class EmMap {
     };
   }
 
+  /** EmResult.slopeZAtZero from the accumulators of the last E-step. */
+  private slopeZAtZero(): Float64Array {
+    const nQ = this.nodes.length;
+    const { r0, r1 } = this.acc;
+    const out = new Float64Array(this.data.nItems);
+    for (let j = 0; j < out.length; j++) {
+      let n = 0;
+      let n1 = 0;
+      let nx = 0;
+      let nxx = 0;
+      let n1x = 0;
+      for (let q = 0; q < nQ; q++) {
+        const x = this.nodes[q];
+        const w1 = r1[j * nQ + q];
+        const w = w1 + r0[j * nQ + q];
+        n += w;
+        n1 += w1;
+        nx += w * x;
+        nxx += w * x * x;
+        n1x += w1 * x;
+      }
+      const p = n > 0 ? n1 / n : 0;
+      const v = p * (1 - p) * (nxx - (n > 0 ? (nx * nx) / n : 0));
+      out[j] = v > 0 ? (n1x - p * nx) / Math.sqrt(v) : 0;
+    }
+    return out;
+  }
+
   /** out = F(x); returns the objective pieces at x. */
   async apply(x: Float64Array, out: Float64Array): Promise<{ logLik: number; logPrior: number }> {
     const logLik = await this.eStep(x);
     this.mStep(x, out);
     return { logLik, logPrior: this.logPrior(x) };
   }
-}
-
-/** Runs EM to convergence (or maxCycles) from the start values. */
-export async function runEm(
-  data: ResponseData,
-  options: EmOptions,
-  executor: EStepExecutor,
-  onCycle?: (cycle: number, objective: number, change: number) => void,
-  start?: { layout: ParamLayout; x?: Float64Array },
-): Promise<EmResult> {
-  const em = new EmMap(data, options, executor, start?.layout);
-  const { layout } = em;
-  const n = layout.size;
-  let x0 = start?.x ? start.x.slice() : startValues(layout, data);
-  const [x1, x2, xj, x3] = [0, 1, 2, 3].map(() => new Float64Array(n));
-  const { maxCycles, tol } = options;
-  let rejections = 0;
-  let useSquarem = options.acceleration === 'squarem';
-  let stepCap = 1e6;
-  /**
-   * After the EM step from -> to: the result when EM stops there (converged, or some slope ran
-   * off its model's divergedSlope so the caller can refit without the item), else null.
-   */
-  const settle = (from: Float64Array, to: Float64Array, objective?: number): Promise<EmResult> | null => {
-    const change = layout.maxChange(from, to);
-    if (objective !== undefined) onCycle?.(em.evaluations, objective, change);
-    const diverged = layout.divergedItems(to);
-    if (diverged.length > 0) return em.result(to, false, diverged);
-    return change < tol ? em.result(to, true, []) : null;
-  };
-
-  for (;;) {
-    if (em.evaluations >= maxCycles) return em.result(x0, false, []);
-    const o0 = await em.apply(x0, x1);
-    const r1 = settle(x0, x1, o0.logLik + o0.logPrior);
-    if (r1) return r1;
-    if (!useSquarem) {
-      x0.set(x1);
-      continue;
-    }
-    if (em.evaluations >= maxCycles) return em.result(x1, false, []);
-    const o1 = await em.apply(x1, x2);
-    const r2 = settle(x1, x2);
-    if (r2) return r2;
-    const alpha = squaremJump(x0, x1, x2, stepCap, xj);
-    const from = alpha === -1 || !layout.sanitize(xj) ? x2 : xj;
-    if (em.evaluations >= maxCycles) return em.result(x2, false, []);
-    const oj = await em.apply(from, x3);
-    if (from === xj && !(oj.logLik + oj.logPrior >= o1.logLik + o1.logPrior)) {
-      // Rejected: the jump lost ground; continue from F(F(x)) with shorter jumps from now on.
-      rejections++;
-      stepCap = Math.max(1, -alpha / 4);
-      if (rejections >= 20) useSquarem = false;
-      x0 = x2.slice();
-      continue;
-    }
-    stepCap = Math.min(stepCap * 2, 1e6);
-    const r3 = settle(from, x3, oj.logLik + oj.logPrior);
-    if (r3) return r3;
-    x0 = x3.slice();
-  }
-}
-
-/**
- * SQUAREM S3: from x0 and two EM steps x1 = F(x0), x2 = F(x1), with r = x1 - x0 and
- * v = x2 - 2 x1 + x0, alpha = -|r| / |v| (at most -1, at least -stepCap) and the jump
- * x' = x0 - 2 alpha r + alpha^2 v into xj; returns alpha (-1: no jump, plain EM).
- */
-function squaremJump(
-  x0: Float64Array,
-  x1: Float64Array,
-  x2: Float64Array,
-  stepCap: number,
-  xj: Float64Array,
-): number {
-  const n = x0.length;
-  let rr = 0;
-  let vv = 0;
-  for (let i = 0; i < n; i++) {
-    const r = x1[i] - x0[i];
-    const v = x2[i] - 2 * x1[i] + x0[i];
-    rr += r * r;
-    vv += v * v;
-  }
-  let alpha = vv > 0 ? -Math.sqrt(rr / vv) : -1;
-  if (alpha > -1) alpha = -1;
-  if (alpha < -stepCap) alpha = -stepCap;
-  for (let i = 0; i < n; i++) {
-    const r = x1[i] - x0[i];
-    const v = x2[i] - 2 * x1[i] + x0[i];
-    xj[i] = x0[i] - 2 * alpha * r + alpha * alpha * v;
-  }
-  return alpha;
 }

@@ -31,10 +31,11 @@ export async function marginalGradient(em: EmMap, x: Float64Array, g: Float64Arr
     if (layout.isFixed(j)) continue;
     layout.readItem(x, j, p);
     model.response.countDerivs(counts[j], p[0], p[1], p[2], p[3], out);
+    const prior = em.itemPrior(j, p);
     for (let k = 0; k < 4; k++) {
       const i = layout.index(j, k);
       // The shared slope (1PL) collects every item's slope gradient.
-      if (i >= 0) g[i] += out[k] + em.itemLogPrior(k, p[k]).df;
+      if (i >= 0) g[i] += out[k] + prior.grad[k];
     }
   }
   // Latent part, G = sum_q N_q log w_q with w the N(mu, s2) density normalised on the grid:
@@ -114,12 +115,13 @@ export async function itemBlockCovariances(em: EmMap, x: Float64Array): Promise<
         s0[(j * p + k) * nQ + q] = a0[fam[k]];
       }
     }
-    // Complete information from the counts: -Hessian (exact), plus the priors' curvature.
+    // Complete information from the counts: -Hessian (exact), plus the priors' (exact, as mirt).
     model.response.countDerivs(counts[j], par[0], par[1], par[2], par[3], out);
+    const prior = em.itemPrior(j, par);
     const base = j * pp;
     for (let k = 0; k < p; k++) {
-      for (let l = 0; l < p; l++) info[base + k * p + l] = -out[4 + fam[k] * 4 + fam[l]];
-      info[base + k * p + k] -= em.itemLogPrior(fam[k], par[fam[k]]).d2f;
+      for (let l = 0; l < p; l++)
+        info[base + k * p + l] = -out[4 + fam[k] * 4 + fam[l]] - prior.hess[fam[k] * 4 + fam[l]];
     }
     // Louis: minus sum_u E(s s'), which is a sum over the expected counts.
     for (let q = 0; q < nQ; q++) {

@@ -19,6 +19,12 @@
  *   prior_dominated          for some parameter with a prior, the prior holds more than
  *                            priorShare of the posterior precision: posteriorSd^2 / priorSd^2 > priorShare
  *                            (computed only when the caller passes prior and posterior SDs)
+ *   slope_held               the slope ran off (perfectly separated answers) in a run without a
+ *                            slope prior: held by the fallback prior instead of being left out
+ *
+ * Under a slope prior that keeps a > 0, negative_discrimination also fires when the data alone
+ * say the slope is negative (`dataSlopeNegative`: the score test of a = 0 against a < 0 rejects
+ * at one-sided 5%, item-results.ts).
  *
  * The mean-square rule uses Linacre's reading (MNSQ above 1.5 is "unproductive for measurement",
  * ZSTD above 2 is unlikely under the model); under a 2PL/3PL the item's own slope absorbs most of
@@ -39,6 +45,7 @@ export const ITEM_FLAGS = [
   'not_converged',
   'not_identified',
   'prior_dominated',
+  'slope_held',
 ] as const;
 
 export type ItemFlag = (typeof ITEM_FLAGS)[number];
@@ -103,13 +110,17 @@ export interface ItemFlagInput {
   readonly notIdentified?: boolean;
   /** The hook for priors: without it prior_dominated is not decided. */
   readonly priors?: readonly PriorShare[];
+  /** The data alone would give a negative slope (under a prior that keeps a > 0). */
+  readonly dataSlopeNegative?: boolean;
+  /** The slope was held by the fallback prior after running off. */
+  readonly slopeHeld?: boolean;
 }
 
 export function itemFlags(it: ItemFlagInput, t: FlagThresholds = DEFAULT_FLAG_THRESHOLDS): ItemFlag[] {
   const flags: ItemFlag[] = [];
   const c = it.c ?? 0;
   if (typeof it.n === 'number' && it.n < t.minResponses) flags.push('provisional');
-  if (it.a < 0) flags.push('negative_discrimination');
+  if (it.a < 0 || it.dataSlopeNegative) flags.push('negative_discrimination');
   else if (it.a < t.lowDiscrimination) flags.push('low_discrimination');
   else if (it.a > t.highDiscrimination) flags.push('high_discrimination');
   if (Math.abs(it.b) > t.extremeDifficulty || !Number.isFinite(it.b)) flags.push('extreme_difficulty');
@@ -123,6 +134,7 @@ export function itemFlags(it: ItemFlagInput, t: FlagThresholds = DEFAULT_FLAG_TH
   if (it.notIdentified) flags.push('not_identified');
   if (it.priors?.some((p) => p.priorSd > 0 && (p.posteriorSd / p.priorSd) ** 2 > t.priorShare))
     flags.push('prior_dominated');
+  if (it.slopeHeld) flags.push('slope_held');
   return flags;
 }
 
@@ -181,5 +193,7 @@ export function describeFlag(
       return 'not identified (its answers share no user with another item): not an estimate';
     case 'prior_dominated':
       return 'prior-dominated: the data moved the estimate little from its prior';
+    case 'slope_held':
+      return 'slope held by the fallback prior (its answers are perfectly separated: no finite slope)';
   }
 }

@@ -5,9 +5,10 @@
  * once from it. Cycles and E-steps count every run.
  */
 
-import { type EmOptions, type EmResult, type EStepExecutor, runEm } from './em.js';
+import type { EmOptions, EmResult, EStepExecutor } from './em.js';
 import { type ParamLayout, startValues } from './params.js';
 import type { ResponseData } from './responses.js';
+import { runEm } from './squarem.js';
 
 export async function runEmFromStarts(
   data: ResponseData,

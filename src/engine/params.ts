@@ -157,29 +157,6 @@ export class ParamLayout implements ItemLayout {
     return out;
   }
 
-  /** The same layout, start vector and anchors on a subset of the items (a refit without some). */
-  subset(x: Float64Array, keptItems: Int32Array): { layout: ParamLayout; x: Float64Array } {
-    const p = this.perItem;
-    let anchors: Anchors | null = null;
-    if (this.anchors) {
-      const src = this.anchors.bank;
-      const pick = (v: Float64Array) => Float64Array.from(keptItems, (j) => v[j]);
-      anchors = {
-        fixed: Uint8Array.from(keptItems, (j) => (this.anchors as Anchors).fixed[j]),
-        bank: { a: pick(src.a), d: pick(src.d), c: pick(src.c), u: src.u ? pick(src.u) : undefined },
-      };
-    }
-    const layout = new ParamLayout(this.model, keptItems.length, anchors);
-    const out = new Float64Array(layout.size);
-    keptItems.forEach((j, k) => {
-      out.set(x.subarray(p * j, p * j + p), p * k);
-    });
-    for (const key of ['sharedIndex', 'varIndex', 'meanIndex'] as const) {
-      if (layout[key] >= 0 && this[key] >= 0) out[layout[key]] = x[this[key]];
-    }
-    return { layout, x: out };
-  }
-
   /** Keeps an extrapolated point inside the region where the M-step is defined. */
   sanitize(x: Float64Array): boolean {
     const J = this.perItem * this.nItems;

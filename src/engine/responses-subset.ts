@@ -1,4 +1,4 @@
-/** Subsets of built response data (the refit without items that have no finite estimate). */
+/** Subsets of built response data (scoring against fixed parameters without some items). */
 
 import type { ExcludedItem, ResponseData } from './responses.js';
 

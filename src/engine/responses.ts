@@ -14,11 +14,16 @@ import { EngineInputError } from './errors.js';
 /** Which of several answers of one user to one item is kept. */
 export type DuplicatePolicy = 'first' | 'last';
 
+/** Fewer answers than this make an item `provisional` (kept, estimated, flagged). */
+export const DEFAULT_MIN_ITEM_RESPONSES = 30;
+
 export interface ExcludedItem {
   readonly id: string;
   /**
-   * `slope_diverged`: the item's likelihood keeps rising as its slope grows (perfect separation,
-   * typically a handful of answers): no finite estimate exists, so it is left out and refitted.
+   * The engine excludes only items without information: `all_correct`, `all_wrong` (an item with
+   * no answers never reaches the data). `too_few_responses` is left to callers that drop items
+   * themselves (scoring against fixed parameters); `slope_diverged` to a remote service's answer
+   * (the engine holds a runaway slope by a prior instead, calibrate.ts).
    */
   readonly reason: 'all_correct' | 'all_wrong' | 'too_few_responses' | 'slope_diverged';
   readonly n: number;
@@ -70,7 +75,11 @@ export interface ResponseData {
 export interface ResponseBuilderOptions {
   /** Default `first`: the earliest answer by `respondedAt` (ties and unknown times: first seen). */
   duplicatePolicy?: DuplicatePolicy;
-  /** Items with fewer answers than this are excluded. Default 1. */
+  /**
+   * Items with fewer answers than this are kept and estimated (under the run's priors) but
+   * flagged `provisional`, so a platform can choose not to serve them yet. Default 30
+   * (DEFAULT_MIN_ITEM_RESPONSES); 1 flags none.
+   */
   minItemResponses?: number;
   /**
    * Keep items everyone got right (or wrong). Calibration cannot estimate them, but scoring
@@ -140,7 +149,7 @@ export class ResponseBuilder {
     if (this.policy !== 'first' && this.policy !== 'last') {
       throw new EngineInputError(`bad duplicate policy "${String(this.policy)}": expected first or last`);
     }
-    this.minItemResponses = options.minItemResponses ?? 1;
+    this.minItemResponses = options.minItemResponses ?? DEFAULT_MIN_ITEM_RESPONSES;
     this.keepDegenerate = options.keepDegenerateItems ?? false;
     if (!Number.isInteger(this.minItemResponses) || this.minItemResponses < 1) {
       throw new EngineInputError('minItemResponses must be an integer >= 1');
@@ -222,7 +231,7 @@ export class ResponseBuilder {
 
   /**
    * Sorts by (user, item, arrival) with two stable counting sorts, keeps one answer per pair,
-   * excludes items that are not estimable (everyone right, everyone wrong, too few answers),
+   * excludes items that carry no information (everyone right, everyone wrong),
    * drops users left without answers, and renumbers users and items densely in first-seen order.
    */
   build(): ResponseData {
@@ -275,9 +284,9 @@ export class ResponseBuilder {
     for (let i = 0; i < nI0; i++) {
       const ni = itemN0[i];
       const ci = itemC0[i];
+      // Only items without information are excluded; few answers make an item provisional.
       let reason: ExcludedItem['reason'] | null = null;
-      if (ni < this.minItemResponses) reason = 'too_few_responses';
-      else if (ci === ni && !this.keepDegenerate) reason = 'all_correct';
+      if (ci === ni && !this.keepDegenerate) reason = 'all_correct';
       else if (ci === 0 && !this.keepDegenerate) reason = 'all_wrong';
       if (reason) excludedItems.push({ id: this.items.ids[i], reason, n: ni });
       else {

@@ -42,7 +42,7 @@ export type CPrior = LogitPrior;
 /** Default prior for unattended 3PL runs: N(-1.1, 2^2) on logit(c), centred near c = 0.25. */
 export const DEFAULT_C_PRIOR: CPrior = { kind: 'normal', mean: -1.1, sd: 2 };
 
-export const NO_PRIOR: LogitPrior = { kind: 'none' };
+export const NO_PRIOR: { readonly kind: 'none' } = { kind: 'none' };
 
 /** Parses `none`, `normal:MEAN:SD` or `beta:A:B` (the prior on c). */
 export function parseCPrior(spec: string): CPrior {
@@ -77,6 +77,67 @@ export function formatCPrior(p: LogitPrior): string {
       return `normal:${p.mean}:${p.sd}`;
     case 'beta':
       return `beta:${p.alpha}:${p.beta}`;
+  }
+}
+
+/**
+ * Prior on an item's slope a: a lognormal density on a itself (mirt's `lnorm` on a1, BILOG-MG's
+ * slope prior), log f(a) = -log a - (log a - meanlog)^2 / (2 sdlog^2) - log(sdlog sqrt(2 pi)).
+ * It keeps a > 0: under it a miskeyed item shows as a slope near 0 whose data pull below 0
+ * (the negative_discrimination flag still says so, calibrate.ts).
+ */
+export type SlopePrior =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'lognormal'; readonly meanlog: number; readonly sdlog: number };
+
+/** Prior on an item's difficulty b = -d / a: a normal density on b (BILOG-MG's). */
+export type DifficultyPrior =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'normal'; readonly mean: number; readonly sd: number };
+
+/**
+ * Default slope prior of unattended runs (the job, the service): a ~ lognormal(0, 0.5), BILOG-MG's
+ * default. Its density peaks at a = exp(-0.25) = 0.78, 95% of its mass in [0.38, 2.7]; on an item
+ * with 500 answers the data's information on log a is ~20 times the prior's 4.
+ */
+export const DEFAULT_A_PRIOR: SlopePrior = { kind: 'lognormal', meanlog: 0, sdlog: 0.5 };
+
+/**
+ * Default difficulty prior of unattended runs: b ~ N(0, 2^2), wide enough that it barely moves an
+ * item answered 500 times (information on b ~ 100 against the prior's 0.25) yet keeps an item
+ * with all but one answer right from running to |b| = 50.
+ */
+export const DEFAULT_B_PRIOR: DifficultyPrior = { kind: 'normal', mean: 0, sd: 2 };
+
+/** Parses `none` or `lognormal:MEANLOG:SDLOG` (the prior on a). */
+export function parseAPrior(spec: string): SlopePrior {
+  const parts = spec.trim().toLowerCase().split(':');
+  const nums = parts.slice(1).map(Number);
+  if (parts[0] === 'none' && parts.length === 1) return { kind: 'none' };
+  if (parts[0] === 'lognormal' && nums.length === 2 && nums.every(Number.isFinite) && nums[1] > 0)
+    return { kind: 'lognormal', meanlog: nums[0], sdlog: nums[1] };
+  throw new EngineInputError(`bad a prior "${spec}": expected none or lognormal:MEANLOG:SDLOG (SDLOG > 0)`);
+}
+
+/** Parses `none` or `normal:MEAN:SD` (the prior on b). */
+export function parseBPrior(spec: string): DifficultyPrior {
+  const parts = spec.trim().toLowerCase().split(':');
+  const nums = parts.slice(1).map(Number);
+  if (parts[0] === 'none' && parts.length === 1) return { kind: 'none' };
+  if (parts[0] === 'normal' && nums.length === 2 && nums.every(Number.isFinite) && nums[1] > 0)
+    return { kind: 'normal', mean: nums[0], sd: nums[1] };
+  throw new EngineInputError(`bad b prior "${spec}": expected none or normal:MEAN:SD (SD > 0)`);
+}
+
+/** `none`, `lognormal:MEANLOG:SDLOG` or `normal:MEAN:SD`: what parseAPrior / parseBPrior read. */
+export function formatItemPrior(p: SlopePrior | DifficultyPrior): string {
+  switch (p.kind) {
+    case 'none':
+      return 'none';
+    case 'lognormal':
+      return `lognormal:${p.meanlog}:${p.sdlog}`;
+    case 'normal':
+      return `normal:${p.mean}:${p.sd}`;
   }
 }
 
@@ -189,6 +250,10 @@ export interface CalibrationSettings {
   readonly cPrior: CPrior;
   /** Prior on the 4PL's upper asymptote (logit u); none elsewhere. */
   readonly uPrior: LogitPrior;
+  /** Prior on each item's own slope (2PL, 3PL, 4PL); none elsewhere and by default (mirt). */
+  readonly aPrior: SlopePrior;
+  /** Prior on each item's difficulty (every model); none by default (mirt). */
+  readonly bPrior: DifficultyPrior;
   readonly scoreMethod: ScoreMethod | null;
   readonly acceleration: 'squarem' | 'none';
   readonly standardErrors: 'auto' | 'full' | 'item' | 'none';
@@ -223,4 +288,16 @@ export interface CalibrationResult {
     readonly scoring: number;
     readonly itemFit: number;
   };
+  /** Objective and largest parameter change per EM cycle (em-history.ts: rounded, thinned past 256). */
+  readonly history: import('./em-history.js').EmHistory;
+  /**
+   * Items whose slope ran off in a run without a slope prior, held by `prior` instead of being
+   * left out (calibrate.ts FALLBACK_A_PRIOR); null when none.
+   */
+  readonly slopesHeld: {
+    readonly prior: SlopePrior;
+    readonly items: readonly { readonly id: string; readonly n: number }[];
+  } | null;
+  /** The thresholds the items' flags were decided with (provisional: the data's minItemResponses). */
+  readonly flagThresholds: import('./item-flags.js').FlagThresholds;
 }

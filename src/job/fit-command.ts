@@ -9,9 +9,14 @@ import { parseAnchors } from '../contract/anchors.js';
 import { ContractError } from '../contract/validate.js';
 import { resolveSettings } from '../engine/calibrate.js';
 import {
+  DEFAULT_A_PRIOR,
+  DEFAULT_B_PRIOR,
   DEFAULT_C_PRIOR,
   EngineInputError,
   formatCPrior,
+  formatItemPrior,
+  parseAPrior,
+  parseBPrior,
   parseCPrior,
   parseModel,
   parseScoreMethod,
@@ -56,11 +61,17 @@ Answers 0/1/true/false; empty or NA = missing. Delimiter , ; or tab; LF, CRLF or
                       for a researcher at the keyboard; the unattended job and the service
                       default to ${formatCPrior(DEFAULT_C_PRIOR)} (mirt's PRIOR = (1-J, g, norm, -1.1, 2))
   --u-prior SPEC      4PL upper asymptote prior, as --c-prior on logit u / u  (default none)
+  --a-prior SPEC      slope prior (2PL/3PL/4PL): none or lognormal:MEANLOG:SDLOG on a.
+                      Default none, as mirt; the unattended default is ${formatItemPrior(DEFAULT_A_PRIOR)}
+  --b-prior SPEC      difficulty prior (every model): none or normal:MEAN:SD on b.
+                      Default none, as mirt; the unattended default is ${formatItemPrior(DEFAULT_B_PRIOR)}
+                      Without --a-prior, an item whose slope runs off (perfectly separated
+                      answers) is held by ${formatItemPrior(DEFAULT_A_PRIOR)} and flagged slope_held
   --anchors FILE      JSON of fixed item parameters: a previous result of fit or /calibrate,
                       [{item_id, a, b, c?}] or {item_id: {a, b, c?}}; the run is put on
                       their scale (latent mean and variance estimated)
   --duplicates P      first or last answer of a repeated (user, item) pair    (default first)
-  --min-item-n N      exclude items with fewer answers                        (default 1)
+  --min-item-n N      items with fewer answers are kept but flagged provisional (default 30)
   --version LABEL     version written into the records            (default v<UTC time>)
   -h, --help          this text
 `;
@@ -105,6 +116,8 @@ async function prepare(args: ReturnType<typeof parse>): Promise<Prepared> {
     scoreMethod: args.score === undefined ? undefined : parseScoreMethod(args.score),
     cPrior: formatCPrior(args['c-prior'] === undefined ? NO_PRIOR : parseCPrior(args['c-prior'])),
     uPrior: formatCPrior(args['u-prior'] === undefined ? NO_PRIOR : parseUPrior(args['u-prior'])),
+    aPrior: formatItemPrior(args['a-prior'] === undefined ? NO_PRIOR : parseAPrior(args['a-prior'])),
+    bPrior: formatItemPrior(args['b-prior'] === undefined ? NO_PRIOR : parseBPrior(args['b-prior'])),
     maxCycles: positiveInt('max-cycles', args['max-cycles']),
     tol,
     threads: positiveInt('threads', args.threads),
@@ -231,6 +244,8 @@ function parse(argv: string[]) {
       threads: { type: 'string' },
       'c-prior': { type: 'string' },
       'u-prior': { type: 'string' },
+      'a-prior': { type: 'string' },
+      'b-prior': { type: 'string' },
       anchors: { type: 'string' },
       duplicates: { type: 'string' },
       'min-item-n': { type: 'string' },

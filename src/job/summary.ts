@@ -53,6 +53,9 @@ export function formatSummary(s: {
     typeof m.converged === 'boolean'
       ? ` converged=${m.converged}${typeof m.cycles === 'number' ? ` cycles=${m.cycles}` : ''}`
       : '';
+  // Items written with at least one flag (engine/item-flags.ts; absent from a legacy service).
+  const flagSummary = m.item_flags as { flagged?: unknown } | undefined;
+  const flagged = typeof flagSummary?.flagged === 'number' ? ` flagged=${flagSummary.flagged}` : '';
   const k = s.linking;
   const link = k
     ? ` link=${k.mode} linking_constants={A=${k.A.toFixed(4)},B=${k.B.toFixed(4)},method=${k.method},n_common=${k.n_common}} drift=${k.drift}`
@@ -60,6 +63,6 @@ export function formatSummary(s: {
   return (
     `${s.dryRun ? '[DRY_RUN]' : '[INFO]'} Summary: items=${s.result.item_params.length} users=${s.result.abilities.length}` +
     ` observations=${s.observations} model=${s.config.model} calibrator=${s.calibrator} logLik=${Number.isFinite(logLik) ? logLik.toFixed(3) : 'NA'}` +
-    `${conv}${s.notIdentified ? ` not_identified=${s.notIdentified}` : ''}${link} seconds=${s.seconds.toFixed(2)} version=${s.version} source="${s.extraction.source}"`
+    `${conv}${flagged}${s.notIdentified ? ` not_identified=${s.notIdentified}` : ''}${link} seconds=${s.seconds.toFixed(2)} version=${s.version} source="${s.extraction.source}"`
   );
 }

@@ -1,10 +1,16 @@
 /** Degenerate and dirty inputs: each gives a defined result or a clear error. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { calibrate } from '../../src/engine/calibrate.js';
+import { calibrate, FALLBACK_A_PRIOR } from '../../src/engine/calibrate.js';
 import { ResponseBuilder, responsesFromObservations } from '../../src/engine/responses.js';
 import { simulateResponses } from '../../src/engine/simulate.js';
-import { EngineInputError, parseCPrior, parseModel } from '../../src/engine/types.js';
+import {
+  DEFAULT_A_PRIOR,
+  DEFAULT_B_PRIOR,
+  EngineInputError,
+  parseCPrior,
+  parseModel,
+} from '../../src/engine/types.js';
 
 /** A clean simulated base to which the tests add their awkward rows. */
 function base(extra: (b: ResponseBuilder) => void) {
@@ -122,7 +128,7 @@ describe('degenerate inputs', () => {
     assert.equal(dl.userResp[dl.userPtr[dl.userIds.indexOf('u')]], 1);
   });
 
-  it('items whose slope runs off (a few answers, perfectly separated) are refitted out and listed', async () => {
+  it('an item whose slope runs off (a few answers, perfectly separated) is held by the fallback prior, kept and flagged', async () => {
     // The two highest raw scores answer the new item right, the two lowest wrong: its 2PL slope
     // has no finite maximum likelihood estimate.
     const plain = base(() => {});
@@ -137,15 +143,21 @@ describe('degenerate inputs', () => {
       for (const s of sums.slice(0, 2)) b.add(s.id, 'separated', 0);
     });
     const r = await calibrate(data, { model: '2PL' });
-    assert.ok(r.converged, 'the rest converges');
+    assert.ok(r.converged, 'the run converges');
     assert.ok(r.items.every((it) => Math.abs(it.a) < 50));
-    assert.deepEqual(r.hygiene.excludedItems, [{ id: 'separated', reason: 'slope_diverged', n: 4 }]);
-    assert.equal(r.hygiene.dropped.excludedItem, 4);
-    assert.ok(!r.itemIds.includes('separated'));
+    assert.deepEqual(r.hygiene.excludedItems, [], 'nothing is left out');
+    assert.equal(r.hygiene.dropped.excludedItem, 0);
+    const it = r.items.find((x) => x.id === 'separated');
+    assert.ok(it, 'the item is in the result');
+    assert.ok(it.a > 0 && Number.isFinite(it.b) && it.se.a !== null && it.se.b !== null, JSON.stringify(it));
+    assert.ok(it.flags.includes('slope_held') && it.flags.includes('provisional'), it.flags.join());
+    assert.deepEqual(r.slopesHeld, { prior: FALLBACK_A_PRIOR, items: [{ id: 'separated', n: 4 }] });
+    // The other items are estimated without any prior, as mirt would.
+    assert.ok(r.items.filter((x) => x.id !== 'separated').every((x) => !x.flags.includes('slope_held')));
     assert.equal(r.userIds.length, data.nUsers, 'everyone still has answers');
   });
 
-  it('items below the minimum count are excluded', () => {
+  it('items below the minimum count are kept, estimated and flagged provisional', async () => {
     const b = new ResponseBuilder({ minItemResponses: 3 });
     for (const [u, i, x] of [
       ['a', 'p', 1],
@@ -156,8 +168,12 @@ describe('degenerate inputs', () => {
     ] as const)
       b.add(u, i, x);
     const d = b.build();
-    assert.deepEqual(d.itemIds, ['p']);
-    assert.equal(d.hygiene.excludedItems[0].reason, 'too_few_responses');
+    assert.deepEqual(d.itemIds, ['p', 'rare']);
+    assert.deepEqual(d.hygiene.excludedItems, []);
+    const r = await calibrate(d, { model: '2PL', aPrior: DEFAULT_A_PRIOR, bPrior: DEFAULT_B_PRIOR });
+    const flags = Object.fromEntries(r.items.map((it) => [it.id, it.flags]));
+    assert.ok(flags.rare.includes('provisional') && !flags.p.includes('provisional'), JSON.stringify(flags));
+    assert.equal(r.flagThresholds.minResponses, 3);
   });
 
   it('a user with thousands of answers gets a finite EAP (log-space scoring)', async () => {

@@ -19,7 +19,7 @@ import {
   DERIV_SIZE,
 } from '../../src/engine/models/logistic-counts.js';
 import { addThetaTerms, itemInformation, type ThetaTerms } from '../../src/engine/models/logistic-theta.js';
-import { logPriorG } from '../../src/engine/models/priors.js';
+import { ItemPriorTerms, logPriorG, type ModelPriors } from '../../src/engine/models/priors.js';
 import { modelFor } from '../../src/engine/models/registry.js';
 import { NewtonWorkspace, newtonMaximise } from '../../src/engine/newton.js';
 import { ParamLayout, startValues } from '../../src/engine/params.js';
@@ -152,6 +152,52 @@ describe('priors: derivatives against central differences', () => {
   }
 });
 
+describe('item priors on a and b: derivatives in (a, d, g) against central differences', () => {
+  const priors: ModelPriors = {
+    a: { kind: 'lognormal', meanlog: 0.1, sdlog: 0.5 },
+    b: { kind: 'normal', mean: 0.3, sd: 2 },
+    g: { kind: 'normal', mean: -1.1, sd: 2 },
+    h: { kind: 'none' },
+  };
+  const terms = (p: Float64Array) => new ItemPriorTerms().compute(priors, 0, p);
+  for (const p0 of [
+    [1.7, -0.9, -1.2],
+    [0.3, 1.4, -3],
+    [4.5, 2, 0.5],
+  ]) {
+    it(`at (a, d, g) = (${p0.join(', ')})`, () => {
+      const p = Float64Array.of(p0[0], p0[1], p0[2], Number.POSITIVE_INFINITY);
+      const t = terms(p);
+      const h = 1e-5;
+      for (let i = 0; i < 3; i++) {
+        const up = p.slice();
+        const dn = p.slice();
+        up[i] += h;
+        dn[i] -= h;
+        close(t.grad[i], (terms(up).f - terms(dn).f) / (2 * h), 1e-7, 1e-8, `grad ${i}`);
+        for (let k = 0; k < 3; k++) {
+          const fd = (terms(up).grad[k] - terms(dn).grad[k]) / (2 * h);
+          close(t.hess[i * 4 + k], fd, 1e-6, 1e-8, `hess ${i} ${k}`);
+        }
+      }
+      // The scoring curvature is negative semi-definite (its 2 x 2 (a, d) block and the g entry).
+      const [caa, cad, cdd] = [t.curv[0], t.curv[1], t.curv[5]];
+      assert.ok(caa <= 0 && cdd <= 0 && caa * cdd - cad * cad >= -1e-12 && t.curv[10] <= 0);
+    });
+  }
+
+  it('the lognormal is a density on a, and a <= 0 has log density -Infinity', () => {
+    let area = 0;
+    for (let a = 0.0005; a < 60; a += 0.001) {
+      const f = terms(Float64Array.of(a, 0, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY)).f;
+      // The b prior at b = 0 contributes its constant: take it out.
+      area += Math.exp(f - (-0.5 * (0.3 / 2) ** 2 - Math.log(2) - 0.5 * Math.log(2 * Math.PI))) * 0.001;
+    }
+    close(area, 1, 1e-4, 0, 'total probability');
+    assert.equal(terms(Float64Array.of(-0.2, 0, Number.NEGATIVE_INFINITY, 1)).f, Number.NEGATIVE_INFINITY);
+  });
+});
+
 describe('the marginal gradient against central differences of the marginal objective', () => {
   const cPrior: LogitPrior = { kind: 'normal', mean: -1.1, sd: 2 };
   const uPrior: LogitPrior = { kind: 'normal', mean: 1.1, sd: 2 };
@@ -166,6 +212,8 @@ describe('the marginal gradient against central differences of the marginal obje
         tol: 1e-4,
         cPrior,
         uPrior,
+        aPrior: { kind: 'lognormal', meanlog: 0.1, sdlog: 0.5 } as const,
+        bPrior: { kind: 'normal', mean: 0.2, sd: 1.5 } as const,
         acceleration: 'none' as const,
       };
       // Anchor one item so that the latent mean and variance are parameters too.

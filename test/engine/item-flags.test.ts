@@ -39,6 +39,8 @@ describe('item flags', () => {
     ['not_converged', { converged: false }, 'not_converged'],
     ['not_identified', { notIdentified: true }, 'not_identified'],
     ['prior_dominated', { priors: [{ param: 'b', priorSd: 1, posteriorSd: 0.8 }] }, 'prior_dominated'],
+    ['slope_held', { slopeHeld: true }, 'slope_held'],
+    ['negative_discrimination under a slope prior', { dataSlopeNegative: true }, 'negative_discrimination'],
   ];
   for (const [name, change, flag] of cases) {
     it(`${name}: flagged past the threshold, with a description`, () => {

@@ -111,7 +111,7 @@ describe('mirt-calibrate CLI', () => {
     assert.ok(lines.includes('Calibration upsert completed.'));
     assert.match(
       lines.at(-1)!,
-      /^\[INFO\] Summary: items=25 users=\d+ observations=\d+ model=2PL calibrator=local logLik=-\d+\.\d+ converged=true cycles=\d+ seconds=/,
+      /^\[INFO\] Summary: items=25 users=\d+ observations=\d+ model=2PL calibrator=local logLik=-\d+\.\d+ converged=true cycles=\d+ flagged=\d+ seconds=/,
     );
     const dry = await runCli(['--dry-run', '--model', '1pl'], { MIRT_DATA_DIR: dataDir });
     assert.equal(dry.code, 0, dry.stderr);

@@ -2,9 +2,9 @@
  * One rule for degenerate data (docs/nightly-job.md, "Outcomes"), through the job on PGlite with
  * the real engine and through `fit` (the built bin):
  * - nothing in the window: `No observations found; exiting.`, exit 0 (normal);
- * - answers in the window but nothing estimable, whatever removed it (hygiene before calibration,
- *   or slopes that diverge during it): one `[ERROR] nothing to calibrate: ...` line, exit 1,
- *   nothing written;
+ * - answers in the window but nothing estimable (items without information, NULL answers): one
+ *   `[ERROR] nothing to calibrate: ...` line, exit 1, nothing written; perfectly separated answers
+ *   are not that: their slopes are held by the fallback prior, written and flagged;
  * - estimates the data cannot identify (each user answered one item): written, with a [WARN], a
  *   `not_identified` mark in the metrics and on the summary line.
  */
@@ -72,11 +72,6 @@ describe('degenerate data: the job (pglite)', () => {
 
   for (const [what, answers, why] of [
     [
-      'perfectly separated answers (every slope diverges)',
-      SEPARATED,
-      /^\[ERROR\] nothing to calibrate: 4 rows read in the window but no usable observations once 2 item\(s\) whose slope diverged \(few, perfectly separated answers\) were left out: 1, 2\. Nothing was written; the previous results are unchanged\. Check /,
-    ],
-    [
       'items everyone got right',
       ALL_RIGHT,
       /^\[ERROR\] nothing to calibrate: 4 rows read in the window but no usable observations \(2 item\(s\) excluded as not estimable\)\. Nothing was written; the previous results are unchanged\. Check /,
@@ -103,6 +98,20 @@ describe('degenerate data: the job (pglite)', () => {
     });
   }
 
+  it('perfectly separated answers: written, the slopes held by the fallback prior and flagged, never left out', async () => {
+    const { o, io } = await run(SEPARATED);
+    assert.equal(o.exitCode, 0, io.errors.join('\n'));
+    assert.ok(io.lines.includes('[WARN] 2 item(s) flagged slope_held: 1, 2'), io.lines.join('\n'));
+    const rows = await ctx.fx!.db.query<{ item_id: string; a: number; flags: string[] }>(
+      "SELECT item_id, (params->>'a')::float8 AS a, flags FROM mirt_item_params_history ORDER BY item_id",
+    );
+    assert.deepEqual(
+      rows.map((r) => r.item_id),
+      ['1', '2'],
+    );
+    for (const r of rows) assert.ok(r.a > 0 && r.a < 50 && r.flags.includes('slope_held'), JSON.stringify(r));
+  });
+
   it('one answer per user: written, with a [WARN] and a not_identified mark, never silent', async () => {
     const { o, io } = await run(oneAnswerEach());
     assert.equal(o.exitCode, 0, io.errors.join('\n'));
@@ -111,7 +120,7 @@ describe('degenerate data: the job (pglite)', () => {
       warn ?? '',
       /^\[WARN\] 5 item\(s\) not identified \(every user who answered these items answered no other item: .*\); written, but their parameters are not estimates: 1, 2, 3, 4, 5$/,
     );
-    assert.match(io.lines.at(-1)!, / converged=true cycles=\d+ not_identified=5 /);
+    assert.match(io.lines.at(-1)!, / converged=true cycles=\d+ flagged=\d+ not_identified=5 /);
     const [m] = await ctx.fx!.db.query<{ ni: string }>(
       "SELECT metrics->'not_identified' AS ni FROM mirt_fit_meta",
     );
@@ -146,7 +155,6 @@ describe('degenerate data: fit', () => {
 
   it('nothing estimable, whatever removed it: one [ERROR] line, exit 1', () => {
     for (const [name, answers] of [
-      ['separated', SEPARATED],
       ['all-right', ALL_RIGHT],
       ['all-null', ALL_NULL],
     ] as const) {

@@ -30,7 +30,7 @@ describe('a dry run on the embedded database', () => {
       assert.equal(r.status, 0, r.stderr);
       assert.match(
         r.stdout,
-        /^\[DRY_RUN\] No embedded database in .*\.mirt-data and no DATABASE_URL: nothing to read; a dry run creates nothing\.$/m,
+        /^\d{4}-\d\d-\d\dT[\d:.]+Z \[DRY_RUN\] No embedded database in .*\.mirt-data and no DATABASE_URL: nothing to read; a dry run creates nothing\.$/m,
       );
       assert.ok(!existsSync(join(cwd, '.mirt-data')), `created: ${readdirSync(cwd).join(', ')}`);
       assert.deepEqual(readdirSync(cwd), []);

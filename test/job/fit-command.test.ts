@@ -108,4 +108,43 @@ describe('mirt-calibrate fit', () => {
     assert.equal(fit(['--input', badHeader, '--bogus']).status, 2);
     assert.equal(fit(['--help']).status, 0);
   });
+
+  it('--a-prior and --b-prior put the item priors on, named in the model spec; none by default (mirt)', () => {
+    const input = path.join(referenceDir, 'datasets', 'LSAT7.long.csv');
+    const plain = path.join(dir, 'plain.json');
+    const withPriors = path.join(dir, 'priors.json');
+    assert.equal(fit(['--input', input, '--output', plain]).status, 0);
+    const r = fit([
+      '--input',
+      input,
+      '--a-prior',
+      'lognormal:0:0.5',
+      '--b-prior',
+      'normal:0:2',
+      '--min-item-n',
+      '1001',
+      '--output',
+      withPriors,
+    ]);
+    assert.equal(r.status, 0, r.stderr);
+    const p0 = JSON.parse(readFileSync(plain, 'utf8'));
+    const p1 = JSON.parse(readFileSync(withPriors, 'utf8'));
+    assert.equal(p0.fit_meta.model_spec.a_prior, 'none');
+    assert.equal(p0.fit_meta.model_spec.b_prior, 'none');
+    assert.equal(p0.fit_meta.metrics.logPrior, 0);
+    assert.equal(p1.fit_meta.model_spec.a_prior, 'lognormal:0:0.5');
+    assert.equal(p1.fit_meta.model_spec.b_prior, 'normal:0:2');
+    assert.ok(p1.fit_meta.metrics.logPrior < 0);
+    // 1,000 answers per item, below --min-item-n 1001: kept, estimated and provisional.
+    assert.equal(p1.item_params.length, 5);
+    assert.ok(p1.item_params.every((it: { flags: string[] }) => it.flags.includes('provisional')));
+    assert.equal(p1.fit_meta.metrics.item_flags.thresholds.minResponses, 1001);
+    assert.match(r.stderr, /\[WARN\] 5 item\(s\) flagged provisional/);
+    const h = p1.fit_meta.metrics.em_history;
+    assert.equal(h.cycles.at(-1), p1.fit_meta.metrics.cycles);
+    const bad = fit(['--input', input, '--a-prior', 'normal:1:2']);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /bad a prior "normal:1:2"/);
+    assert.equal(fit(['--input', input, '--b-prior', 'lognormal:0:1']).status, 2);
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * `mirt_fit_meta.metrics->'hygiene'` holds both halves of the run's data hygiene: what the job
  * dropped while extracting (NULL correctness, items everyone got right) and what the engine left
- * out while calibrating (an item whose slope diverged), with the counts that follow from both.
+ * out (nothing since issue 11: an item whose slope runs off is held by the fallback prior and
+ * flagged slope_held, not left out), with the counts that follow from both.
  * Real engine, PostgreSQL and PGlite.
  */
 import assert from 'node:assert/strict';
@@ -14,7 +15,7 @@ import { type Answer, createAttemptView, insertAttempts, simulate } from '../hel
 
 /**
  * 60 users on items 1..8, plus item 99 answered right by the 3 best and wrong by the 3 weakest
- * users (perfect separation: no finite slope, the engine leaves it out), item 77 that everyone
+ * users (perfect separation: no finite slope, held by the fallback prior), item 77 that everyone
  * got right (excluded before calibration), and one answer with NULL correctness.
  */
 function answers(): { rows: Answer[]; used: number } {
@@ -30,7 +31,7 @@ function answers(): { rows: Answer[]; used: number } {
     { user: 2, item: 77, correct: true, daysAgo: 1 },
     { user: 3, item: 12, correct: null, daysAgo: 1 },
   ];
-  return { rows, used: base.length };
+  return { rows, used: base.length + 6 };
 }
 
 for (const { name, setup } of BACKENDS) {
@@ -49,7 +50,7 @@ for (const { name, setup } of BACKENDS) {
         openDb: () => ctx.fx!.openForJob(),
       });
       assert.equal(o.exitCode, 0, io.errors.join('\n'));
-      assert.ok(io.lines.some((l) => /^\[WARN\] 1 item\(s\) left out, no finite estimate .*: 99$/.test(l)));
+      assert.ok(io.lines.includes('[WARN] 1 item(s) flagged slope_held: 99'), io.lines.join('\n'));
 
       const [meta] = await ctx.fx.db.query<{ h: string; n_obs: number; spec_n: number }>(
         `SELECT metrics->'hygiene' AS h, (metrics->>'n_obs')::int AS n_obs,
@@ -57,16 +58,13 @@ for (const { name, setup } of BACKENDS) {
       );
       const h = (typeof meta.h === 'string' ? JSON.parse(meta.h) : meta.h) as Record<string, unknown>;
       assert.equal(h.rows_read, rows.length);
-      assert.equal(h.rows_used, used, 'only the answers to the items that were estimated');
+      assert.equal(h.rows_used, used, 'the answers to the items that were estimated');
       assert.equal(h.null_correct, 1, 'the extraction counts are kept');
-      assert.equal(h.excluded_item_answers, 2 + 6);
-      assert.deepEqual(h.excluded_items, [
-        { id: '77', reason: 'all_correct', n: 2 },
-        { id: '99', reason: 'slope_diverged', n: 6 },
-      ]);
+      assert.equal(h.excluded_item_answers, 2);
+      assert.deepEqual(h.excluded_items, [{ id: '77', reason: 'all_correct', n: 2 }]);
       assert.equal(meta.n_obs, used);
       assert.equal(meta.spec_n, used);
-      assert.match(io.lines.at(-1)!, new RegExp(` items=8 users=60 observations=${used} `));
+      assert.match(io.lines.at(-1)!, new RegExp(` items=9 users=60 observations=${used} `));
     });
   });
 }

@@ -44,4 +44,27 @@ describe('flag lines', () => {
     assert.equal(lines.length, 1);
     assert.match(lines[0], /^\[WARN\] 12 item\(s\) flagged negative_discrimination: q0, q1, .*q9, \.\.\.$/);
   });
+
+  it('says which prior held the slopes that ran off', () => {
+    const lines = flagLines({
+      item_params: [
+        { item_id: 'q1', model: '2PL', version: 'v', params: { a: 3, b: 0 }, flags: ['slope_held'] },
+      ],
+      abilities: [],
+      fit_meta: {
+        run_id: 'r',
+        model_spec: {
+          model: '2PL',
+          n_items: 1,
+          n_users: 0,
+          a_prior_fallback: { prior: 'lognormal:0:0.5', items: [{ id: 'q1', n: 4 }] },
+        },
+        metrics: { logLik: 0, AIC: 0 },
+      },
+    });
+    assert.deepEqual(lines, [
+      '[WARN] 1 item(s) flagged slope_held: q1',
+      '[WARN] 1 item(s) had no finite slope (perfectly separated answers): held by the slope prior lognormal:0:0.5 instead of being left out',
+    ]);
+  });
 });

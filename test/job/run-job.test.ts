@@ -8,9 +8,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { LocalCalibrator } from '../../src/calibrators/local.js';
 import type { Db } from '../../src/data/db.js';
 import { JOB_LOCK_KEY } from '../../src/data/open.js';
 import { openPgliteDb } from '../../src/data/pglite-db.js';
+import type { ResponseData } from '../../src/engine/responses.js';
 import { runJob } from '../../src/job/run-job.js';
 import { BACKENDS, useBackend } from '../helpers/backends.js';
 import { ProportionCalibrator } from '../helpers/calibrators.js';
@@ -63,7 +65,7 @@ for (const { name, setup } of BACKENDS) {
       const summary = io.lines.at(-1)!;
       assert.match(
         summary,
-        /^\[INFO\] Summary: items=\d+ users=60 observations=\d+ model=2PL calibrator=local logLik=-[\d.]+( converged=\w+ cycles=\d+)? seconds=[\d.]+ version=v\d{8}T\d{9}Z source="attempt VIEW"$/,
+        /^\[INFO\] Summary: items=\d+ users=60 observations=\d+ model=2PL calibrator=local logLik=-[\d.]+( converged=\w+ cycles=\d+)?( flagged=\d+)? seconds=[\d.]+ version=v\d{8}T\d{9}Z source="attempt VIEW"$/,
       );
       assert.deepEqual(io.errors, []);
       const n = await ctx.fx.db.query<{ n: number }>(
@@ -175,7 +177,7 @@ for (const { name, setup } of BACKENDS) {
       }
     });
 
-    it('MIRT_MIN_ITEM_RESPONSES leaves out rarely answered items, counted in the hygiene line', async (t) => {
+    it('MIRT_MIN_ITEM_RESPONSES keeps rarely answered items, estimated and flagged provisional', async (t) => {
       if (!ctx.fx) return t.skip(ctx.skip);
       await createAttemptView(ctx.fx.db, 'integer');
       await insertAttempts(ctx.fx.db, 'integer', simulate(12, 5, 4, 20));
@@ -184,11 +186,33 @@ for (const { name, setup } of BACKENDS) {
       const data = all.calibrator.lastData!;
       for (const [j, id] of data.itemIds.entries()) counts.set(id, data.itemN[j]);
       const least = Math.min(...counts.values());
-      const { o, calibrator } = await run({ minItemResponses: least + 1 });
-      assert.equal(o.exitCode, 0);
-      const kept = calibrator.lastData!.itemIds;
-      for (const [id, n] of counts) assert.equal(kept.includes(id), n > least, `${id} (${n} answers)`);
-      assert.ok(o.hygiene!.excludedItems.some((x) => x.reason === 'too_few_responses' && x.n === least));
+      // The real engine, which flags the items (the proportion calibrator does not).
+      const engine = new LocalCalibrator();
+      let seen: ResponseData | null = null;
+      const { o, io } = await run(
+        { minItemResponses: least + 1 },
+        {
+          calibrator: {
+            kind: 'local',
+            describe: () => engine.describe(),
+            calibrate: (d, job) => {
+              seen = d;
+              return engine.calibrate(d, job);
+            },
+          },
+        },
+      );
+      assert.equal(o.exitCode, 0, io.errors.join('\n'));
+      assert.deepEqual((seen as ResponseData | null)?.itemIds, data.itemIds, 'nothing is left out');
+      assert.ok(!o.hygiene!.excludedItems.some((x) => x.reason === 'too_few_responses'));
+      const rare = [...counts].filter(([, n]) => n === least).map(([id]) => id);
+      const line = io.lines.find((l) => l.includes('flagged provisional'));
+      assert.match(line ?? '', new RegExp(`^\\[WARN\\] ${rare.length} item\\(s\\) flagged provisional: `));
+      const rows = await ctx.fx.db.query<{ item_id: string; flags: string[] }>(
+        'SELECT item_id, flags FROM mirt_item_params_history WHERE version = (SELECT max(version) FROM mirt_item_params_history)',
+      );
+      for (const r of rows)
+        assert.equal(r.flags.includes('provisional'), rare.includes(r.item_id), r.item_id);
     });
 
     it('non-convergence and items left out by the engine are written with [WARN] lines', async (t) => {

@@ -30,7 +30,7 @@ export const fourPL: ItemModel = {
   starts: STARTS.length,
   // A step between two asymptotes is a limit the 4PL legitimately approaches on dense data
   // (LSAT7 item 2: mirt's slope creeps past 8 unconverged): such a slope stays at its bound
-  // (100) and the item is kept, not refitted out.
+  // (100) and the item is kept, not held by the fallback slope prior.
   divergedSlope: Number.POSITIVE_INFINITY,
   estimatesVariance: false,
   sx2ItemParams: 4,
@@ -42,7 +42,7 @@ export const fourPL: ItemModel = {
     out[3] = logit(u);
   },
   anchorProblem: (p) => asymptoteProblem(fourPL, p),
-  priors: (s) => ({ g: s.cPrior, h: s.uPrior }),
+  priors: (s) => ({ a: s.aPrior, b: s.bPrior, g: s.cPrior, h: s.uPrior }),
   mStep: (ctx, x, out) => mStep(ctx, x, out),
   // a ~ logN(0, 0.25^2), b ~ N(0, 1), c ~ U(0.1, 0.3), u ~ U(0.85, 0.97).
   simulateItem: (rand, norm) => ({

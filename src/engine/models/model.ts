@@ -13,9 +13,10 @@
 
 import type { ItemBank } from '../models.js';
 import type { NewtonWorkspace } from '../newton.js';
-import type { CalibrationSettings, ItemParams, LogitPrior, ModelName } from '../types.js';
+import type { CalibrationSettings, ItemParams, ModelName } from '../types.js';
 import type { ItemCounts } from './logistic.js';
 import type { ThetaTerms } from './logistic-theta.js';
+import type { ModelPriors } from './priors.js';
 
 /** The family's parameters: slope, intercept, logit of the lower and of the upper asymptote. */
 export type FamilyParam = 'a' | 'd' | 'g' | 'h';
@@ -73,11 +74,7 @@ export interface ResponseFunction {
   itemInformation(a: number, d: number, c: number, u: number, theta: number): number;
 }
 
-/** Priors on the estimated logits (none where a model does not estimate the asymptote). */
-export interface ModelPriors {
-  readonly g: LogitPrior;
-  readonly h: LogitPrior;
-}
+export type { ModelPriors } from './priors.js';
 
 /** What an M-step reads of the parameter layout (params.ts ParamLayout). */
 export interface ItemLayout {
@@ -100,6 +97,8 @@ export interface MStepContext {
   readonly newton: NewtonWorkspace;
   /** Scratch of DERIV_SIZE numbers for the family derivatives. */
   readonly derivs: Float64Array;
+  /** The 3PL's restarts of a flat or high-asymptote solve (item-mstep.ts); default true. */
+  readonly multimodalRestarts?: boolean;
 }
 
 export interface ItemModel {
@@ -124,13 +123,13 @@ export interface ItemModel {
   readonly starts: number;
   /**
    * A free slope this steep marks an item with no finite estimate (perfect separation), which is
-   * left out and refitted without (Infinity: never, the slope stays within its bound).
+   * then held by the fallback slope prior (Infinity: never, the slope stays within its bound).
    */
   readonly divergedSlope: number;
   /** Why an anchor's IRT parameters cannot belong to this model, or null. */
   anchorProblem(p: ItemParams): string | null;
-  /** The priors on the logits this model estimates. */
-  priors(settings: Pick<CalibrationSettings, 'cPrior' | 'uPrior'>): ModelPriors;
+  /** The priors on the parameters this model estimates (resolveSettings drops the others). */
+  priors(settings: Pick<CalibrationSettings, 'cPrior' | 'uPrior' | 'aPrior' | 'bPrior'>): ModelPriors;
   /** The exact M-step of the free items: reads x, writes their new values into out. */
   mStep(ctx: MStepContext, x: Float64Array, out: Float64Array): void;
   /** Simulation truth (IRT form) of one item from uniform draws `rand` and normal draws `norm`. */
@@ -153,7 +152,8 @@ export function asymptoteProblem(model: ItemModel, p: ItemParams): string | null
 /**
  * A slope this steep is a step function: no item on a real test has one. It is what an item
  * whose likelihood keeps rising with its slope (perfect separation among a handful of answers)
- * runs to; such an item has no finite estimate and is refitted out (calibrate.ts).
+ * runs to; such an item has no finite estimate and is held by the fallback slope prior
+ * (calibrate.ts FALLBACK_A_PRIOR).
  */
 export const DIVERGED_SLOPE = 50;
 

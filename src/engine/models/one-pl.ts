@@ -5,7 +5,8 @@
  * to every d_j, the d_j do not couple), solved by its Schur complement:
  *   da = (-g_a + sum h_ad,j g_d,j / h_dd,j) / (h_aa - sum h_ad,j^2 / h_dd,j),
  *   dd_j = (-g_d,j - h_ad,j da) / h_dd,j.
- * The objective is jointly concave.
+ * The objective is jointly concave; a prior on b = -d_j / a adds to the same entries (its
+ * Gauss-Newton curvature, so the arrow stays negative definite).
  */
 
 import type { NewtonProblem } from '../newton.js';
@@ -20,6 +21,7 @@ import {
   type MStepContext,
   PARAM_BOUNDS,
 } from './model.js';
+import { ItemPriorTerms, NO_PRIORS } from './priors.js';
 
 export const onePL: ItemModel = {
   name: '1PL',
@@ -39,7 +41,9 @@ export const onePL: ItemModel = {
     out[3] = Number.POSITIVE_INFINITY;
   },
   anchorProblem: (p) => asymptoteProblem(onePL, p),
-  priors: () => ({ g: { kind: 'none' }, h: { kind: 'none' } }),
+  // A prior on each b = -d_j / a (it couples d_j with the shared slope only: the Hessian stays an
+  // arrow); none on the shared slope itself (resolveSettings).
+  priors: (s) => ({ ...NO_PRIORS, b: s.bPrior }),
   mStep: sharedSlopeMStep,
   simulateItem: (_rand, norm) => ({ a: 1.3, b: norm(), c: 0, u: 1 }),
 };
@@ -51,10 +55,15 @@ class SharedSlopeProblem implements NewtonProblem {
   private readonly had: Float64Array;
   private readonly hdd: Float64Array;
 
+  private readonly withPriors: boolean;
+  private readonly terms = new ItemPriorTerms();
+  private readonly p = Float64Array.of(1, 0, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
+
   constructor(
     private readonly ctx: MStepContext,
     private readonly items: readonly number[],
   ) {
+    this.withPriors = ctx.priors.b.kind !== 'none';
     this.size = items.length + 1;
     this.gd = new Float64Array(items.length);
     this.had = new Float64Array(items.length);
@@ -66,8 +75,16 @@ class SharedSlopeProblem implements NewtonProblem {
     let f = 0;
     this.items.forEach((j, k) => {
       f += countObjective(this.ctx.counts[j], a, y[k], 0, 1);
+      if (this.withPriors) f += this.prior(j, a, y[k]).f;
     });
     return f;
+  }
+
+  /** Item j's prior terms at (a, d) (priors.ts; the b prior only). */
+  private prior(j: number, a: number, d: number): ItemPriorTerms {
+    this.p[0] = a;
+    this.p[1] = d;
+    return this.terms.compute(this.ctx.priors, j, this.p);
   }
 
   direction(y: Float64Array, step: Float64Array): boolean {
@@ -90,6 +107,16 @@ class SharedSlopeProblem implements NewtonProblem {
       haa += out[4];
       this.had[k] = out[5];
       this.hdd[k] = out[9];
+      if (this.withPriors) {
+        // The prior's gradient, and its Gauss-Newton curvature (negative semi-definite: the
+        // arrow stays solvable; the line search on value() keeps the steps ascending).
+        const t = this.prior(this.items[k], a, y[k]);
+        ga += t.grad[0];
+        this.gd[k] += t.grad[1];
+        haa += t.curv[0];
+        this.had[k] += t.curv[1];
+        this.hdd[k] += t.curv[5];
+      }
     }
     let num = -ga;
     let den = haa;

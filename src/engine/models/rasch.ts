@@ -6,6 +6,7 @@
 import { dichotomous } from './dichotomous.js';
 import { perItemMStep } from './item-mstep.js';
 import { asymptoteProblem, DIVERGED_SLOPE, type ItemModel, logit } from './model.js';
+import { NO_PRIORS } from './priors.js';
 
 export const rasch: ItemModel = {
   name: 'Rasch',
@@ -24,7 +25,8 @@ export const rasch: ItemModel = {
     out[3] = Number.POSITIVE_INFINITY;
   },
   anchorProblem: (p) => asymptoteProblem(rasch, p),
-  priors: () => ({ g: { kind: 'none' }, h: { kind: 'none' } }),
+  // No slope of its own: a prior on b only (a prior on d, as a = 1).
+  priors: (s) => ({ ...NO_PRIORS, b: s.bPrior }),
   mStep: (ctx, x, out) => mStep(ctx, x, out),
   simulateItem: (_rand, norm) => ({ a: 1, b: norm(), c: 0, u: 1 }),
 };

@@ -27,7 +27,7 @@ export const threePL: ItemModel = {
     out[3] = Number.POSITIVE_INFINITY;
   },
   anchorProblem: (p) => asymptoteProblem(threePL, p),
-  priors: (s) => ({ g: s.cPrior, h: { kind: 'none' } }),
+  priors: (s) => ({ a: s.aPrior, b: s.bPrior, g: s.cPrior, h: { kind: 'none' } }),
   mStep: (ctx, x, out) => mStep(ctx, x, out),
   // a ~ logN(0, 0.25^2), b ~ N(0, 1), c ~ U(0.1, 0.3).
   simulateItem: (rand, norm) => ({ a: Math.exp(0.25 * norm()), b: norm(), c: 0.1 + 0.2 * rand(), u: 1 }),

@@ -3,6 +3,7 @@
 import { dichotomous } from './dichotomous.js';
 import { perItemMStep } from './item-mstep.js';
 import { asymptoteProblem, DIVERGED_SLOPE, type ItemModel, logit } from './model.js';
+import { NO_PRIORS } from './priors.js';
 
 export const twoPL: ItemModel = {
   name: '2PL',
@@ -21,7 +22,7 @@ export const twoPL: ItemModel = {
     out[3] = Number.POSITIVE_INFINITY;
   },
   anchorProblem: (p) => asymptoteProblem(twoPL, p),
-  priors: () => ({ g: { kind: 'none' }, h: { kind: 'none' } }),
+  priors: (s) => ({ ...NO_PRIORS, a: s.aPrior, b: s.bPrior }),
   mStep: (ctx, x, out) => mStep(ctx, x, out),
   // a ~ logN(0, 0.25^2), b ~ N(0, 1).
   simulateItem: (_rand, norm) => ({ a: Math.exp(0.25 * norm()), b: norm(), c: 0, u: 1 }),
