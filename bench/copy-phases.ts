@@ -1,97 +1,115 @@
 /**
- * Where the job's extraction time goes (issue 14, item 1), on PostgreSQL with the `attempt` VIEW
- * of bench/job.ts: each line adds one stage to the one before.
- *   1. the server alone: the SELECT behind the VIEW formatted by COPY, written to /dev/null;
- *   2. + the transfer: COPY TO STDOUT read by the client, bytes counted;
- *   3. + the parse: CopyTextParser with the extraction's column kinds, fields dropped;
- *   4. + the builder: the job's extractObservations into a ResponseBuilder, and build().
+ * Where the job's extraction time goes (issue 14, item 1), on PostgreSQL with the 10M answers of
+ * bench/job.ts behind the `attempt` VIEW, in CPU seconds of this process and of the server
+ * backend (walls on a shared machine measure the neighbours too):
+ *   - the COPY with every column cast to text (as before issue 14) and as the extraction selects
+ *     it now (data/source-columns.ts), both read by our reader on pg's socket (data/copy-out.ts,
+ *     what Db.streamRows uses) with the rows dropped: the server column is the server's side;
+ *   - the same COPY read by pg-copy-streams feeding CopyTextParser.push (the reader before);
+ *   - the scan and filter alone (count(*)), the server's floor;
+ *   - the whole extraction: extractObservations into a ResponseBuilder, and build().
  *
- *   node --import tsx bench/copy-phases.ts [users]      (default 200,000 users x 50 = 10M)
+ *   node --import tsx bench/copy-phases.ts [users]      (npm run bench -- copy-phases)
  */
-import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { CopyTextParser } from '../src/data/copy-text.js';
-import { extractObservations } from '../src/data/extract.js';
-import { openPgDb } from '../src/data/pg-db.js';
+import { CopyTextParser, type FieldKind } from '../src/data/copy-text.js';
+import type { Db } from '../src/data/db.js';
+import { type ExtractOptions, extractObservations } from '../src/data/extract.js';
 import { ResponseBuilder } from '../src/engine/responses.js';
-import { createBenchData } from './job.js';
+import {
+  type AnswerSpec,
+  answerCount,
+  backendPid,
+  PG_ANSWERS,
+  pgAttemptDb,
+  showTiming,
+  timeMin,
+} from './bench-db.js';
 
-const ADMIN = process.env.MIRT_BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-// The extraction's SELECT for the attempt VIEW (data/extract.ts), with the window inlined.
-const EPOCH = "round(date_part('epoch', a.completed_at) * 1000)::bigint::text";
-const SELECT = `SELECT a.student_id::text, a.item_id::text, a.correct::text, ${EPOCH}
-  FROM attempt a WHERE a.completed_at >= now() - interval '30 days'`;
+const REPS = Number(process.env.MIRT_BENCH_REPS ?? 2);
+const OPTS: ExtractOptions = { lookbackDays: 30, topicId: null, subjectId: null, maxObs: null };
+const QUIET = { info: () => {}, warn: () => {} };
+/** The attempt VIEW's columns as extract.ts selected them before issue 14: every one cast to text. */
+const CAST_ALL =
+  "a.student_id::text, a.item_id::text, a.correct::text, round(date_part('epoch', a.completed_at) * 1000)::bigint::text";
 
-async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
-  let best = Number.POSITIVE_INFINITY;
-  let out: T | undefined;
-  for (let i = 0; i < 3; i++) {
-    const t = performance.now();
-    out = await fn();
-    best = Math.min(best, (performance.now() - t) / 1000);
-  }
-  console.log(`  ${label}: ${best.toFixed(2)} s (min of 3)`);
-  return out as T;
+/** The SELECT, column kinds and settings extractObservations streams, captured from a run of it. */
+async function extractionQuery(db: Db) {
+  let seen: { select: string; kinds: readonly FieldKind[]; settings: Record<string, string> } | null = null;
+  const spy = new Proxy(db, {
+    get(target, key) {
+      if (key === 'streamRows')
+        return (select: string, kinds: readonly FieldKind[], settings: Record<string, string>) => {
+          seen = { select, kinds, settings };
+          return Promise.resolve(0);
+        };
+      const v = Reflect.get(target, key);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+  await extractObservations(spy, new ResponseBuilder(), OPTS, QUIET);
+  if (seen === null) throw new Error('extraction streamed nothing');
+  return seen as { select: string; kinds: readonly FieldKind[]; settings: Record<string, string> };
 }
 
-export async function benchCopyPhases(users = 200_000): Promise<void> {
-  const name = `mirt_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const u = new URL(ADMIN);
-  u.pathname = `/${name}`;
-  const db = await openPgDb(u.toString());
-  const client = new pg.Client({ connectionString: u.toString() });
+export async function benchCopyPhases(s: AnswerSpec = PG_ANSWERS): Promise<void> {
+  const b = await pgAttemptDb(s);
+  const client = new pg.Client({ connectionString: b.url });
   await client.connect();
   try {
-    await createBenchData(db, users, 50, 1000);
-    console.log(`== extraction phases, ${users * 50} answers behind the attempt VIEW (PostgreSQL)`);
-    await timed('1 server: SELECT + COPY formatting to /dev/null', () =>
-      client.query(`COPY (${SELECT}) TO '/dev/null'`),
-    );
-    // What the server's side is made of: the same rows with less conversion per row.
-    for (const [label, cols] of [
-      ['ids and correctness only (no time)', 'a.student_id::text, a.item_id::text, a.correct::text'],
-      ['time as timestamptz text', 'a.student_id::text, a.item_id::text, a.correct::text, a.completed_at'],
-      ['no ::text casts, epoch ms', `a.student_id, a.item_id, a.correct, ${EPOCH}`],
-      ['count(*) only (scan and filter)', null],
-    ] as const) {
-      const sql = SELECT.replace(/^SELECT[\s\S]*?FROM/, `SELECT ${cols ?? 'count(*)'} FROM`);
-      await timed(`  1' server, ${label}`, () =>
-        cols === null ? client.query(sql) : client.query(`COPY (${sql}) TO '/dev/null'`),
-      );
+    const { select, kinds, settings } = await extractionQuery(b.db);
+    const pid = await backendPid(b.db);
+    const clientPid = (await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+    // The session's settings, for the statements run outside the extraction's own transaction.
+    for (const [k, v] of Object.entries(settings)) {
+      await b.db.query('SELECT set_config($1, $2, false)', [k, v]);
+      await client.query('SELECT set_config($1, $2, false)', [k, v]);
     }
-    const bytes = await timed('2 + transfer: COPY TO STDOUT read by the client', async () => {
-      let n = 0;
-      for await (const c of client.query(copyTo(`COPY (${SELECT}) TO STDOUT`))) n += (c as Buffer).length;
-      return n;
-    });
-    console.log(`    (${(bytes / 2 ** 20).toFixed(0)} MiB of COPY text)`);
-    await timed('3 + parse: CopyTextParser (text, text, bool, int), fields dropped', async () => {
-      const p = new CopyTextParser(['text', 'text', 'bool', 'int'], () => {});
-      for await (const c of client.query(copyTo(`COPY (${SELECT}) TO STDOUT`))) p.push(c as Buffer);
-      p.end();
-    });
-    await timed('4 + builder: extractObservations + build()', async () => {
-      const b = new ResponseBuilder();
-      await extractObservations(
-        db,
-        b,
-        { lookbackDays: 30, topicId: null, subjectId: null, maxObs: null },
-        { info: () => {}, warn: () => {} },
-      );
-      return b.build().nObs;
+    const step = async (label: string, fn: () => Promise<unknown>, serverPid = pid) => {
+      const [t] = await timeMin(REPS, fn, serverPid);
+      console.log(`  ${label}: ${showTiming(t)}`);
+    };
+    console.log(
+      `== extraction phases: ${answerCount(s)} answers behind the attempt VIEW (PostgreSQL), min of ${REPS}`,
+    );
+    const before = select.replace(/^SELECT [\s\S]*?\n/, `SELECT ${CAST_ALL}\n`);
+    if (before === select) throw new Error(`unexpected SELECT shape: ${select}`);
+    // The server's side is its backend's CPU while it formats and sends the rows (read here by
+    // the cheapest client, our socket reader with rows dropped): no superuser or server file needed.
+    await step('every column ::text (before), own socket reader, rows dropped', () =>
+      b.db.streamRows(before, kinds, settings, () => {}),
+    );
+    await step('as extracted now, own socket reader (Db.streamRows), rows dropped', () =>
+      b.db.streamRows(select, kinds, settings, () => {}),
+    );
+    await step("the server's scan and filter alone, count(*)", () =>
+      b.db.query(select.replace(/^SELECT [\s\S]*?\n/, 'SELECT count(*)\n')),
+    );
+    await step(
+      'as extracted now, pg-copy-streams -> CopyTextParser.push, rows dropped',
+      async () => {
+        const p = new CopyTextParser(kinds, () => {});
+        for await (const c of client.query(copyTo(`COPY (${select}) TO STDOUT`))) p.push(c as Buffer);
+        p.end();
+      },
+      clientPid,
+    );
+    await step('the whole extraction: extractObservations into a ResponseBuilder + build()', async () => {
+      const r = new ResponseBuilder();
+      await extractObservations(b.db, r, OPTS, QUIET);
+      return r.build().nObs;
     });
   } finally {
     await client.end();
-    await db.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await b.close();
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`)
-  await benchCopyPhases(Number(process.argv[2] ?? 200_000));
+export const SECTIONS = { 'copy-phases': benchCopyPhases };
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const users = Number(process.argv[2] ?? PG_ANSWERS.users);
+  await benchCopyPhases({ ...PG_ANSWERS, users });
+}

@@ -12,7 +12,7 @@ export interface BenchSet {
   readonly nUsers: number;
   readonly nItems: number;
   readonly perUser: number;
-  /** mirt 1.47 on a 2-core machine, EM fit alone (issue 2), seconds. */
+  /** mirt 1.47 on a 2-core machine, EM fit alone (issues 2 and 14), seconds. */
   readonly mirtFitSeconds?: number;
 }
 
@@ -39,6 +39,7 @@ export const BENCH_SETS: readonly BenchSet[] = [
     nUsers: 200000,
     nItems: 1000,
     perUser: 50,
+    mirtFitSeconds: 490,
   },
   {
     name: 'dense 10,000 x 60 (600k) 3PL',

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { BENCH_SETS, type BenchSet, writeCsv } from './datasets.js';
+import { addRows, mirtCell } from './report.js';
 
 const run = promisify(execFile);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -23,7 +24,7 @@ const NOW = path.join(root, 'dist');
 /** A build of main before this work, measured side by side under the same load when given. */
 const BEFORE_DIST = process.env.MIRT_BENCH_BEFORE_DIST;
 
-interface Measure {
+export interface Measure {
   wall: number;
   cpu: number;
   rss: number;
@@ -34,7 +35,7 @@ interface Measure {
  * seconds and the largest peak RSS. CPU time is given because on a shared machine the wall
  * time measures the neighbours as much as the program.
  */
-async function measure(args: string[], n = 3): Promise<Measure> {
+export async function measure(args: string[], n = 3): Promise<Measure> {
   const best = { wall: Number.POSITIVE_INFINITY, cpu: Number.POSITIVE_INFINITY, rss: 0 };
   for (let i = 0; i < n; i++) {
     const { stderr } = await run('/usr/bin/time', ['-f', 'TIME %e %U %S %M', process.execPath, ...args], {
@@ -49,8 +50,8 @@ async function measure(args: string[], n = 3): Promise<Measure> {
   return best;
 }
 
-const secs = (s: number) => (s < 1 ? `${s.toFixed(3)} s` : `${s.toFixed(2)} s`);
-const show = (m: Measure, rss = false) =>
+export const secs = (s: number) => (s < 1 ? `${s.toFixed(3)} s` : `${s.toFixed(2)} s`);
+export const show = (m: Measure, rss = false) =>
   `${secs(m.wall)} (CPU ${secs(m.cpu)})${rss ? `, ${m.rss} MiB` : ''}`;
 
 /** A module script run by node: reading alone, or S-X2 alone, with the given build. */
@@ -81,8 +82,6 @@ const STORED_BEFORE = {
   fit10M: '19.5 s, 449 MiB',
   sx2: '17.0 s CPU',
 };
-/** mirt 1.47's EM fit alone on the same data (issue 2, issue 14), seconds. */
-const MIRT_10M = 490;
 
 interface Row {
   what: string;
@@ -117,10 +116,9 @@ export async function benchIngest(): Promise<void> {
       before: before === undefined ? stored : before === null ? 'n/a' : show(before, opts.rss),
       now: show(now, opts.rss),
       target,
-      mirt: opts.mirt
-        ? `${opts.mirt} s (${(opts.mirt / now.wall).toFixed(opts.mirt / now.wall < 10 ? 1 : 0)}x ours)`
-        : '',
+      mirt: mirtCell(opts.mirt, now.wall),
     });
+    console.log(`  ${what}: ${show(now, opts.rss)} (target ${target})`);
   };
   try {
     const cli = (dist: string) => path.join(dist, 'job', 'cli.js');
@@ -146,7 +144,13 @@ export async function benchIngest(): Promise<void> {
         '2M (50,000 x 500, 40 each)',
         BENCH_SETS[1].mirtFitSeconds,
       ],
-      [BENCH_SETS[2], STORED_BEFORE.fit10M, '<= 10 s, <= 600 MB', '10M (200,000 x 1,000, 50 each)', MIRT_10M],
+      [
+        BENCH_SETS[2],
+        STORED_BEFORE.fit10M,
+        '<= 10 s, <= 600 MB',
+        '10M (200,000 x 1,000, 50 each)',
+        BENCH_SETS[2].mirtFitSeconds,
+      ],
     ];
     for (const [set, stored, target, label, mirt] of sets) {
       const csv = path.join(dir, 'in.csv');
@@ -187,9 +191,9 @@ export async function benchIngest(): Promise<void> {
   console.log(
     `== ingestion and start-up (issue 14): min of 3 runs (10 for start-up); before: ${BEFORE_DIST ? `${BEFORE_DIST}, measured now` : 'stored figures of issue 14 (set MIRT_BENCH_BEFORE_DIST to measure a build of main side by side)'}`,
   );
-  console.log('| what | before | now | target | mirt |');
-  console.log('|---|---|---|---|---|');
-  for (const r of rows) console.log(`| ${r.what} | ${r.before} | ${r.now} | ${r.target} | ${r.mirt} |`);
+  addRows(
+    rows.map((r) => ({ what: r.what, target: r.target, measured: r.now, mirt: r.mirt, before: r.before })),
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await benchIngest();

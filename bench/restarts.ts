@@ -2,7 +2,7 @@
  * The cost of the 3PL M-step's multimodality restarts (issue 11, item 3; models/item-mstep.ts):
  * EM with and without them on SAT12 (the reference data, 3PL with mirt's prior on logit c) and on
  * a simulated 3PL bank, with the objective each reaches. Time as a ratio (the machine is shared).
- * `node --import tsx bench/restarts.ts` (or `npm run bench restarts`).
+ * `node --import tsx bench/restarts.ts` (or `npm run bench -- restarts`).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -12,18 +12,13 @@
  *    the full-data estimates.
  *
  *   npm run build && node --import tsx bench/shards.ts [pg|sample]
- * PostgreSQL: MIRT_BENCH_PG_URL or postgresql://postgres@127.0.0.1:5432/postgres (a throwaway
- * database is created and dropped).
+ * PostgreSQL: as bench-db.ts says (MIRT_BENCH_PG_URL; a throwaway database, or the kept one).
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import pg from 'pg';
-import type { Db } from '../src/data/db.js';
-import { openPgDb } from '../src/data/pg-db.js';
 import { shardExpr } from '../src/data/shards.js';
 import { ResponseBuilder, type ResponseData } from '../src/engine/responses.js';
 import { normalDraw, seededRandom } from '../src/engine/simulate.js';
@@ -32,30 +27,9 @@ import { calibrate } from '../src/index.js';
 import { loadConfig } from '../src/job/config.js';
 import { runJob } from '../src/job/run-job.js';
 import { stratifiedSample } from '../src/job/sample.js';
+import { type AnswerSpec, answerCount, dropJobTables, PG_ANSWERS, pgAttemptDb } from './bench-db.js';
 
-const ADMIN = process.env.MIRT_BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const CLI = join(import.meta.dirname, '../dist/job/cli.js');
-
-async function createAnswers(db: Db, users: number, perUser: number, items: number): Promise<void> {
-  await db.query('SELECT setseed(0.16)');
-  await db.query(`CREATE TABLE bench_item AS
-    SELECT i, exp(0.3 * sqrt(-2 * ln(random())) * cos(2 * pi() * random())) AS a,
-           sqrt(-2 * ln(random())) * cos(2 * pi() * random()) AS b
-      FROM generate_series(0, ${items - 1}) i`);
-  await db.query(`CREATE TABLE bench_user AS
-    SELECT u, sqrt(-2 * ln(random())) * cos(2 * pi() * random()) AS theta FROM generate_series(0, ${users - 1}) u`);
-  // Learner u answers items (u*7 + k*997) mod 1000, k < perUser: distinct since 997 is prime to 1000.
-  await db.query(`CREATE TABLE attempt_log AS
-    SELECT 'u' || bu.u AS student_id, bi.i AS question_id,
-           random() < 1 / (1 + exp(-bi.a * (bu.theta - bi.b))) AS is_correct,
-           now() - random() * interval '29 days' AS completed_at
-      FROM bench_user bu CROSS JOIN generate_series(0, ${perUser - 1}) k
-      JOIN bench_item bi ON bi.i = (bu.u * 7 + k * 997) % ${items}`);
-  await db.query(
-    'CREATE VIEW attempt AS SELECT student_id, question_id AS item_id, is_correct AS correct, completed_at FROM attempt_log',
-  );
-  await db.query('VACUUM ANALYZE attempt_log');
-}
 
 interface ShardRun {
   readonly seconds: number;
@@ -104,24 +78,13 @@ function scoreProcess(url: string, version: string, shard: string): Promise<Shar
   });
 }
 
-export async function benchShardsPg(users = 200_000, perUser = 50, items = 1000): Promise<void> {
-  const name = `mirt_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const u = new URL(ADMIN);
-  u.pathname = `/${name}`;
-  const url = u.toString();
-  const db = await openPgDb(url);
-  const answers = users * perUser;
+export async function benchShardsPg(spec: AnswerSpec = PG_ANSWERS): Promise<void> {
+  const b = await pgAttemptDb(spec);
+  const { url, db } = b;
+  const answers = answerCount(spec);
   try {
+    await dropJobTables(db);
     let t = performance.now();
-    await createAnswers(db, users, perUser, items);
-    console.log(
-      `PostgreSQL: generated ${answers} answers in ${((performance.now() - t) / 1000).toFixed(1)} s`,
-    );
-
-    t = performance.now();
     const lines: string[] = [];
     const config = loadConfig(['--calibration-sample', '10%', '--score', 'shards'], { DATABASE_URL: url });
     const run = await runJob(config, { io: { out: (l) => lines.push(l), err: (l) => lines.push(l) } });
@@ -199,9 +162,7 @@ export async function benchShardsPg(users = 200_000, perUser = 50, items = 1000)
       extract: run.seconds.extract ?? Number.NaN,
     });
   } finally {
-    await db.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await b.close();
   }
 }
 

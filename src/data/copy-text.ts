@@ -8,7 +8,7 @@
  * reused array, so the caller must copy what it keeps.
  */
 
-import { ByteInterner } from '../files/byte-interner.js';
+import { ByteInterner, FNV_OFFSET, FNV_PRIME } from '../files/byte-interner.js';
 
 /**
  * Text fields up to this many bytes (ids) are interned by a hash of their bytes: one string per
@@ -71,6 +71,17 @@ export class CopyTextParser {
     }
   }
 
+  /**
+   * One whole row, newline included, at buf[start..end): what one CopyData message of the
+   * protocol holds (copy-out.ts), parsed where it lies, without searching for the line end.
+   */
+  pushRow(buf: Buffer, start: number, end: number): void {
+    if (this.rest) throw new CopyFormatError('COPY row after an incomplete row');
+    if (end <= start || buf[end - 1] !== LF)
+      throw new CopyFormatError('COPY data message is not one whole row');
+    this.parseLine(buf, start, end - 1);
+  }
+
   /** Call once the stream has ended: a row without its newline means a truncated stream. */
   end(): void {
     if (this.rest && this.rest.length > 0) {
@@ -78,43 +89,104 @@ export class CopyTextParser {
     }
   }
 
+  /**
+   * One row, buf[start..end) without its newline. Each field is read by a loop for its kind that
+   * computes the value while it looks for the tab (digits for `int`, one letter for `bool`, the
+   * byte hash for a short ASCII `text`), so the common field is touched once; a field that loop
+   * cannot finish (an escape, non-ASCII or long text, a number that is not plain digits, NULL)
+   * is read again by the general path, `field`.
+   */
   private parseLine(buf: Buffer, start: number, end: number): void {
     const fields = this.fields;
-    let f = 0;
+    const kinds = this.kinds;
+    const n = this.nFields;
     let s = start;
+    for (let f = 0; f < n; f++) {
+      if (s > end) throw new CopyFormatError(`COPY row has ${f} fields, expected ${n}`);
+      const kind = kinds[f];
+      let p = s;
+      if (kind === 'int') {
+        let neg = false;
+        if (buf[p] === 0x2d) {
+          neg = true;
+          p++;
+        }
+        let v = 0;
+        const first = p;
+        for (; p < end; p++) {
+          const d = buf[p] - 0x30;
+          if (d < 0 || d > 9) break;
+          v = v * 10 + d;
+        }
+        if (p > first && p - first <= 15 && (p === end || buf[p] === TAB)) {
+          fields[f] = neg ? -v : v;
+          s = p + 1;
+          continue;
+        }
+      } else if (kind === 'bool') {
+        if (p + 1 === end || buf[p + 1] === TAB) {
+          const c = buf[p];
+          if (c === 0x74) {
+            fields[f] = 1; // t
+            s = p + 2;
+            continue;
+          }
+          if (c === 0x66) {
+            fields[f] = 0; // f
+            s = p + 2;
+            continue;
+          }
+        }
+      } else {
+        let h = FNV_OFFSET;
+        let high = 0;
+        for (; p < end; p++) {
+          const c = buf[p];
+          if (c === TAB || c === BACKSLASH) break;
+          high |= c;
+          h = Math.imul(h ^ c, FNV_PRIME);
+        }
+        if (high < 0x80 && p - s <= SHORT_TEXT && (p === end || buf[p] === TAB)) {
+          const interner = this.interners[f] as ByteInterner;
+          fields[f] = interner.ids[interner.internHashed(buf, s, p, h)];
+          s = p + 1;
+          continue;
+        }
+      }
+      s = this.field(buf, s, end, f) + 1;
+    }
+    if (s <= end) throw new CopyFormatError(`COPY row has more than ${n} fields`);
+    this.rows++;
+    this.onRow(fields);
+  }
+
+  /** The general reading of field f starting at s (escapes, NULL, any text); returns its end. */
+  private field(buf: Buffer, s: number, end: number, f: number): number {
     let escaped = false;
     let high = 0; // OR of the bytes: < 0x80 means ASCII, where latin1 decoding equals UTF-8 and is cheaper
-    for (let p = start; p <= end; p++) {
-      const ch = p === end ? TAB : buf[p];
+    let p = s;
+    for (; p < end; p++) {
+      const ch = buf[p];
+      if (ch === TAB) break;
       if (ch === BACKSLASH) {
         escaped = true;
         p++; // the escaped byte can never be a separator
         continue;
       }
-      if (ch !== TAB) {
-        high |= ch;
-        continue;
-      }
-      if (f >= this.nFields) throw new CopyFormatError(`COPY row has more than ${this.nFields} fields`);
-      if (p - s === 2 && buf[s] === BACKSLASH && buf[s + 1] === UPPER_N) fields[f] = null;
-      else if (escaped) fields[f] = typed(this.kinds[f], unescapeField(buf, s, p));
-      else {
-        const kind = this.kinds[f];
-        if (kind === 'int') fields[f] = parseIntBytes(buf, s, p);
-        else if (kind === 'bool') fields[f] = parseBoolBytes(buf, s, p);
-        else if (high < 0x80 && p - s <= SHORT_TEXT) {
-          const interner = this.interners[f] as ByteInterner;
-          fields[f] = interner.ids[interner.intern(buf, s, p)];
-        } else fields[f] = high < 0x80 ? buf.toString('latin1', s, p) : buf.toString('utf8', s, p);
-      }
-      f++;
-      s = p + 1;
-      escaped = false;
-      high = 0;
+      high |= ch;
     }
-    if (f !== this.nFields) throw new CopyFormatError(`COPY row has ${f} fields, expected ${this.nFields}`);
-    this.rows++;
-    this.onRow(fields);
+    if (p > end) p = end; // a backslash as the row's last byte
+    const fields = this.fields;
+    const kind = this.kinds[f];
+    if (p - s === 2 && buf[s] === BACKSLASH && buf[s + 1] === UPPER_N) fields[f] = null;
+    else if (escaped) fields[f] = typed(kind, unescapeField(buf, s, p));
+    else if (kind === 'int') fields[f] = parseIntBytes(buf, s, p);
+    else if (kind === 'bool') fields[f] = parseBoolBytes(buf, s, p);
+    else if (high < 0x80 && p - s <= SHORT_TEXT) {
+      const interner = this.interners[f] as ByteInterner;
+      fields[f] = interner.ids[interner.intern(buf, s, p)];
+    } else fields[f] = high < 0x80 ? buf.toString('latin1', s, p) : buf.toString('utf8', s, p);
+    return p;
   }
 }
 

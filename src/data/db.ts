@@ -36,7 +36,7 @@ export interface Db extends Queryable {
   /** Runs `fn` in one transaction: committed if it resolves, rolled back if it throws. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /**
-   * Streams the rows of a SELECT (every column cast to text in the SQL), calling `onRow` with one
+   * Streams the rows of a SELECT (columns in a text form copy-text.ts reads), calling `onRow` with one
    * reused array per row (copy what you keep); `columns` says how each is handed out (see
    * copy-text.ts: `int` and `bool` columns arrive as numbers without a string being made). `settings` are set with set_config(..., is_local) in the
    * read's own transaction, so the SELECT reads its parameters through current_setting():

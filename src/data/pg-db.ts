@@ -1,7 +1,8 @@
 /**
  * The `pg` implementation of Db: one connection for the whole run (the advisory lock is a
  * session lock, so it must live on the connection that does the work). Bulk reads are
- * COPY (SELECT ...) TO STDOUT parsed by hand; bulk writes are COPY ... FROM STDIN.
+ * COPY (SELECT ...) TO STDOUT read from the socket and parsed by hand (copy-out.ts); bulk writes
+ * are COPY ... FROM STDIN.
  *
  * Nothing waits forever: connecting (TCP, TLS, startup, authentication) has a time limit, and
  * every statement (a COPY stream included) another. The statement limit is the session's
@@ -15,8 +16,9 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
-import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { from as copyFrom } from 'pg-copy-streams';
 import { checkColumns } from './bulk-columns.js';
+import { CopyOutQuery } from './copy-out.js';
 import { CopyTextParser, copyTextValue, type Field, type FieldKind } from './copy-text.js';
 import { type BulkColumn, type Db, ident, type SqlValue, settingName, type Tx } from './db.js';
 import { DEFAULT_PG_TIMEOUTS, PgTimeoutError, type PgTimeouts } from './pg-timeouts.js';
@@ -158,11 +160,8 @@ class PgDb implements Db {
         await this.query('SELECT set_config($1, $2, true)', [settingName(k), v]);
       }
       const parser = new CopyTextParser(columns, onRow);
-      await this.timed(async () => {
-        const stream = this.client.query(copyTo(`COPY (${select}) TO STDOUT`));
-        for await (const chunk of stream) parser.push(chunk as Buffer);
-      });
-      parser.end();
+      const copy = new CopyOutQuery(`COPY (${select}) TO STDOUT`, parser);
+      await this.timed(() => this.client.query(copy).done);
       await this.query('COMMIT');
       return parser.rows;
     } catch (e) {

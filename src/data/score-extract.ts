@@ -8,15 +8,16 @@
  * filter. A shard run again an hour later therefore reads the same rows and writes the same
  * scores. (The run itself read up to the moment it extracted, seconds after T.) The topic filter
  * needs no SQL here: only answers to items with parameters in the version are scored, and those
- * are the topic's items. The SELECTs mirror extract.ts's (same columns, same text casts, same
- * duplicate rule through the ResponseBuilder) with the shard and the window's end added; their
+ * are the topic's items. The SELECTs mirror extract.ts's (same columns, same per-type casts, same
+ * duplicate rule through the job's ResponseBuilder) with the shard and the window's end added; their
  * parameters travel through current_setting('mirt.*') as there.
  */
 
-import type { ResponseBuilder } from '../engine/responses.js';
 import type { Db } from './db.js';
 import { addExamResult } from './extract.js';
+import type { ObservationSink } from './observation-sink.js';
 import { type Shard, shardExpr } from './shards.js';
+import { columnsOf, copyColumn, epochMs } from './source-columns.js';
 
 export interface StoredVersion {
   readonly version: string;
@@ -70,7 +71,7 @@ export async function extractShard(
   db: Db,
   v: StoredVersion,
   shard: Shard,
-  builder: ResponseBuilder,
+  builder: ObservationSink,
 ): Promise<number> {
   const lookback = Number(v.spec.lookback_days);
   if (!(lookback > 0)) throw new VersionError(`version ${v.version}: model_spec has no lookback_days`);
@@ -99,8 +100,10 @@ export async function extractShard(
       where.push(
         `EXISTS (SELECT 1 FROM exam_results er WHERE er.session_id::text = t.session_id::text AND er.exam_id::text = ${SUBJECT})`,
       );
+    // A missing relation has no columns: every column is then cast, and the SELECT fails naming it.
+    const cols = (await columnsOf(db, rel)) ?? new Map<string, string>();
     return db.streamRows(
-      `SELECT t.${user}::text, t.${item}::text, t.${correct}::text, ${epochMs(`t.${ts}`)}
+      `SELECT ${[user, item, correct].map((c) => copyColumn(cols, 't', c)).join(', ')}, ${epochMs(`t.${ts}`)}
          FROM ${rel} t WHERE ${where.join(' AND ')}`,
       ['text', 'text', 'bool', 'int'],
       settings,
@@ -114,13 +117,7 @@ export async function extractShard(
     );
   }
   if (source === 'exam_results JSON') {
-    const cols = new Set(
-      (
-        await db.query<{ name: string }>(
-          `SELECT attname::text AS name FROM pg_attribute WHERE attrelid = to_regclass('exam_results') AND attnum > 0 AND NOT attisdropped`,
-        )
-      ).map((r) => r.name),
-    );
+    const cols = (await columnsOf(db, 'exam_results')) ?? new Map<string, string>();
     const stamps = ['updated_at', 'created_at'].filter((c) => cols.has(c)).map((c) => `er.${c}`);
     if (stamps.length === 0) throw new VersionError('exam_results has neither updated_at nor created_at');
     const ts = stamps.length === 2 ? `COALESCE(${stamps.join(', ')})` : stamps[0];
@@ -128,7 +125,7 @@ export async function extractShard(
     if (subject !== null) where.push(`er.exam_id::text = ${SUBJECT}`);
     let rows = 0;
     await db.streamRows(
-      `SELECT er.user_id::text, er.result_json::text, ${epochMs(ts)} FROM exam_results er WHERE ${where.join(' AND ')}`,
+      `SELECT ${copyColumn(cols, 'er', 'user_id')}, er.result_json::text, ${epochMs(ts)} FROM exam_results er WHERE ${where.join(' AND ')}`,
       ['text', 'text', 'int'],
       settings,
       (f) => {
@@ -152,4 +149,3 @@ export async function extractShard(
 const SINCE = "(SELECT current_setting('mirt.since')::timestamptz)";
 const UNTIL = "(SELECT current_setting('mirt.until')::timestamptz)";
 const SUBJECT = "(SELECT current_setting('mirt.subject_id'))";
-const epochMs = (ts: string) => `round(date_part('epoch', ${ts}) * 1000)::bigint::text`;

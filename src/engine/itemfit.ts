@@ -185,7 +185,14 @@ function lordWingersky(
   }
 }
 
-/** Collapses one item's table as mirt does (see the file comment) and computes the statistic. */
+/**
+ * Collapses one item's table as mirt does (see the file comment) and computes the statistic.
+ * The arrays are used as scratch. Linear in the number of rows: steps 1-2 compact in one pass
+ * each, and step 4 keeps the rows in a linked list (a merge is O(1), not a splice) and resumes
+ * its search for the first bad row at the row just merged into: every row before it is
+ * unchanged and was already good, so the search never goes back further, and the additions are
+ * the same, in the same order, as merging in the arrays themselves.
+ */
 export function sx2FromTable(
   O0: number[],
   O1: number[],
@@ -202,62 +209,68 @@ export function sx2FromTable(
     p: Number.NaN,
     rmsea: Number.NaN,
   };
-  const remove = (r: number) => {
-    O0.splice(r, 1);
-    O1.splice(r, 1);
-    E0.splice(r, 1);
-    E1.splice(r, 1);
+  const move = (from: number, to: number) => {
+    O0[to] = O0[from];
+    O1[to] = O1[from];
+    E0[to] = E0[from];
+    E1[to] = E1[from];
   };
-  const mergeInto = (from: number, to: number) => {
+  const addInto = (from: number, to: number) => {
     O0[to] += O0[from];
     O1[to] += O1[from];
     E0[to] += E0[from];
     E1[to] += E1[from];
-    remove(from);
   };
   // 1. rows nobody has.
-  for (let r = O0.length - 1; r >= 0; r--) if (O0[r] + O1[r] === 0) remove(r);
-  if (O0.length === 0) return none;
+  let n = 0;
+  for (let r = 0; r < O0.length; r++) if (O0[r] + O1[r] !== 0) move(r, n++);
+  if (n === 0) return none;
   // 2. rows with exactly one person go into the next row (cascading), the last into the previous.
-  const drop: number[] = [];
-  for (let r = 0; r < O0.length - 1; r++) {
-    if (O0[r] + O1[r] === 1) {
-      drop.push(r);
-      O0[r + 1] += O0[r];
-      O1[r + 1] += O1[r];
-      E0[r + 1] += E0[r];
-      E1[r + 1] += E1[r];
-    }
+  let m = 0;
+  for (let r = 0; r < n - 1; r++) {
+    if (O0[r] + O1[r] === 1) addInto(r, r + 1);
+    else move(r, m++);
   }
-  for (let k = drop.length - 1; k >= 0; k--) remove(drop[k]);
-  if (O0.length >= 2 && O0[O0.length - 1] + O1[O1.length - 1] === 1) mergeInto(O0.length - 1, O0.length - 2);
-  if (O0.length < 2) return none;
+  move(n - 1, m++);
+  if (m >= 2 && O0[m - 1] + O1[m - 1] === 1) {
+    m--;
+    addInto(m, m - 1);
+  }
+  if (m < 2) return none;
   // 3. a correct-answer column with positive expectations in fewer than 5% of the rows.
   let positive = 0;
-  for (let r = 0; r < E1.length; r++) if (E1[r] > 0) positive++;
-  if (positive / E1.length < 0.05) return none;
-  // 4. merge rows until no cell has 0 < E < mincell.
-  for (;;) {
-    let whc = -1;
-    for (let r = 0; r < E0.length && whc < 0; r++) {
-      if ((E0[r] < mincell && E0[r] !== 0) || (E1[r] < mincell && E1[r] !== 0)) whc = r;
-    }
-    if (whc < 0) break;
-    if (E0.length < 2) return none;
-    const last = E0.length - 1;
-    if (whc === 0) mergeInto(0, 1);
-    else if (whc === last) mergeInto(last, last - 1);
-    else {
-      const up = O0[whc - 1] + O1[whc - 1];
-      const down = O0[whc + 1] + O1[whc + 1];
-      mergeInto(whc, up <= down ? whc - 1 : whc + 1);
-    }
+  for (let r = 0; r < m; r++) if (E1[r] > 0) positive++;
+  if (positive / m < 0.05) return none;
+  // 4. merge rows until no cell has 0 < E < mincell; rows r = 0..m-1 linked by prev/next.
+  const prev = new Int32Array(m);
+  const next = new Int32Array(m);
+  for (let r = 0; r < m; r++) {
+    prev[r] = r - 1;
+    next[r] = r + 1 < m ? r + 1 : -1;
   }
-  if (E0.length < 2) return none;
+  let head = 0;
+  let rows = m;
+  const bad = (r: number) => (E0[r] < mincell && E0[r] !== 0) || (E1[r] < mincell && E1[r] !== 0);
+  for (let r = head; ; ) {
+    while (r !== -1 && !bad(r)) r = next[r];
+    if (r === -1) break;
+    if (rows < 2) return none;
+    const up = prev[r];
+    const down = next[r];
+    // The first row into the second, the last into the one before, else the smaller neighbour.
+    const to = up === -1 ? down : down === -1 ? up : O0[up] + O1[up] <= O0[down] + O1[down] ? up : down;
+    addInto(r, to);
+    if (up === -1) head = down;
+    else next[up] = down;
+    if (down !== -1) prev[down] = up;
+    rows--;
+    r = to;
+  }
+  if (rows < 2) return none;
   // 5. statistic over cells with E > 0.
   let x2 = 0;
   let cells = 0;
-  for (let r = 0; r < E0.length; r++) {
+  for (let r = head; r !== -1; r = next[r]) {
     if (E0[r] !== 0) {
       x2 += ((O0[r] - E0[r]) * (O0[r] - E0[r])) / E0[r];
       cells++;
@@ -267,7 +280,7 @@ export function sx2FromTable(
       cells++;
     }
   }
-  let df = cells - E0.length - freeParams;
+  let df = cells - rows - freeParams;
   if (df < 0) df = 0;
   if (df === 0) return { kind: 'S-X2', statistic: Number.NaN, df: 0, p: Number.NaN, rmsea: Number.NaN };
   const ratio = x2 / df - 1;

@@ -5,6 +5,9 @@
  */
 
 const EMPTY = 0;
+/** FNV-1a (32 bit). */
+export const FNV_OFFSET = 0x811c9dc5 | 0;
+export const FNV_PRIME = 0x01000193;
 
 export class ByteInterner {
   readonly ids: string[] = [];
@@ -28,8 +31,24 @@ export class ByteInterner {
     const n = e - s;
     const last = this.lastIndex;
     if (last >= 0 && this.len[last] === n && this.sameBytes(last, b, s, n)) return last;
-    let h = 0x811c9dc5 | 0;
-    for (let k = s; k < e; k++) h = Math.imul(h ^ b[k], 0x01000193);
+    let h = FNV_OFFSET;
+    for (let k = s; k < e; k++) h = Math.imul(h ^ b[k], FNV_PRIME);
+    return this.lookup(b, s, n, h);
+  }
+
+  /**
+   * As intern, with h the FNV-1a hash of the bytes (FNV_OFFSET, then h = imul(h ^ byte,
+   * FNV_PRIME) per byte), computed by a caller that scanned them anyway.
+   */
+  internHashed(b: Buffer, s: number, e: number, h: number): number {
+    const n = e - s;
+    const last = this.lastIndex;
+    if (last >= 0 && this.hashes[last] === h && this.len[last] === n && this.sameBytes(last, b, s, n))
+      return last;
+    return this.lookup(b, s, n, h);
+  }
+
+  private lookup(b: Buffer, s: number, n: number, h: number): number {
     let slot = h & this.mask;
     for (;;) {
       const v = this.table[slot];

@@ -64,6 +64,30 @@ describe('COPY text parser', () => {
     ]);
   });
 
+  it('reads each kind alike whether its field takes the quick loop or the general one', () => {
+    // Quick: plain digits, t/f, short ASCII text. General: escapes, NULL, other spellings, signs,
+    // 16+ digits, non-ASCII and long text, empty fields.
+    const long = 'x'.repeat(100);
+    const rows = `7\tt\tab\n-0\tT\ta\\tb\n1234567890123456\t1\t\\N\n\\N\t\\N\té\n\tf\t${long}\n+5\tF\t\n`;
+    const kinds: ('text' | 'int' | 'bool')[] = ['int', 'bool', 'text'];
+    const want = [
+      [7, 1, 'ab'],
+      [-0, 1, 'a\tb'],
+      [1234567890123456, 1, null],
+      [null, null, 'é'],
+      [0, 0, long],
+      [5, 0, ''],
+    ];
+    assert.deepEqual(parseAll([Buffer.from(rows)], kinds), want);
+    // The same rows handed one whole row at a time, as the socket reader does (copy-out.ts).
+    const out: Field[][] = [];
+    const p = new CopyTextParser(kinds, (f) => out.push([...f]));
+    const b = Buffer.from(rows);
+    for (let s = 0, e = b.indexOf(10); e >= 0; s = e + 1, e = b.indexOf(10, s)) p.pushRow(b, s, e + 1);
+    assert.deepEqual(out, want);
+    assert.throws(() => p.pushRow(Buffer.from('1\tt\tx'), 0, 5), CopyFormatError);
+  });
+
   it('encodes values for COPY FROM so that they parse back unchanged', () => {
     const values = [
       'plain',

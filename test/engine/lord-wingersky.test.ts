@@ -87,4 +87,39 @@ describe('sum-score distribution without one item', () => {
     const c = Array.from({ length: J }, (_, j) => (j % 7 === 0 ? 0.3 : 0));
     check(a, d, c, 41);
   });
+
+  it('agrees on a long 2PL/3PL test of 120 items, where the tails fall to 1e-200', () => {
+    const r = seededRandom(5);
+    const J = 120;
+    const a = Array.from({ length: J }, () => 0.4 + 2.5 * r());
+    const d = Array.from({ length: J }, () => -4 + 8 * r());
+    const c = Array.from({ length: J }, (_, j) => (j % 4 === 0 ? 0.2 * r() : 0));
+    check(a, d, c);
+  });
+
+  it('needs the direct recursion on few nodes of a 500-item test (it is O(J^2) a node)', () => {
+    // One pass in one direction lost the far tail to cancellation: 57% of the (item, node)
+    // pairs of this test fell back to the direct recursion, which made S-X2 O(J^3 Q) again.
+    const r = seededRandom(3);
+    const J = 500;
+    const nQ = 61;
+    const a = Array.from({ length: J }, () => 0.5 + 2 * r());
+    const d = Array.from({ length: J }, () => -3 + 6 * r());
+    const { P, Qt } = tables(a, d, new Array(J).fill(0), nQ);
+    // The full distribution by the recursion itself (rows s = 0..J).
+    const full = new Float64Array((J + 1) * nQ);
+    for (let q = 0; q < nQ; q++) {
+      const L = new Float64Array(J + 1);
+      L[0] = 1;
+      for (let j = 0; j < J; j++) {
+        for (let s = j + 1; s >= 1; s--) L[s] = L[s] * Qt[j * nQ + q] + L[s - 1] * P[j * nQ + q];
+        L[0] *= Qt[j * nQ + q];
+      }
+      for (let s = 0; s <= J; s++) full[s * nQ + q] = L[s];
+    }
+    const out = new Float64Array(J * nQ);
+    let direct = 0;
+    for (let i = 0; i < J; i++) direct += scoreDistributionWithout(full, P, Qt, J, nQ, i, out);
+    assert.ok(direct <= 0.05 * J * nQ, `${direct} of ${J * nQ} nodes needed the direct recursion`);
+  });
 });
