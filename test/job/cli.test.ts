@@ -4,7 +4,6 @@
  * processes, and no password in any output.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import { openPgliteDb } from '../../src/data/pglite-db.js';
 import { createPlatform } from '../../src/job/demo-platform.js';
 import { setupPg } from '../helpers/backends.js';
+import { runCli } from '../helpers/cli.js';
 
-const CLI = join(import.meta.dirname, '../../src/job/cli.ts');
 /** The job's log lines start with an ISO-8601 UTC time (MIRT_LOG_FORMAT=text, the default). */
 const STAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /;
 
@@ -27,24 +26,6 @@ function unstamped(text: string): string {
       return l.replace(STAMP, '');
     })
     .join('\n');
-}
-
-function runCli(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const clean = { ...process.env };
-  for (const k of Object.keys(clean))
-    if (/^(MIRT_|IRT_|R_IRT_|DATABASE_URL$|DRY_RUN$)/.test(k)) delete clean[k];
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...clean, ...env } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 describe('mirt-calibrate CLI', () => {

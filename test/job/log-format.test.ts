@@ -5,31 +5,15 @@
  * progress present by default and absent with --quiet / MIRT_QUIET.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openPgliteDb } from '../../src/data/pglite-db.js';
 import { createPlatform } from '../../src/job/demo-platform.js';
+import { runCli } from '../helpers/cli.js';
 
-const CLI = join(import.meta.dirname, '../../src/job/cli.ts');
 const STAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /;
-
-function runCli(args: string[], env: Record<string, string>) {
-  const clean = { ...process.env };
-  for (const k of Object.keys(clean))
-    if (/^(MIRT_|IRT_|R_IRT_|DATABASE_URL$|DRY_RUN$)/.test(k)) delete clean[k];
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...clean, ...env } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const lines = (s: string) => s.split('\n').filter(Boolean);
 

@@ -5,31 +5,11 @@
  * flags and variables as the user gives them; echoed input is shortened; help goes to stdout.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-
-const CLI = join(import.meta.dirname, '../../src/job/cli.ts');
-
-function runCli(args: string[], env: Record<string, string> = {}) {
-  const clean = { ...process.env };
-  for (const k of Object.keys(clean))
-    if (/^(MIRT_|IRT_|R_IRT_|DATABASE_URL$|DRY_RUN$|PORT$|PLUMBER_PORT$|HOST$)/.test(k)) delete clean[k];
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-      env: { ...clean, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { runCli } from '../helpers/cli.js';
 
 /** Exit 2, nothing on stdout, exactly one line on stderr: that line. */
 async function oneLineError(args: string[], env: Record<string, string> = {}): Promise<string> {
