@@ -12,10 +12,13 @@ import { type CheckedResult, checkResult } from './result-shape.js';
 
 export const REPORT_HELP = `Usage: mirt-calibrate report --input RESULT.json [--output REPORT.html]
 
-Writes a self-contained HTML report (fit, data hygiene, test information, ability
-distribution, flagged items, every item's curve) of a calibration result: the JSON that
-'mirt-calibrate fit' or POST /calibrate returns. '-' reads standard input; without
---output the HTML goes to standard output.
+Writes a self-contained HTML report of a calibration result (the JSON that 'mirt-calibrate
+fit' or POST /calibrate returns): the headline reliability (empirical on incomplete data),
+the run's source and settings, data hygiene, the information of a typical form with its SE,
+the ability histogram with the fitted density, a person-item (Wright) map, item information,
+the linking and drift section of a linked run, the items table (flags first, item fit) and
+every item's curve with observed proportions by ability group (fit's JSON carries them).
+Readable offline. '-' reads standard input; without --output the HTML goes to standard output.
 
   --input FILE     the result JSON ('-' reads standard input)                 (required)
   --output FILE    where the HTML goes ('-' = standard output)               (default -)
