@@ -27,6 +27,7 @@ import { writeChunk, writeOutput } from '../files/output-file.js';
 import { writeItemsCsv, writeScoresCsv } from '../files/result-csv.js';
 import { writeJson } from '../files/result-json.js';
 import { withReportEvidence } from '../report/observed-groups.js';
+import { renderReport } from '../report/report.js';
 import { checkOutputPath, parseFlags, UsageError } from './args.js';
 import { loadedLines } from './fit-summary.js';
 import { flagLines } from './flag-lines.js';
@@ -47,6 +48,7 @@ Answers 0/1/true/false; empty or NA = missing. Delimiter , ; or tab; LF, CRLF or
   --output FILE       where the JSON goes ('-' = standard output)            (default -)
   --items-csv FILE    also write one row per item (parameters, SEs, S-X2) as CSV
   --scores-csv FILE   also write one row per learner (user_id, theta, se) as CSV
+  --report FILE       also write the HTML run report (as mirt-calibrate report does)
   --format F          auto, long or wide                                      (default auto)
   --delimiter D       , ; or tab                               (default: from the header)
   --user-col NAME     the learner column                                (default user_id)
@@ -154,7 +156,7 @@ async function prepare(args: ReturnType<typeof parse>): Promise<Prepared> {
       time: args['time-col'],
     },
   };
-  const outputs = [args.output, args['items-csv'], args['scores-csv']].filter(
+  const outputs = [args.output, args['items-csv'], args['scores-csv'], args.report].filter(
     (f): f is string => f !== undefined && f !== '-',
   );
   if (new Set(outputs).size < outputs.length) throw new EngineInputError('two outputs name the same file');
@@ -163,6 +165,7 @@ async function prepare(args: ReturnType<typeof parse>): Promise<Prepared> {
     ['--output', args.output],
     ['--items-csv', args['items-csv']],
     ['--scores-csv', args['scores-csv']],
+    ['--report', args.report],
   ] as const)
     if (file !== undefined) await checkOutputPath(flag, file);
   return { input: args.input, job, read, outputs };
@@ -233,6 +236,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     });
     if (args['items-csv']) await writeOutput(args['items-csv'], (s) => writeItemsCsv(s, out));
     if (args['scores-csv']) await writeOutput(args['scores-csv'], (s) => writeScoresCsv(s, out));
+    if (args.report) await writeOutput(args.report, (s) => writeChunk(s, renderReport(out)));
     if (progress) phaseLine(progress, 'write', (performance.now() - t) / 1000);
     log.err(
       `[INFO] ${job.model}: logLik ${(m.logLik as number).toFixed(4)}, ${m.cycles} cycles, ` +
@@ -285,6 +289,7 @@ const FIT_FLAGS = {
   'correct-col': { type: 'string' },
   'time-col': { type: 'string' },
   'items-csv': { type: 'string' },
+  report: { type: 'string' },
   'scores-csv': { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },

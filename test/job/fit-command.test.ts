@@ -17,6 +17,28 @@ function fit(args: string[], input?: string) {
 }
 
 describe('mirt-calibrate fit', () => {
+  it('--report writes the HTML run report beside the JSON; a report into a missing folder stops before reading', () => {
+    const report = path.join(dir, 'lsat7.html');
+    const lsat7 = path.join(referenceDir, 'datasets', 'LSAT7.long.csv');
+    const r = fit(['--input', lsat7, '--output', path.join(dir, 'lsat7-r.json'), '--report', report]);
+    assert.equal(r.status, 0, r.stderr);
+    const html = readFileSync(report, 'utf8');
+    assert.match(html, /<h1>Calibration report<\/h1>/);
+    assert.match(html, /marginal reliability/);
+    assert.match(html, /Item characteristic curves/);
+    const bad = fit([
+      '--input',
+      lsat7,
+      '--output',
+      '-',
+      '--report',
+      path.join(dir, 'no-such-folder', 'r.html'),
+    ]);
+    assert.equal(bad.status, 2, bad.stderr);
+    assert.match(bad.stderr, /cannot write/);
+    assert.equal(bad.stdout, '', 'nothing calibrated, nothing written');
+  });
+
   it('writes the /calibrate response for LSAT7 2PL, agreeing with mirt', () => {
     const out = path.join(dir, 'lsat7.json');
     const r = fit([
