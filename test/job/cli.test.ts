@@ -4,14 +4,11 @@
  * processes, and no password in any output.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { openPgliteDb } from '../../src/data/pglite-db.js';
 import { createPlatform } from '../../src/job/demo-platform.js';
 import { setupPg } from '../helpers/backends.js';
-import { runCli } from '../helpers/cli.js';
+import { demoPlatformFolder, runCli } from '../helpers/cli.js';
 
 /** The job's log lines start with an ISO-8601 UTC time (MIRT_LOG_FORMAT=text, the default). */
 const STAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /;
@@ -29,17 +26,7 @@ function unstamped(text: string): string {
 }
 
 describe('mirt-calibrate CLI', () => {
-  const root = mkdtempSync(join(tmpdir(), 'mirt-cli-'));
-  const dataDir = join(root, 'data');
-  before(async () => {
-    const db = await openPgliteDb(dataDir);
-    try {
-      await createPlatform(db, { students: 400, questions: 25, days: 30, seed: 7 });
-    } finally {
-      await db.close();
-    }
-  });
-  after(() => rmSync(root, { recursive: true, force: true }));
+  const dataDir = demoPlatformFolder('mirt-cli-');
 
   it('--help prints the usage and exits 0', async () => {
     const r = await runCli(['--help'], {});

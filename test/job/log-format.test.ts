@@ -5,30 +5,15 @@
  * progress present by default and absent with --quiet / MIRT_QUIET.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { openPgliteDb } from '../../src/data/pglite-db.js';
-import { createPlatform } from '../../src/job/demo-platform.js';
-import { runCli } from '../helpers/cli.js';
+import { describe, it } from 'node:test';
+import { demoPlatformFolder, runCli } from '../helpers/cli.js';
 
 const STAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /;
 
 const lines = (s: string) => s.split('\n').filter(Boolean);
 
 describe('the job log formats and progress', () => {
-  const root = mkdtempSync(join(tmpdir(), 'mirt-logs-'));
-  const dataDir = join(root, 'data');
-  before(async () => {
-    const db = await openPgliteDb(dataDir);
-    try {
-      await createPlatform(db, { students: 400, questions: 25, days: 30, seed: 7 });
-    } finally {
-      await db.close();
-    }
-  });
-  after(() => rmSync(root, { recursive: true, force: true }));
+  const dataDir = demoPlatformFolder('mirt-logs-');
 
   it('text: every line time-stamped, the seed lines exact after it; progress on standard error', async () => {
     // MIRT_PROGRESS_SECS=0: a line for every reported cycle, however fast this machine is.
