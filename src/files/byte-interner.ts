@@ -1,7 +1,13 @@
 /**
  * Ids interned by their bytes: a field of the input buffer is hashed (FNV-1a) and looked up in
  * an open-addressing table whose keys live in one growing byte arena, so a row costs no string.
- * A string is made once per distinct id, when it is first seen.
+ * A string is made once per distinct id, when it is first seen. This is the engine's IdTable
+ * (engine/response-types.ts) for readers of bytes: ResponseBuilder.useIdTables takes it.
+ *
+ * One id per distinct string, as a table of strings would number them: bytes that are not valid
+ * UTF-8 decode with U+FFFD in place of the bad bytes, so two different byte strings can make one
+ * string; the second is then numbered as the first (and looked up through its string each time,
+ * a path only files in another encoding take).
  */
 
 const EMPTY = 0;
@@ -21,6 +27,8 @@ export class ByteInterner {
   private mask = 2047;
   // Rows usually come grouped by user: the same bytes again skip the hash.
   private lastIndex = -1;
+  /** Ids by string: those given as strings, and decodes holding U+FFFD (see the file comment). */
+  private readonly byString = new Map<string, number>();
 
   get size(): number {
     return this.ids.length;
@@ -48,6 +56,23 @@ export class ByteInterner {
     return this.lookup(b, s, n, h);
   }
 
+  /** The index of the id `id`, added when new (the id of its UTF-8 bytes). */
+  internString(id: string): number {
+    let k = this.byString.get(id);
+    if (k !== undefined) return k;
+    const b = Buffer.from(id, 'utf8');
+    if (b.toString('utf8') === id) k = this.intern(b, 0, b.length);
+    else {
+      // A lone surrogate has no UTF-8 form: such an id is numbered apart, with no bytes.
+      k = this.ids.length;
+      this.keyRoom(k);
+      this.len[k] = -1;
+      this.ids.push(id);
+    }
+    this.byString.set(id, k);
+    return k;
+  }
+
   private lookup(b: Buffer, s: number, n: number, h: number): number {
     let slot = h & this.mask;
     for (;;) {
@@ -60,7 +85,13 @@ export class ByteInterner {
       }
       slot = (slot + 1) & this.mask;
     }
-    const i = this.add(b, s, n, h);
+    const text = b.toString('utf8', s, s + n);
+    if (text.includes('\uFFFD')) {
+      const same = this.byString.get(text);
+      if (same !== undefined) return same;
+      this.byString.set(text, this.ids.length);
+    }
+    const i = this.add(b, s, n, h, text);
     this.table[slot] = i + 1;
     if (this.ids.length * 2 > this.mask) this.rehash();
     this.lastIndex = i;
@@ -74,13 +105,17 @@ export class ByteInterner {
     return true;
   }
 
-  private add(b: Buffer, s: number, n: number, h: number): number {
-    const i = this.ids.length;
+  private keyRoom(i: number): void {
     if (i === this.start.length) {
       this.start = grow32(this.start);
       this.len = grow32(this.len);
       this.hashes = grow32(this.hashes);
     }
+  }
+
+  private add(b: Buffer, s: number, n: number, h: number, text: string): number {
+    const i = this.ids.length;
+    this.keyRoom(i);
     if (this.used + n > this.arena.length) {
       const a = new Uint8Array(Math.max(this.arena.length * 2, this.used + n));
       a.set(this.arena.subarray(0, this.used));
@@ -91,7 +126,7 @@ export class ByteInterner {
     this.len[i] = n;
     this.hashes[i] = h;
     this.used += n;
-    this.ids.push(b.toString('utf8', s, s + n));
+    this.ids.push(text);
     return i;
   }
 
@@ -100,6 +135,7 @@ export class ByteInterner {
     const table = new Int32Array(size);
     const mask = size - 1;
     for (let i = 0; i < this.ids.length; i++) {
+      if (this.len[i] < 0) continue; // numbered without bytes (internString)
       let slot = this.hashes[i] & mask;
       while (table[slot] !== EMPTY) slot = (slot + 1) & mask;
       table[slot] = i + 1;

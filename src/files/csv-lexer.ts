@@ -37,6 +37,23 @@ export interface LexerOptions {
   /** One record: fields [start[k], end[k]) of `buf` with `flags[k]`, k < nFields; `line` 1-based. */
   onRecord(lexer: CsvLexer, buf: Buffer, nFields: number, line: number): void;
   onProblem(kind: LexProblem, line: number): void;
+  /** Reads the plain records of a buffer before the lexer does (see PlainRecords). */
+  plain?: PlainRecords;
+}
+
+/**
+ * A reader of the common record, offered the bytes before the lexer takes them: it reads whole
+ * records of one line each that need none of the lexer's care (no quote, a line end present),
+ * and stops at the first record it does not take, which the lexer then lexes (and reports) as
+ * usual before offering the rest again. Reading the values in the same pass as finding the
+ * field ends is what makes the common file fast: the lexer's field offsets are not written and
+ * read back, and no call is made per record.
+ */
+export interface PlainRecords {
+  /** Reads records from buf[pos, len) with the delimiter d; returns how many (0: none). */
+  read(buf: Buffer, pos: number, len: number, d: number): number;
+  /** Where the last record read by `read` ended (past its line end). */
+  end: number;
 }
 
 export const DEFAULT_MAX_RECORD_BYTES = 1 << 20;
@@ -65,8 +82,19 @@ export class CsvLexer {
 
   feed(chunk: Buffer): void {
     if (chunk.length === 0) return;
-    this.pending.push(chunk);
-    this.pendingLen += chunk.length;
+    let rest = chunk;
+    const cut = this.pending.length === 1 && this.started ? carriedEnd(this.pending[0], chunk) : 0;
+    if (cut > 0) {
+      // The record carried from the last chunk ends at the chunk's first line end: lex it on
+      // its own, so that the chunk is lexed where it lies instead of copied behind the carry.
+      this.pending[0] = Buffer.concat([this.pending[0], chunk.subarray(0, cut)]);
+      this.pendingLen = this.pending[0].length;
+      this.run(false);
+      rest = chunk.subarray(cut);
+      if (rest.length === 0) return;
+    }
+    this.pending.push(rest);
+    this.pendingLen += rest.length;
     if (this.pendingLen >= this.need) this.run(false);
   }
 
@@ -100,7 +128,16 @@ export class CsvLexer {
     let pos = 0;
     let line = this.line;
     let recLine = line;
+    const plain = this.opts.plain;
     records: while (pos < len) {
+      if (plain !== undefined) {
+        const read = plain.read(buf, pos, len, d);
+        if (read > 0) {
+          line += read;
+          pos = plain.end;
+          if (pos >= len) break;
+        }
+      }
       const recStart = pos;
       recLine = line;
       let nf = 0;
@@ -284,6 +321,24 @@ export class CsvLexer {
 function scanPlain(buf: Buffer, i: number, len: number, special: Uint8Array): number {
   while (i < len && special[buf[i]] === 0) i++;
   return i;
+}
+
+/**
+ * Where the record carried over in `carry` ends in the next chunk, when that is plain: past the
+ * chunk's first line end, with no quote before it in either (a quote could open a field that
+ * holds line ends). 0 when not known so simply.
+ */
+function carriedEnd(carry: Buffer, chunk: Buffer): number {
+  if (carry.indexOf(QUOTE) >= 0) return 0;
+  let end = chunk.indexOf(LF);
+  const cr = chunk.indexOf(CR, 0);
+  if (cr >= 0 && (end < 0 || cr < end)) {
+    // CR alone or CRLF: the byte after it tells, and must be in this chunk.
+    if (cr + 1 >= chunk.length) return 0;
+    end = chunk[cr + 1] === LF ? cr + 1 : cr;
+  }
+  if (end < 0 || chunk.subarray(0, end).indexOf(QUOTE) >= 0) return 0;
+  return end + 1;
 }
 
 function afterBreak(buf: Buffer, at: number, len: number): number {

@@ -26,6 +26,7 @@ import {
 import { ByteInterner } from './byte-interner.js';
 import { CsvInputError } from './csv-errors.js';
 import { CsvLexer, FIELD_ESCAPED, FIELD_LINE_BREAK, type LexProblem, preview } from './csv-lexer.js';
+import { PlainLongRows } from './csv-long-rows.js';
 import { parseIsoBytes } from './iso-time.js';
 
 export { CsvInputError } from './csv-errors.js';
@@ -112,9 +113,8 @@ interface WideLayout {
   kind: 'wide';
   /** -1: users are numbered by row. */
   user: number;
-  /** Column index -> item index in `itemIds` (-1: not an item column). */
+  /** Column index -> the item's index in the reader's item ids (-1: not an item column). */
   itemOf: Int32Array;
-  itemIds: string[];
 }
 
 function parseDelimiter(d: string | undefined): number | undefined {
@@ -132,6 +132,8 @@ class AnswerReader {
   readonly builder: ResponseBuilder;
   readonly users = new ByteInterner();
   readonly items = new ByteInterner();
+  /** The common rows of the long layout, read before the lexer splits them. */
+  readonly plain: PlainLongRows;
   readonly problems: Partial<Record<RowProblem, ProblemCount>> = {};
   unreadableTimes: ProblemCount | undefined;
   rows = 0;
@@ -143,6 +145,8 @@ class AnswerReader {
 
   constructor(private readonly opts: CsvReadOptions) {
     this.builder = new ResponseBuilder(opts);
+    this.builder.useIdTables(this.users, this.items);
+    this.plain = new PlainLongRows(this.builder, this.users, this.items);
     const c = opts.columns ?? {};
     this.names = {
       user: (c.user ?? DEFAULT_COLUMNS.user).trim().toLowerCase(),
@@ -178,7 +182,10 @@ class AnswerReader {
       this.width = nf;
       return;
     }
-    this.layout ??= this.chooseLayout(lx, buf, nf, line);
+    if (this.layout === null) {
+      this.layout = this.chooseLayout(lx, buf, nf, line);
+      if (this.layout.kind === 'long') this.plain.use({ ...this.layout, width: this.width });
+    }
     this.rows++;
     if (nf < this.width) {
       this.count('short_row', line);
@@ -204,9 +211,9 @@ class AnswerReader {
     }
     const u = this.id(this.users, lx, buf, L.user);
     const i = this.id(this.items, lx, buf, L.item);
-    if (u === null || i === null) {
+    if (u < 0 || i < 0) {
       this.count('missing_id', line);
-      this.builder.add(u, i, 1);
+      this.builder.addIndexed(u, i, 1);
       return;
     }
     const x = this.answer(lx, buf, L.correct, line);
@@ -229,23 +236,23 @@ class AnswerReader {
         }
       }
     }
-    this.builder.add(u, i, x, t);
+    this.builder.addIndexed(u, i, x, t);
   }
 
   private wideRow(lx: CsvLexer, buf: Buffer, line: number, L: WideLayout): void {
-    let u: string | null;
+    let u: number;
     if (L.user >= 0) {
       if (lx.flags[L.user] & FIELD_LINE_BREAK) {
         this.count('line_break_in_field', line);
         return;
       }
       u = this.id(this.users, lx, buf, L.user);
-      if (u === null) {
+      if (u < 0) {
         this.count('missing_id', line);
         return;
       }
-    } else u = String(this.rows);
-    const { itemOf, itemIds } = L;
+    } else u = this.users.internString(String(this.rows));
+    const { itemOf } = L;
     for (let k = 0; k < this.width; k++) {
       const j = itemOf[k];
       if (j < 0) continue;
@@ -254,22 +261,19 @@ class AnswerReader {
         this.missingCells++;
         continue;
       }
-      this.builder.add(u, itemIds[j], x);
+      this.builder.addIndexed(u, j, x);
     }
   }
 
-  /** The trimmed id of field k, interned; null when empty. */
-  private id(interner: ByteInterner, lx: CsvLexer, buf: Buffer, k: number): string | null {
+  /** The index of the trimmed id of field k; -1 when empty. */
+  private id(interner: ByteInterner, lx: CsvLexer, buf: Buffer, k: number): number {
     let s = lx.start[k];
     let e = lx.end[k];
     while (s < e && (buf[s] === 32 || buf[s] === 9)) s++;
     while (e > s && (buf[e - 1] === 32 || buf[e - 1] === 9)) e--;
-    if (s === e) return null;
-    if (lx.flags[k] & FIELD_ESCAPED) {
-      const b = Buffer.from(lx.fieldText(buf, k).trim());
-      return interner.ids[interner.intern(b, 0, b.length)];
-    }
-    return interner.ids[interner.intern(buf, s, e)];
+    if (s === e) return -1;
+    if (lx.flags[k] & FIELD_ESCAPED) return interner.internString(lx.fieldText(buf, k).trim());
+    return interner.intern(buf, s, e);
   }
 
   /** 0/1 from field k, null when missing; a text the builder counts as invalid otherwise. */
@@ -313,7 +317,6 @@ class AnswerReader {
     if (this.opts.columns?.user !== undefined && user < 0) throw this.headerError([n.user]);
     if (user < 0 && names[0] === '') user = 0;
     const itemOf = new Int32Array(this.width).fill(-1);
-    const itemIds: string[] = [];
     const seen = new Set<string>();
     const header = this.header as string[];
     for (let k = 0; k < this.width; k++) {
@@ -322,10 +325,10 @@ class AnswerReader {
       if (id === '') throw new CsvInputError(`wide format: column ${k + 1} of the header has no name`);
       if (seen.has(id)) throw new CsvInputError(`wide format: column "${preview(id)}" appears twice`);
       seen.add(id);
-      itemOf[k] = itemIds.length;
-      itemIds.push(id);
+      // Numbered now, in header order; the builder numbers items by first answer in the end.
+      itemOf[k] = this.items.internString(id);
     }
-    if (itemIds.length === 0) throw new CsvInputError('wide format: the header names no item column');
+    if (seen.size === 0) throw new CsvInputError('wide format: the header names no item column');
     if (format === 'auto') {
       // A long file with unexpected names must not be read as a matrix: the first row decides.
       for (let k = 0; k < Math.min(nf, this.width); k++) {
@@ -337,7 +340,7 @@ class AnswerReader {
         }
       }
     }
-    return { kind: 'wide', user, itemOf, itemIds };
+    return { kind: 'wide', user, itemOf };
   }
 
   private headerError(missing: string[], more = ''): CsvInputError {
@@ -352,7 +355,7 @@ class AnswerReader {
     return {
       format: this.layout?.kind ?? 'long',
       delimiter: describeDelimiter(delimiter),
-      rows: this.rows,
+      rows: this.rows + this.plain.rows,
       problems: this.problems,
       ...(this.unreadableTimes ? { unreadableTimes: this.unreadableTimes } : {}),
       missingCells: this.missingCells,
@@ -375,6 +378,7 @@ export async function readCsvAnswers(
     maxRecordBytes: options.maxRecordBytes,
     onRecord: (lx, buf, nf, line) => reader.record(lx, buf, nf, line),
     onProblem: (kind, line) => reader.problem(kind, line),
+    plain: reader.plain,
   });
   for await (const chunk of stream as AsyncIterable<Buffer | string>) {
     lexer.feed(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
