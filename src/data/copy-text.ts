@@ -29,9 +29,11 @@ export class CopyFormatError extends Error {
  * How a field is handed out: `text` as a string; `int` as a number (decimal integer text, parsed
  * from the bytes without making a string); `bool` as 1/0 for t/f (PostgreSQL's boolean text) and
  * true/false/1/0, or as the original string when it is anything else (so the caller can count it
- * as invalid). NULL is always null. Typed fields matter at 10M rows: each string made costs time.
+ * as invalid); a ByteInterner (an id column) as the id's index in it, numbered by its bytes, -1
+ * for the empty id. NULL is always null. Typed fields matter at 10M rows: each string made, or
+ * looked up in a Map, costs time.
  */
-export type FieldKind = 'text' | 'int' | 'bool';
+export type FieldKind = 'text' | 'int' | 'bool' | ByteInterner;
 export type Field = string | number | null;
 
 export class CopyTextParser {
@@ -41,6 +43,8 @@ export class CopyTextParser {
   private readonly nFields: number;
   /** Per text column: short ASCII values are interned by their bytes (see SHORT_TEXT). */
   private readonly interners: (ByteInterner | null)[];
+  /** Per column: handed out as an index (an id column), not as its string. */
+  private readonly indexed: boolean[];
   /** Rows emitted so far. */
   rows = 0;
 
@@ -51,7 +55,10 @@ export class CopyTextParser {
     this.kinds = typeof kinds === 'number' ? new Array<FieldKind>(kinds).fill('text') : kinds;
     this.nFields = this.kinds.length;
     this.fields = new Array<Field>(this.nFields).fill(null);
-    this.interners = this.kinds.map((k) => (k === 'text' ? new ByteInterner() : null));
+    this.interners = this.kinds.map((k) =>
+      typeof k === 'object' ? k : k === 'text' ? new ByteInterner() : null,
+    );
+    this.indexed = this.kinds.map((k) => typeof k === 'object');
   }
 
   push(chunk: Buffer): void {
@@ -146,11 +153,19 @@ export class CopyTextParser {
           high |= c;
           h = Math.imul(h ^ c, FNV_PRIME);
         }
-        if (high < 0x80 && p - s <= SHORT_TEXT && (p === end || buf[p] === TAB)) {
+        if (p === end || buf[p] === TAB) {
           const interner = this.interners[f] as ByteInterner;
-          fields[f] = interner.ids[interner.internHashed(buf, s, p, h)];
-          s = p + 1;
-          continue;
+          if (this.indexed[f]) {
+            // Any id (non-ASCII too: the interner decodes UTF-8 once per distinct id).
+            fields[f] = p === s ? -1 : interner.internHashed(buf, s, p, h);
+            s = p + 1;
+            continue;
+          }
+          if (high < 0x80 && p - s <= SHORT_TEXT) {
+            fields[f] = interner.ids[interner.internHashed(buf, s, p, h)];
+            s = p + 1;
+            continue;
+          }
         }
       }
       s = this.field(buf, s, end, f) + 1;
@@ -179,7 +194,10 @@ export class CopyTextParser {
     const fields = this.fields;
     const kind = this.kinds[f];
     if (p - s === 2 && buf[s] === BACKSLASH && buf[s + 1] === UPPER_N) fields[f] = null;
-    else if (escaped) fields[f] = typed(kind, unescapeField(buf, s, p));
+    else if (typeof kind === 'object') {
+      // An id column's escaped id (a tab, a backslash, a line break in it): the rare path.
+      fields[f] = escaped ? kind.internString(unescapeField(buf, s, p)) : kind.intern(buf, s, p);
+    } else if (escaped) fields[f] = typed(kind, unescapeField(buf, s, p));
     else if (kind === 'int') fields[f] = parseIntBytes(buf, s, p);
     else if (kind === 'bool') fields[f] = parseBoolBytes(buf, s, p);
     else if (high < 0x80 && p - s <= SHORT_TEXT) {
@@ -190,7 +208,7 @@ export class CopyTextParser {
   }
 }
 
-function typed(kind: FieldKind, text: string): Field {
+function typed(kind: 'text' | 'int' | 'bool', text: string): Field {
   if (kind === 'text') return text;
   const b = Buffer.from(text);
   return kind === 'int' ? parseIntBytes(b, 0, b.length) : parseBoolBytes(b, 0, b.length);

@@ -14,7 +14,7 @@
  */
 
 import type { Db } from './db.js';
-import { addExamResult } from './extract.js';
+import { addExamResult, streamObservations } from './extract.js';
 import type { ObservationSink } from './observation-sink.js';
 import { type Shard, shardExpr } from './shards.js';
 import { columnsOf, copyColumn, epochMs } from './source-columns.js';
@@ -102,18 +102,12 @@ export async function extractShard(
       );
     // A missing relation has no columns: every column is then cast, and the SELECT fails naming it.
     const cols = (await columnsOf(db, rel)) ?? new Map<string, string>();
-    return db.streamRows(
+    return streamObservations(
+      db,
       `SELECT ${[user, item, correct].map((c) => copyColumn(cols, 't', c)).join(', ')}, ${epochMs(`t.${ts}`)}
          FROM ${rel} t WHERE ${where.join(' AND ')}`,
-      ['text', 'text', 'bool', 'int'],
       settings,
-      (f) =>
-        builder.add(
-          f[0] as string | null,
-          f[1] as string | null,
-          f[2],
-          f[3] === null ? undefined : (f[3] as number),
-        ),
+      builder,
     );
   }
   if (source === 'exam_results JSON') {

@@ -30,7 +30,7 @@ export interface LongColumns {
   readonly width: number;
 }
 
-const SKIP = 0;
+/** Roles of a row's fields (0: a column the reader does not use). */
 const USER = 1;
 const ITEM = 2;
 const CORRECT = 3;

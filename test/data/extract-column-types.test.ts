@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type ExtractOptions, extractObservations } from '../../src/data/extract.js';
-import type { ObservationSink, SourceCorrect } from '../../src/data/observation-sink.js';
+import type { ObservationSink, SourceCorrect, SourceIds } from '../../src/data/observation-sink.js';
 import { BACKENDS, useBackend } from '../helpers/backends.js';
 
 type Row = [string | null, string | null, SourceCorrect, number | undefined];
@@ -16,11 +16,22 @@ type Row = [string | null, string | null, SourceCorrect, number | undefined];
 class RecordingSink implements ObservationSink {
   readonly rows: Row[] = [];
   readonly rejected: string[] = [];
+  private users: SourceIds | null = null;
+  private items: SourceIds | null = null;
   get size(): number {
     return this.rows.length + this.rejected.length;
   }
   add(u: string | null, i: string | null, c: SourceCorrect, t?: number): void {
     this.rows.push([u, i, c, t]);
+  }
+  useIdTables(users: SourceIds, items: SourceIds): void {
+    this.users = users;
+    this.items = items;
+  }
+  /** Recorded as the ids' text, looked up in the tables the reader numbered them by. */
+  addIndexed(u: number, i: number, c: SourceCorrect, t?: number): void {
+    const text = (ids: SourceIds | null, k: number) => (k < 0 ? null : (ids as SourceIds).ids[k]);
+    this.add(text(this.users, u), text(this.items, i), c, t);
   }
   reject(reason: string): void {
     this.rejected.push(reason);

@@ -21,8 +21,8 @@ const HEAP_GROWTH_LIMIT = 64 * 1024 * 1024;
 /** Samples the heap every 50k rows while the builder fills. */
 class SamplingBuilder extends ResponseBuilder {
   peakHeap = 0;
-  override add(...args: Parameters<ResponseBuilder['add']>): void {
-    super.add(...args);
+  override addIndexed(...args: Parameters<ResponseBuilder['addIndexed']>): void {
+    super.addIndexed(...args);
     if (this.size % 50_000 === 0) this.peakHeap = Math.max(this.peakHeap, process.memoryUsage().heapUsed);
   }
 }
