@@ -19,6 +19,8 @@ export interface AnswerBlocks {
   n: number;
   /** Some answer has a time. */
   timed: boolean;
+  /** Each user's answers are contiguous, users in index order (a file sorted by user): no sort by user is needed. */
+  grouped: boolean;
 }
 
 /** Rows of block `at` that hold answers. */

@@ -46,7 +46,16 @@ class StringIdTable implements IdTable {
 export class ResponseBuilder {
   private users: IdTable = new StringIdTable();
   private items: IdTable = new StringIdTable();
-  private readonly blocks: AnswerBlocks = { user: [], item: [], resp: [], time: [], n: 0, timed: false };
+  private readonly blocks: AnswerBlocks = {
+    user: [],
+    item: [],
+    resp: [],
+    time: [],
+    n: 0,
+    timed: false,
+    grouped: true,
+  };
+  private lastUser = 0;
   /**
    * One more than the largest user (item) index stored so far. A stored index above it leaves
    * a gap, an id the table holds but no answer names (a row dropped after its ids were
@@ -189,6 +198,8 @@ export class ResponseBuilder {
       t[k] = respondedAt;
     }
     b.n++;
+    if (user < this.lastUser) b.grouped = false;
+    this.lastUser = user;
     if (user >= this.userEnd) {
       if (user > this.userEnd) this.gaps = true;
       this.userEnd = user + 1;

@@ -17,7 +17,7 @@ export interface ByUser {
   readonly start: Int32Array;
   readonly item: Int32Array;
   readonly resp: Uint8Array;
-  /** Arrival index of each answer (for its time), when answers have times. */
+  /** Arrival index of each answer (for its time), when answers have times and were not grouped (else its index). */
   readonly pos: Int32Array | null;
   /** Users with at least one answer. */
   readonly usersSeen: number;
@@ -42,9 +42,18 @@ export function groupByUser(
     if (start[u + 1] > 0) usersSeen++;
     start[u + 1] += start[u];
   }
-  const next = start.slice(0, nU);
   const item = new Int32Array(b.n);
   const resp = new Uint8Array(b.n);
+  if (b.grouped && itemOf === null) {
+    // Already grouped by user in arrival order (a file sorted by user): the answers as they are.
+    for (let at = 0; at < b.user.length; at++) {
+      const rows = rowsOf(b, at);
+      item.set(b.item[at].subarray(0, rows), at * BLOCK_ROWS);
+      resp.set(b.resp[at].subarray(0, rows), at * BLOCK_ROWS);
+    }
+    return { start, item, resp, pos: null, usersSeen };
+  }
+  const next = start.slice(0, nU);
   const pos = b.timed ? new Int32Array(b.n) : null;
   for (let at = 0; at < b.user.length; at++) {
     const us = b.user[at];
@@ -161,6 +170,7 @@ class PairPicker {
     this.gItem.set(item.subarray(a, a + m));
     this.gResp.set(resp.subarray(a, a + m));
     if (pos) this.gPos.set(pos.subarray(a, a + m));
+    else for (let r = 0; r < m; r++) this.gPos[r] = a + r;
   }
 
   /** order[0, m): the run's answers by item, arrival order among equal items. */

@@ -11,14 +11,12 @@
 
 const DIGIT0 = 48;
 
-function digits(b: Uint8Array, i: number, n: number): number {
-  let v = 0;
-  for (let k = 0; k < n; k++) {
-    const d = b[i + k] - DIGIT0;
-    if (d < 0 || d > 9) return -1;
-    v = v * 10 + d;
-  }
-  return v;
+/** Two digits at b[i] as a number, -1 if either is not a digit (the common case, unrolled). */
+function two(b: Uint8Array, i: number): number {
+  const h = b[i] - DIGIT0;
+  const l = b[i + 1] - DIGIT0;
+  // As unsigned, a byte below '0' is above 9 as well.
+  return (h >>> 0) > 9 || (l >>> 0) > 9 ? -1 : h * 10 + l;
 }
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
@@ -35,22 +33,29 @@ const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 // The date of the previous stamp: a file's stamps mostly share their day with the one before.
 let lastDateKey = -1;
-let lastDateMs = 0;
+let lastDays = 0;
+/** What dateDays returns for bytes that are not a date (no date is that far from 1970). */
+const NOT_A_DATE = -1e9;
 
-/** Epoch milliseconds of the date YYYY-MM-DD at b[s], or NaN. */
-function dateMs(b: Uint8Array, s: number): number {
-  if (b[s + 4] !== 45 || b[s + 7] !== 45) return Number.NaN;
-  const y = digits(b, s, 4);
-  const mo = digits(b, s + 5, 2);
-  const d = digits(b, s + 8, 2);
-  if (y < 0 || mo < 0 || d < 0) return Number.NaN;
+/**
+ * Days since 1970-01-01 of the date YYYY-MM-DD at b[s], or NOT_A_DATE. Days, not milliseconds:
+ * a small integer returned from a call is not a heap number, as milliseconds would be.
+ */
+function dateDays(b: Uint8Array, s: number): number {
+  if (b[s + 4] !== 45 || b[s + 7] !== 45) return NOT_A_DATE;
+  const century = two(b, s);
+  const year = two(b, s + 2);
+  const mo = two(b, s + 5);
+  const d = two(b, s + 8);
+  if (century < 0 || year < 0 || mo < 0 || d < 0) return NOT_A_DATE;
+  const y = century * 100 + year;
   const key = y * 10000 + mo * 100 + d;
-  if (key === lastDateKey) return lastDateMs;
-  if (mo < 1 || mo > 12 || d < 1 || d > DAYS_IN_MONTH[mo - 1]) return Number.NaN;
-  if (mo === 2 && d === 29 && (y % 4 !== 0 || (y % 100 === 0 && y % 400 !== 0))) return Number.NaN;
+  if (key === lastDateKey) return lastDays;
+  if (mo < 1 || mo > 12 || d < 1 || d > DAYS_IN_MONTH[mo - 1]) return NOT_A_DATE;
+  if (mo === 2 && d === 29 && (y % 4 !== 0 || (y % 100 === 0 && y % 400 !== 0))) return NOT_A_DATE;
   lastDateKey = key;
-  lastDateMs = daysFromCivil(y, mo, d) * 86400000;
-  return lastDateMs;
+  lastDays = daysFromCivil(y, mo, d);
+  return lastDays;
 }
 
 /**
@@ -75,21 +80,22 @@ export function parseIsoBytes(b: Uint8Array, s: number, e: number): number {
  */
 export function isoEnd(b: Uint8Array, s: number, e: number): number {
   if (e - s < 10) return -1;
-  let ms = dateMs(b, s);
-  if (Number.isNaN(ms)) return -1;
+  const days = dateDays(b, s);
+  if (days === NOT_A_DATE) return -1;
+  let ms = days * 86400000;
   let i = s + 10;
   if (i < e && (b[i] === 84 || b[i] === 116 || b[i] === 32)) {
     // T, t or space, then HH:MM[:SS[.fraction]]
     i++;
     if (e - i < 5 || b[i + 2] !== 58) return -1;
-    const hh = digits(b, i, 2);
-    const mm = digits(b, i + 3, 2);
+    const hh = two(b, i);
+    const mm = two(b, i + 3);
     if (hh < 0 || hh > 24 || mm < 0 || mm > 59) return -1;
     ms += hh * 3600000 + mm * 60000;
     i += 5;
     if (i < e && b[i] === 58) {
       if (e - i < 3) return -1;
-      const ss = digits(b, i + 1, 2);
+      const ss = two(b, i + 1);
       if (ss < 0 || ss > 60) return -1;
       ms += ss * 1000;
       i += 3;
@@ -125,13 +131,13 @@ function zone(b: Uint8Array, i: number, e: number): number {
   if (c === 90 || c === 122) return i + 1; // Z
   if (c !== 43 && c !== 45) return i;
   if (e - i < 3) return -1;
-  const oh = digits(b, i + 1, 2);
+  const oh = two(b, i + 1);
   if (oh < 0 || oh > 18) return -1;
   i += 3;
   let om = 0;
   const colon = i < e && b[i] === 58 ? 1 : 0;
   if (e - i >= 2 + colon && isDigit(b[i + colon]) && isDigit(b[i + colon + 1])) {
-    om = digits(b, i + colon, 2);
+    om = two(b, i + colon);
     if (om > 59) return -1;
     i += 2 + colon;
   } else if (colon) return -1;

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CopyTextParser, type Field } from '../../src/data/copy-text.js';
+import { ByteInterner } from '../../src/files/byte-interner.js';
 
 function parse(text: string, chunk: number): Field[][] {
   const rows: Field[][] = [];
@@ -31,5 +32,38 @@ describe('COPY text ids', () => {
         ['', 'i1', 0],
       ]);
     }
+  });
+
+  it('id columns hand out the index of the id in the given table: one per distinct text', () => {
+    const users = new ByteInterner();
+    const items = new ByteInterner();
+    const rows: Field[][] = [];
+    const p = new CopyTextParser([users, items, 'bool'], (f) => rows.push([...f]));
+    const text =
+      'u1\ti1\tt\nu1\ti2\tf\n' + // repeated id
+      'é✓\ti1\tt\n' + // non-ASCII, read by its bytes
+      `${'z'.repeat(80)}\ti1\tt\n` + // longer than the short text of text columns
+      'a\\tb\ti1\tt\n' + // escaped: the id is "a<TAB>b"
+      '\\N\t\ti1\n' + // NULL user, empty item
+      'u1\ti2\tt\n';
+    const b = Buffer.from(text);
+    for (let i = 0; i < b.length; i += 3) p.push(b.subarray(i, i + 3));
+    p.end();
+    const id = (t: ByteInterner, k: Field) => (k === null ? null : k === -1 ? '' : t.ids[k as number]);
+    assert.deepEqual(
+      rows.map((r) => [id(users, r[0]), id(items, r[1]), r[2]]),
+      [
+        ['u1', 'i1', 1],
+        ['u1', 'i2', 0],
+        ['é✓', 'i1', 1],
+        ['z'.repeat(80), 'i1', 1],
+        ['a\tb', 'i1', 1],
+        [null, '', 'i1'],
+        ['u1', 'i2', 1],
+      ],
+    );
+    assert.equal(rows[6][0], rows[0][0], 'the same id, the same index');
+    assert.equal(rows[5][1], -1, 'the empty id is -1');
+    assert.deepEqual(users.ids, ['u1', 'é✓', 'z'.repeat(80), 'a\tb']);
   });
 });
