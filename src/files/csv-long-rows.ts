@@ -134,9 +134,11 @@ export class PlainLongRows implements PlainRecords {
         t,
       );
       count++;
+      // Kept in the loop: code after it has not run when the JIT compiles the loop, and would
+      // throw the compiled loop away when first reached.
       this.end = p;
+      this.rows++;
     }
-    this.rows += count;
     return count;
   }
 }
