@@ -16,7 +16,7 @@ function two(b: Uint8Array, i: number): number {
   const h = b[i] - DIGIT0;
   const l = b[i + 1] - DIGIT0;
   // As unsigned, a byte below '0' is above 9 as well.
-  return (h >>> 0) > 9 || (l >>> 0) > 9 ? -1 : h * 10 + l;
+  return h >>> 0 > 9 || l >>> 0 > 9 ? -1 : h * 10 + l;
 }
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
