@@ -65,7 +65,13 @@ export class PlainLongRows implements PlainRecords {
     const last = roles.length - 1;
     let count = 0;
     let p = pos;
+    // The previous row's user (its index, its bytes in buf): rows come grouped by user, and the
+    // same bytes again are known without hashing them or asking the interner.
+    let prevUser = -1;
+    let prevStart = 0;
+    let prevLen = 0;
     rows: while (p < len) {
+      let same = false;
       let us = 0;
       let ue = 0;
       let uh = 0;
@@ -81,7 +87,20 @@ export class PlainLongRows implements PlainRecords {
         let c = buf[p];
         if (c === QUOTE) break rows;
         const role = roles[f];
-        if (role === USER || role === ITEM) {
+        if (role === USER && prevUser >= 0 && p + prevLen < len) {
+          let k = 0;
+          while (k < prevLen && buf[p + k] === buf[prevStart + k]) k++;
+          const after = buf[p + k];
+          if (k === prevLen && (after === d || after === LF || after === CR)) {
+            same = true;
+            us = s;
+            p += k;
+            c = after;
+          }
+        }
+        if (same && role === USER) {
+          // The previous row's user: nothing more to read.
+        } else if (role === USER || role === ITEM) {
           let h = FNV_OFFSET;
           while (c !== d && c !== LF && c !== CR) {
             h = Math.imul(h ^ c, FNV_PRIME);
@@ -127,12 +146,12 @@ export class PlainLongRows implements PlainRecords {
           p++;
         }
       }
-      this.builder.addIndexed(
-        this.users.internHashed(buf, us, ue, uh),
-        this.items.internHashed(buf, is, ie, ih),
-        x,
-        t,
-      );
+      if (!same) {
+        prevUser = this.users.internHashed(buf, us, ue, uh);
+        prevLen = ue - us;
+      }
+      prevStart = us;
+      this.builder.addIndexed(prevUser, this.items.internHashed(buf, is, ie, ih), x, t);
       count++;
       // Kept in the loop: code after it has not run when the JIT compiles the loop, and would
       // throw the compiled loop away when first reached.
