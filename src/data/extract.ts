@@ -211,7 +211,8 @@ const MAX_OBS = "(SELECT current_setting('mirt.max_obs')::bigint)";
 /**
  * Streams a SELECT of (user id, item id, correctness, epoch ms) into the sink, the ids numbered by
  * their bytes in tables the sink then reads (no string and no Map look-up per row: at 10M rows
- * these were a quarter of the extraction's parse, docs/ENGINE.md "Ingestion"). Returns the rows.
+ * the builder's second interning of strings was most of the extraction's client time, docs/ENGINE.md
+ * "Reading files"). Returns the rows.
  */
 export function streamObservations(
   db: Pick<Db, 'streamRows'>,

@@ -6,7 +6,7 @@
  * and writes it to its user's run (sequential writes for a file grouped by user), and a user's
  * run, a few dozen answers, is then sorted where it fits in L1. The former order, two global
  * stable counting sorts (by item, then by user), read the answers in item order and wrote them in
- * user order, each access a cache miss (measured in docs/ENGINE.md, "Ingestion").
+ * user order, each access a cache miss (measured in docs/ENGINE.md, "Reading files").
  */
 
 import { type AnswerBlocks, BLOCK_ROWS, rowsOf, timeOf } from './answer-blocks.js';

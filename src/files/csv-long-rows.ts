@@ -1,8 +1,9 @@
 /**
  * The common row of the long layout read in one pass (PlainRecords of csv-lexer.ts): the id
  * fields hashed while their end is looked for, the answer a single 0/1 byte, the time stamp read
- * from its bytes, the answer given to the builder by id numbers. Measured on 10M rows: ... (docs/ENGINE.md,
- * "Ingestion").
+ * from its bytes, the answer given to the builder by id numbers. Each byte of the row is read
+ * once, and the lexer's field offsets are neither written nor read back (docs/ENGINE.md,
+ * "Reading files", has the figures).
  *
  * A row is taken here only when it is read exactly as the general path would read it: no field
  * starts with a quote, the row has the header's number of fields and ends with LF, CRLF or CR,

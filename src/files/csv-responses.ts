@@ -25,20 +25,22 @@ import {
 } from '../engine/responses.js';
 import { ByteInterner } from './byte-interner.js';
 import { CsvInputError } from './csv-errors.js';
+import {
+  type CsvColumns,
+  type CsvFormat,
+  chooseLayout,
+  DEFAULT_COLUMNS,
+  describeDelimiter,
+  type LongLayout,
+  parseDelimiter,
+  type WideLayout,
+} from './csv-layout.js';
 import { CsvLexer, FIELD_ESCAPED, FIELD_LINE_BREAK, type LexProblem, preview } from './csv-lexer.js';
 import { PlainLongRows } from './csv-long-rows.js';
 import { parseIsoBytes } from './iso-time.js';
 
 export { CsvInputError } from './csv-errors.js';
-
-export type CsvFormat = 'auto' | 'long' | 'wide';
-
-export interface CsvColumns {
-  user?: string;
-  item?: string;
-  correct?: string;
-  time?: string;
-}
+export { type CsvColumns, type CsvFormat, describeDelimiter } from './csv-layout.js';
 
 export interface CsvReadOptions extends ResponseBuilderOptions {
   format?: CsvFormat;
@@ -99,35 +101,6 @@ const REJECTED_KINDS: readonly RowProblem[] = [
   'line_break_in_field',
 ];
 
-const DEFAULT_COLUMNS = { user: 'user_id', item: 'item_id', correct: 'is_correct', time: 'responded_at' };
-
-interface LongLayout {
-  kind: 'long';
-  user: number;
-  item: number;
-  correct: number;
-  time: number;
-}
-
-interface WideLayout {
-  kind: 'wide';
-  /** -1: users are numbered by row. */
-  user: number;
-  /** Column index -> the item's index in the reader's item ids (-1: not an item column). */
-  itemOf: Int32Array;
-}
-
-function parseDelimiter(d: string | undefined): number | undefined {
-  if (d === undefined) return undefined;
-  if (d === ',' || d === ';') return d.charCodeAt(0);
-  if (d === '\t' || d === '\\t' || d.toLowerCase() === 'tab') return 9;
-  throw new CsvInputError(`delimiter must be ",", ";" or tab, got "${preview(d)}"`);
-}
-
-export function describeDelimiter(d: number): string {
-  return d === 9 ? 'tab' : `"${String.fromCharCode(d)}"`;
-}
-
 class AnswerReader {
   readonly builder: ResponseBuilder;
   readonly users = new ByteInterner();
@@ -183,7 +156,19 @@ class AnswerReader {
       return;
     }
     if (this.layout === null) {
-      this.layout = this.chooseLayout(lx, buf, nf, line);
+      this.layout = chooseLayout(
+        {
+          header: this.header,
+          names: this.names,
+          format: this.opts.format ?? 'auto',
+          columns: this.opts.columns,
+          items: this.items,
+        },
+        lx,
+        buf,
+        nf,
+        line,
+      );
       if (this.layout.kind === 'long') this.plain.use({ ...this.layout, width: this.width });
     }
     this.rows++;
@@ -292,63 +277,6 @@ class AnswerReader {
       return text;
     }
     return x;
-  }
-
-  private chooseLayout(lx: CsvLexer, buf: Buffer, nf: number, line: number): LongLayout | WideLayout {
-    const names = (this.header as string[]).map((n) => n.toLowerCase());
-    const find = (n: string) => names.indexOf(n);
-    const n = this.names;
-    const format = this.opts.format ?? 'auto';
-    const hasLong = find(n.item) >= 0 && find(n.correct) >= 0;
-    if (format === 'long' || (format === 'auto' && hasLong)) {
-      const missing = (['user', 'item', 'correct'] as const).filter((c) => find(n[c]) < 0);
-      if (missing.length > 0) throw this.headerError(missing.map((c) => n[c]));
-      if (this.opts.columns?.time !== undefined && find(n.time) < 0) throw this.headerError([n.time]);
-      return {
-        kind: 'long',
-        user: find(n.user),
-        item: find(n.item),
-        correct: find(n.correct),
-        time: find(n.time),
-      };
-    }
-    // Wide: who is the learner?
-    let user = find(n.user);
-    if (this.opts.columns?.user !== undefined && user < 0) throw this.headerError([n.user]);
-    if (user < 0 && names[0] === '') user = 0;
-    const itemOf = new Int32Array(this.width).fill(-1);
-    const seen = new Set<string>();
-    const header = this.header as string[];
-    for (let k = 0; k < this.width; k++) {
-      if (k === user) continue;
-      const id = header[k];
-      if (id === '') throw new CsvInputError(`wide format: column ${k + 1} of the header has no name`);
-      if (seen.has(id)) throw new CsvInputError(`wide format: column "${preview(id)}" appears twice`);
-      seen.add(id);
-      // Numbered now, in header order; the builder numbers items by first answer in the end.
-      itemOf[k] = this.items.internString(id);
-    }
-    if (seen.size === 0) throw new CsvInputError('wide format: the header names no item column');
-    if (format === 'auto') {
-      // A long file with unexpected names must not be read as a matrix: the first row decides.
-      for (let k = 0; k < Math.min(nf, this.width); k++) {
-        if (itemOf[k] >= 0 && parseCorrect(lx.fieldText(buf, k)) === undefined) {
-          throw this.headerError(
-            [n.user, n.item, n.correct].filter((c) => find(c) < 0),
-            ` and line ${line} is not a row of 0/1 answers (wide format)`,
-          );
-        }
-      }
-    }
-    return { kind: 'wide', user, itemOf };
-  }
-
-  private headerError(missing: string[], more = ''): CsvInputError {
-    const found = (this.header as string[]).join(', ') || 'nothing';
-    return new CsvInputError(
-      `bad header: missing column(s) ${missing.join(', ')} (found: ${preview(found, 200)})${more}; ` +
-        'name the columns with --user-col, --item-col, --correct-col, or use --format wide for a matrix',
-    );
   }
 
   report(delimiter: number): CsvReadReport {
