@@ -38,19 +38,27 @@ const MIN_PER_GROUP = 10;
 
 /** The evidence, from the data the run calibrated and the result's (final-scale) abilities. */
 export function reportEvidence(data: ResponseData, result: CalibrateResponse): ReportEvidence {
-  const thetaOf = new Map<string, number>();
-  for (const a of result.abilities) if (finite(a.theta)) thetaOf.set(String(a.user_id), a.theta);
-  const theta = Float64Array.from(data.userIds, (id) => thetaOf.get(id) ?? Number.NaN);
+  const theta = thetaByUser(data, result);
   const estimated = new Set(result.item_params.map((it) => it.item_id));
 
-  // Answers by item: (theta, right) of every respondent with a finite theta.
+  // The learners with a finite theta, by theta (ties by learner, as a stable sort of the answers
+  // in learner order had them): scattering their answers to items in this order hands each item
+  // its respondents already sorted, one sort of the learners instead of one per item.
+  let nRanked = 0;
+  for (let u = 0; u < data.nUsers; u++) if (Number.isFinite(theta[u])) nRanked++;
+  const ranked = new Int32Array(nRanked);
+  for (let u = 0, i = 0; u < data.nUsers; u++) if (Number.isFinite(theta[u])) ranked[i++] = u;
+  ranked.sort((p, q) => theta[p] - theta[q] || p - q);
+
+  // Answers by item, in that order: (theta, right) of every respondent with a finite theta.
   const start = new Int32Array(data.nItems + 1);
-  for (let k = 0; k < data.nObs; k++) start[data.userItem[k] + 1]++;
+  for (const u of ranked)
+    for (let k = data.userPtr[u]; k < data.userPtr[u + 1]; k++) start[data.userItem[k] + 1]++;
   for (let j = 0; j < data.nItems; j++) start[j + 1] += start[j];
   const fill = start.slice(0, data.nItems);
-  const th = new Float64Array(data.nObs);
-  const right = new Uint8Array(data.nObs);
-  for (let u = 0; u < data.nUsers; u++) {
+  const th = new Float64Array(start[data.nItems]);
+  const right = new Uint8Array(th.length);
+  for (const u of ranked) {
     for (let k = data.userPtr[u]; k < data.userPtr[u + 1]; k++) {
       const at = fill[data.userItem[k]]++;
       th[at] = theta[u];
@@ -61,10 +69,8 @@ export function reportEvidence(data: ResponseData, result: CalibrateResponse): R
   const observed: Record<string, ObservedGroup[]> = {};
   for (let j = 0; j < data.nItems; j++) {
     if (!estimated.has(data.itemIds[j])) continue;
-    const order: number[] = [];
-    for (let k = start[j]; k < start[j + 1]; k++) if (Number.isFinite(th[k])) order.push(k);
-    order.sort((p, q) => th[p] - th[q]);
-    const n = order.length;
+    const first = start[j];
+    const n = start[j + 1] - first;
     const groups = Math.min(MAX_GROUPS, Math.max(1, Math.floor(n / MIN_PER_GROUP)));
     const out: ObservedGroup[] = [];
     for (let g = 0; g < groups && n > 0; g++) {
@@ -72,9 +78,9 @@ export function reportEvidence(data: ResponseData, result: CalibrateResponse): R
       const hi = Math.floor(((g + 1) * n) / groups);
       let sum = 0;
       let r = 0;
-      for (let i = lo; i < hi; i++) {
-        sum += th[order[i]];
-        r += right[order[i]];
+      for (let i = first + lo; i < first + hi; i++) {
+        sum += th[i];
+        r += right[i];
       }
       out.push([Math.round((sum / (hi - lo)) * 100) / 100, hi - lo, r]);
     }
@@ -94,6 +100,29 @@ export function reportEvidence(data: ResponseData, result: CalibrateResponse): R
     observed_by_group: observed,
     answers_per_learner: { min: q(0), q1: q(0.25), median, q3: q(0.75), max: lengths.at(-1) ?? 0 },
   };
+}
+
+/**
+ * Each learner's theta (NaN: none, or not finite), by index. The abilities of a local fit come
+ * in the data's learner order, and are then taken by position; any other order (a remote
+ * calibrator's answer) goes through the ids.
+ */
+function thetaByUser(data: ResponseData, result: CalibrateResponse): Float64Array {
+  const abilities = result.abilities;
+  const theta = new Float64Array(data.nUsers).fill(Number.NaN);
+  let inOrder = abilities.length === data.nUsers;
+  for (let u = 0; inOrder && u < data.nUsers; u++) inOrder = String(abilities[u].user_id) === data.userIds[u];
+  if (inOrder) {
+    for (let u = 0; u < data.nUsers; u++) if (finite(abilities[u].theta)) theta[u] = abilities[u].theta;
+    return theta;
+  }
+  const index = new Map<string, number>();
+  data.userIds.forEach((id, u) => index.set(id, u));
+  for (const a of abilities) {
+    const u = index.get(String(a.user_id));
+    if (u !== undefined && finite(a.theta)) theta[u] = a.theta;
+  }
+  return theta;
 }
 
 /** Adds the evidence to the result's metrics (the report's input) and returns the result. */
