@@ -116,8 +116,7 @@ function thetaByUser(data: ResponseData, result: CalibrateResponse): Float64Arra
     for (let u = 0; u < data.nUsers; u++) if (finite(abilities[u].theta)) theta[u] = abilities[u].theta;
     return theta;
   }
-  const index = new Map<string, number>();
-  data.userIds.forEach((id, u) => index.set(id, u));
+  const index = new Map<string, number>(data.userIds.map((id, u) => [id, u]));
   for (const a of abilities) {
     const u = index.get(String(a.user_id));
     if (u !== undefined && finite(a.theta)) theta[u] = a.theta;
