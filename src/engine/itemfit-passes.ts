@@ -54,14 +54,20 @@ export function selectLearners(
 
 /** Both passes on this thread, learners in order (the reference of any other executor). */
 export function learnerPassesJs(input: ItemFitPassInput): ItemFitPassOutput {
-  const { data, tables, nodes, logW, w, selected, selectedPtr } = input;
+  const { selected, selectedPtr } = input;
+  const eSum = new Float64Array(selectedPtr[selected.length]);
+  const theta = new Float64Array(selected.length);
+  sumScorePassJs(input, 0, selected.length, eSum, theta);
+  return { squares: squaresPassJs(input), eSum, theta };
+}
+
+/** The mean squares' sums of every item (SQUARE_SLOTS each), learners in order. */
+export function squaresPassJs(input: ItemFitPassInput): Float64Array {
+  const { data, tables, logW } = input;
   const { nUsers, nItems, userPtr, userItem, userResp } = data;
-  const nQ = nodes.length;
+  const nQ = logW.length;
   let maxK = 0;
   for (let u = 0; u < nUsers; u++) maxK = Math.max(maxK, userPtr[u + 1] - userPtr[u]);
-  let maxSelected = 0;
-  for (let i = 0; i < selected.length; i++)
-    maxSelected = Math.max(maxSelected, selectedPtr[i + 1] - selectedPtr[i]);
   const logL = new Float64Array(nQ);
   const post = new Float64Array(nQ);
   const pStar = new Float64Array(maxK);
@@ -71,12 +77,26 @@ export function learnerPassesJs(input: ItemFitPassInput): ItemFitPassOutput {
     for (let k = userPtr[u]; k < userPtr[u + 1]; k++)
       addSquares(squares, userItem[k], pStar[k - userPtr[u]], userResp[k]);
   }
-  const scratch = { L: new Float64Array((maxSelected + 1) * nQ), bound: new Float64Array(nQ) };
-  const eSum = new Float64Array(selectedPtr[selected.length]);
-  const theta = new Float64Array(selected.length);
-  for (let i = 0; i < selected.length; i++)
+  return squares;
+}
+
+/**
+ * The sum-score expectations (into eSum at selectedPtr) and summed-score EAPs (into theta) of
+ * the selected learners [from, to).
+ */
+export function sumScorePassJs(
+  input: ItemFitPassInput,
+  from: number,
+  to: number,
+  eSum: Float64Array,
+  theta: Float64Array,
+): void {
+  const { data, tables, nodes, w, selected, selectedPtr } = input;
+  let maxK = 0;
+  for (let i = from; i < to; i++) maxK = Math.max(maxK, selectedPtr[i + 1] - selectedPtr[i]);
+  const scratch = { L: new Float64Array((maxK + 1) * nodes.length), bound: new Float64Array(nodes.length) };
+  for (let i = from; i < to; i++)
     theta[i] = sumScoreExpectations(selected[i], data, tables, nodes, w, scratch, eSum, selectedPtr[i]);
-  return { squares, eSum, theta };
 }
 
 /** Per item, its informative respondents (selected, finite theta) in order of theta. */

@@ -126,13 +126,16 @@ export function sumScoreExpectations(
       const i = userItem[k] * nQ + q;
       const p = t.P[i];
       const qq = t.Q[i];
+      // Times 1/Q or 1/P (the tables'), not divided: the steps are the costliest loop here.
       let r: number;
       if (p <= 0.5) {
-        r = L[o] / qq;
-        for (let m = o + 1; m <= o + s - 1; m++) r = (L[m] - r * p) / qq;
+        const inv = t.invQ[i];
+        r = L[o] * inv;
+        for (let m = o + 1; m <= o + s - 1; m++) r = (L[m] - r * p) * inv;
       } else {
-        r = L[o + K] / p;
-        for (let m = o + K - 1; m >= o + s; m--) r = (L[m] - r * qq) / p;
+        const inv = t.invP[i];
+        r = L[o + K] * inv;
+        for (let m = o + K - 1; m >= o + s; m--) r = (L[m] - r * qq) * inv;
       }
       if (r > 0) eSum[k + shift] += r * p * w[q];
     }

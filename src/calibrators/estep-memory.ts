@@ -1,0 +1,133 @@
+/**
+ * The shared memory of the WebAssembly executor (estep-workers.ts): where each block lives.
+ *
+ * Layout (byte offsets, 16-byte aligned): userPtr, userItem, userResp, then the tables log P,
+ * log(1-P) (item-major, stride = nodes rounded up to even), log w; then per thread r0, r1,
+ * nodeN, work, outMax, outSum. Louis' score tables s1, s0 and the per-thread information slots
+ * come last, in pages added only when item-block standard errors ask for them (they are 3x the
+ * size of the accumulators: a run without them should not pay for them); item fit's ratio
+ * tables and per-item sums use the same pages.
+ *
+ * Offsets are plain numbers up to WebAssembly's 4 GiB: element indices are byteOffset / 8, never
+ * `byteOffset >> 3` (signed 32-bit: past 2 GiB it turns negative).
+ */
+
+export const PAGE = 65536;
+/** WebAssembly's 32-bit memory: 65536 pages of 64 KiB, 4 GiB. */
+export const MAX_PAGES = 65536;
+
+/** Cuts users into `parts` contiguous ranges with about equal numbers of answers. */
+export function splitUsers(userPtr: Int32Array, parts: number): number[] {
+  const nUsers = userPtr.length - 1;
+  const total = userPtr[nUsers];
+  const cuts = [0];
+  let u = 0;
+  for (let p = 1; p < parts; p++) {
+    const target = (total * p) / parts;
+    while (u < nUsers && userPtr[u] < target) u++;
+    cuts.push(u);
+  }
+  cuts.push(nUsers);
+  return cuts;
+}
+
+/** Element index of a byte offset into a Float64Array over the whole memory (offsets up to 4 GiB). */
+export function f64Index(byteOffset: number): number {
+  return byteOffset / 8;
+}
+
+export interface Region {
+  u0: number;
+  u1: number;
+  r0: number;
+  r1: number;
+  nodeN: number;
+  work: number;
+  /** Per-user outputs: max and sum of the E-step, or mean and SD of the EAP. */
+  out1: number;
+  out2: number;
+  /** Louis' information slots (9 per item), in the Louis pages. */
+  info: number;
+}
+
+/** Bytes of the shared memory, laid out once for `capacity` nodes; each call uses its own stride. */
+export interface Layout {
+  ptr: number;
+  item: number;
+  resp: number;
+  logP: number;
+  logQ: number;
+  logW: number;
+  nodes: number;
+  /** Louis' score tables, in the Louis pages. */
+  s1: number;
+  s0: number;
+}
+
+/** What the layout depends on: the data's sizes, the node capacity and the users' cut. */
+export interface LayoutShape {
+  readonly nUsers: number;
+  readonly nObs: number;
+  readonly nItems: number;
+  /** Node capacity, even. */
+  readonly cap: number;
+  /** Thread t runs users [cuts[t], cuts[t + 1]). */
+  readonly cuts: readonly number[];
+}
+
+export interface MemoryPlan {
+  readonly at: Layout;
+  readonly regions: Region[];
+  /** Pages for the E-step and the EAP. */
+  readonly basePages: number;
+  /** Pages once Louis' tables are added (may exceed MAX_PAGES: then that pass runs in JavaScript). */
+  readonly louisPages: number;
+}
+
+/**
+ * Byte offsets of everything in the shared memory (pure: sizes in, offsets out). The E-step and
+ * EAP blocks first, Louis' blocks after `basePages`, so that they can be added by growing the
+ * memory when standard errors need them.
+ */
+export function planMemory(shape: LayoutShape): MemoryPlan {
+  const { nUsers, nObs, nItems: J, cap, cuts } = shape;
+  let top = 0;
+  const take = (bytes: number) => {
+    const at = top;
+    top += Math.ceil(bytes / 16) * 16;
+    return at;
+  };
+  const ptr = take(4 * (nUsers + 1));
+  const item = take(4 * nObs);
+  const resp = take(nObs);
+  const logP = take(8 * J * cap);
+  const logQ = take(8 * J * cap);
+  const logW = take(8 * cap);
+  const nodes = take(8 * cap);
+  const regions: Region[] = [];
+  for (let t = 0; t + 1 < cuts.length; t++) {
+    const users = cuts[t + 1] - cuts[t];
+    regions.push({
+      u0: cuts[t],
+      u1: cuts[t + 1],
+      r0: take(8 * J * cap),
+      r1: take(8 * J * cap),
+      nodeN: take(8 * cap),
+      work: take(8 * cap),
+      out1: take(8 * users),
+      out2: take(8 * users),
+      info: -1,
+    });
+  }
+  const basePages = Math.ceil(top / PAGE) + 1;
+  top = basePages * PAGE;
+  const s1 = take(8 * J * 3 * cap);
+  const s0 = take(8 * J * 3 * cap);
+  for (const r of regions) r.info = take(8 * J * 9);
+  return {
+    at: { ptr, item, resp, logP, logQ, logW, nodes, s1, s0 },
+    regions,
+    basePages,
+    louisPages: Math.ceil(top / PAGE),
+  };
+}
