@@ -131,3 +131,29 @@ export function planMemory(shape: LayoutShape): MemoryPlan {
     louisPages: Math.ceil(top / PAGE),
   };
 }
+
+/**
+ * Item fit's ratio tables 1/P, P/Q and 1/Q (itemfit-tables.ts, item-major, `nQ` nodes) into
+ * Louis' s1 block (3 x items x capacity: room for three tables at any stride up to the
+ * capacity), at `stride`, padding 0; returns their byte offsets, the squares kernel's arguments.
+ */
+export function loadRatioTables(
+  f64: Float64Array,
+  at: Layout,
+  tables: { invP: Float64Array; PoverQ: Float64Array; invQ: Float64Array },
+  nQ: number,
+  stride: number,
+): [number, number, number] {
+  const nItems = tables.invP.length / nQ;
+  const offsets: [number, number, number] = [0, 0, 0];
+  [tables.invP, tables.PoverQ, tables.invQ].forEach((table, plane) => {
+    const base = at.s1 + 8 * plane * nItems * stride;
+    offsets[plane] = base;
+    for (let j = 0; j < nItems; j++) {
+      const o = f64Index(base) + j * stride;
+      f64.set(table.subarray(j * nQ, (j + 1) * nQ), o);
+      f64.fill(0, o + nQ, o + stride);
+    }
+  });
+  return offsets;
+}

@@ -9,6 +9,8 @@
 import { Worker } from 'node:worker_threads';
 import { type EStepExecutor, inlineExecutor } from '../engine/em.js';
 import type { EStepAccumulators, EStepInput } from '../engine/estep.js';
+import { SQUARE_SLOTS } from '../engine/itemfit-meansquares.js';
+import { type ItemFitPassInput, type ItemFitPassOutput, sumScorePassJs } from '../engine/itemfit-passes.js';
 import { scoreOuterProductsJs } from '../engine/posterior-scores.js';
 import type { ResponseData } from '../engine/responses.js';
 import { usableCpus } from '../host/cpus.js';
@@ -24,6 +26,7 @@ import {
 import {
   f64Index,
   type Layout,
+  loadRatioTables,
   MAX_PAGES,
   type MemoryPlan,
   PAGE,
@@ -86,6 +89,8 @@ class WasmExecutor implements SizedExecutor {
     private readonly capacity: number,
     private readonly nItems: number,
     private readonly plan: MemoryPlan,
+    /** The users cut among the workers alone (everywhere's `meanwhile`). */
+    private readonly workerCuts: readonly number[],
   ) {
     this.at = plan.at;
     this.regions = plan.regions;
@@ -134,7 +139,8 @@ class WasmExecutor implements SizedExecutor {
     new Int32Array(memory.buffer, at.ptr, data.userPtr.length).set(data.userPtr);
     new Int32Array(memory.buffer, at.item, data.nObs).set(data.userItem);
     new Uint8Array(memory.buffer, at.resp, data.nObs).set(data.userResp);
-    return new WasmExecutor(threads, memory, mod, cap, data.nItems, plan);
+    const workerCuts = threads > 1 ? splitUsers(data.userPtr, threads - 1) : [];
+    return new WasmExecutor(threads, memory, mod, cap, data.nItems, plan, workerCuts);
   }
 
   memoryBytes(): number {
@@ -189,13 +195,18 @@ class WasmExecutor implements SizedExecutor {
     return [r.u0, r.u1, this.stride / 2, at.ptr, at.item, at.resp, at.logP, at.logQ, at.logW];
   }
 
-  /** Runs `fn` on every region: this thread the first, the workers the others. */
-  private async everywhere(fn: Kernel, tail: (r: Region) => number[]): Promise<void> {
+  /**
+   * Runs `fn` on every region: this thread the first, the workers the others. With `meanwhile`,
+   * this thread runs that instead and the workers share all the users (`workerCuts`).
+   */
+  private async everywhere(fn: Kernel, tail: (r: Region) => number[], meanwhile?: () => void): Promise<void> {
+    const alone = meanwhile !== undefined && this.workers.length > 0;
     const done = this.workers.map(
       (wk, i) =>
         new Promise((resolve) => {
           this.pending.push(resolve);
-          const r = this.regions[i + 1];
+          const own = this.regions[i + 1];
+          const r = alone ? { ...own, u0: this.workerCuts[i], u1: this.workerCuts[i + 1] } : own;
           wk.postMessage({
             fn,
             args: [...this.head(r), ...tail(r)],
@@ -204,8 +215,10 @@ class WasmExecutor implements SizedExecutor {
           });
         }),
     );
+    meanwhile?.();
     const r0 = this.regions[0];
-    runChunked(this.kernels[fn], [...this.head(r0), ...tail(r0)], PER_USER_OUTPUTS[fn], CHUNK_USERS);
+    if (!alone)
+      runChunked(this.kernels[fn], [...this.head(r0), ...tail(r0)], PER_USER_OUTPUTS[fn], CHUNK_USERS);
     await Promise.all(done);
     if (this.failure) throw this.failure;
   }
@@ -287,6 +300,33 @@ class WasmExecutor implements SizedExecutor {
       sd.set(f64.subarray(f64Index(r.out2), f64Index(r.out2) + r.u1 - r.u0), r.u0);
     }
     return { mean, sd };
+  }
+
+  /**
+   * Item fit's passes: the mean squares' sums in the kernel on the workers while this thread
+   * runs the sum-score pass (JavaScript); without workers, one after the other. Null when the
+   * extra pages cannot be had (the caller runs both in JavaScript).
+   */
+  async itemFitPasses(input: ItemFitPassInput): Promise<ItemFitPassOutput | null> {
+    const { data, tables, logW } = input;
+    if (this.closed) throw new Error('E-step executor is closed');
+    if (!this.louisMemory()) return null;
+    this.loadTables({ nQ: logW.length, ...data, logP: tables.logP, logQ: tables.logQ, logW });
+    const ratios = loadRatioTables(this.f64, this.at, tables, logW.length, this.stride);
+    for (const r of this.regions)
+      this.f64.fill(0, f64Index(r.info), f64Index(r.info) + this.nItems * SQUARE_SLOTS);
+    const eSum = new Float64Array(input.selectedPtr[input.selected.length]);
+    const theta = new Float64Array(input.selected.length);
+    const sumScores = () => sumScorePassJs(input, 0, input.selected.length, eSum, theta);
+    const concurrent = input.selected.length > 0 && this.workers.length > 0;
+    await this.everywhere('squares', (r) => [...ratios, r.info, r.work], concurrent ? sumScores : undefined);
+    if (!concurrent) sumScores();
+    const squares = new Float64Array(this.nItems * SQUARE_SLOTS);
+    for (const r of this.regions) {
+      const o = f64Index(r.info);
+      for (let i = 0; i < squares.length; i++) squares[i] += this.f64[o + i];
+    }
+    return { squares, eSum, theta };
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * The E-step's shared memory: offsets past 2 GiB stay positive element indices (pure layout
  * arithmetic, no 2 GiB allocated), and Louis' tables are added only when item-block standard
- * errors need them.
+ * errors or item fit (whose tables share those pages) need them.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -84,16 +84,17 @@ describe('E-step memory layout', () => {
   });
 });
 
-describe("Louis' tables are allocated only for item-block standard errors", () => {
+describe("Louis' tables are allocated only for item-block standard errors and item fit", () => {
   const { data } = simulateResponses({ model: '2PL', nUsers: 3000, nItems: 400, perUser: 20, seed: 5 });
   const cap = 122; // laid out for the EAP's 121 nodes
   const plan = planMemory({ ...data, cap, cuts: splitUsers(data.userPtr, 2) });
 
-  async function run(standardErrors: 'none' | 'item') {
+  async function run(standardErrors: 'none' | 'item', itemFit = false) {
     let ex: SizedExecutor | null = null;
     const r = await calibrate(data, {
       model: '2PL',
       standardErrors,
+      itemFit,
       executorFor: async (d) => {
         ex = await createExecutor(d, 61, { threads: 2 });
         return ex;
@@ -103,10 +104,16 @@ describe("Louis' tables are allocated only for item-block standard errors", () =
     return { r, bytes: (ex as SizedExecutor).memoryBytes() };
   }
 
-  it('a fit without standard errors never grows the memory past the E-step and EAP pages', async () => {
+  it('a fit without standard errors and item fit never grows the memory past the E-step and EAP pages', async () => {
     const { r, bytes } = await run('none');
     assert.ok(r.abilities);
     assert.equal(bytes, plan.basePages * PAGE);
+  });
+
+  it('item fit adds the same pages', async () => {
+    const { r, bytes } = await run('none', true);
+    assert.ok(r.items.every((it) => it.meanSquares));
+    assert.equal(bytes, plan.louisPages * PAGE);
   });
 
   it('item-block standard errors add the Louis pages, with the same sums as the JavaScript pass', async () => {
