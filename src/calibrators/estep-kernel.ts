@@ -19,7 +19,7 @@ export function kernelModule(): WebAssembly.Module | null {
   return compiled;
 }
 
-export type Kernel = 'estep' | 'louis' | 'eap' | 'squares';
+export type Kernel = 'estep' | 'louis' | 'eap' | 'squares' | 'sumscore';
 export type KernelFn = (...args: number[]) => void;
 
 /** Users per kernel call (see runChunked). */
@@ -30,6 +30,7 @@ export const PER_USER_OUTPUTS: Record<Kernel, number[]> = {
   louis: [],
   eap: [11, 12],
   squares: [],
+  sumscore: [],
 };
 
 /**
@@ -52,10 +53,15 @@ export function runChunked(kernel: KernelFn, args: number[], outputs: number[], 
 }
 
 /** Worker side: instantiate the kernel on the shared memory, run what it is told on its range. */
+/** The kernel's imports: the shared memory, and Math.log and Math.exp for the sum-score pass. */
+export function kernelImports(memory: WebAssembly.Memory): WebAssembly.Imports {
+  return { env: { memory, log: Math.log, exp: Math.exp } };
+}
+
 export const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { module, memory } = workerData;
-const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const kernels = new WebAssembly.Instance(module, { env: { memory, log: Math.log, exp: Math.exp } }).exports;
 const __name = (f) => f;
 const runChunked = ${runChunked.toString()};
 parentPort.on('message', ({ fn, args, outputs, chunk }) => {

@@ -13,6 +13,11 @@
  */
 
 export const PAGE = 65536;
+/** Learners and answers of one batch of item fit's sum-score kernel. */
+export const FIT_BATCH_LEARNERS = 8192;
+export const FIT_BATCH_ANSWERS = 1 << 18;
+/** Item fit's default bound on the answers of a learner in S-X2's table (itemfit-tables.ts). */
+export const FIT_ANSWERS_PER_LEARNER = 300;
 /** WebAssembly's 32-bit memory: 65536 pages of 64 KiB, 4 GiB. */
 export const MAX_PAGES = 65536;
 
@@ -46,8 +51,11 @@ export interface Region {
   /** Per-user outputs: max and sum of the E-step, or mean and SD of the EAP. */
   out1: number;
   out2: number;
-  /** Louis' information slots (9 per item), in the Louis pages. */
+  /** Louis' information slots (9 per item), in the Louis pages; item fit's sums use them too. */
   info: number;
+  /** The sum-score pass's L (nodes x (fitAnswers + 1)) and bounds (nodes), in the Louis pages. */
+  fitL: number;
+  bound: number;
 }
 
 /** Bytes of the shared memory, laid out once for `capacity` nodes; each call uses its own stride. */
@@ -59,9 +67,16 @@ export interface Layout {
   logQ: number;
   logW: number;
   nodes: number;
-  /** Louis' score tables, in the Louis pages. */
+  /** Louis' score tables, in the Louis pages (item fit's tables too). */
   s1: number;
   s0: number;
+  /** The sum-score pass's batch: learners, where their expectations start, thetas, expectations. */
+  sel: number;
+  selPtr: number;
+  theta: number;
+  eSum: number;
+  /** Most answers of a learner the sum-score kernel takes. */
+  fitAnswers: number;
 }
 
 /** What the layout depends on: the data's sizes, the node capacity and the users' cut. */
@@ -73,6 +88,8 @@ export interface LayoutShape {
   readonly cap: number;
   /** Thread t runs users [cuts[t], cuts[t + 1]). */
   readonly cuts: readonly number[];
+  /** Most answers of a learner in the sum-score kernel (default FIT_ANSWERS_PER_LEARNER). */
+  readonly fitAnswers?: number;
 }
 
 export interface MemoryPlan {
@@ -117,6 +134,8 @@ export function planMemory(shape: LayoutShape): MemoryPlan {
       out1: take(8 * users),
       out2: take(8 * users),
       info: -1,
+      fitL: -1,
+      bound: -1,
     });
   }
   const basePages = Math.ceil(top / PAGE) + 1;
@@ -124,36 +143,20 @@ export function planMemory(shape: LayoutShape): MemoryPlan {
   const s1 = take(8 * J * 3 * cap);
   const s0 = take(8 * J * 3 * cap);
   for (const r of regions) r.info = take(8 * J * 9);
+  // Item fit's sum-score pass: one batch of learners, and each thread's L and bounds.
+  const fitAnswers = shape.fitAnswers ?? FIT_ANSWERS_PER_LEARNER;
+  const sel = take(4 * FIT_BATCH_LEARNERS);
+  const selPtr = take(4 * (FIT_BATCH_LEARNERS + 1));
+  const theta = take(8 * FIT_BATCH_LEARNERS);
+  const eSum = take(8 * FIT_BATCH_ANSWERS);
+  for (const r of regions) {
+    r.fitL = take(8 * (fitAnswers + 1) * cap);
+    r.bound = take(8 * cap);
+  }
   return {
-    at: { ptr, item, resp, logP, logQ, logW, nodes, s1, s0 },
+    at: { ptr, item, resp, logP, logQ, logW, nodes, s1, s0, sel, selPtr, theta, eSum, fitAnswers },
     regions,
     basePages,
     louisPages: Math.ceil(top / PAGE),
   };
-}
-
-/**
- * Item fit's ratio tables 1/P, P/Q and 1/Q (itemfit-tables.ts, item-major, `nQ` nodes) into
- * Louis' s1 block (3 x items x capacity: room for three tables at any stride up to the
- * capacity), at `stride`, padding 0; returns their byte offsets, the squares kernel's arguments.
- */
-export function loadRatioTables(
-  f64: Float64Array,
-  at: Layout,
-  tables: { invP: Float64Array; PoverQ: Float64Array; invQ: Float64Array },
-  nQ: number,
-  stride: number,
-): [number, number, number] {
-  const nItems = tables.invP.length / nQ;
-  const offsets: [number, number, number] = [0, 0, 0];
-  [tables.invP, tables.PoverQ, tables.invQ].forEach((table, plane) => {
-    const base = at.s1 + 8 * plane * nItems * stride;
-    offsets[plane] = base;
-    for (let j = 0; j < nItems; j++) {
-      const o = f64Index(base) + j * stride;
-      f64.set(table.subarray(j * nQ, (j + 1) * nQ), o);
-      f64.fill(0, o + nQ, o + stride);
-    }
-  });
-  return offsets;
 }

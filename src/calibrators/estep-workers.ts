@@ -14,19 +14,21 @@ import { type ItemFitPassInput, type ItemFitPassOutput, sumScorePassJs } from '.
 import { scoreOuterProductsJs } from '../engine/posterior-scores.js';
 import type { ResponseData } from '../engine/responses.js';
 import { usableCpus } from '../host/cpus.js';
+import { fitsKernel, loadFitTables, sumScoresOnKernel } from './estep-itemfit.js';
 import {
   CHUNK_USERS,
   type Kernel,
   type KernelFn,
+  kernelImports,
   kernelModule,
   PER_USER_OUTPUTS,
   runChunked,
   WORKER_SOURCE,
 } from './estep-kernel.js';
 import {
+  FIT_ANSWERS_PER_LEARNER,
   f64Index,
   type Layout,
-  loadRatioTables,
   MAX_PAGES,
   type MemoryPlan,
   PAGE,
@@ -89,13 +91,11 @@ class WasmExecutor implements SizedExecutor {
     private readonly capacity: number,
     private readonly nItems: number,
     private readonly plan: MemoryPlan,
-    /** The users cut among the workers alone (everywhere's `meanwhile`). */
-    private readonly workerCuts: readonly number[],
   ) {
     this.at = plan.at;
     this.regions = plan.regions;
     this.f64 = new Float64Array(memory.buffer);
-    this.kernels = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as Record<
+    this.kernels = new WebAssembly.Instance(mod, kernelImports(memory)).exports as unknown as Record<
       Kernel,
       KernelFn
     >;
@@ -124,6 +124,7 @@ class WasmExecutor implements SizedExecutor {
       nItems: data.nItems,
       cap,
       cuts: splitUsers(data.userPtr, threads),
+      fitAnswers: Math.min(FIT_ANSWERS_PER_LEARNER, maxAnswers(data.userPtr)),
     });
     if (plan.basePages > MAX_PAGES)
       throw new Error(
@@ -139,8 +140,7 @@ class WasmExecutor implements SizedExecutor {
     new Int32Array(memory.buffer, at.ptr, data.userPtr.length).set(data.userPtr);
     new Int32Array(memory.buffer, at.item, data.nObs).set(data.userItem);
     new Uint8Array(memory.buffer, at.resp, data.nObs).set(data.userResp);
-    const workerCuts = threads > 1 ? splitUsers(data.userPtr, threads - 1) : [];
-    return new WasmExecutor(threads, memory, mod, cap, data.nItems, plan, workerCuts);
+    return new WasmExecutor(threads, memory, mod, cap, data.nItems, plan);
   }
 
   memoryBytes(): number {
@@ -195,30 +195,23 @@ class WasmExecutor implements SizedExecutor {
     return [r.u0, r.u1, this.stride / 2, at.ptr, at.item, at.resp, at.logP, at.logQ, at.logW];
   }
 
-  /**
-   * Runs `fn` on every region: this thread the first, the workers the others. With `meanwhile`,
-   * this thread runs that instead and the workers share all the users (`workerCuts`).
-   */
-  private async everywhere(fn: Kernel, tail: (r: Region) => number[], meanwhile?: () => void): Promise<void> {
-    const alone = meanwhile !== undefined && this.workers.length > 0;
+  /** Runs `fn` on every region: this thread the first, the workers the others. */
+  private everywhere(fn: Kernel, tail: (r: Region) => number[]): Promise<void> {
+    const args = (t: number) => [...this.head(this.regions[t]), ...tail(this.regions[t])];
+    return this.onThreads(fn, args, CHUNK_USERS);
+  }
+
+  /** Runs `fn` with argsOf(t) on thread t: this thread 0, worker i thread i + 1. */
+  private async onThreads(fn: Kernel, argsOf: (t: number) => number[], chunk: number): Promise<void> {
+    const outputs = PER_USER_OUTPUTS[fn];
     const done = this.workers.map(
       (wk, i) =>
         new Promise((resolve) => {
           this.pending.push(resolve);
-          const own = this.regions[i + 1];
-          const r = alone ? { ...own, u0: this.workerCuts[i], u1: this.workerCuts[i + 1] } : own;
-          wk.postMessage({
-            fn,
-            args: [...this.head(r), ...tail(r)],
-            outputs: PER_USER_OUTPUTS[fn],
-            chunk: CHUNK_USERS,
-          });
+          wk.postMessage({ fn, args: argsOf(i + 1), outputs, chunk });
         }),
     );
-    meanwhile?.();
-    const r0 = this.regions[0];
-    if (!alone)
-      runChunked(this.kernels[fn], [...this.head(r0), ...tail(r0)], PER_USER_OUTPUTS[fn], CHUNK_USERS);
+    runChunked(this.kernels[fn], argsOf(0), outputs, chunk);
     await Promise.all(done);
     if (this.failure) throw this.failure;
   }
@@ -303,29 +296,35 @@ class WasmExecutor implements SizedExecutor {
   }
 
   /**
-   * Item fit's passes: the mean squares' sums in the kernel on the workers while this thread
-   * runs the sum-score pass (JavaScript); without workers, one after the other. Null when the
-   * extra pages cannot be had (the caller runs both in JavaScript).
+   * Item fit's passes (estep-itemfit.ts): the mean squares and the sum scores in the kernels on
+   * every thread. Null when the extra pages cannot be had (the caller runs them in JavaScript).
    */
   async itemFitPasses(input: ItemFitPassInput): Promise<ItemFitPassOutput | null> {
     const { data, tables, logW } = input;
     if (this.closed) throw new Error('E-step executor is closed');
     if (!this.louisMemory()) return null;
     this.loadTables({ nQ: logW.length, ...data, logP: tables.logP, logQ: tables.logQ, logW });
-    const ratios = loadRatioTables(this.f64, this.at, tables, logW.length, this.stride);
+    const { stride, at, nItems } = this;
+    const t = loadFitTables(this.f64, at, input, stride);
     for (const r of this.regions)
-      this.f64.fill(0, f64Index(r.info), f64Index(r.info) + this.nItems * SQUARE_SLOTS);
-    const eSum = new Float64Array(input.selectedPtr[input.selected.length]);
-    const theta = new Float64Array(input.selected.length);
-    const sumScores = () => sumScorePassJs(input, 0, input.selected.length, eSum, theta);
-    const concurrent = input.selected.length > 0 && this.workers.length > 0;
-    await this.everywhere('squares', (r) => [...ratios, r.info, r.work], concurrent ? sumScores : undefined);
-    if (!concurrent) sumScores();
-    const squares = new Float64Array(this.nItems * SQUARE_SLOTS);
+      this.f64.fill(0, f64Index(r.info), f64Index(r.info) + nItems * SQUARE_SLOTS);
+    await this.everywhere('squares', (r) => [t.invP, t.PoverQ, t.invQ, r.info, r.work]);
+    const squares = new Float64Array(nItems * SQUARE_SLOTS);
     for (const r of this.regions) {
       const o = f64Index(r.info);
       for (let i = 0; i < squares.length; i++) squares[i] += this.f64[o + i];
     }
+    const eSum = new Float64Array(input.selectedPtr[input.selected.length]);
+    const theta = new Float64Array(input.selected.length);
+    if (fitsKernel(input, at)) {
+      const threads = {
+        f64: () => this.f64,
+        at,
+        regions: this.regions,
+        onThreads: this.onThreads.bind(this),
+      };
+      await sumScoresOnKernel(threads, input, t, stride, eSum, theta);
+    } else sumScorePassJs(input, 0, input.selected.length, eSum, theta);
     return { squares, eSum, theta };
   }
 
@@ -333,4 +332,11 @@ class WasmExecutor implements SizedExecutor {
     this.closed = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
+}
+
+/** The most answers of one user. */
+function maxAnswers(userPtr: Int32Array): number {
+  let most = 0;
+  for (let u = 0; u + 1 < userPtr.length; u++) most = Math.max(most, userPtr[u + 1] - userPtr[u]);
+  return most;
 }

@@ -8,7 +8,7 @@
  */
 
 import { addSquares, predictive, SQUARE_SLOTS } from './itemfit-meansquares.js';
-import { sumScoreExpectations } from './itemfit-sumscore.js';
+import { sumScoreExpectations, sumScoreScratch } from './itemfit-sumscore.js';
 import type { SparseFitData, Tables } from './itemfit-tables.js';
 
 export interface ItemFitPassInput {
@@ -94,7 +94,7 @@ export function sumScorePassJs(
   const { data, tables, nodes, w, selected, selectedPtr } = input;
   let maxK = 0;
   for (let i = from; i < to; i++) maxK = Math.max(maxK, selectedPtr[i + 1] - selectedPtr[i]);
-  const scratch = { L: new Float64Array((maxK + 1) * nodes.length), bound: new Float64Array(nodes.length) };
+  const scratch = sumScoreScratch(maxK, nodes.length);
   for (let i = from; i < to; i++)
     theta[i] = sumScoreExpectations(selected[i], data, tables, nodes, w, scratch, eSum, selectedPtr[i]);
 }
