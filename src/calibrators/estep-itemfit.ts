@@ -5,8 +5,9 @@
  * the threads by work (K^2 per learner). Same contract as itemfit-passes.ts's learnerPassesJs.
  */
 
-import type { ItemFitPassInput } from '../engine/itemfit-passes.js';
-import type { Kernel } from './estep-kernel.js';
+import { SQUARE_SLOTS } from '../engine/itemfit-meansquares.js';
+import { type ItemFitPassInput, type ItemFitPassOutput, sumScorePassJs } from '../engine/itemfit-passes.js';
+import { CHUNK_USERS, type Kernel } from './estep-kernel.js';
 import { FIT_BATCH_ANSWERS, FIT_BATCH_LEARNERS, f64Index, type Layout, type Region } from './estep-memory.js';
 
 /** What the passes need of the executor. */
@@ -14,8 +15,42 @@ export interface KernelThreads {
   f64(): Float64Array;
   readonly at: Layout;
   readonly regions: readonly Region[];
+  /** The common first arguments of the users kernels for a region (the tables loaded last). */
+  head(r: Region): number[];
   /** Runs `fn` with argsOf(t) on thread t (0: this one), in chunks of `chunk` of args[0]..args[1]. */
   onThreads(fn: Kernel, argsOf: (t: number) => number[], chunk: number): Promise<void>;
+}
+
+/**
+ * Both passes, the log tables already loaded at `stride`: the mean squares' sums on every
+ * thread's users (one block of sums per thread, added here), then the sum scores, in the kernel
+ * when every selected learner fits its L (else in JavaScript on this thread).
+ */
+export async function itemFitOnKernel(
+  k: KernelThreads,
+  input: ItemFitPassInput,
+  stride: number,
+): Promise<ItemFitPassOutput> {
+  const f64 = k.f64();
+  const { at, regions } = k;
+  const t = loadFitTables(f64, at, input, stride);
+  const nSums = (input.tables.P.length / input.nodes.length) * SQUARE_SLOTS;
+  for (const r of regions) f64.fill(0, f64Index(r.info), f64Index(r.info) + nSums);
+  await k.onThreads(
+    'squares',
+    (i) => [...k.head(regions[i]), t.invP, t.PoverQ, t.invQ, regions[i].info, regions[i].work],
+    CHUNK_USERS,
+  );
+  const squares = new Float64Array(nSums);
+  for (const r of regions) {
+    const o = f64Index(r.info);
+    for (let i = 0; i < nSums; i++) squares[i] += f64[o + i];
+  }
+  const eSum = new Float64Array(input.selectedPtr[input.selected.length]);
+  const theta = new Float64Array(input.selected.length);
+  if (fitsKernel(input, at)) await sumScoresOnKernel(k, input, t, stride, eSum, theta);
+  else sumScorePassJs(input, 0, input.selected.length, eSum, theta);
+  return { squares, eSum, theta };
 }
 
 /** Byte offsets of item fit's tables in the Louis pages. */
@@ -63,7 +98,7 @@ export function loadFitTables(
 }
 
 /** Whether every selected learner fits the kernel's L (else the pass runs in JavaScript). */
-export function fitsKernel(input: ItemFitPassInput, at: Layout): boolean {
+function fitsKernel(input: ItemFitPassInput, at: Layout): boolean {
   const { selected, selectedPtr } = input;
   for (let i = 0; i < selected.length; i++)
     if (selectedPtr[i + 1] - selectedPtr[i] > at.fitAnswers) return false;
@@ -74,7 +109,7 @@ export function fitsKernel(input: ItemFitPassInput, at: Layout): boolean {
  * The sum-score pass in the kernel: expectations into eSum (at selectedPtr) and thetas, batch by
  * batch (as many learners and answers as the batch blocks hold).
  */
-export async function sumScoresOnKernel(
+async function sumScoresOnKernel(
   k: KernelThreads,
   input: ItemFitPassInput,
   t: FitTables,

@@ -3,6 +3,7 @@
  * is called in chunks, and the worker that runs them on its share of the users.
  */
 
+import { Worker } from 'node:worker_threads';
 import { ESTEP_WASM_BASE64 } from '../engine/kernel/estep-wasm.js';
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -58,7 +59,7 @@ export function kernelImports(memory: WebAssembly.Memory): WebAssembly.Imports {
   return { env: { memory, log: Math.log, exp: Math.exp } };
 }
 
-export const WORKER_SOURCE = `
+const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { module, memory } = workerData;
 const kernels = new WebAssembly.Instance(module, { env: { memory, log: Math.log, exp: Math.exp } }).exports;
@@ -69,3 +70,19 @@ parentPort.on('message', ({ fn, args, outputs, chunk }) => {
   parentPort.postMessage(0);
 });
 `;
+
+/** `n` workers on the module and memory: `done` for each finished call, `failed` on an error. */
+export function startWorkers(
+  n: number,
+  mod: WebAssembly.Module,
+  memory: WebAssembly.Memory,
+  on: { done: () => void; failed: (e: Error) => void },
+): Worker[] {
+  return Array.from({ length: n }, () => {
+    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: mod, memory } });
+    w.unref();
+    w.on('message', on.done);
+    w.on('error', on.failed);
+    return w;
+  });
+}

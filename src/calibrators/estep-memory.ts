@@ -160,3 +160,71 @@ export function planMemory(shape: LayoutShape): MemoryPlan {
     louisPages: Math.ceil(top / PAGE),
   };
 }
+
+/** The most answers of one user (the sum-score kernel's L is laid out for up to 300 of them). */
+export function maxAnswers(userPtr: Int32Array): number {
+  let most = 0;
+  for (let u = 0; u + 1 < userPtr.length; u++) most = Math.max(most, userPtr[u + 1] - userPtr[u]);
+  return most;
+}
+
+/**
+ * The E-step's log tables into the memory at `stride` nodes per item: pad nodes have log w =
+ * -inf (posterior 0) and table entries 0.
+ */
+export function loadLogTables(
+  f64: Float64Array,
+  at: Layout,
+  input: { nQ: number; logP: Float64Array; logQ: Float64Array; logW: Float64Array },
+  nItems: number,
+  stride: number,
+): void {
+  const nQ = input.nQ;
+  const logP = f64Index(at.logP);
+  const logQ = f64Index(at.logQ);
+  for (let j = 0; j < nItems; j++) {
+    f64.set(input.logP.subarray(j * nQ, (j + 1) * nQ), logP + j * stride);
+    f64.set(input.logQ.subarray(j * nQ, (j + 1) * nQ), logQ + j * stride);
+    if (stride > nQ) {
+      f64[logP + j * stride + nQ] = 0;
+      f64[logQ + j * stride + nQ] = 0;
+    }
+  }
+  f64.set(input.logW, f64Index(at.logW));
+  if (stride > nQ) f64[f64Index(at.logW) + nQ] = Number.NEGATIVE_INFINITY;
+}
+
+/**
+ * The E-step's accumulators of every region added into `acc` (strided -> nQ nodes per item), and
+ * the marginal log-likelihood, the sum over users of max + log(sum).
+ */
+export function readAccumulators(
+  f64: Float64Array,
+  regions: readonly Region[],
+  acc: { r0: Float64Array; r1: Float64Array; nodeN: Float64Array },
+  nQ: number,
+  stride: number,
+): number {
+  const nItems = acc.r0.length / nQ;
+  acc.r0.fill(0);
+  acc.r1.fill(0);
+  acc.nodeN.fill(0);
+  let logLik = 0;
+  for (const r of regions) {
+    for (let j = 0; j < nItems; j++) {
+      const a0 = f64Index(r.r0) + j * stride;
+      const a1 = f64Index(r.r1) + j * stride;
+      const o = j * nQ;
+      for (let q = 0; q < nQ; q++) {
+        acc.r0[o + q] += f64[a0 + q];
+        acc.r1[o + q] += f64[a1 + q];
+      }
+    }
+    const n = f64Index(r.nodeN);
+    for (let q = 0; q < nQ; q++) acc.nodeN[q] += f64[n + q];
+    const m = f64Index(r.out1);
+    const s = f64Index(r.out2);
+    for (let u = 0; u < r.u1 - r.u0; u++) logLik += f64[m + u] + Math.log(f64[s + u]);
+  }
+  return logLik;
+}

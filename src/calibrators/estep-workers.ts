@@ -6,15 +6,14 @@
  * (estep.ts) is the reference and the fallback where WebAssembly SIMD is not available.
  */
 
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { type EStepExecutor, inlineExecutor } from '../engine/em.js';
 import type { EStepAccumulators, EStepInput } from '../engine/estep.js';
-import { SQUARE_SLOTS } from '../engine/itemfit-meansquares.js';
-import { type ItemFitPassInput, type ItemFitPassOutput, sumScorePassJs } from '../engine/itemfit-passes.js';
+import type { ItemFitPassInput, ItemFitPassOutput } from '../engine/itemfit-passes.js';
 import { scoreOuterProductsJs } from '../engine/posterior-scores.js';
 import type { ResponseData } from '../engine/responses.js';
 import { usableCpus } from '../host/cpus.js';
-import { fitsKernel, loadFitTables, sumScoresOnKernel } from './estep-itemfit.js';
+import { itemFitOnKernel } from './estep-itemfit.js';
 import {
   CHUNK_USERS,
   type Kernel,
@@ -23,17 +22,20 @@ import {
   kernelModule,
   PER_USER_OUTPUTS,
   runChunked,
-  WORKER_SOURCE,
+  startWorkers,
 } from './estep-kernel.js';
 import {
   FIT_ANSWERS_PER_LEARNER,
   f64Index,
   type Layout,
+  loadLogTables,
   MAX_PAGES,
   type MemoryPlan,
+  maxAnswers,
   PAGE,
   planMemory,
   type Region,
+  readAccumulators,
   splitUsers,
 } from './estep-memory.js';
 
@@ -99,15 +101,12 @@ class WasmExecutor implements SizedExecutor {
       Kernel,
       KernelFn
     >;
-    this.workers = this.regions.slice(1).map(() => {
-      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: mod, memory } });
-      w.unref();
-      w.on('message', () => this.pending.shift()?.(undefined));
-      w.on('error', (e) => {
+    this.workers = startWorkers(this.regions.length - 1, mod, memory, {
+      done: () => this.pending.shift()?.(undefined),
+      failed: (e) => {
         this.failure = e;
         for (const resolve of this.pending.splice(0)) resolve(undefined);
-      });
-      return w;
+      },
     });
   }
 
@@ -166,27 +165,14 @@ class WasmExecutor implements SizedExecutor {
     return true;
   }
 
-  /** Tables in, padded to an even stride: pad nodes have log w = -inf (posterior 0), entries 0. */
+  /** Tables in (estep-memory.ts's loadLogTables); their stride is that of the kernels' next calls. */
   private loadTables(input: EStepInput): void {
     if (this.closed) throw new Error('E-step executor is closed');
-    const { f64, nItems, at } = this;
-    const nQ = input.nQ;
-    const stride = nQ + (nQ % 2);
+    const stride = input.nQ + (input.nQ % 2);
     if (stride > this.capacity)
-      throw new Error(`kernel memory laid out for ${this.capacity} nodes, asked for ${nQ}`);
+      throw new Error(`kernel memory laid out for ${this.capacity} nodes, asked for ${input.nQ}`);
     this.stride = stride;
-    const logP = f64Index(at.logP);
-    const logQ = f64Index(at.logQ);
-    for (let j = 0; j < nItems; j++) {
-      f64.set(input.logP.subarray(j * nQ, (j + 1) * nQ), logP + j * stride);
-      f64.set(input.logQ.subarray(j * nQ, (j + 1) * nQ), logQ + j * stride);
-      if (stride > nQ) {
-        f64[logP + j * stride + nQ] = 0;
-        f64[logQ + j * stride + nQ] = 0;
-      }
-    }
-    f64.set(input.logW, f64Index(at.logW));
-    if (stride > nQ) f64[f64Index(at.logW) + nQ] = Number.NEGATIVE_INFINITY;
+    loadLogTables(this.f64, this.at, input, this.nItems, stride);
   }
 
   /** The common first arguments of every kernel for a region. */
@@ -226,28 +212,7 @@ class WasmExecutor implements SizedExecutor {
       f64.fill(0, f64Index(r.nodeN), f64Index(r.nodeN) + stride);
     }
     await this.everywhere('estep', (r) => [r.r0, r.r1, r.nodeN, r.work, r.out1, r.out2]);
-    // Accumulators out (strided -> nQ), and logLik = sum over users of max + log(sum).
-    acc.r0.fill(0);
-    acc.r1.fill(0);
-    acc.nodeN.fill(0);
-    let logLik = 0;
-    for (const r of this.regions) {
-      for (let j = 0; j < nItems; j++) {
-        const a0 = f64Index(r.r0) + j * stride;
-        const a1 = f64Index(r.r1) + j * stride;
-        const o = j * nQ;
-        for (let q = 0; q < nQ; q++) {
-          acc.r0[o + q] += f64[a0 + q];
-          acc.r1[o + q] += f64[a1 + q];
-        }
-      }
-      const n = f64Index(r.nodeN);
-      for (let q = 0; q < nQ; q++) acc.nodeN[q] += f64[n + q];
-      const m = f64Index(r.out1);
-      const s = f64Index(r.out2);
-      for (let u = 0; u < r.u1 - r.u0; u++) logLik += f64[m + u] + Math.log(f64[s + u]);
-    }
-    return logLik;
+    return readAccumulators(f64, this.regions, acc, nQ, stride);
   }
 
   async scoreOuterProducts(
@@ -296,47 +261,29 @@ class WasmExecutor implements SizedExecutor {
   }
 
   /**
-   * Item fit's passes (estep-itemfit.ts): the mean squares and the sum scores in the kernels on
-   * every thread. Null when the extra pages cannot be had (the caller runs them in JavaScript).
+   * Item fit's passes in the kernels on every thread (estep-itemfit.ts). Null when the extra
+   * pages cannot be had (the caller runs them in JavaScript).
    */
   async itemFitPasses(input: ItemFitPassInput): Promise<ItemFitPassOutput | null> {
     const { data, tables, logW } = input;
     if (this.closed) throw new Error('E-step executor is closed');
     if (!this.louisMemory()) return null;
     this.loadTables({ nQ: logW.length, ...data, logP: tables.logP, logQ: tables.logQ, logW });
-    const { stride, at, nItems } = this;
-    const t = loadFitTables(this.f64, at, input, stride);
-    for (const r of this.regions)
-      this.f64.fill(0, f64Index(r.info), f64Index(r.info) + nItems * SQUARE_SLOTS);
-    await this.everywhere('squares', (r) => [t.invP, t.PoverQ, t.invQ, r.info, r.work]);
-    const squares = new Float64Array(nItems * SQUARE_SLOTS);
-    for (const r of this.regions) {
-      const o = f64Index(r.info);
-      for (let i = 0; i < squares.length; i++) squares[i] += this.f64[o + i];
-    }
-    const eSum = new Float64Array(input.selectedPtr[input.selected.length]);
-    const theta = new Float64Array(input.selected.length);
-    if (fitsKernel(input, at)) {
-      const threads = {
+    return itemFitOnKernel(
+      {
         f64: () => this.f64,
-        at,
+        at: this.at,
         regions: this.regions,
-        onThreads: this.onThreads.bind(this),
-      };
-      await sumScoresOnKernel(threads, input, t, stride, eSum, theta);
-    } else sumScorePassJs(input, 0, input.selected.length, eSum, theta);
-    return { squares, eSum, theta };
+        head: (r) => this.head(r),
+        onThreads: (fn, argsOf, chunk) => this.onThreads(fn, argsOf, chunk),
+      },
+      input,
+      this.stride,
+    );
   }
 
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
-}
-
-/** The most answers of one user. */
-function maxAnswers(userPtr: Int32Array): number {
-  let most = 0;
-  for (let u = 0; u + 1 < userPtr.length; u++) most = Math.max(most, userPtr[u + 1] - userPtr[u]);
-  return most;
 }

@@ -124,113 +124,39 @@ export function sumScoreExpectations(
     if (v > top) top = v;
   }
   for (let k = start; k < start + K; k++) eSum[k + shift] = 0;
-  const pass: LeaveOneOut = { L, s, K, start, shift, eSum, up: scratch.up, down: scratch.down };
-  for (let q = 0; q < nQ; q++) if (!(L[q * K1 + s] * w[q] < SKIP * top)) addLeaveOneOut(pass, data, t, q, nQ, w[q]);
+  for (let q = 0; q < nQ; q++) {
+    const o = q * K1;
+    if (L[o + s] * w[q] < SKIP * top) continue;
+    for (let k = start; k < start + K; k++) {
+      const i = userItem[k] * nQ + q;
+      const p = t.P[i];
+      // Times 1/Q or 1/P (the tables'), not divided: these steps are the costliest loop here.
+      let r: number;
+      if (p <= 0.5) {
+        const inv = t.invQ[i];
+        r = L[o] * inv;
+        for (let m = o + 1; m <= o + s - 1; m++) r = (L[m] - r * p) * inv;
+      } else {
+        const qq = t.Q[i];
+        const inv = t.invP[i];
+        r = L[o + K] * inv;
+        for (let m = o + K - 1; m >= o + s; m--) r = (L[m] - r * qq) * inv;
+      }
+      if (r > 0) eSum[k + shift] += r * p * w[q];
+    }
+  }
   for (let k = start; k < start + K; k++) eSum[k + shift] = Math.min(1, eSum[k + shift] / den);
   return num / den;
 }
 
-/** Scratch of the sum-score pass for learners of up to K answers (sumScoreScratch). */
+/** Scratch of the sum-score pass for learners of up to K answers. */
 export interface SumScoreScratch {
   readonly L: Float64Array;
   readonly bound: Float64Array;
-  readonly up: Int32Array;
-  readonly down: Int32Array;
 }
 
 export function sumScoreScratch(K: number, nQ: number): SumScoreScratch {
-  return {
-    L: new Float64Array((K + 1) * nQ),
-    bound: new Float64Array(nQ),
-    up: new Int32Array(K),
-    down: new Int32Array(K),
-  };
-}
-
-/** One learner's leave-one-out pass: L at node-major rows of K + 1, their sum score s. */
-interface LeaveOneOut {
-  readonly L: Float64Array;
-  readonly s: number;
-  readonly K: number;
-  readonly start: number;
-  readonly shift: number;
-  readonly eSum: Float64Array;
-  readonly up: Int32Array;
-  readonly down: Int32Array;
-}
-
-/**
- * Adds r P w_q to each answer's e at node q, r = L^{-k}_{s-1} (times 1/Q or 1/P from the
- * tables, not divided). Each r is a chain of dependent steps, so its time is their latency:
- * the answers solved upwards (P <= 1/2, s - 1 steps) are run four chains at a time, and so are
- * the ones solved downwards (K - s steps), which overlaps four latencies. Each answer's
- * operations are the same, in the same order, as one at a time.
- */
-function addLeaveOneOut(x: LeaveOneOut, data: SparseFitData, t: Tables, q: number, nQ: number, wq: number): void {
-  const { L, s, K, start, up, down } = x;
-  const o = q * (K + 1);
-  let nUp = 0;
-  let nDown = 0;
-  for (let k = start; k < start + K; k++) {
-    if (t.P[data.userItem[k] * nQ + q] <= 0.5) up[nUp++] = k;
-    else down[nDown++] = k;
-  }
-  chains(x, data, t, q, nQ, wq, up, nUp, t.P, t.invQ, o, o + 1, s - 1, 1);
-  chains(x, data, t, q, nQ, wq, down, nDown, t.Q, t.invP, o + K, o + K - 1, K - s, -1);
-}
-
-/**
- * For answers list[0..n): r = L[first] v, then `count` steps r = (L[m] - r c) v at m = from,
- * from + step, ... (c, v: the tables `cs`, `vs` at the answer's item and node q), and
- * e += r P w_q where r > 0.
- */
-function chains(
-  x: LeaveOneOut,
-  data: SparseFitData,
-  t: Tables,
-  q: number,
-  nQ: number,
-  wq: number,
-  list: Int32Array,
-  n: number,
-  cs: Float64Array,
-  vs: Float64Array,
-  first: number,
-  from: number,
-  count: number,
-  step: number,
-): void {
-  const { L, eSum, shift } = x;
-  const item = data.userItem;
-  let g = 0;
-  for (; g + 4 <= n; g += 4) {
-    const [i0, i1, i2, i3] = [item[list[g]] * nQ + q, item[list[g + 1]] * nQ + q, item[list[g + 2]] * nQ + q, item[list[g + 3]] * nQ + q];
-    const [c0, c1, c2, c3] = [cs[i0], cs[i1], cs[i2], cs[i3]];
-    const [v0, v1, v2, v3] = [vs[i0], vs[i1], vs[i2], vs[i3]];
-    const l0 = L[first];
-    let r0 = l0 * v0;
-    let r1 = l0 * v1;
-    let r2 = l0 * v2;
-    let r3 = l0 * v3;
-    for (let c = 0, m = from; c < count; c++, m += step) {
-      const l = L[m];
-      r0 = (l - r0 * c0) * v0;
-      r1 = (l - r1 * c1) * v1;
-      r2 = (l - r2 * c2) * v2;
-      r3 = (l - r3 * c3) * v3;
-    }
-    if (r0 > 0) eSum[list[g] + shift] += r0 * t.P[i0] * wq;
-    if (r1 > 0) eSum[list[g + 1] + shift] += r1 * t.P[i1] * wq;
-    if (r2 > 0) eSum[list[g + 2] + shift] += r2 * t.P[i2] * wq;
-    if (r3 > 0) eSum[list[g + 3] + shift] += r3 * t.P[i3] * wq;
-  }
-  for (; g < n; g++) {
-    const i = item[list[g]] * nQ + q;
-    const [c0, v0] = [cs[i], vs[i]];
-    let r = L[first] * v0;
-    for (let c = 0, m = from; c < count; c++, m += step) r = (L[m] - r * c0) * v0;
-    if (r > 0) eSum[list[g] + shift] += r * t.P[i] * wq;
-  }
+  return { L: new Float64Array((K + 1) * nQ), bound: new Float64Array(nQ) };
 }
 
 /** Relative contribution below which a node is left out of the sum-score expectations. */
