@@ -5,12 +5,15 @@
 #   docker run --rm -p 8000:8000 -e R_IRT_INTERNAL_TOKEN=... mirt-calibrate serve   # the service
 #   docker run --rm -v "$PWD:/work" mirt-calibrate fit --input /work/responses.csv
 
-# The base image of both stages: Node.js 22, the current LTS line, on Debian bookworm.
-# A tag moves; for reproducible builds pin it by digest (look the digest up where the registry is
-# reachable: `docker buildx imagetools inspect node:22-bookworm-slim`), e.g.
-#   docker build --build-arg NODE_IMAGE=node:22-bookworm-slim@sha256:<digest> -t mirt-calibrate .
-# or change the default below to that pinned reference.
-ARG NODE_IMAGE=node:22-bookworm-slim
+# The base image of both stages: Node.js 26, the Active LTS line since 2026-10-28 (22 and 24 are
+# in maintenance; 20 reached its end of life on 2026-04-30), on Debian 13 (trixie), pinned by the
+# digest of its multi-arch index so that a rebuild gets the same bytes. No registry is reachable
+# from where this was written: the digest is the one published for this tag in October 2026 (two
+# independent public Dockerfiles carry it). To move to a newer patch release, look the digest up
+# (`docker buildx imagetools inspect node:26-trixie-slim`) and change it here, or override it:
+#   docker build --build-arg NODE_IMAGE=node:26-trixie-slim@sha256:<digest> -t mirt-calibrate .
+# CI runs the whole test suite on this Node line too (.ci/run), besides the machine's own.
+ARG NODE_IMAGE=node:26-trixie-slim@sha256:930557a230abacbc3f4fd9b8648abf8f4bee1e17cb72195dcdfb2f709bc85b33
 
 # ---- build: all dependencies, TypeScript compiled to dist/ ----
 FROM ${NODE_IMAGE} AS build

@@ -6,7 +6,8 @@
  * - an anchor tag without a usable a (> 0) and b: listed and ignored;
  * - a `c` on a run of a model without one (not 3PL or 4PL): ignored with a warning;
  * - a 3PL/4PL run and an anchor without c: c = 0 (it was written by a 2PL run), with a warning;
- * - a 4PL's upper asymptote `u` is not read (the anchor is fixed at u = 1);
+ * - a `u` below 1 on a run of a model without one (not 4PL): ignored with a warning;
+ * - a 4PL run and an anchor without u: u = 1 (it was written by a model without one), with a warning;
  * - Rasch anchors keep their b only (a is 1 by the model), with a warning when a differs.
  */
 import type { AnchorParams, AnchorSet } from '../contract/anchors.js';
@@ -42,6 +43,8 @@ function finite(v: unknown): number | null {
 export interface AnchorModel {
   readonly name: string;
   readonly hasC: boolean;
+  /** An upper asymptote u (the 4PL). */
+  readonly hasU: boolean;
   readonly slopeFixedAt1: boolean;
 }
 
@@ -65,6 +68,8 @@ export async function readQuestionAnchors(db: Queryable, model: AnchorModel): Pr
   const cDropped: string[] = [];
   const cZero: string[] = [];
   const raschA: string[] = [];
+  const uDropped: string[] = [];
+  const uOne: string[] = [];
   for (const r of rows) {
     const tags = typeof r.tags === 'string' ? safeJson(r.tags) : r.tags;
     const irt = typeof r.irt === 'string' ? safeJson(r.irt) : r.irt;
@@ -73,6 +78,7 @@ export async function readQuestionAnchors(db: Queryable, model: AnchorModel): Pr
     const a = isObject(irt) ? finite(irt.a) : null;
     const b = isObject(irt) ? finite(irt.b) : null;
     const cRaw = isObject(irt) && irt.c !== undefined && irt.c !== null ? finite(irt.c) : null;
+    const uRaw = isObject(irt) && irt.u !== undefined && irt.u !== null ? finite(irt.u) : null;
     const why = !isObject(irt)
       ? "no meta->'irt' parameters"
       : b === null
@@ -81,7 +87,9 @@ export async function readQuestionAnchors(db: Queryable, model: AnchorModel): Pr
           ? 'no positive numeric a'
           : cRaw !== null && !(cRaw >= 0 && cRaw < 1)
             ? 'c outside [0, 1)'
-            : null;
+            : uRaw !== null && !(uRaw > (cRaw ?? 0) && uRaw <= 1)
+              ? 'u outside (c, 1]'
+              : null;
     if (why) {
       if (anchor) out.ignored.push({ id: r.id, reason: why });
       continue;
@@ -92,12 +100,17 @@ export async function readQuestionAnchors(db: Queryable, model: AnchorModel): Pr
       if (cRaw === null) cZero.push(r.id);
       else [c, hasC] = [cRaw, true];
     } else if (cRaw !== null && cRaw > 0) cDropped.push(r.id);
+    let u = 1;
+    if (model.hasU) {
+      if (uRaw === null) uOne.push(r.id);
+      else u = uRaw;
+    } else if (uRaw !== null && uRaw < 1) uDropped.push(r.id);
     let slope = a ?? 1;
     if (model.slopeFixedAt1) {
       if (a !== null && Math.abs(a - 1) > 1e-9 && anchor) raschA.push(r.id);
       slope = 1;
     }
-    (anchor ? out.fixed : out.start).set(r.id, { a: slope, b: b as number, c, hasC, u: 1 });
+    (anchor ? out.fixed : out.start).set(r.id, { a: slope, b: b as number, c, hasC, u });
   }
   const ids = (l: string[]) => l.slice(0, 10).join(', ') + (l.length > 10 ? ', ...' : '');
   if (cDropped.length)
@@ -107,6 +120,14 @@ export async function readQuestionAnchors(db: Queryable, model: AnchorModel): Pr
   if (cZero.length)
     out.warnings.push(
       `${cZero.length} question(s) have no c for the ${model.name}: c taken as 0 (${ids(cZero)})`,
+    );
+  if (uDropped.length)
+    out.warnings.push(
+      `${uDropped.length} question(s) carry a u below 1 but the model is ${model.name}: u ignored (${ids(uDropped)})`,
+    );
+  if (uOne.length)
+    out.warnings.push(
+      `${uOne.length} question(s) have no u for the ${model.name}: u taken as 1 (${ids(uOne)})`,
     );
   if (raschA.length)
     out.warnings.push(`${raschA.length} Rasch anchor(s) carry a != 1: only b is used (${ids(raschA)})`);

@@ -87,15 +87,15 @@ export function resolveSettings(options: CalibrateOptions): CalibrationSettings 
     standardErrors: options.standardErrors ?? 'auto',
     threads: options.threads ?? 1,
   };
-  const bad = (what: string) => {
-    throw new EngineInputError(what);
+  const bad = (option: keyof CalibrationSettings, rule: string) => {
+    throw new EngineInputError(`${option} ${rule}`, option);
   };
   if (!Number.isInteger(s.quadPoints) || s.quadPoints < 5 || s.quadPoints > 401)
-    bad('quadPoints must be an integer in [5, 401]');
-  if (!(s.quadRange > 0 && s.quadRange <= 20)) bad('quadRange must be in (0, 20]');
-  if (!Number.isInteger(s.maxCycles) || s.maxCycles < 1) bad('maxCycles must be a positive integer');
-  if (!(s.tol > 0 && s.tol < 1)) bad('tol must be in (0, 1)');
-  if (!Number.isInteger(s.threads) || s.threads < 1) bad('threads must be a positive integer');
+    bad('quadPoints', 'must be an integer in [5, 401]');
+  if (!(s.quadRange > 0 && s.quadRange <= 20)) bad('quadRange', 'must be in (0, 20]');
+  if (!Number.isInteger(s.maxCycles) || s.maxCycles < 1) bad('maxCycles', 'must be a positive integer');
+  if (!(s.tol > 0 && s.tol < 1)) bad('tol', 'must be in (0, 1)');
+  if (!Number.isInteger(s.threads) || s.threads < 1) bad('threads', 'must be a positive integer');
   return s;
 }
 

@@ -58,7 +58,7 @@ export function resolveAnchors(
   const unused: string[] = [];
   for (const [id, p] of entries) {
     const bad = (why: string) => {
-      throw new EngineInputError(`anchor "${id}": ${why}`);
+      throw new EngineInputError(`anchor "${id}": ${why}`, 'anchors');
     };
     const c = p.c ?? 0;
     const u = p.u ?? 1;

@@ -80,7 +80,7 @@ export function scoreAbilities(data: ScoringData, bank: ItemBank, options: Score
       break;
     }
     default:
-      throw new EngineInputError(`unknown scoring method "${String(method)}"`);
+      throw new EngineInputError(`unknown scoring method "${String(method)}"`, 'scoreMethod');
   }
   return { method, theta, se, pattern };
 }

@@ -21,7 +21,7 @@ export function parseModel(name: string): ModelName {
   const wanted = String(name).trim().toLowerCase();
   const found = MODEL_NAMES.find((m) => m.toLowerCase() === wanted);
   if (!found) {
-    throw new EngineInputError(`unknown model "${name}": expected one of ${MODEL_NAMES.join(', ')}`);
+    throw new EngineInputError(`unknown model "${name}": expected one of ${MODEL_NAMES.join(', ')}`, 'model');
   }
   return found;
 }
@@ -66,6 +66,7 @@ function parseLogitPrior(spec: string, what: 'c' | 'u'): LogitPrior {
   }
   throw new EngineInputError(
     `bad ${what} prior "${spec}": expected none, normal:MEAN:SD (SD > 0) or beta:A:B (A, B > 0)`,
+    `${what}Prior`,
   );
 }
 
@@ -116,7 +117,10 @@ export function parseAPrior(spec: string): SlopePrior {
   if (parts[0] === 'none' && parts.length === 1) return { kind: 'none' };
   if (parts[0] === 'lognormal' && nums.length === 2 && nums.every(Number.isFinite) && nums[1] > 0)
     return { kind: 'lognormal', meanlog: nums[0], sdlog: nums[1] };
-  throw new EngineInputError(`bad a prior "${spec}": expected none or lognormal:MEANLOG:SDLOG (SDLOG > 0)`);
+  throw new EngineInputError(
+    `bad a prior "${spec}": expected none or lognormal:MEANLOG:SDLOG (SDLOG > 0)`,
+    'aPrior',
+  );
 }
 
 /** Parses `none` or `normal:MEAN:SD` (the prior on b). */
@@ -126,7 +130,7 @@ export function parseBPrior(spec: string): DifficultyPrior {
   if (parts[0] === 'none' && parts.length === 1) return { kind: 'none' };
   if (parts[0] === 'normal' && nums.length === 2 && nums.every(Number.isFinite) && nums[1] > 0)
     return { kind: 'normal', mean: nums[0], sd: nums[1] };
-  throw new EngineInputError(`bad b prior "${spec}": expected none or normal:MEAN:SD (SD > 0)`);
+  throw new EngineInputError(`bad b prior "${spec}": expected none or normal:MEAN:SD (SD > 0)`, 'bPrior');
 }
 
 /** `none`, `lognormal:MEANLOG:SDLOG` or `normal:MEAN:SD`: what parseAPrior / parseBPrior read. */
@@ -147,7 +151,10 @@ export const SCORE_METHODS: readonly ScoreMethod[] = ['EAP', 'MAP', 'ML', 'WLE']
 export function parseScoreMethod(name: string): ScoreMethod {
   const found = SCORE_METHODS.find((m) => m.toLowerCase() === String(name).trim().toLowerCase());
   if (!found)
-    throw new EngineInputError(`unknown scoring method "${name}": expected ${SCORE_METHODS.join(', ')}`);
+    throw new EngineInputError(
+      `unknown scoring method "${name}": expected ${SCORE_METHODS.join(', ')}`,
+      'scoreMethod',
+    );
   return found;
 }
 

@@ -38,6 +38,7 @@ export async function readReference(
     const q = await readQuestionAnchors(db, {
       name: model,
       hasC: itemParams.includes('g'),
+      hasU: itemParams.includes('h'),
       slopeFixedAt1: !sharedSlope && !itemParams.includes('a'),
     });
     if (q.unavailable)

@@ -51,7 +51,7 @@ export interface CalibrationRun {
 
 /** An error from the worker, rebuilt so that the service maps it to the right status. */
 function rebuild(reply: Extract<CalibrationReply, { ok: false }>): Error {
-  if (reply.name === 'EngineInputError') return new EngineInputError(reply.message);
+  if (reply.name === 'EngineInputError') return new EngineInputError(reply.message, reply.subject);
   if (reply.name === 'ContractError' && reply.field !== undefined) {
     const e = new ContractError(reply.field, '');
     e.message = reply.message;

@@ -29,6 +29,8 @@ export type CalibrationReply =
       readonly name: string;
       readonly message: string;
       readonly field?: string;
+      /** An EngineInputError's subject (engine/errors.ts). */
+      readonly subject?: string;
       readonly stack?: string;
     };
 
@@ -49,6 +51,7 @@ async function run(task: CalibrationTask): Promise<CalibrationReply> {
       name: e.name,
       message: e.message,
       field: (e as { field?: string }).field,
+      subject: (e as { subject?: string }).subject,
       stack: e.stack,
     };
   }

@@ -2,6 +2,7 @@
  * HTTP errors of the service and the one place that maps any thrown value to a status and a
  * JSON body. A 500 carries a request id, never a message or stack trace from the server.
  */
+import { CALIBRATION_OPTIONS } from '../contract/options.js';
 import { ContractError } from '../contract/validate.js';
 import { EngineInputError } from '../engine/types.js';
 
@@ -38,14 +39,19 @@ export function busy(retryAfterSecs: number, what: string): HttpError {
   return new HttpError(503, 'busy', `${what}; retry later`, { 'retry-after': String(retryAfterSecs) });
 }
 
-/** Engine input errors are caller errors; name the field they concern when the message says. */
-function engineField(message: string): string {
-  if (/^anchor /.test(message)) return 'anchors';
-  if (/\bmodel\b/i.test(message)) return 'model';
-  if (/scoring method/i.test(message)) return 'score_method';
-  if (/c prior/i.test(message)) return 'c_prior';
-  if (/observations/i.test(message)) return 'observations';
-  return 'body';
+/** Request fields named as the engine names them (the calibration options are mapped by the schema). */
+const SAME_NAME = new Set(['model', 'anchors', 'observations']);
+
+/**
+ * Engine input errors are caller errors: the field they concern is the wire name of the option the
+ * engine names as their subject (contract/options.ts), or `body` when they name none.
+ */
+function engineField(err: EngineInputError): string {
+  const subject = err.subject;
+  if (subject === undefined) return 'body';
+  if (SAME_NAME.has(subject)) return subject;
+  const option = Object.entries(CALIBRATION_OPTIONS).find(([, o]) => o.field === subject);
+  return option ? option[0] : 'body';
 }
 
 interface FastifyLikeError {
@@ -66,7 +72,7 @@ export function toErrorReply(err: unknown, requestId: string): HttpErrorReply {
   if (err instanceof EngineInputError) {
     return {
       status: 400,
-      body: { error: 'bad_request', field: engineField(err.message), message: err.message },
+      body: { error: 'bad_request', field: engineField(err), message: err.message },
     };
   }
   const fe = (err ?? {}) as FastifyLikeError;

