@@ -7,7 +7,7 @@
 
 import { SQUARE_SLOTS } from '../engine/itemfit-meansquares.js';
 import { type ItemFitPassInput, type ItemFitPassOutput, sumScorePassJs } from '../engine/itemfit-passes.js';
-import { CHUNK_USERS, type Kernel } from './estep-kernel.js';
+import type { Kernel } from './estep-kernel.js';
 import { FIT_BATCH_ANSWERS, FIT_BATCH_LEARNERS, f64Index, type Layout, type Region } from './estep-memory.js';
 
 /** What the passes need of the executor. */
@@ -39,7 +39,7 @@ export async function itemFitOnKernel(
   await k.onThreads(
     'squares',
     (i) => [...k.head(regions[i]), t.invP, t.PoverQ, t.invQ, regions[i].info, regions[i].work],
-    CHUNK_USERS,
+    SQUARES_CHUNK,
   );
   const squares = new Float64Array(nSums);
   for (const r of regions) {
@@ -156,6 +156,12 @@ async function sumScoresOnKernel(
     b0 = b1;
   }
 }
+
+/**
+ * Users per call of the squares kernel: run once per fit, it tiers up sooner in smaller chunks
+ * than the E-step's (dense 5,000 x 40, cold: 20 ms against 32 ms with 2,048).
+ */
+const SQUARES_CHUNK = 256;
 
 /** Learners per kernel call: enough work per call, and calls enough for V8 to tier the kernel up. */
 const SUM_SCORE_CHUNK = 64;
