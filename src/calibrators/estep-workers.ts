@@ -1,33 +1,49 @@
 /**
- * Where E-steps run: the WebAssembly SIMD kernel (src/engine/kernel/estep.wat) on shared
- * memory, on this thread and on worker_threads. The users are cut into contiguous ranges with
- * about equal numbers of answers; each thread has its own accumulators in the shared memory and
- * this thread adds them up. The JavaScript kernel (estep.ts) is the reference and the fallback
- * where WebAssembly SIMD is not available.
- *
- * Shared memory layout (byte offsets, 16-byte aligned): userPtr, userItem, userResp, then the
- * tables log P, log(1-P) (item-major, stride = nodes rounded up to even), log w; then per
- * thread r0, r1, nodeN, work, outMax, outSum. Louis' score tables s1, s0 and the per-thread
- * information slots come last, in pages added only when item-block standard errors ask for them
- * (they are 3x the size of the accumulators: a run without them should not pay for them).
- *
- * Offsets are plain numbers up to WebAssembly's 4 GiB: element indices are byteOffset / 8, never
- * `byteOffset >> 3` (signed 32-bit: past 2 GiB it turns negative).
+ * Where E-steps run: the WebAssembly SIMD kernel (src/engine/kernel/estep.wat, estep-kernel.ts)
+ * on shared memory (estep-memory.ts), on this thread and on worker_threads. The users are cut
+ * into contiguous ranges with about equal numbers of answers; each thread has its own
+ * accumulators in the shared memory and this thread adds them up. The JavaScript kernel
+ * (estep.ts) is the reference and the fallback where WebAssembly SIMD is not available.
  */
 
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { type EStepExecutor, inlineExecutor } from '../engine/em.js';
 import type { EStepAccumulators, EStepInput } from '../engine/estep.js';
-import { ESTEP_WASM_BASE64 } from '../engine/kernel/estep-wasm.js';
+import type { ItemFitPassInput, ItemFitPassOutput } from '../engine/itemfit-passes.js';
 import { scoreOuterProductsJs } from '../engine/posterior-scores.js';
 import type { ResponseData } from '../engine/responses.js';
 import { usableCpus } from '../host/cpus.js';
+import { itemFitOnKernel } from './estep-itemfit.js';
+import {
+  CHUNK_USERS,
+  type Kernel,
+  type KernelFn,
+  kernelImports,
+  kernelModule,
+  PER_USER_OUTPUTS,
+  runChunked,
+  startWorkers,
+} from './estep-kernel.js';
+import {
+  FIT_ANSWERS_PER_LEARNER,
+  f64Index,
+  type Layout,
+  loadLogTables,
+  MAX_PAGES,
+  type MemoryPlan,
+  maxAnswers,
+  PAGE,
+  planMemory,
+  type Region,
+  readAccumulators,
+  splitUsers,
+} from './estep-memory.js';
+
+export { kernelModule } from './estep-kernel.js';
+export { f64Index, type MemoryPlan, planMemory, splitUsers } from './estep-memory.js';
 
 /** Below this many observation-node updates per E-step, a second thread costs more than it saves. */
 const THREADS_FROM = 2e7;
-const PAGE = 65536;
-/** WebAssembly's 32-bit memory: 65536 pages of 64 KiB, 4 GiB. */
-const MAX_PAGES = 65536;
 /** Scoring nodes (mirt's fscores default for one factor). */
 const EAP_NODES = 121;
 
@@ -37,35 +53,6 @@ export type SizedExecutor = EStepExecutor & {
   /** Bytes of shared memory in use now (0 for the JavaScript kernel). */
   memoryBytes(): number;
 };
-
-let compiled: WebAssembly.Module | null | undefined;
-/** The kernel module, or null where this runtime has no WebAssembly SIMD / shared memory. */
-export function kernelModule(): WebAssembly.Module | null {
-  if (compiled === undefined) {
-    try {
-      const bytes = Buffer.from(ESTEP_WASM_BASE64, 'base64');
-      compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-    } catch {
-      compiled = null;
-    }
-  }
-  return compiled;
-}
-
-/** Cuts users into `parts` contiguous ranges with about equal numbers of answers. */
-export function splitUsers(userPtr: Int32Array, parts: number): number[] {
-  const nUsers = userPtr.length - 1;
-  const total = userPtr[nUsers];
-  const cuts = [0];
-  let u = 0;
-  for (let p = 1; p < parts; p++) {
-    const target = (total * p) / parts;
-    while (u < nUsers && userPtr[u] < target) u++;
-    cuts.push(u);
-  }
-  cuts.push(nUsers);
-  return cuts;
-}
 
 export interface ExecutorOptions {
   /** Threads (this one included); default: 2 (or the cores, if fewer) on large data, else 1. */
@@ -86,147 +73,6 @@ export async function createExecutor(
   if (mod) return WasmExecutor.start(mod, data, Math.max(nQ, EAP_NODES), threads);
   // The reference kernel runs on this thread only: threads are a WebAssembly-path feature.
   return { ...inlineExecutor(), threads: 1, kernel: 'js', memoryBytes: () => 0 };
-}
-
-/** Element index of a byte offset into a Float64Array over the whole memory (offsets up to 4 GiB). */
-export function f64Index(byteOffset: number): number {
-  return byteOffset / 8;
-}
-
-export interface Region {
-  u0: number;
-  u1: number;
-  r0: number;
-  r1: number;
-  nodeN: number;
-  work: number;
-  /** Per-user outputs: max and sum of the E-step, or mean and SD of the EAP. */
-  out1: number;
-  out2: number;
-  /** Louis' information slots (9 per item), in the Louis pages. */
-  info: number;
-}
-
-type Kernel = 'estep' | 'louis' | 'eap';
-type KernelFn = (...args: number[]) => void;
-
-/** Users per kernel call (see runChunked). */
-const CHUNK_USERS = 2048;
-/** Positions of per-user output pointers in each kernel's arguments (indexed u - u0). */
-const PER_USER_OUTPUTS: Record<Kernel, number[]> = { estep: [13, 14], louis: [], eap: [11, 12] };
-
-/**
- * Calls a kernel on users [args[0], args[1]) in chunks. V8 runs WebAssembly first in its baseline
- * compiler and switches to optimised code only between calls, so a kernel run once per fit
- * (Louis' pass, EAP) would stay on baseline code for its whole run, 2-2.5x slower (measured);
- * in chunks, the first ones make it hot and the rest run optimised. Self-contained: the
- * workers run it from its source.
- */
-function runChunked(kernel: KernelFn, args: number[], outputs: number[], chunk: number): void {
-  const u0 = args[0];
-  const u1 = args[1];
-  const call = args.slice();
-  for (let c = u0; c < u1; c += chunk) {
-    call[0] = c;
-    call[1] = Math.min(c + chunk, u1);
-    for (const i of outputs) call[i] = args[i] + 8 * (c - u0);
-    kernel(...call);
-  }
-}
-
-/** Worker side: instantiate the kernel on the shared memory, run what it is told on its range. */
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { module, memory } = workerData;
-const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const __name = (f) => f;
-const runChunked = ${runChunked.toString()};
-parentPort.on('message', ({ fn, args, outputs, chunk }) => {
-  runChunked(kernels[fn], args, outputs, chunk);
-  parentPort.postMessage(0);
-});
-`;
-
-/** Bytes of the shared memory, laid out once for `capacity` nodes; each call uses its own stride. */
-export interface Layout {
-  ptr: number;
-  item: number;
-  resp: number;
-  logP: number;
-  logQ: number;
-  logW: number;
-  nodes: number;
-  /** Louis' score tables, in the Louis pages. */
-  s1: number;
-  s0: number;
-}
-
-/** What the layout depends on: the data's sizes, the node capacity and the users' cut. */
-export interface LayoutShape {
-  readonly nUsers: number;
-  readonly nObs: number;
-  readonly nItems: number;
-  /** Node capacity, even. */
-  readonly cap: number;
-  /** Thread t runs users [cuts[t], cuts[t + 1]). */
-  readonly cuts: readonly number[];
-}
-
-export interface MemoryPlan {
-  readonly at: Layout;
-  readonly regions: Region[];
-  /** Pages for the E-step and the EAP. */
-  readonly basePages: number;
-  /** Pages once Louis' tables are added (may exceed MAX_PAGES: then that pass runs in JavaScript). */
-  readonly louisPages: number;
-}
-
-/**
- * Byte offsets of everything in the shared memory (pure: sizes in, offsets out). The E-step and
- * EAP blocks first, Louis' blocks after `basePages`, so that they can be added by growing the
- * memory when standard errors need them.
- */
-export function planMemory(shape: LayoutShape): MemoryPlan {
-  const { nUsers, nObs, nItems: J, cap, cuts } = shape;
-  let top = 0;
-  const take = (bytes: number) => {
-    const at = top;
-    top += Math.ceil(bytes / 16) * 16;
-    return at;
-  };
-  const ptr = take(4 * (nUsers + 1));
-  const item = take(4 * nObs);
-  const resp = take(nObs);
-  const logP = take(8 * J * cap);
-  const logQ = take(8 * J * cap);
-  const logW = take(8 * cap);
-  const nodes = take(8 * cap);
-  const regions: Region[] = [];
-  for (let t = 0; t + 1 < cuts.length; t++) {
-    const users = cuts[t + 1] - cuts[t];
-    regions.push({
-      u0: cuts[t],
-      u1: cuts[t + 1],
-      r0: take(8 * J * cap),
-      r1: take(8 * J * cap),
-      nodeN: take(8 * cap),
-      work: take(8 * cap),
-      out1: take(8 * users),
-      out2: take(8 * users),
-      info: -1,
-    });
-  }
-  const basePages = Math.ceil(top / PAGE) + 1;
-  top = basePages * PAGE;
-  const s1 = take(8 * J * 3 * cap);
-  const s0 = take(8 * J * 3 * cap);
-  for (const r of regions) r.info = take(8 * J * 9);
-  return {
-    at: { ptr, item, resp, logP, logQ, logW, nodes, s1, s0 },
-    regions,
-    basePages,
-    louisPages: Math.ceil(top / PAGE),
-  };
 }
 
 class WasmExecutor implements SizedExecutor {
@@ -251,19 +97,16 @@ class WasmExecutor implements SizedExecutor {
     this.at = plan.at;
     this.regions = plan.regions;
     this.f64 = new Float64Array(memory.buffer);
-    this.kernels = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as Record<
+    this.kernels = new WebAssembly.Instance(mod, kernelImports(memory)).exports as unknown as Record<
       Kernel,
       KernelFn
     >;
-    this.workers = this.regions.slice(1).map(() => {
-      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: mod, memory } });
-      w.unref();
-      w.on('message', () => this.pending.shift()?.(undefined));
-      w.on('error', (e) => {
+    this.workers = startWorkers(this.regions.length - 1, mod, memory, {
+      done: () => this.pending.shift()?.(undefined),
+      failed: (e) => {
         this.failure = e;
         for (const resolve of this.pending.splice(0)) resolve(undefined);
-      });
-      return w;
+      },
     });
   }
 
@@ -280,6 +123,7 @@ class WasmExecutor implements SizedExecutor {
       nItems: data.nItems,
       cap,
       cuts: splitUsers(data.userPtr, threads),
+      fitAnswers: Math.min(FIT_ANSWERS_PER_LEARNER, maxAnswers(data.userPtr)),
     });
     if (plan.basePages > MAX_PAGES)
       throw new Error(
@@ -321,27 +165,14 @@ class WasmExecutor implements SizedExecutor {
     return true;
   }
 
-  /** Tables in, padded to an even stride: pad nodes have log w = -inf (posterior 0), entries 0. */
+  /** Tables in (estep-memory.ts's loadLogTables); their stride is that of the kernels' next calls. */
   private loadTables(input: EStepInput): void {
     if (this.closed) throw new Error('E-step executor is closed');
-    const { f64, nItems, at } = this;
-    const nQ = input.nQ;
-    const stride = nQ + (nQ % 2);
+    const stride = input.nQ + (input.nQ % 2);
     if (stride > this.capacity)
-      throw new Error(`kernel memory laid out for ${this.capacity} nodes, asked for ${nQ}`);
+      throw new Error(`kernel memory laid out for ${this.capacity} nodes, asked for ${input.nQ}`);
     this.stride = stride;
-    const logP = f64Index(at.logP);
-    const logQ = f64Index(at.logQ);
-    for (let j = 0; j < nItems; j++) {
-      f64.set(input.logP.subarray(j * nQ, (j + 1) * nQ), logP + j * stride);
-      f64.set(input.logQ.subarray(j * nQ, (j + 1) * nQ), logQ + j * stride);
-      if (stride > nQ) {
-        f64[logP + j * stride + nQ] = 0;
-        f64[logQ + j * stride + nQ] = 0;
-      }
-    }
-    f64.set(input.logW, f64Index(at.logW));
-    if (stride > nQ) f64[f64Index(at.logW) + nQ] = Number.NEGATIVE_INFINITY;
+    loadLogTables(this.f64, this.at, input, this.nItems, stride);
   }
 
   /** The common first arguments of every kernel for a region. */
@@ -351,22 +182,22 @@ class WasmExecutor implements SizedExecutor {
   }
 
   /** Runs `fn` on every region: this thread the first, the workers the others. */
-  private async everywhere(fn: Kernel, tail: (r: Region) => number[]): Promise<void> {
+  private everywhere(fn: Kernel, tail: (r: Region) => number[]): Promise<void> {
+    const args = (t: number) => [...this.head(this.regions[t]), ...tail(this.regions[t])];
+    return this.onThreads(fn, args, CHUNK_USERS);
+  }
+
+  /** Runs `fn` with argsOf(t) on thread t: this thread 0, worker i thread i + 1. */
+  private async onThreads(fn: Kernel, argsOf: (t: number) => number[], chunk: number): Promise<void> {
+    const outputs = PER_USER_OUTPUTS[fn];
     const done = this.workers.map(
       (wk, i) =>
         new Promise((resolve) => {
           this.pending.push(resolve);
-          const r = this.regions[i + 1];
-          wk.postMessage({
-            fn,
-            args: [...this.head(r), ...tail(r)],
-            outputs: PER_USER_OUTPUTS[fn],
-            chunk: CHUNK_USERS,
-          });
+          wk.postMessage({ fn, args: argsOf(i + 1), outputs, chunk });
         }),
     );
-    const r0 = this.regions[0];
-    runChunked(this.kernels[fn], [...this.head(r0), ...tail(r0)], PER_USER_OUTPUTS[fn], CHUNK_USERS);
+    runChunked(this.kernels[fn], argsOf(0), outputs, chunk);
     await Promise.all(done);
     if (this.failure) throw this.failure;
   }
@@ -381,28 +212,7 @@ class WasmExecutor implements SizedExecutor {
       f64.fill(0, f64Index(r.nodeN), f64Index(r.nodeN) + stride);
     }
     await this.everywhere('estep', (r) => [r.r0, r.r1, r.nodeN, r.work, r.out1, r.out2]);
-    // Accumulators out (strided -> nQ), and logLik = sum over users of max + log(sum).
-    acc.r0.fill(0);
-    acc.r1.fill(0);
-    acc.nodeN.fill(0);
-    let logLik = 0;
-    for (const r of this.regions) {
-      for (let j = 0; j < nItems; j++) {
-        const a0 = f64Index(r.r0) + j * stride;
-        const a1 = f64Index(r.r1) + j * stride;
-        const o = j * nQ;
-        for (let q = 0; q < nQ; q++) {
-          acc.r0[o + q] += f64[a0 + q];
-          acc.r1[o + q] += f64[a1 + q];
-        }
-      }
-      const n = f64Index(r.nodeN);
-      for (let q = 0; q < nQ; q++) acc.nodeN[q] += f64[n + q];
-      const m = f64Index(r.out1);
-      const s = f64Index(r.out2);
-      for (let u = 0; u < r.u1 - r.u0; u++) logLik += f64[m + u] + Math.log(f64[s + u]);
-    }
-    return logLik;
+    return readAccumulators(f64, this.regions, acc, nQ, stride);
   }
 
   async scoreOuterProducts(
@@ -448,6 +258,28 @@ class WasmExecutor implements SizedExecutor {
       sd.set(f64.subarray(f64Index(r.out2), f64Index(r.out2) + r.u1 - r.u0), r.u0);
     }
     return { mean, sd };
+  }
+
+  /**
+   * Item fit's passes in the kernels on every thread (estep-itemfit.ts). Null when the extra
+   * pages cannot be had (the caller runs them in JavaScript).
+   */
+  async itemFitPasses(input: ItemFitPassInput): Promise<ItemFitPassOutput | null> {
+    const { data, tables, logW } = input;
+    if (this.closed) throw new Error('E-step executor is closed');
+    if (!this.louisMemory()) return null;
+    this.loadTables({ nQ: logW.length, ...data, logP: tables.logP, logQ: tables.logQ, logW });
+    return itemFitOnKernel(
+      {
+        f64: () => this.f64,
+        at: this.at,
+        regions: this.regions,
+        head: (r) => this.head(r),
+        onThreads: (fn, argsOf, chunk) => this.onThreads(fn, argsOf, chunk),
+      },
+      input,
+      this.stride,
+    );
   }
 
   async close(): Promise<void> {

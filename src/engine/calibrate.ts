@@ -221,7 +221,7 @@ async function finishCalibration(
   const t2 = now();
   const abilities = await score(data, settings, executor, map, bank, latent);
   const t3 = now();
-  const fits = itemFit(data, settings, options, em);
+  const fits = await itemFit(data, settings, options, em, executor);
   const reliability = marginalRxx(bank, latent);
   const empiricalReliability =
     abilities && (abilities.method === 'EAP' || abilities.method === 'MAP')

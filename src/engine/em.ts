@@ -13,6 +13,7 @@ import {
   eStepRange,
   makeAccumulators,
 } from './estep.js';
+import type { ItemFitPassInput, ItemFitPassOutput } from './itemfit-passes.js';
 import { mStepLatent } from './latent-mstep.js';
 import type { ItemCounts } from './models/logistic.js';
 import { DERIV_SIZE } from './models/logistic-counts.js';
@@ -47,6 +48,11 @@ export interface EStepExecutor {
     input: EStepInput,
     nodes: Float64Array,
   ): Promise<{ mean: Float64Array; sd: Float64Array }>;
+  /**
+   * Optional fast path of item fit's per-learner passes (same contract as itemfit-passes.ts's
+   * learnerPassesJs); null when it cannot run them (then they run on this thread).
+   */
+  itemFitPasses?(input: ItemFitPassInput): Promise<ItemFitPassOutput | null>;
   close(): Promise<void>;
 }
 

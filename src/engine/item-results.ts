@@ -5,7 +5,7 @@
  * posterior precision) and `slope_held` (the fallback slope prior of calibrate.ts).
  */
 
-import type { EmResult } from './em.js';
+import type { EmResult, EStepExecutor } from './em.js';
 import { DEFAULT_FLAG_THRESHOLDS, type FlagThresholds, itemFlags, type PriorShare } from './item-flags.js';
 import { type ItemFitResult, itemFitAnyDesign } from './itemfit-sparse.js';
 import { slopePriorOf } from './models/priors.js';
@@ -49,23 +49,31 @@ export function fitStatistics(
 /**
  * Item fit (itemfit-sparse.ts): mirt's S-X2 on complete data, its generalisation to incomplete
  * designs otherwise (S-X2's df counted as mirt counts the model's parameters), infit and outfit
- * on any design; null when not requested.
+ * on any design; null when not requested. Its per-learner passes run on the executor's threads
+ * when it has them.
  */
-export function itemFit(
+export async function itemFit(
   data: ResponseData,
   settings: CalibrationSettings,
   options: { readonly itemFit?: boolean },
   em: EmResult,
-): ItemFitResult | null {
+  executor?: EStepExecutor,
+): Promise<ItemFitResult | null> {
   const { layout } = em;
   if (options.itemFit === false) return null;
   const free = layout.model.sx2ItemParams;
-  return itemFitAnyDesign(data, em.bank, em.latent, {
-    quadPoints: settings.quadPoints,
-    quadRange: settings.quadRange,
-    freeParamsPerItem: Int32Array.from({ length: data.nItems }, (_, j) => (layout.isFixed(j) ? 0 : free)),
-    freeLatentParams: (layout.meanIndex >= 0 ? 1 : 0) + (layout.varIndex >= 0 ? 1 : 0),
-  });
+  return itemFitAnyDesign(
+    data,
+    em.bank,
+    em.latent,
+    {
+      quadPoints: settings.quadPoints,
+      quadRange: settings.quadRange,
+      freeParamsPerItem: Int32Array.from({ length: data.nItems }, (_, j) => (layout.isFixed(j) ? 0 : free)),
+      freeLatentParams: (layout.meanIndex >= 0 ? 1 : 0) + (layout.varIndex >= 0 ? 1 : 0),
+    },
+    executor,
+  );
 }
 
 /** Per item: parameters in IRT form, SEs, fit and flags. */

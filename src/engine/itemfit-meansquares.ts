@@ -28,7 +28,7 @@ import type { MeanSquares } from './types.js';
 const EPS = 1e-10;
 
 /**
- * p*_k for every answer k of learner u (see the file comment). The learner's whole posterior
+ * p*_k for every answer k of learner u (see the file comment), into pStar[k - userPtr[u]]. The learner's whole posterior
  * post_q = exp(logL_q - max) is formed once; leaving answer k out divides by its factor F_k(q)
  * (P or Q): p* = sum post/F P / sum post/F. A node where post underflowed to 0 had
  * post < 1e-308 of the largest, and post/F <= post e^600 there stays below 1e-47 of the
@@ -47,6 +47,7 @@ export function predictive(
 ): void {
   const { userPtr, userItem, userResp } = data;
   const { logP, logQ, invP, invQ, PoverQ, extreme } = t;
+  const start = userPtr[u];
   logL.set(logW);
   for (let k = userPtr[u]; k < userPtr[u + 1]; k++) {
     const base = userItem[k] * nQ;
@@ -60,7 +61,7 @@ export function predictive(
     const j = userItem[k];
     const base = j * nQ;
     if (extreme[j] === 1) {
-      pStar[k] = predictiveInLogs(base, userResp[k] === 1 ? logP : logQ, t.P, logL, nQ);
+      pStar[k - start] = predictiveInLogs(base, userResp[k] === 1 ? logP : logQ, t.P, logL, nQ);
       continue;
     }
     let num = 0;
@@ -77,7 +78,7 @@ export function predictive(
         den += post[q] * invQ[base + q];
       }
     }
-    pStar[k] = num / den;
+    pStar[k - start] = num / den;
   }
 }
 
@@ -102,46 +103,42 @@ function predictiveInLogs(
 }
 
 /**
- * Infit and outfit of every item from the answers' predictive probabilities, in one pass over
- * the answers in learner order (sequential in pStar; the per-item sums stay in cache).
+ * The sums the mean squares of an item are made of, SQUARE_SLOTS per item: answers, sum of
+ * (x - p)^2 / W, of (x - p)^2, of W, of C / W^2 and of C - W^2 (see the file comment).
  */
-export function meanSquaresByItem(
-  userItem: Int32Array,
-  resp: Uint8Array,
-  pStar: Float64Array,
-  nItems: number,
-): (MeanSquares | null)[] {
-  const n = new Float64Array(nItems);
-  const sumZ2 = new Float64Array(nItems);
-  const sumR2 = new Float64Array(nItems);
-  const sumW = new Float64Array(nItems);
-  const sumCW2 = new Float64Array(nItems);
-  const sumCmW2 = new Float64Array(nItems);
-  for (let k = 0; k < pStar.length; k++) {
-    const j = userItem[k];
-    const p = Math.min(1 - EPS, Math.max(EPS, pStar[k]));
-    const q = 1 - p;
-    const W = p * q;
-    const C = W * (q * q * q + p * p * p);
-    const r = resp[k] - p;
-    n[j]++;
-    sumZ2[j] += (r * r) / W;
-    sumR2[j] += r * r;
-    sumW[j] += W;
-    sumCW2[j] += C / (W * W);
-    sumCmW2[j] += C - W * W;
-  }
+export const SQUARE_SLOTS = 6;
+
+/** Adds answer x with predictive probability pStar to item j's sums. */
+export function addSquares(sums: Float64Array, j: number, pStar: number, x: number): void {
+  const p = Math.min(1 - EPS, Math.max(EPS, pStar));
+  const q = 1 - p;
+  const W = p * q;
+  const C = W * (q * q * q + p * p * p);
+  const r = x - p;
+  const o = j * SQUARE_SLOTS;
+  sums[o]++;
+  sums[o + 1] += (r * r) / W;
+  sums[o + 2] += r * r;
+  sums[o + 3] += W;
+  sums[o + 4] += C / (W * W);
+  sums[o + 5] += C - W * W;
+}
+
+/** Infit and outfit of every item from its sums (addSquares); null for an item without answers. */
+export function meanSquaresFromSums(sums: Float64Array, nItems: number): (MeanSquares | null)[] {
   const out: (MeanSquares | null)[] = [];
   for (let j = 0; j < nItems; j++) {
-    const N = n[j];
+    const o = j * SQUARE_SLOTS;
+    const N = sums[o];
     if (N === 0) {
       out.push(null);
       continue;
     }
-    const outfit = sumZ2[j] / N;
-    const infit = sumR2[j] / sumW[j];
-    const qOut = Math.sqrt(Math.max(sumCW2[j] / (N * N) - 1 / N, 0));
-    const qIn = Math.sqrt(Math.max(sumCmW2[j] / (sumW[j] * sumW[j]), 0));
+    const sumW = sums[o + 3];
+    const outfit = sums[o + 1] / N;
+    const infit = sums[o + 2] / sumW;
+    const qOut = Math.sqrt(Math.max(sums[o + 4] / (N * N) - 1 / N, 0));
+    const qIn = Math.sqrt(Math.max(sums[o + 5] / (sumW * sumW), 0));
     out.push({ n: N, infit, infitZ: zstd(infit, qIn), outfit, outfitZ: zstd(outfit, qOut) });
   }
   return out;

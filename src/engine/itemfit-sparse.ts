@@ -7,9 +7,17 @@
  * On complete data calibrate reports mirt's S-X2 itself (itemfit.ts).
  */
 
+import type { EStepExecutor } from './em.js';
 import { itemFitSX2, type SX2Options } from './itemfit.js';
-import { meanSquaresByItem, predictive } from './itemfit-meansquares.js';
-import { incompleteSX2, sumScoreExpectations, sumScoreStride } from './itemfit-sumscore.js';
+import { meanSquaresFromSums } from './itemfit-meansquares.js';
+import {
+  type ItemFitPassInput,
+  type ItemFitPassOutput,
+  learnerPassesJs,
+  rankAnswers,
+  selectLearners,
+} from './itemfit-passes.js';
+import { incompleteSX2, sumScoreStride } from './itemfit-sumscore.js';
 import { probabilityTables, type SparseFitData, type SparseFitOptions } from './itemfit-tables.js';
 import type { ItemBank } from './models.js';
 import { equallySpacedNodes, normalLogWeights } from './quadrature.js';
@@ -32,18 +40,24 @@ export interface ItemFitResult {
 
 /**
  * The item fit calibrate reports: mirt's S-X2 on complete data, the incomplete-design S-X2
- * otherwise, and the mean squares on any design.
+ * otherwise, and the mean squares on any design. The per-learner passes run on the executor's
+ * threads when it offers them (the same sums, in another order), else on this one.
  */
-export function itemFitAnyDesign(
+export async function itemFitAnyDesign(
   data: SparseFitData,
   bank: ItemBank,
   latent: LatentDistribution,
   options: SX2Options & Omit<SparseFitOptions, 'dfSubtract' | 'sx2'>,
-): ItemFitResult {
+  executor?: Pick<EStepExecutor, 'itemFitPasses'>,
+): Promise<ItemFitResult> {
   let complete = true;
   for (let u = 0; u < data.nUsers && complete; u++)
     complete = data.userPtr[u + 1] - data.userPtr[u] === data.nItems;
-  const sparse = itemFitSparse(data, bank, latent, { ...options, sx2: !complete });
+  const sparseOptions = { ...options, sx2: !complete };
+  const input = passInput(data, bank, latent, sparseOptions);
+  const passes =
+    (!input.tables.extreme.includes(1) && (await executor?.itemFitPasses?.(input))) || learnerPassesJs(input);
+  const sparse = fromPasses(data, input, passes, sparseOptions);
   return {
     fit: complete ? itemFitSX2(data, bank, latent, options) : sparse.map((f) => f.sx2),
     meanSquares: sparse.map((f) => f.meanSquares),
@@ -57,77 +71,72 @@ export function itemFitAnyDesign(
  */
 const SUM_SCORE_WORK = 5e8;
 
+/** Both statistics of every item, the passes on this thread. */
 export function itemFitSparse(
   data: SparseFitData,
   bank: ItemBank,
   latent: LatentDistribution,
   options: SparseFitOptions,
 ): SparseItemFit[] {
-  const J = bank.a.length;
-  const { nUsers, userPtr, userItem, userResp } = data;
-  const nObs = userPtr[nUsers];
+  const input = passInput(data, bank, latent, options);
+  return fromPasses(data, input, learnerPassesJs(input), options);
+}
+
+/** Grid, tables and the learners of the S-X2 table (see SparseFitOptions.maxSumScoreWork). */
+function passInput(
+  data: SparseFitData,
+  bank: ItemBank,
+  latent: LatentDistribution,
+  options: SparseFitOptions,
+): ItemFitPassInput & { stride: number } {
   const nQ = options.quadPoints ?? 61;
   const nodes = equallySpacedNodes(nQ, options.quadRange ?? 6);
   const logW = normalLogWeights(nodes, latent.mean, latent.variance);
-  const w = logW.map(Math.exp);
-  const tables = probabilityTables(bank, nodes);
-
-  // Per answer: leave-one-out predictive probability and sum-score expectation; per learner:
-  // summed-score EAP (NaN: no information, all right or all wrong).
-  const pStar = new Float64Array(nObs);
-  const eSum = new Float64Array(nObs);
-  const theta = new Float64Array(nUsers);
   const maxAnswers = options.maxLearnerAnswers ?? 300;
-  let maxK = 0;
-  for (let u = 0; u < nUsers; u++) maxK = Math.max(maxK, Math.min(maxAnswers, userPtr[u + 1] - userPtr[u]));
-  const scratch = {
-    logL: new Float64Array(nQ),
-    post: new Float64Array(nQ),
-    L: new Float64Array((maxK + 1) * nQ),
-    bound: new Float64Array(nQ),
-  };
   const withSX2 = options.sx2 ?? true;
   const stride = withSX2
     ? sumScoreStride(data, maxAnswers, nQ, options.maxSumScoreWork ?? SUM_SCORE_WORK)
     : 1;
-  for (let u = 0; u < nUsers; u++) {
-    predictive(u, data, tables, logW, nQ, scratch.logL, scratch.post, pStar);
-    if (!withSX2) continue;
-    theta[u] =
-      userPtr[u + 1] - userPtr[u] > maxAnswers || u % stride !== 0
-        ? Number.NaN
-        : sumScoreExpectations(u, data, tables, nodes, w, scratch, eSum);
-  }
+  const table = withSX2
+    ? selectLearners(data, maxAnswers, stride)
+    : { selected: new Int32Array(0), selectedPtr: new Int32Array(1) };
+  return {
+    data,
+    tables: probabilityTables(bank, nodes),
+    nodes,
+    logW,
+    w: logW.map(Math.exp),
+    ...table,
+    stride,
+  };
+}
 
-  const squares = meanSquaresByItem(userItem, userResp, pStar, J);
-  if (!withSX2)
+/** The statistics from the passes' outputs. */
+function fromPasses(
+  data: SparseFitData,
+  input: ItemFitPassInput & { stride: number },
+  out: ItemFitPassOutput,
+  options: SparseFitOptions,
+): SparseItemFit[] {
+  const squares = meanSquaresFromSums(out.squares, data.nItems);
+  if (!(options.sx2 ?? true))
     return squares.map((m) => ({ meanSquares: m, sx2: { kind: 'unavailable', reason: 'not requested' } }));
-
-  // Answers by item, for the grouped tables.
-  const itemPtr = new Int32Array(J + 1);
-  for (let k = 0; k < nObs; k++) itemPtr[userItem[k] + 1]++;
-  for (let j = 0; j < J; j++) itemPtr[j + 1] += itemPtr[j];
-  const fill = itemPtr.slice(0, J);
-  const byItem = new Int32Array(nObs);
-  const userOf = new Int32Array(nObs);
-  for (let u = 0; u < nUsers; u++) {
-    for (let k = userPtr[u]; k < userPtr[u + 1]; k++) {
-      const o = fill[userItem[k]]++;
-      byItem[o] = k;
-      userOf[o] = u;
-    }
-  }
-  return squares.map((m, j) => ({
-    meanSquares: m,
-    sx2: incompleteSX2(
-      byItem.subarray(itemPtr[j], itemPtr[j + 1]),
-      userOf.subarray(itemPtr[j], itemPtr[j + 1]),
-      userResp,
-      eSum,
-      theta,
-      options.dfSubtract?.[j] ?? 0,
-      options,
-      stride,
-    ),
-  }));
+  const ranked = rankAnswers(data, input, out);
+  const nAnswers = new Int32Array(data.nItems);
+  for (let k = 0; k < data.userPtr[data.nUsers]; k++) nAnswers[data.userItem[k]]++;
+  return squares.map((m, j) => {
+    const [lo, hi] = [ranked.itemPtr[j], ranked.itemPtr[j + 1]];
+    return {
+      meanSquares: m,
+      sx2: incompleteSX2(
+        ranked.resp.subarray(lo, hi),
+        ranked.eSum.subarray(lo, hi),
+        ranked.theta.subarray(lo, hi),
+        nAnswers[j],
+        options.dfSubtract?.[j] ?? 0,
+        options,
+        input.stride,
+      ),
+    };
+  });
 }

@@ -46,8 +46,9 @@ export function sumScoreStride(data: SparseFitData, maxAnswers: number, nQ: numb
 }
 
 /**
- * e_k = P(x_k = 1 | the learner's sum score on their items) for each answer k of learner u, and
- * the learner's summed-score EAP (returned; NaN when all answers are right or all wrong).
+ * e_k = P(x_k = 1 | the learner's sum score on their items) for each answer k of learner u, into
+ * eSum[at + k - userPtr[u]], and the learner's summed-score EAP (returned; NaN when all answers
+ * are right or all wrong).
  *
  * L^{-k} from L: L_t = L^{-k}_t Q + L^{-k}_{t-1} P, solved upwards, r_t = (L_t - r_{t-1} P) / Q,
  * where P <= 1/2 (an error is multiplied by P/Q <= 1 per step) and downwards,
@@ -59,17 +60,19 @@ export function sumScoreExpectations(
   t: Tables,
   nodes: Float64Array,
   w: Float64Array,
-  scratch: { L: Float64Array; bound: Float64Array },
+  scratch: SumScoreScratch,
   eSum: Float64Array,
+  at: number,
 ): number {
   const { userPtr, userItem, userResp } = data;
   const nQ = nodes.length;
   const start = userPtr[u];
+  const shift = at - start;
   const K = userPtr[u + 1] - start;
   let s = 0;
   for (let k = start; k < start + K; k++) s += userResp[k];
   if (s === 0 || s === K) {
-    for (let k = start; k < start + K; k++) eSum[k] = userResp[k];
+    for (let k = start; k < start + K; k++) eSum[k + shift] = userResp[k];
     return Number.NaN;
   }
   // Lord–Wingersky over the learner's items node by node (in place, scores downwards; L is
@@ -100,42 +103,60 @@ export function sumScoreExpectations(
       L[o + s] = 0;
       continue;
     }
-    L.fill(0, o, o + K1);
     L[o] = 1;
     for (let m = 0; m < K; m++) {
       const i = userItem[start + m] * nQ + q;
       const p = t.P[i];
       const qq = t.Q[i];
-      L[o + m + 1] = L[o + m] * p;
-      for (let r = o + m; r > o; r--) L[r] = L[r] * qq + L[r - 1] * p;
-      L[o] *= qq;
+      // L_r = L_r Q + L_{r-1} P for r = m + 1 down to 0, each old L read once.
+      let hi = L[o + m];
+      L[o + m + 1] = hi * p;
+      for (let r = o + m; r > o; r--) {
+        const lo = L[r - 1];
+        L[r] = hi * qq + lo * p;
+        hi = lo;
+      }
+      L[o] = hi * qq;
     }
     const v = L[o + s] * w[q];
     den += v;
     num += v * nodes[q];
     if (v > top) top = v;
   }
-  for (let k = start; k < start + K; k++) eSum[k] = 0;
+  for (let k = start; k < start + K; k++) eSum[k + shift] = 0;
   for (let q = 0; q < nQ; q++) {
     const o = q * K1;
     if (L[o + s] * w[q] < SKIP * top) continue;
     for (let k = start; k < start + K; k++) {
       const i = userItem[k] * nQ + q;
       const p = t.P[i];
-      const qq = t.Q[i];
+      // Times 1/Q or 1/P (the tables'), not divided: these steps are the costliest loop here.
       let r: number;
       if (p <= 0.5) {
-        r = L[o] / qq;
-        for (let m = o + 1; m <= o + s - 1; m++) r = (L[m] - r * p) / qq;
+        const inv = t.invQ[i];
+        r = L[o] * inv;
+        for (let m = o + 1; m <= o + s - 1; m++) r = (L[m] - r * p) * inv;
       } else {
-        r = L[o + K] / p;
-        for (let m = o + K - 1; m >= o + s; m--) r = (L[m] - r * qq) / p;
+        const qq = t.Q[i];
+        const inv = t.invP[i];
+        r = L[o + K] * inv;
+        for (let m = o + K - 1; m >= o + s; m--) r = (L[m] - r * qq) * inv;
       }
-      if (r > 0) eSum[k] += r * p * w[q];
+      if (r > 0) eSum[k + shift] += r * p * w[q];
     }
   }
-  for (let k = start; k < start + K; k++) eSum[k] = Math.min(1, eSum[k] / den);
+  for (let k = start; k < start + K; k++) eSum[k + shift] = Math.min(1, eSum[k + shift] / den);
   return num / den;
+}
+
+/** Scratch of the sum-score pass for learners of up to K answers. */
+export interface SumScoreScratch {
+  readonly L: Float64Array;
+  readonly bound: Float64Array;
+}
+
+export function sumScoreScratch(K: number, nQ: number): SumScoreScratch {
+  return { L: new Float64Array((K + 1) * nQ), bound: new Float64Array(nQ) };
 }
 
 /** Relative contribution below which a node is left out of the sum-score expectations. */
@@ -150,20 +171,21 @@ function chernoffBound(s: number, K: number, pbar: number): number {
   return Math.exp(-K * kl);
 }
 
-/** The grouped table of one item and its statistic (see the file comment). */
+/**
+ * The grouped table of one item and its statistic (see the file comment), from its informative
+ * respondents in order of theta: their answers, expectations and thetas. `nAnswers` counts all
+ * of the item's answers (the N of the RMSEA).
+ */
 export function incompleteSX2(
-  answers: Int32Array,
-  users: Int32Array,
   resp: Uint8Array,
   eSum: Float64Array,
   theta: Float64Array,
+  nAnswers: number,
   dfSubtract: number,
   options: SparseFitOptions,
   stride: number,
 ): ItemFit {
-  const idx: number[] = [];
-  for (let m = 0; m < answers.length; m++) if (!Number.isNaN(theta[users[m]])) idx.push(m);
-  const n = idx.length;
+  const n = resp.length;
   const maxGroups = options.maxGroups ?? 10;
   const minGroupSize = options.minGroupSize ?? 20;
   const target = Math.min(maxGroups, Math.floor(n / minGroupSize));
@@ -174,7 +196,6 @@ export function incompleteSX2(
       reason: `S-X2 needs at least ${least} learners with some but not all of their answers right (and at most ${options.maxLearnerAnswers ?? 300} answers${stride > 1 ? `; on a bank this size one learner in ${stride} enters the table` : ''}); ${n} such learners answered this item`,
     };
   }
-  idx.sort((x, y) => theta[users[x]] - theta[users[y]]);
   const O0: number[] = [];
   const O1: number[] = [];
   const E0: number[] = [];
@@ -184,12 +205,11 @@ export function incompleteSX2(
   let e1 = 0;
   let size = 0;
   for (let r = 0; r < n; r++) {
-    const k = answers[idx[r]];
-    o1 += resp[k];
-    e1 += eSum[k];
+    o1 += resp[r];
+    e1 += eSum[r];
     size++;
     const last = r === n - 1;
-    const tie = !last && theta[users[idx[r + 1]]] === theta[users[idx[r]]];
+    const tie = !last && theta[r + 1] === theta[r];
     // Close the group at its quantile boundary, never inside a run of equal theta.
     if (last || (!tie && r + 1 >= Math.round(((g + 1) * n) / target) && g < target - 1)) {
       O1.push(o1);
@@ -202,7 +222,7 @@ export function incompleteSX2(
       size = 0;
     }
   }
-  const fit = sx2FromTable(O0, O1, E0, E1, options.mincell ?? 1, dfSubtract, answers.length);
+  const fit = sx2FromTable(O0, O1, E0, E1, options.mincell ?? 1, dfSubtract, nAnswers);
   if (fit.kind !== 'S-X2') return fit;
   return { ...fit, kind: 'S-X2-incomplete' };
 }

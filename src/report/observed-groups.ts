@@ -38,45 +38,19 @@ const MIN_PER_GROUP = 10;
 
 /** The evidence, from the data the run calibrated and the result's (final-scale) abilities. */
 export function reportEvidence(data: ResponseData, result: CalibrateResponse): ReportEvidence {
-  const thetaOf = new Map<string, number>();
-  for (const a of result.abilities) if (finite(a.theta)) thetaOf.set(String(a.user_id), a.theta);
-  const theta = Float64Array.from(data.userIds, (id) => thetaOf.get(id) ?? Number.NaN);
+  const theta = thetaByUser(data, result);
   const estimated = new Set(result.item_params.map((it) => it.item_id));
 
-  // Answers by item: (theta, right) of every respondent with a finite theta.
-  const start = new Int32Array(data.nItems + 1);
-  for (let k = 0; k < data.nObs; k++) start[data.userItem[k] + 1]++;
-  for (let j = 0; j < data.nItems; j++) start[j + 1] += start[j];
-  const fill = start.slice(0, data.nItems);
-  const th = new Float64Array(data.nObs);
-  const right = new Uint8Array(data.nObs);
-  for (let u = 0; u < data.nUsers; u++) {
-    for (let k = data.userPtr[u]; k < data.userPtr[u + 1]; k++) {
-      const at = fill[data.userItem[k]]++;
-      th[at] = theta[u];
-      right[at] = data.userResp[k];
-    }
-  }
-
+  const groups = groupSums(data, theta);
   const observed: Record<string, ObservedGroup[]> = {};
   for (let j = 0; j < data.nItems; j++) {
     if (!estimated.has(data.itemIds[j])) continue;
-    const order: number[] = [];
-    for (let k = start[j]; k < start[j + 1]; k++) if (Number.isFinite(th[k])) order.push(k);
-    order.sort((p, q) => th[p] - th[q]);
-    const n = order.length;
-    const groups = Math.min(MAX_GROUPS, Math.max(1, Math.floor(n / MIN_PER_GROUP)));
+    const n = groups.n[j];
     const out: ObservedGroup[] = [];
-    for (let g = 0; g < groups && n > 0; g++) {
-      const lo = Math.floor((g * n) / groups);
-      const hi = Math.floor(((g + 1) * n) / groups);
-      let sum = 0;
-      let r = 0;
-      for (let i = lo; i < hi; i++) {
-        sum += th[order[i]];
-        r += right[order[i]];
-      }
-      out.push([Math.round((sum / (hi - lo)) * 100) / 100, hi - lo, r]);
+    for (let g = 0; g < groups.count[j] && n > 0; g++) {
+      const size = groupEnd(g, n, groups.count[j]) - groupEnd(g - 1, n, groups.count[j]);
+      const at = j * MAX_GROUPS + g;
+      out.push([Math.round((groups.sum[at] / size) * 100) / 100, size, groups.right[at]]);
     }
     observed[data.itemIds[j]] = out;
   }
@@ -94,6 +68,69 @@ export function reportEvidence(data: ResponseData, result: CalibrateResponse): R
     observed_by_group: observed,
     answers_per_learner: { min: q(0), q1: q(0.25), median, q3: q(0.75), max: lengths.at(-1) ?? 0 },
   };
+}
+
+/** Where group g of n answers in `groups` groups ends (g = -1: 0). */
+function groupEnd(g: number, n: number, groups: number): number {
+  return Math.floor(((g + 1) * n) / groups);
+}
+
+/**
+ * Per item, its respondents with a finite theta in order of theta (ties in learner order, as a
+ * stable sort of the answers in learner order had them) cut into up to MAX_GROUPS groups of equal
+ * size: each group's sum of theta and right answers (MAX_GROUPS slots per item). The learners are
+ * sorted once and their answers added to their item's current group in that order, so each item
+ * sees its respondents sorted without a sort per item or an array per answer.
+ */
+function groupSums(data: ResponseData, theta: Float64Array) {
+  const { nItems, userPtr, userItem, userResp } = data;
+  const ranked: number[] = [];
+  const n = new Int32Array(nItems);
+  for (let u = 0; u < data.nUsers; u++) {
+    if (!Number.isFinite(theta[u])) continue;
+    ranked.push(u);
+    for (let k = userPtr[u]; k < userPtr[u + 1]; k++) n[userItem[k]]++;
+  }
+  const order = Int32Array.from(ranked).sort((p, q) => theta[p] - theta[q] || p - q);
+  const count = n.map((m) => Math.min(MAX_GROUPS, Math.max(1, Math.floor(m / MIN_PER_GROUP))));
+  const seen = new Int32Array(nItems);
+  const group = new Int32Array(nItems);
+  const end = n.map((m, j) => groupEnd(0, m, count[j]));
+  const sum = new Float64Array(nItems * MAX_GROUPS);
+  const right = new Int32Array(nItems * MAX_GROUPS);
+  for (const u of order) {
+    for (let k = userPtr[u]; k < userPtr[u + 1]; k++) {
+      const j = userItem[k];
+      // The item's next respondent in order of theta: past its group's end, the next group.
+      while (seen[j] >= end[j]) end[j] = groupEnd(++group[j], n[j], count[j]);
+      seen[j]++;
+      sum[j * MAX_GROUPS + group[j]] += theta[u];
+      right[j * MAX_GROUPS + group[j]] += userResp[k];
+    }
+  }
+  return { n, count, sum, right };
+}
+
+/**
+ * Each learner's theta (NaN: none, or not finite), by index. The abilities of a local fit come
+ * in the data's learner order, and are then taken by position; any other order (a remote
+ * calibrator's answer) goes through the ids.
+ */
+function thetaByUser(data: ResponseData, result: CalibrateResponse): Float64Array {
+  const abilities = result.abilities;
+  const theta = new Float64Array(data.nUsers).fill(Number.NaN);
+  let inOrder = abilities.length === data.nUsers;
+  for (let u = 0; inOrder && u < data.nUsers; u++) inOrder = String(abilities[u].user_id) === data.userIds[u];
+  if (inOrder) {
+    for (let u = 0; u < data.nUsers; u++) if (finite(abilities[u].theta)) theta[u] = abilities[u].theta;
+    return theta;
+  }
+  const index = new Map<string, number>(data.userIds.map((id, u) => [id, u]));
+  for (const a of abilities) {
+    const u = index.get(String(a.user_id));
+    if (u !== undefined && finite(a.theta)) theta[u] = a.theta;
+  }
+  return theta;
 }
 
 /** Adds the evidence to the result's metrics (the report's input) and returns the result. */

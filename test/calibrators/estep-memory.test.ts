@@ -1,10 +1,11 @@
 /**
  * The E-step's shared memory: offsets past 2 GiB stay positive element indices (pure layout
  * arithmetic, no 2 GiB allocated), and Louis' tables are added only when item-block standard
- * errors need them.
+ * errors or item fit (whose tables share those pages) need them.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { FIT_BATCH_ANSWERS, FIT_BATCH_LEARNERS } from '../../src/calibrators/estep-memory.js';
 import {
   createExecutor,
   f64Index,
@@ -34,6 +35,10 @@ function blocks(plan: MemoryPlan, s: { nUsers: number; nObs: number; nItems: num
     ['nodes', at.nodes, 8 * s.cap],
     ['s1', at.s1, 24 * J * s.cap],
     ['s0', at.s0, 24 * J * s.cap],
+    ['sel', at.sel, 4 * FIT_BATCH_LEARNERS],
+    ['selPtr', at.selPtr, 4 * (FIT_BATCH_LEARNERS + 1)],
+    ['theta', at.theta, 8 * FIT_BATCH_LEARNERS],
+    ['eSum', at.eSum, 8 * FIT_BATCH_ANSWERS],
   ];
   plan.regions.forEach((r, t) => {
     const users = r.u1 - r.u0;
@@ -45,6 +50,8 @@ function blocks(plan: MemoryPlan, s: { nUsers: number; nObs: number; nItems: num
       [`out1.${t}`, r.out1, 8 * users],
       [`out2.${t}`, r.out2, 8 * users],
       [`info.${t}`, r.info, 72 * J],
+      [`fitL.${t}`, r.fitL, 8 * (at.fitAnswers + 1) * s.cap],
+      [`bound.${t}`, r.bound, 8 * s.cap],
     );
   });
   return list.sort((a, b) => a[1] - b[1]);
@@ -79,21 +86,25 @@ describe('E-step memory layout', () => {
     for (const r of plan.regions) assert.ok(r.info >= plan.basePages * PAGE);
     assert.ok(end <= plan.louisPages * PAGE && plan.louisPages <= 65536);
     assert.ok(
-      list.filter(([n]) => !/^(s1|s0|info)/.test(n)).every(([, o, b]) => o + b <= plan.basePages * PAGE),
+      list
+        .filter(([n]) => !/^(s1|s0|info|sel|selPtr|theta|eSum|fitL|bound)/.test(n))
+        .every(([, o, b]) => o + b <= plan.basePages * PAGE),
     );
   });
 });
 
-describe("Louis' tables are allocated only for item-block standard errors", () => {
+describe("Louis' tables are allocated only for item-block standard errors and item fit", () => {
   const { data } = simulateResponses({ model: '2PL', nUsers: 3000, nItems: 400, perUser: 20, seed: 5 });
   const cap = 122; // laid out for the EAP's 121 nodes
-  const plan = planMemory({ ...data, cap, cuts: splitUsers(data.userPtr, 2) });
+  // The sum-score kernel's L is laid out for the most answers of a learner (20 here).
+  const plan = planMemory({ ...data, cap, cuts: splitUsers(data.userPtr, 2), fitAnswers: 20 });
 
-  async function run(standardErrors: 'none' | 'item') {
+  async function run(standardErrors: 'none' | 'item', itemFit = false) {
     let ex: SizedExecutor | null = null;
     const r = await calibrate(data, {
       model: '2PL',
       standardErrors,
+      itemFit,
       executorFor: async (d) => {
         ex = await createExecutor(d, 61, { threads: 2 });
         return ex;
@@ -103,10 +114,16 @@ describe("Louis' tables are allocated only for item-block standard errors", () =
     return { r, bytes: (ex as SizedExecutor).memoryBytes() };
   }
 
-  it('a fit without standard errors never grows the memory past the E-step and EAP pages', async () => {
+  it('a fit without standard errors and item fit never grows the memory past the E-step and EAP pages', async () => {
     const { r, bytes } = await run('none');
     assert.ok(r.abilities);
     assert.equal(bytes, plan.basePages * PAGE);
+  });
+
+  it('item fit adds the same pages', async () => {
+    const { r, bytes } = await run('none', true);
+    assert.ok(r.items.every((it) => it.meanSquares));
+    assert.equal(bytes, plan.louisPages * PAGE);
   });
 
   it('item-block standard errors add the Louis pages, with the same sums as the JavaScript pass', async () => {

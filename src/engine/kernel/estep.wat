@@ -6,6 +6,10 @@
 ;; exp is computed here: x = k ln2 + r, |r| <= ln2/2, Taylor to r^13 (error < 1e-17), times 2^k.
 (module
   (import "env" "memory" (memory 1 65536 shared))
+  ;; Math.log and Math.exp of the host, for the sum-score pass's Chernoff bounds (the same values
+  ;; as the JavaScript pass's).
+  (import "env" "log" (func $mathLog (param f64) (result f64)))
+  (import "env" "exp" (func $mathExp (param f64) (result f64)))
 
   (func $exp (param $x v128) (result v128)
     (local $k v128) (local $r v128) (local $p v128)
@@ -313,4 +317,320 @@
             (f64.sqrt (f64.div (f64.add (f64x2.extract_lane 0 (local.get $s1)) (f64x2.extract_lane 1 (local.get $s1))) (local.get $sum))))
           (local.set $u (i32.add (local.get $u) (i32.const 1)))
           (br $users))))
+  ;; Item fit's mean squares (itemfit-meansquares.ts): per user the posterior e = exp(l - max) as
+  ;; in the E-step, then per answer its leave-one-out predictive probability
+  ;; p* = sum e F / sum e G with (F, G) = (1, 1/P) for a right answer, (P/Q, 1/Q) for a wrong
+  ;; one (tables invP, PoverQ, invQ: item-major, stride as the log tables, padding 0), and the
+  ;; item's six sums (48 bytes per item at $sums): answers, (x-p)^2/W, (x-p)^2, W, C/W^2, C-W^2
+  ;; with p clamped into [1e-10, 1 - 1e-10], W = p(1-p), C = W((1-p)^3 + p^3).
+  (func (export "squares")
+      (param $u0 i32) (param $u1 i32) (param $nq2 i32)
+      (param $ptr i32) (param $item i32) (param $resp i32)
+      (param $logP i32) (param $logQ i32) (param $logW i32)
+      (param $invP i32) (param $PoverQ i32) (param $invQ i32) (param $sums i32) (param $work i32)
+      (local $u i32) (local $k i32) (local $k0 i32) (local $k1 i32) (local $i i32)
+      (local $stride i32) (local $t i32) (local $f i32) (local $g i32) (local $o i32) (local $x i32)
+      (local $m v128) (local $s v128) (local $e v128) (local $vf v128) (local $vg v128)
+      (local $mx f64) (local $sumE f64) (local $num f64) (local $den f64)
+      (local $p f64) (local $q f64) (local $w f64) (local $c f64) (local $r f64)
+      (local.set $stride (i32.shl (local.get $nq2) (i32.const 4)))
+      (local.set $u (local.get $u0))
+      (block $users_done
+        (loop $users
+          (br_if $users_done (i32.ge_u (local.get $u) (local.get $u1)))
+          (local.set $k0 (i32.load (i32.add (local.get $ptr) (i32.shl (local.get $u) (i32.const 2)))))
+          (local.set $k1 (i32.load offset=4 (i32.add (local.get $ptr) (i32.shl (local.get $u) (i32.const 2)))))
+          (local.set $i (i32.const 0))
+          (block $d0 (loop $l0
+            (br_if $d0 (i32.ge_u (local.get $i) (local.get $stride)))
+            (v128.store (i32.add (local.get $work) (local.get $i)) (v128.load (i32.add (local.get $logW) (local.get $i))))
+            (local.set $i (i32.add (local.get $i) (i32.const 16)))
+            (br $l0)))
+          (local.set $k (local.get $k0))
+          (block $d1 (loop $l1
+            (br_if $d1 (i32.ge_u (local.get $k) (local.get $k1)))
+            (local.set $t
+              (i32.add
+                (select (local.get $logP) (local.get $logQ) (i32.load8_u (i32.add (local.get $resp) (local.get $k))))
+                (i32.mul (i32.load (i32.add (local.get $item) (i32.shl (local.get $k) (i32.const 2)))) (local.get $stride))))
+            (local.set $i (i32.const 0))
+            (block $d2 (loop $l2
+              (br_if $d2 (i32.ge_u (local.get $i) (local.get $stride)))
+              (v128.store (i32.add (local.get $work) (local.get $i))
+                (f64x2.add (v128.load (i32.add (local.get $work) (local.get $i))) (v128.load (i32.add (local.get $t) (local.get $i)))))
+              (local.set $i (i32.add (local.get $i) (i32.const 16)))
+              (br $l2)))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $l1)))
+          (local.set $m (f64x2.splat (f64.const -inf)))
+          (local.set $i (i32.const 0))
+          (block $d3 (loop $l3
+            (br_if $d3 (i32.ge_u (local.get $i) (local.get $stride)))
+            (local.set $m (f64x2.max (local.get $m) (v128.load (i32.add (local.get $work) (local.get $i)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 16)))
+            (br $l3)))
+          (local.set $mx (f64.max (f64x2.extract_lane 0 (local.get $m)) (f64x2.extract_lane 1 (local.get $m))))
+          (local.set $s (f64x2.splat (f64.const 0)))
+          (local.set $m (f64x2.splat (local.get $mx)))
+          (local.set $i (i32.const 0))
+          (block $d4 (loop $l4
+            (br_if $d4 (i32.ge_u (local.get $i) (local.get $stride)))
+            (local.set $e (call $exp (f64x2.sub (v128.load (i32.add (local.get $work) (local.get $i))) (local.get $m))))
+            (v128.store (i32.add (local.get $work) (local.get $i)) (local.get $e))
+            (local.set $s (f64x2.add (local.get $s) (local.get $e)))
+            (local.set $i (i32.add (local.get $i) (i32.const 16)))
+            (br $l4)))
+          (local.set $sumE (f64.add (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s))))
+          ;; per answer: p*, then the item's sums
+          (local.set $k (local.get $k0))
+          (block $d6 (loop $l6
+            (br_if $d6 (i32.ge_u (local.get $k) (local.get $k1)))
+            (local.set $x (i32.load8_u (i32.add (local.get $resp) (local.get $k))))
+            (local.set $t (i32.load (i32.add (local.get $item) (i32.shl (local.get $k) (i32.const 2)))))
+            (local.set $o (i32.mul (local.get $t) (local.get $stride)))
+            (local.set $f (i32.add (local.get $PoverQ) (local.get $o)))
+            (local.set $g (i32.add (select (local.get $invP) (local.get $invQ) (local.get $x)) (local.get $o)))
+            (local.set $vf (f64x2.splat (f64.const 0)))
+            (local.set $vg (f64x2.splat (f64.const 0)))
+            (local.set $i (i32.const 0))
+            (if (local.get $x)
+              (then
+                (block $d7 (loop $l7
+                  (br_if $d7 (i32.ge_u (local.get $i) (local.get $stride)))
+                  (local.set $vg (f64x2.add (local.get $vg)
+                    (f64x2.mul (v128.load (i32.add (local.get $work) (local.get $i))) (v128.load (i32.add (local.get $g) (local.get $i))))))
+                  (local.set $i (i32.add (local.get $i) (i32.const 16)))
+                  (br $l7)))
+                (local.set $num (local.get $sumE)))
+              (else
+                (block $d8 (loop $l8
+                  (br_if $d8 (i32.ge_u (local.get $i) (local.get $stride)))
+                  (local.set $e (v128.load (i32.add (local.get $work) (local.get $i))))
+                  (local.set $vf (f64x2.add (local.get $vf) (f64x2.mul (local.get $e) (v128.load (i32.add (local.get $f) (local.get $i))))))
+                  (local.set $vg (f64x2.add (local.get $vg) (f64x2.mul (local.get $e) (v128.load (i32.add (local.get $g) (local.get $i))))))
+                  (local.set $i (i32.add (local.get $i) (i32.const 16)))
+                  (br $l8)))
+                (local.set $num (f64.add (f64x2.extract_lane 0 (local.get $vf)) (f64x2.extract_lane 1 (local.get $vf))))))
+            (local.set $den (f64.add (f64x2.extract_lane 0 (local.get $vg)) (f64x2.extract_lane 1 (local.get $vg))))
+            (local.set $p (f64.min (f64.const 0.9999999999) (f64.max (f64.const 1e-10) (f64.div (local.get $num) (local.get $den)))))
+            (local.set $q (f64.sub (f64.const 1) (local.get $p)))
+            (local.set $w (f64.mul (local.get $p) (local.get $q)))
+            (local.set $c (f64.mul (local.get $w)
+              (f64.add (f64.mul (f64.mul (local.get $q) (local.get $q)) (local.get $q))
+                       (f64.mul (f64.mul (local.get $p) (local.get $p)) (local.get $p)))))
+            (local.set $r (f64.sub (f64.convert_i32_u (local.get $x)) (local.get $p)))
+            (local.set $r (f64.mul (local.get $r) (local.get $r)))
+            (local.set $o (i32.add (local.get $sums) (i32.mul (local.get $t) (i32.const 48))))
+            (f64.store offset=0 (local.get $o) (f64.add (f64.load offset=0 (local.get $o)) (f64.const 1)))
+            (f64.store offset=8 (local.get $o) (f64.add (f64.load offset=8 (local.get $o)) (f64.div (local.get $r) (local.get $w))))
+            (f64.store offset=16 (local.get $o) (f64.add (f64.load offset=16 (local.get $o)) (local.get $r)))
+            (f64.store offset=24 (local.get $o) (f64.add (f64.load offset=24 (local.get $o)) (local.get $w)))
+            (f64.store offset=32 (local.get $o) (f64.add (f64.load offset=32 (local.get $o))
+              (f64.div (local.get $c) (f64.mul (local.get $w) (local.get $w)))))
+            (f64.store offset=40 (local.get $o) (f64.add (f64.load offset=40 (local.get $o))
+              (f64.sub (local.get $c) (f64.mul (local.get $w) (local.get $w)))))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $l6)))
+          (local.set $u (i32.add (local.get $u) (i32.const 1)))
+          (br $users))))
+  ;; Chernoff's bound on P(S = s) for S a sum of K Bernoullis with mean rate pbar
+  ;; (itemfit-sumscore.ts's chernoffBound, 0 < s < K).
+  (func $chernoff (param $s f64) (param $K f64) (param $pbar f64) (result f64)
+    (local $x f64) (local $kl f64)
+    (local.set $x (f64.div (local.get $s) (local.get $K)))
+    (if (f64.eq (local.get $x) (local.get $pbar)) (then (return (f64.const 1))))
+    (local.set $kl
+      (f64.add
+        (select
+          (f64.mul (local.get $x) (call $mathLog (f64.div (local.get $x) (local.get $pbar))))
+          (f64.const 0)
+          (f64.gt (local.get $x) (f64.const 0)))
+        (select
+          (f64.mul (f64.sub (f64.const 1) (local.get $x))
+            (call $mathLog (f64.div (f64.sub (f64.const 1) (local.get $x)) (f64.sub (f64.const 1) (local.get $pbar)))))
+          (f64.const 0)
+          (f64.lt (local.get $x) (f64.const 1)))))
+    (call $mathExp (f64.mul (f64.neg (local.get $K)) (local.get $kl))))
+
+  ;; Item fit's sum-score pass (itemfit-sumscore.ts's sumScoreExpectations, the same operations in
+  ;; the same order) for the learners sel[i], i in [i0, i1): expectations into eSum at selPtr[i],
+  ;; the summed-score EAP into theta[i] (NaN: all right or all wrong). Tables P, Q, 1/P, 1/Q
+  ;; item-major with $rowBytes per item; nodes and w of $nq nodes; per thread L ($nq rows of
+  ;; K + 1) and bound ($nq).
+  (func (export "sumscore")
+      (param $i0 i32) (param $i1 i32) (param $nq i32) (param $rowBytes i32)
+      (param $ptr i32) (param $item i32) (param $resp i32)
+      (param $P i32) (param $Q i32) (param $invP i32) (param $invQ i32) (param $nodes i32) (param $w i32)
+      (param $sel i32) (param $selPtr i32) (param $eSum i32) (param $theta i32) (param $L i32) (param $bound i32)
+      (local $i i32) (local $u i32) (local $k0 i32) (local $k1 i32) (local $K i32) (local $s i32)
+      (local $k i32) (local $q i32) (local $best i32) (local $step i32) (local $o i32) (local $m i32)
+      (local $r i32) (local $n i32) (local $t i32) (local $e i32) (local $c i32) (local $dir i32)
+      (local $mu f64) (local $b f64) (local $den f64) (local $num f64) (local $top f64) (local $v f64)
+      (local $p f64) (local $qq f64) (local $hi f64) (local $lo f64) (local $x f64) (local $inv f64) (local $cf f64)
+      (local $wq f64) (local $cut f64)
+      (local.set $i (local.get $i0))
+      (block $learners_done (loop $learners
+        (br_if $learners_done (i32.ge_u (local.get $i) (local.get $i1)))
+        (local.set $u (i32.load (i32.add (local.get $sel) (i32.shl (local.get $i) (i32.const 2)))))
+        (local.set $k0 (i32.load (i32.add (local.get $ptr) (i32.shl (local.get $u) (i32.const 2)))))
+        (local.set $k1 (i32.load offset=4 (i32.add (local.get $ptr) (i32.shl (local.get $u) (i32.const 2)))))
+        (local.set $K (i32.sub (local.get $k1) (local.get $k0)))
+        ;; $e: byte address of the learner's first expectation
+        (local.set $e (i32.add (local.get $eSum)
+          (i32.shl (i32.load (i32.add (local.get $selPtr) (i32.shl (local.get $i) (i32.const 2)))) (i32.const 3))))
+        (local.set $s (i32.const 0))
+        (local.set $k (local.get $k0))
+        (block $d0 (loop $l0
+          (br_if $d0 (i32.ge_u (local.get $k) (local.get $k1)))
+          (local.set $s (i32.add (local.get $s) (i32.load8_u (i32.add (local.get $resp) (local.get $k)))))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br $l0)))
+        (block $informative
+          (br_if $informative (i32.and (i32.ne (local.get $s) (i32.const 0)) (i32.ne (local.get $s) (local.get $K))))
+          ;; all right or all wrong: e = x, theta NaN
+          (local.set $k (local.get $k0))
+          (block $d1 (loop $l1
+            (br_if $d1 (i32.ge_u (local.get $k) (local.get $k1)))
+            (f64.store (i32.add (local.get $e) (i32.shl (i32.sub (local.get $k) (local.get $k0)) (i32.const 3)))
+              (f64.convert_i32_u (i32.load8_u (i32.add (local.get $resp) (local.get $k)))))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $l1)))
+          (f64.store (i32.add (local.get $theta) (i32.shl (local.get $i) (i32.const 3))) (f64.const nan))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $learners))
+        ;; Chernoff bounds times w, and the node with the largest
+        (local.set $best (i32.const 0))
+        (local.set $q (i32.const 0))
+        (block $d2 (loop $l2
+          (br_if $d2 (i32.ge_u (local.get $q) (local.get $nq)))
+          (local.set $mu (f64.const 0))
+          (local.set $k (local.get $k0))
+          (block $d3 (loop $l3
+            (br_if $d3 (i32.ge_u (local.get $k) (local.get $k1)))
+            (local.set $mu (f64.add (local.get $mu) (f64.load (i32.add (local.get $P)
+              (i32.add (i32.mul (i32.load (i32.add (local.get $item) (i32.shl (local.get $k) (i32.const 2)))) (local.get $rowBytes))
+                       (i32.shl (local.get $q) (i32.const 3)))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $l3)))
+          (local.set $b (f64.mul
+            (call $chernoff (f64.convert_i32_u (local.get $s)) (f64.convert_i32_u (local.get $K))
+              (f64.div (local.get $mu) (f64.convert_i32_u (local.get $K))))
+            (f64.load (i32.add (local.get $w) (i32.shl (local.get $q) (i32.const 3))))))
+          (f64.store (i32.add (local.get $bound) (i32.shl (local.get $q) (i32.const 3))) (local.get $b))
+          (if (f64.gt (local.get $b) (f64.load (i32.add (local.get $bound) (i32.shl (local.get $best) (i32.const 3)))))
+            (then (local.set $best (local.get $q))))
+          (local.set $q (i32.add (local.get $q) (i32.const 1)))
+          (br $l2)))
+        ;; Lord-Wingersky node by node, the best node first; L row q at $L + 8 q (K + 1)
+        (local.set $den (f64.const 0))
+        (local.set $num (f64.const 0))
+        (local.set $top (f64.const 0))
+        (local.set $step (i32.const 0))
+        (block $d4 (loop $l4
+          (br_if $d4 (i32.gt_u (local.get $step) (local.get $nq)))
+          (block $next
+            (local.set $q (select (local.get $best) (i32.sub (local.get $step) (i32.const 1)) (i32.eqz (local.get $step))))
+            (br_if $next (i32.and (i32.ne (local.get $step) (i32.const 0)) (i32.eq (local.get $q) (local.get $best))))
+            (local.set $o (i32.add (local.get $L) (i32.shl (i32.mul (local.get $q) (i32.add (local.get $K) (i32.const 1))) (i32.const 3))))
+            (if (f64.lt (f64.load (i32.add (local.get $bound) (i32.shl (local.get $q) (i32.const 3))))
+                        (f64.mul (f64.const 1e-13) (local.get $top)))
+              (then
+                (f64.store (i32.add (local.get $o) (i32.shl (local.get $s) (i32.const 3))) (f64.const 0))
+                (br $next)))
+            (f64.store (local.get $o) (f64.const 1))
+            (local.set $m (i32.const 0))
+            (block $d5 (loop $l5
+              (br_if $d5 (i32.ge_u (local.get $m) (local.get $K)))
+              (local.set $t (i32.add
+                (i32.mul (i32.load (i32.add (local.get $item) (i32.shl (i32.add (local.get $k0) (local.get $m)) (i32.const 2)))) (local.get $rowBytes))
+                (i32.shl (local.get $q) (i32.const 3))))
+              (local.set $p (f64.load (i32.add (local.get $P) (local.get $t))))
+              (local.set $qq (f64.load (i32.add (local.get $Q) (local.get $t))))
+              ;; $r: byte address of L_m; L_{m+1} = L_m P, then L_r = L_r Q + L_{r-1} P downwards
+              (local.set $r (i32.add (local.get $o) (i32.shl (local.get $m) (i32.const 3))))
+              (local.set $hi (f64.load (local.get $r)))
+              (f64.store offset=8 (local.get $r) (f64.mul (local.get $hi) (local.get $p)))
+              (block $d6 (loop $l6
+                (br_if $d6 (i32.le_u (local.get $r) (local.get $o)))
+                (local.set $lo (f64.load (i32.sub (local.get $r) (i32.const 8))))
+                (f64.store (local.get $r) (f64.add (f64.mul (local.get $hi) (local.get $qq)) (f64.mul (local.get $lo) (local.get $p))))
+                (local.set $hi (local.get $lo))
+                (local.set $r (i32.sub (local.get $r) (i32.const 8)))
+                (br $l6)))
+              (f64.store (local.get $o) (f64.mul (local.get $hi) (local.get $qq)))
+              (local.set $m (i32.add (local.get $m) (i32.const 1)))
+              (br $l5)))
+            (local.set $v (f64.mul (f64.load (i32.add (local.get $o) (i32.shl (local.get $s) (i32.const 3))))
+                                   (f64.load (i32.add (local.get $w) (i32.shl (local.get $q) (i32.const 3))))))
+            (local.set $den (f64.add (local.get $den) (local.get $v)))
+            (local.set $num (f64.add (local.get $num)
+              (f64.mul (local.get $v) (f64.load (i32.add (local.get $nodes) (i32.shl (local.get $q) (i32.const 3)))))))
+            (if (f64.gt (local.get $v) (local.get $top)) (then (local.set $top (local.get $v)))))
+          (local.set $step (i32.add (local.get $step) (i32.const 1)))
+          (br $l4)))
+        ;; expectations: each answer left out of L at every node that counts
+        (local.set $k (local.get $k0))
+        (block $d7 (loop $l7
+          (br_if $d7 (i32.ge_u (local.get $k) (local.get $k1)))
+          (f64.store (i32.add (local.get $e) (i32.shl (i32.sub (local.get $k) (local.get $k0)) (i32.const 3))) (f64.const 0))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br $l7)))
+        (local.set $cut (f64.mul (f64.const 1e-13) (local.get $top)))
+        (local.set $q (i32.const 0))
+        (block $d8 (loop $l8
+          (br_if $d8 (i32.ge_u (local.get $q) (local.get $nq)))
+          (block $skip
+            (local.set $o (i32.add (local.get $L) (i32.shl (i32.mul (local.get $q) (i32.add (local.get $K) (i32.const 1))) (i32.const 3))))
+            (local.set $wq (f64.load (i32.add (local.get $w) (i32.shl (local.get $q) (i32.const 3)))))
+            (br_if $skip (f64.lt (f64.mul (f64.load (i32.add (local.get $o) (i32.shl (local.get $s) (i32.const 3)))) (local.get $wq))
+                                 (local.get $cut)))
+            (local.set $k (local.get $k0))
+            (block $d9 (loop $l9
+              (br_if $d9 (i32.ge_u (local.get $k) (local.get $k1)))
+              (local.set $t (i32.add
+                (i32.mul (i32.load (i32.add (local.get $item) (i32.shl (local.get $k) (i32.const 2)))) (local.get $rowBytes))
+                (i32.shl (local.get $q) (i32.const 3))))
+              (local.set $p (f64.load (i32.add (local.get $P) (local.get $t))))
+              (if (f64.le (local.get $p) (f64.const 0.5))
+                (then
+                  ;; upwards: r = L_0 / Q, r = (L_m - r P) / Q for m = 1..s-1
+                  (local.set $cf (local.get $p))
+                  (local.set $inv (f64.load (i32.add (local.get $invQ) (local.get $t))))
+                  (local.set $r (i32.add (local.get $o) (i32.const 8)))
+                  (local.set $x (f64.mul (f64.load (local.get $o)) (local.get $inv)))
+                  (local.set $n (i32.sub (local.get $s) (i32.const 1)))
+                  (local.set $dir (i32.const 8)))
+                (else
+                  ;; downwards: r = L_K / P, r = (L_m - r Q) / P for m = K-1..s
+                  (local.set $cf (f64.load (i32.add (local.get $Q) (local.get $t))))
+                  (local.set $inv (f64.load (i32.add (local.get $invP) (local.get $t))))
+                  (local.set $r (i32.add (local.get $o) (i32.shl (i32.sub (local.get $K) (i32.const 1)) (i32.const 3))))
+                  (local.set $x (f64.mul (f64.load offset=8 (local.get $r)) (local.get $inv)))
+                  (local.set $n (i32.sub (local.get $K) (local.get $s)))
+                  (local.set $dir (i32.const -8))))
+              (block $d10 (loop $l10
+                (br_if $d10 (i32.le_s (local.get $n) (i32.const 0)))
+                (local.set $x (f64.mul (f64.sub (f64.load (local.get $r)) (f64.mul (local.get $x) (local.get $cf))) (local.get $inv)))
+                (local.set $r (i32.add (local.get $r) (local.get $dir)))
+                (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+                (br $l10)))
+              (if (f64.gt (local.get $x) (f64.const 0))
+                (then
+                  (local.set $c (i32.add (local.get $e) (i32.shl (i32.sub (local.get $k) (local.get $k0)) (i32.const 3))))
+                  (f64.store (local.get $c)
+                    (f64.add (f64.load (local.get $c)) (f64.mul (f64.mul (local.get $x) (local.get $p)) (local.get $wq))))))
+              (local.set $k (i32.add (local.get $k) (i32.const 1)))
+              (br $l9))))
+          (local.set $q (i32.add (local.get $q) (i32.const 1)))
+          (br $l8)))
+        (local.set $k (local.get $k0))
+        (block $d11 (loop $l11
+          (br_if $d11 (i32.ge_u (local.get $k) (local.get $k1)))
+          (local.set $c (i32.add (local.get $e) (i32.shl (i32.sub (local.get $k) (local.get $k0)) (i32.const 3))))
+          (f64.store (local.get $c) (f64.min (f64.const 1) (f64.div (f64.load (local.get $c)) (local.get $den))))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br $l11)))
+        (f64.store (i32.add (local.get $theta) (i32.shl (local.get $i) (i32.const 3))) (f64.div (local.get $num) (local.get $den)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $learners))))
   )
