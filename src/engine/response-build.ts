@@ -6,7 +6,7 @@
 
 import { type AnswerBlocks, rowsOf } from './answer-blocks.js';
 import { EngineInputError } from './errors.js';
-import { type ByUser, groupByUser, keepOnePerPair } from './response-pairs.js';
+import { type ByUser, groupByUser, type Kept, keepOnePerPair } from './response-pairs.js';
 import type { DuplicatePolicy, ExcludedItem, HygieneReport, ResponseData } from './response-types.js';
 
 export interface BuildContext {
@@ -37,7 +37,7 @@ export function buildResponses(b: AnswerBlocks, ctx: BuildContext): ResponseData
   const h = ctx.hygiene;
   h.dropped.duplicate = kept.duplicate;
   h.excludedItems = items.excluded;
-  const data = toCsr(byUser, userIds, items.map, items.ids, h);
+  const data = toCsr(byUser, kept, userIds, items.map, items.ids, h);
   if (data.nObs === 0) {
     const why =
       items.excluded.length > 0 ? ` (${items.excluded.length} item(s) excluded as not estimable)` : '';
@@ -91,9 +91,14 @@ function excludeItems(
   return { map, ids, excluded };
 }
 
-/** The CSR of the kept answers to kept items; users without any are dropped (and counted). */
+/**
+ * The CSR of the kept answers to kept items; users without any are dropped (and counted). When
+ * no item is excluded the kept answers are the CSR already (items keep their numbers): only the
+ * users are gathered, no answer is touched again.
+ */
 function toCsr(
   g: ByUser,
+  kept: Kept,
   userIdsIn: readonly string[],
   itemMap: Int32Array,
   itemIds: string[],
@@ -104,23 +109,34 @@ function toCsr(
   const nItems = itemIds.length;
   const ptr = new Int32Array(nU + 1);
   const userIds: string[] = [];
-  const itemN = new Int32Array(nItems);
-  const itemCorrect = new Int32Array(nItems);
+  let itemN = kept.itemN;
+  let itemCorrect = kept.itemCorrect;
   let o = 0;
-  for (let u = 0; u < nU; u++) {
-    const o0 = o;
-    for (let r = start[u]; r < start[u + 1]; r++) {
-      const j = itemMap[item[r]];
-      if (j < 0) continue;
-      item[o] = j;
-      resp[o] = resp[r];
-      itemN[j]++;
-      itemCorrect[j] += resp[r];
-      o++;
-    }
-    if (o > o0) {
+  if (isIdentity(itemMap)) {
+    for (let u = 0; u < nU; u++) {
+      if (start[u + 1] === start[u]) continue;
       userIds.push(userIdsIn[u]);
-      ptr[userIds.length] = o;
+      ptr[userIds.length] = start[u + 1];
+    }
+    o = start[nU];
+  } else {
+    itemN = new Int32Array(nItems);
+    itemCorrect = new Int32Array(nItems);
+    for (let u = 0; u < nU; u++) {
+      const o0 = o;
+      for (let r = start[u]; r < start[u + 1]; r++) {
+        const j = itemMap[item[r]];
+        if (j < 0) continue;
+        item[o] = j;
+        resp[o] = resp[r];
+        itemN[j]++;
+        itemCorrect[j] += resp[r];
+        o++;
+      }
+      if (o > o0) {
+        userIds.push(userIdsIn[u]);
+        ptr[userIds.length] = o;
+      }
     }
   }
   const nUsers = userIds.length;
@@ -140,4 +156,10 @@ function toCsr(
     itemCorrect,
     hygiene,
   };
+}
+
+/** Every item kept under its own number. */
+function isIdentity(map: Int32Array): boolean {
+  for (let i = 0; i < map.length; i++) if (map[i] !== i) return false;
+  return true;
 }
