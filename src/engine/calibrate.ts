@@ -179,7 +179,7 @@ export class NotEstimableError extends EngineInputError {
     message: string,
     readonly hygiene: HygieneReport,
   ) {
-    super(message);
+    super(message, 'observations');
   }
 }
 

@@ -41,7 +41,7 @@ export function buildResponses(b: AnswerBlocks, ctx: BuildContext): ResponseData
   if (data.nObs === 0) {
     const why =
       items.excluded.length > 0 ? ` (${items.excluded.length} item(s) excluded as not estimable)` : '';
-    throw new EngineInputError(`no usable observations${why}`);
+    throw new EngineInputError(`no usable observations${why}`, 'observations');
   }
   return data;
 }

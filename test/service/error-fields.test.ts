@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CALIBRATION_OPTIONS } from '../../src/contract/options.js';
 import { resolveSettings } from '../../src/engine/calibrate.js';
+import { ResponseBuilder } from '../../src/engine/responses.js';
 import { EngineInputError, parseAPrior, parseCPrior, parseModel } from '../../src/engine/types.js';
 import { toErrorReply } from '../../src/service/errors.js';
 
@@ -38,4 +39,10 @@ test('no subject: the body, whatever the message happens to say', () => {
   assert.equal(fieldOf(new EngineInputError('the model saw no observations')), 'body');
   assert.equal(fieldOf(new EngineInputError('c prior is odd', 'somethingElse')), 'body');
   assert.equal(toErrorReply(new EngineInputError('x', 'anchors'), 'r').status, 400);
+});
+
+test('no usable observations names the observations', () => {
+  const b = new ResponseBuilder();
+  b.add('u1', 'i1', null);
+  assert.equal(fieldOf(thrown(() => b.build())), 'observations');
 });
