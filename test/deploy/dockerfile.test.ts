@@ -45,7 +45,7 @@ test('multi-stage, every stage on the Node 26 LTS slim image pinned by digest, o
   assert.match(text, /^ARG NODE_IMAGE=node:26-trixie-slim@sha256:[0-9a-f]{64}$/m);
 });
 
-test('CI runs the suite on both ends of the engines range: the lowest declared line and the image\'s', () => {
+test("CI runs the suite on both ends of the engines range: the lowest declared line and the image's", () => {
   const ci = read('.ci/run');
   assert.equal(/^ARG NODE_IMAGE=node:(\d+)-/m.exec(text)?.[1], '26');
   // Node 20 ended on 2026-04-30, and a runtime dependency (fastify's light-my-request -> cookie 2)
