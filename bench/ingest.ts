@@ -59,15 +59,10 @@ function script(body: string): string[] {
   return ['--input-type=module', '-e', body];
 }
 
-/** Reading as `fit` reads a file: on two cores where the build has csv-halves.js, else in one pass. */
 const readScript = (dist: string, csv: string) =>
-  script(`import { createReadStream, existsSync } from 'node:fs';
-    const halves = ${JSON.stringify(path.join(dist, 'files', 'csv-halves.js'))};
-    if (existsSync(halves)) await (await import(halves)).readCsvFile(${JSON.stringify(csv)});
-    else {
-      const { readResponsesCsv } = await import(${JSON.stringify(path.join(dist, 'files', 'csv-responses.js'))});
-      await readResponsesCsv(createReadStream(${JSON.stringify(csv)}, { highWaterMark: 1 << 20 }));
-    }`);
+  script(`import { createReadStream } from 'node:fs';
+    const { readResponsesCsv } = await import(${JSON.stringify(path.join(dist, 'files', 'csv-responses.js'))});
+    await readResponsesCsv(createReadStream(${JSON.stringify(csv)}, { highWaterMark: 1 << 20 }));`);
 
 /** S-X2 of every item on a dense test with the true parameters; the simulation is timed apart. */
 const sx2Script = (dist: string, nItems: number, nUsers: number, fit: boolean) =>

@@ -9,7 +9,7 @@
  * (`addIndexed`): a row then costs no string and no Map look-up.
  */
 
-import { type AnswerBlocks, BLOCK_BITS, BLOCK_ROWS, growBlocks, rowsOf } from './answer-blocks.js';
+import { type AnswerBlocks, BLOCK_BITS, BLOCK_ROWS, growBlocks } from './answer-blocks.js';
 import { EngineInputError } from './errors.js';
 import { buildResponses } from './response-build.js';
 import {
@@ -41,24 +41,6 @@ class StringIdTable implements IdTable {
     this.lastIndex = i;
     return i;
   }
-}
-
-/**
- * What a builder has collected, with its ids as strings: another builder appends it after its own
- * answers (appendPart) as if it had been given the same rows itself. Typed arrays and strings
- * only, so a part crosses to another thread (a worker reading half of a file) by structured clone.
- */
-export interface BuilderPart {
-  readonly blocks: AnswerBlocks;
-  readonly users: readonly string[];
-  readonly items: readonly string[];
-  readonly rowsRead: number;
-  readonly dropped: {
-    readonly nullCorrect: number;
-    readonly invalidCorrect: number;
-    readonly missingId: number;
-    readonly rejected: Readonly<Record<string, number>>;
-  };
 }
 
 export class ResponseBuilder {
@@ -175,46 +157,6 @@ export class ResponseBuilder {
       throw new EngineInputError(`addIndexed: id index ${user} or ${item} is not in the id tables`);
     }
     this.store(user, item, x, respondedAt);
-  }
-
-  /** This builder's answers and counts, for another builder's appendPart. */
-  part(): BuilderPart {
-    return {
-      blocks: this.blocks,
-      users: this.users.ids,
-      items: this.items.ids,
-      rowsRead: this.rowsRead,
-      dropped: this.dropped,
-    };
-  }
-
-  /**
-   * Appends another builder's part after the answers held: its ids numbered in this builder's
-   * tables (in the part's order, as reading its rows here would have met them), its answers
-   * stored in their order, its counts added.
-   */
-  appendPart(part: BuilderPart): void {
-    const userOf = Int32Array.from(part.users, (id) => this.users.internString(id));
-    const itemOf = Int32Array.from(part.items, (id) => this.items.internString(id));
-    const b = part.blocks;
-    for (let at = 0; at < b.user.length; at++) {
-      const user = b.user[at];
-      const item = b.item[at];
-      const resp = b.resp[at];
-      const time = b.time[at];
-      const rows = rowsOf(b, at);
-      for (let k = 0; k < rows; k++) {
-        const t = time === null ? Number.NaN : time[k];
-        this.store(userOf[user[k]], itemOf[item[k]], resp[k], Number.isNaN(t) ? undefined : t);
-      }
-    }
-    this.rowsRead += part.rowsRead;
-    const d = this.dropped;
-    d.nullCorrect += part.dropped.nullCorrect;
-    d.invalidCorrect += part.dropped.invalidCorrect;
-    d.missingId += part.dropped.missingId;
-    for (const [reason, n] of Object.entries(part.dropped.rejected))
-      d.rejected[reason] = (d.rejected[reason] ?? 0) + n;
   }
 
   /** Counts a row the caller could not turn into an observation (it is reported, not fatal). */

@@ -102,21 +102,6 @@ export class CsvLexer {
     this.run(true);
   }
 
-  /**
-   * Lexes the bytes waiting for more (as more input would) and says whether every record given
-   * so far has ended: true when the input up to here is whole records, false inside one (a
-   * quoted field across a line end, a line without its end).
-   */
-  atRecordEnd(): boolean {
-    if (this.pendingLen > 0 && this.started) this.run(false);
-    return this.pendingLen === 0 && this.started;
-  }
-
-  /** The line the next record starts on (1-based, physical lines). */
-  get nextLine(): number {
-    return this.line;
-  }
-
   /** The text of field k of the current record (doubled quotes undone). */
   fieldText(buf: Buffer, k: number): string {
     const s = buf.toString('utf8', this.start[k], this.end[k]);

@@ -101,7 +101,7 @@ const REJECTED_KINDS: readonly RowProblem[] = [
   'line_break_in_field',
 ];
 
-export class AnswerReader {
+class AnswerReader {
   readonly builder: ResponseBuilder;
   readonly users = new ByteInterner();
   readonly items = new ByteInterner();
@@ -295,53 +295,26 @@ export class AnswerReader {
   }
 }
 
-/** One CSV input read: bytes in (`feed`), then `finish` and the data with its report. */
-export class CsvSession {
-  readonly reader: AnswerReader;
-  readonly lexer: CsvLexer;
-
-  constructor(options: CsvReadOptions) {
-    const reader = new AnswerReader(options);
-    this.reader = reader;
-    this.lexer = new CsvLexer({
-      delimiter: parseDelimiter(options.delimiter),
-      maxRecordBytes: options.maxRecordBytes,
-      onRecord: (lx, buf, nf, line) => reader.record(lx, buf, nf, line),
-      onProblem: (kind, line) => reader.problem(kind, line),
-      plain: reader.plain,
-    });
-  }
-
-  async feedStream(stream: Readable): Promise<void> {
-    for await (const chunk of stream as AsyncIterable<Buffer | string>)
-      this.lexer.feed(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  }
-
-  /** Ends the input (a last record without its line end is read) and checks it held answers. */
-  finish(): void {
-    this.lexer.finish();
-    if (!this.reader.sawHeader) throw new CsvInputError('empty input: no header line');
-    if (this.reader.format === null) throw new CsvInputError('no data rows after the header');
-  }
-
-  report(): CsvReadReport {
-    return this.reader.report(this.lexer.delimiter ?? 44);
-  }
-
-  result(): { data: ResponseData; report: CsvReadReport } {
-    return { data: this.reader.builder.build(), report: this.report() };
-  }
-}
-
 /** Reads the CSV stream into compact response data, with a report of what was dropped and why. */
 export async function readCsvAnswers(
   stream: Readable,
   options: CsvReadOptions = {},
 ): Promise<{ data: ResponseData; report: CsvReadReport }> {
-  const session = new CsvSession(options);
-  await session.feedStream(stream);
-  session.finish();
-  return session.result();
+  const reader = new AnswerReader(options);
+  const lexer = new CsvLexer({
+    delimiter: parseDelimiter(options.delimiter),
+    maxRecordBytes: options.maxRecordBytes,
+    onRecord: (lx, buf, nf, line) => reader.record(lx, buf, nf, line),
+    onProblem: (kind, line) => reader.problem(kind, line),
+    plain: reader.plain,
+  });
+  for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+    lexer.feed(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  }
+  lexer.finish();
+  if (!reader.sawHeader) throw new CsvInputError('empty input: no header line');
+  if (reader.format === null) throw new CsvInputError('no data rows after the header');
+  return { data: reader.builder.build(), report: reader.report(lexer.delimiter ?? 44) };
 }
 
 /** Reads the CSV stream into compact response data (hygiene counts included). */

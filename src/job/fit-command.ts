@@ -22,8 +22,7 @@ import {
   parseScoreMethod,
   parseUPrior,
 } from '../engine/types.js';
-import { readCsvFile } from '../files/csv-halves.js';
-import { CsvInputError, type CsvReadOptions } from '../files/csv-responses.js';
+import { CsvInputError, type CsvReadOptions, openInput, readCsvAnswers } from '../files/csv-responses.js';
 import { writeChunk, writeOutput } from '../files/output-file.js';
 import { writeItemsCsv, writeScoresCsv } from '../files/result-csv.js';
 import { writeJson } from '../files/result-json.js';
@@ -219,11 +218,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         anchors: Object.fromEntries(parseAnchors(JSON.parse(await readFile(args.anchors, 'utf8')))),
       };
     let t = performance.now();
-    const { data, report, threads } = await readCsvFile(prep.input, prep.read);
+    const { data, report } = await readCsvAnswers(openInput(prep.input), prep.read);
     for (const line of loadedLines(prep.input === '-' ? 'standard input' : prep.input, data, report))
       log.err(line);
-    if (progress)
-      phaseLine(progress, 'read', (performance.now() - t) / 1000, threads === 2 ? 'on 2 threads' : undefined);
+    if (progress) phaseLine(progress, 'read', (performance.now() - t) / 1000);
     t = performance.now();
     const out = withReportEvidence(await new LocalCalibrator().calibrate(data, job), data);
     const m = out.fit_meta.metrics;

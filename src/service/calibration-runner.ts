@@ -6,10 +6,9 @@
  */
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Worker } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import { ContractError } from '../contract/validate.js';
 import { EngineInputError } from '../engine/types.js';
-import { startModuleWorker } from '../host/module-worker.js';
 import type { CalibrateDefaults } from './calibrate-handler.js';
 import type { CalibrationReply, CalibrationTask } from './calibration-worker.js';
 import { HttpError } from './errors.js';
@@ -19,9 +18,15 @@ const ext = extname(fileURLToPath(import.meta.url));
 const workerUrl = new URL(`./calibration-worker${ext}`, import.meta.url);
 export const LOCAL_CALIBRATOR_MODULE = new URL(`../calibrators/local${ext}`, import.meta.url).href;
 
-/** Starts the worker (host/module-worker.ts: the .js build, or the .ts source under tsx). */
+/**
+ * Starts the worker. From the build it is a plain .js file. From source (tests, bench, tsx) Node 20
+ * does not apply the parent's `--import tsx` loader inside workers, so a one-line bootstrap
+ * registers tsx (a devDependency, present wherever the .ts sources run) and imports the .ts file.
+ */
 function startWorker(options: ConstructorParameters<typeof Worker>[1]): Worker {
-  return startModuleWorker(workerUrl, options);
+  if (ext !== '.ts') return new Worker(workerUrl, options);
+  const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(workerUrl.href)}); })`;
+  return new Worker(boot, { ...options, eval: true });
 }
 
 export interface CalibrationRunnerOptions {
