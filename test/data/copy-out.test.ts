@@ -14,17 +14,15 @@ import type { Db } from '../../src/data/db.js';
 import { openPgDb } from '../../src/data/pg-db.js';
 import { sqlState } from '../../src/data/sql-state.js';
 import { setupPg } from '../helpers/backends.js';
+import { type TestServer, testServer } from '../helpers/tcp.js';
 
 /** A proxy to PostgreSQL that forwards the server's bytes in pieces of 1, 2, ..., 17 bytes, one write each. */
-async function cuttingProxy(target: URL) {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
+async function cuttingProxy(target: URL): Promise<TestServer> {
+  return testServer((client, track) => {
     const upstream = net.connect(Number(target.port || 5432), target.hostname);
     for (const s of [client, upstream]) {
-      sockets.add(s);
+      track(s);
       s.setNoDelay(true);
-      s.on('error', () => {});
-      s.on('close', () => sockets.delete(s));
     }
     client.pipe(upstream);
     let size = 0;
@@ -44,14 +42,6 @@ async function cuttingProxy(target: URL) {
     });
     upstream.on('end', () => client.end());
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise((r) => server.close(r));
-    },
-  };
 }
 
 async function rows(db: Db, select: string, kinds: readonly FieldKind[]): Promise<Field[][]> {

@@ -16,6 +16,7 @@ import { setupPg, useBackend } from '../helpers/backends.js';
 import { ProportionCalibrator } from '../helpers/calibrators.js';
 import { captureIo, jobConfig } from '../helpers/job.js';
 import { createAttemptView, insertAttempts, simulate } from '../helpers/platform.js';
+import { type TestServer, testServer } from '../helpers/tcp.js';
 
 /** Far longer than any limit set below: reaching it means the job hung (as it did before). */
 const HANG_DEADLINE_MS = 30_000;
@@ -35,41 +36,20 @@ async function withDeadline(p: Promise<JobOutcome>): Promise<JobOutcome> {
   }
 }
 
-interface TestServer {
-  port: number;
-  close(): Promise<void>;
-}
-
 /** Accepts connections and never writes a byte. */
-async function silentServer(): Promise<TestServer> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => {
-    sockets.add(s);
-    s.on('error', () => {});
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise((r) => server.close(r));
-    },
-  };
+function silentServer(): Promise<TestServer> {
+  return testServer((client, track) => track(client));
 }
 
 /** Forwards to PostgreSQL until a client message contains `freezeOn`, then drops what the client sends. */
 async function freezingProxy(target: URL): Promise<TestServer & { freezeOn: string | null; froze: boolean }> {
-  const sockets = new Set<net.Socket>();
   const state = { freezeOn: null as string | null, froze: false };
-  const server = net.createServer((client) => {
+  const server = await testServer((client, track) => {
     const upstream = net.connect(Number(target.port || 5432), target.hostname);
     let frozen = false;
     for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => {});
+      track(s);
       s.on('close', () => {
-        sockets.delete(s);
         client.destroy();
         upstream.destroy();
       });
@@ -83,14 +63,7 @@ async function freezingProxy(target: URL): Promise<TestServer & { freezeOn: stri
       if (!frozen) upstream.write(chunk);
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return Object.assign(state, {
-    port: (server.address() as net.AddressInfo).port,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise((r) => server.close(r));
-    },
-  });
+  return Object.assign(state, server);
 }
 
 const fast = { connectTimeoutSecs: 1, statementTimeoutSecs: 1 };
