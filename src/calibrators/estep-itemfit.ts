@@ -67,12 +67,7 @@ export interface FitTables {
  * 1/P, P/Q and 1/Q into Louis' s1 block, P, Q and the weights into s0 (each block holds three
  * tables of items x capacity), at `stride` nodes per item, padding 0; the nodes into theirs.
  */
-export function loadFitTables(
-  f64: Float64Array,
-  at: Layout,
-  input: ItemFitPassInput,
-  stride: number,
-): FitTables {
+function loadFitTables(f64: Float64Array, at: Layout, input: ItemFitPassInput, stride: number): FitTables {
   const { tables, nodes, w } = input;
   const nQ = nodes.length;
   const nItems = tables.P.length / nQ;
@@ -167,7 +162,7 @@ const SQUARES_CHUNK = 256;
 const SUM_SCORE_CHUNK = 64;
 
 /** Cuts batch positions [0, b1 - b0) into `parts` ranges of about equal work (K^2 per learner). */
-export function cutByWork(selectedPtr: Int32Array, b0: number, b1: number, parts: number): number[] {
+function cutByWork(selectedPtr: Int32Array, b0: number, b1: number, parts: number): number[] {
   const work = (i: number) => (selectedPtr[i + 1] - selectedPtr[i]) ** 2;
   let total = 0;
   for (let i = b0; i < b1; i++) total += work(i);

@@ -62,7 +62,7 @@ export function learnerPassesJs(input: ItemFitPassInput): ItemFitPassOutput {
 }
 
 /** The mean squares' sums of every item (SQUARE_SLOTS each), learners in order. */
-export function squaresPassJs(input: ItemFitPassInput): Float64Array {
+function squaresPassJs(input: ItemFitPassInput): Float64Array {
   const { data, tables, logW } = input;
   const { nUsers, nItems, userPtr, userItem, userResp } = data;
   const nQ = logW.length;

@@ -148,7 +148,7 @@ async function runLocked(
 
   const extras = runExtras(ctx, calibrator, got, notes, linked);
   const written = await writePhase(ctx, db, got, result, linked?.link ?? null, extras);
-  await writeReport(ctx, data, result, extras, linked?.link ?? null);
+  await writeReport(ctx, data, result, extras, linked);
   io.out(summary(false));
   return ctx.outcome('ok', 0, { extraction, hygiene: data.hygiene, written });
 }

@@ -128,7 +128,7 @@ export async function writeReport(
   data: ResponseData,
   result: CalibrateResponse,
   extras: RunExtras,
-  link: LinkOutcome | null,
+  linked: { link: LinkOutcome; drift: DriftMetrics } | null,
 ): Promise<void> {
   if (!ctx.config.reportPath) return;
   const reported = {
@@ -139,7 +139,7 @@ export async function writeReport(
       metrics: {
         ...result.fit_meta.metrics,
         ...extras.metrics,
-        ...(link ? { drift: { ...(extras.metrics.drift as object), items: link.drift } } : {}),
+        ...(linked ? { drift: { ...linked.drift, items: linked.link.drift } } : {}),
       },
     },
   };
