@@ -60,3 +60,43 @@ function widen<T extends Int32Array | Uint8Array | Float64Array>(to: T, from: T)
   to.set(from);
   return to;
 }
+
+/** Answers given by id numbers in bulk: row r is (user[r], item[r], resp[r], time[r]), r < n. */
+export interface IndexedRows {
+  readonly user: Int32Array;
+  readonly item: Int32Array;
+  /** 0/1. */
+  readonly resp: Uint8Array;
+  /** NaN where an answer's time is unknown; null when no row has one. */
+  readonly time: Float64Array | null;
+  readonly n: number;
+}
+
+/** Appends rows to the blocks, a block's stretch at a time (times only where some row has one). */
+export function appendRows(b: AnswerBlocks, rows: IndexedRows): void {
+  let r = 0;
+  while (r < rows.n) {
+    let at = b.n >>> BLOCK_BITS;
+    let k = b.n & (BLOCK_ROWS - 1);
+    if (at === b.user.length || k === b.user[at].length) {
+      growBlocks(b);
+      at = b.n >>> BLOCK_BITS;
+      k = b.n & (BLOCK_ROWS - 1);
+    }
+    const m = Math.min(rows.n - r, b.user[at].length - k);
+    b.user[at].set(rows.user.subarray(r, r + m), k);
+    b.item[at].set(rows.item.subarray(r, r + m), k);
+    b.resp[at].set(rows.resp.subarray(r, r + m), k);
+    if (rows.time !== null) {
+      let t = b.time[at];
+      if (t === null) {
+        t = new Float64Array(b.user[at].length).fill(Number.NaN);
+        b.time[at] = t;
+        b.timed = true;
+      }
+      t.set(rows.time.subarray(r, r + m), k);
+    }
+    b.n += m;
+    r += m;
+  }
+}

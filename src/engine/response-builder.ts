@@ -9,7 +9,14 @@
  * (`addIndexed`): a row then costs no string and no Map look-up.
  */
 
-import { type AnswerBlocks, BLOCK_BITS, BLOCK_ROWS, growBlocks } from './answer-blocks.js';
+import {
+  type AnswerBlocks,
+  appendRows,
+  BLOCK_BITS,
+  BLOCK_ROWS,
+  growBlocks,
+  type IndexedRows,
+} from './answer-blocks.js';
 import { EngineInputError } from './errors.js';
 import { buildResponses } from './response-build.js';
 import {
@@ -157,6 +164,46 @@ export class ResponseBuilder {
       throw new EngineInputError(`addIndexed: id index ${user} or ${item} is not in the id tables`);
     }
     this.store(user, item, x, respondedAt);
+  }
+
+  /**
+   * As `addIndexed` for many rows, each with both ids and a 0/1 answer (times NaN where unknown,
+   * each finite otherwise): a reader that numbered a batch of rows hands them over in one call.
+   */
+  addRows(rows: IndexedRows): void {
+    const { user, item, n } = rows;
+    let lastUser = this.lastUser;
+    let grouped = this.blocks.grouped;
+    let userEnd = this.userEnd;
+    let itemEnd = this.itemEnd;
+    let gaps = this.gaps;
+    // Non-zero when an index is negative (its sign bit) or an answer is above 1.
+    let bad = 0;
+    for (let r = 0; r < n; r++) {
+      const u = user[r];
+      const i = item[r];
+      bad |= ((u | i) >>> 31) | (rows.resp[r] >>> 1);
+      if (u < lastUser) grouped = false;
+      lastUser = u;
+      if (u >= userEnd) {
+        if (u > userEnd) gaps = true;
+        userEnd = u + 1;
+      }
+      if (i >= itemEnd) {
+        if (i > itemEnd) gaps = true;
+        itemEnd = i + 1;
+      }
+    }
+    if (bad !== 0 || userEnd > this.users.ids.length || itemEnd > this.items.ids.length) {
+      throw new EngineInputError('addRows: an id index outside the id tables, or an answer not 0/1');
+    }
+    appendRows(this.blocks, rows);
+    this.rowsRead += n;
+    this.blocks.grouped = grouped;
+    this.lastUser = lastUser;
+    this.userEnd = userEnd;
+    this.itemEnd = itemEnd;
+    this.gaps = gaps;
   }
 
   /** Counts a row the caller could not turn into an observation (it is reported, not fatal). */

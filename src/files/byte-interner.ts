@@ -76,6 +76,17 @@ export class ByteInterner {
     return k;
   }
 
+  /** The bytes id i was numbered by (a view of the arena), null for an id numbered without bytes. */
+  keyBytes(i: number): Uint8Array | null {
+    const n = this.len[i];
+    return n < 0 ? null : this.arena.subarray(this.start[i], this.start[i] + n);
+  }
+
+  /** The FNV-1a hash of keyBytes(i). */
+  keyHash(i: number): number {
+    return this.hashes[i];
+  }
+
   private lookup(b: Buffer, s: number, n: number, h: number): number {
     let slot = h & this.mask;
     for (;;) {

@@ -105,8 +105,8 @@ class AnswerReader {
   readonly builder: ResponseBuilder;
   readonly users = new ByteInterner();
   readonly items = new ByteInterner();
-  /** The common rows of the long layout, read before the lexer splits them. */
-  readonly plain: PlainLongRows;
+  /** The common rows of the long layout, read before the lexer splits them (null: no WebAssembly). */
+  readonly plain: PlainLongRows | null;
   readonly problems: Partial<Record<RowProblem, ProblemCount>> = {};
   unreadableTimes: ProblemCount | undefined;
   rows = 0;
@@ -119,7 +119,7 @@ class AnswerReader {
   constructor(private readonly opts: CsvReadOptions) {
     this.builder = new ResponseBuilder(opts);
     this.builder.useIdTables(this.users, this.items);
-    this.plain = new PlainLongRows(this.builder, this.users, this.items);
+    this.plain = PlainLongRows.create(this.builder, this.users, this.items);
     const c = opts.columns ?? {};
     this.names = {
       user: (c.user ?? DEFAULT_COLUMNS.user).trim().toLowerCase(),
@@ -169,7 +169,7 @@ class AnswerReader {
         nf,
         line,
       );
-      if (this.layout.kind === 'long') this.plain.use({ ...this.layout, width: this.width });
+      if (this.layout.kind === 'long') this.plain?.use({ ...this.layout, width: this.width });
     }
     this.rows++;
     if (nf < this.width) {
@@ -283,7 +283,7 @@ class AnswerReader {
     return {
       format: this.layout?.kind ?? 'long',
       delimiter: describeDelimiter(delimiter),
-      rows: this.rows + this.plain.rows,
+      rows: this.rows + (this.plain?.rows ?? 0),
       problems: this.problems,
       ...(this.unreadableTimes ? { unreadableTimes: this.unreadableTimes } : {}),
       missingCells: this.missingCells,
@@ -306,7 +306,7 @@ export async function readCsvAnswers(
     maxRecordBytes: options.maxRecordBytes,
     onRecord: (lx, buf, nf, line) => reader.record(lx, buf, nf, line),
     onProblem: (kind, line) => reader.problem(kind, line),
-    plain: reader.plain,
+    plain: reader.plain ?? undefined,
   });
   for await (const chunk of stream as AsyncIterable<Buffer | string>) {
     lexer.feed(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);

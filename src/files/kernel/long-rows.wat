@@ -1,0 +1,432 @@
+;; The common row of the long layout read in one pass (csv-long-rows.ts): fields scanned by
+;; their role, ids hashed (FNV-1a, as byte-interner.ts) and interned in open-addressing tables
+;; held in this memory, the answer a 0/1 byte, the ISO-8601 stamp read exactly as iso-time.ts's
+;; isoEnd reads it. A row is taken only when it is read exactly as the general path would read
+;; it; anything else stops the pass before that row, which the JavaScript lexer then reads.
+;;
+;; Memory is laid out by the JavaScript side (kernel-memory.ts). The control block at 0 (i32):
+;;   id table k (users k = 0 at 0, items k = 1 at 32), at 32k:
+;;     +0 slots (u32: index + 1, 0 empty)  +4 mask  +8 keys (12 bytes each: arena offset, length,
+;;     hash; length -1: an id numbered without bytes)  +12 key capacity  +16 ids
+;;     +20 arena  +24 arena capacity  +28 arena bytes used
+;;   64 end of the last row read   68 why the pass stopped (0: a row it does not take, or the
+;;   end of the bytes; 1: the outputs are full; 2: a table needs room)   72 bytes of the id that
+;;   needs arena room   76 rows read with a time stamp
+;;   80 out users (i32)  84 out items (i32)  88 out answers (u8)  92 out times (f64)  96 rows
+;;   of room in the outputs   100 user field  104 item field  108 answer field  112 time field
+;;   (-1: none)  116 last field of a row
+(module
+  (memory (export "memory") 1)
+  ;; The stamp read by $iso, in epoch milliseconds.
+  (global $ms (mut i64) (i64.const 0))
+  ;; The date of the previous stamp (y * 10000 + m * 100 + d) and its day number: a file's
+  ;; stamps mostly share their day with the one before.
+  (global $lastKey (mut i32) (i32.const -1))
+  (global $lastDays (mut i32) (i32.const 0))
+
+  ;; Two digits at i as a number, -1 if either is not a digit.
+  (func $two (param $i i32) (result i32)
+    (local $h i32) (local $l i32)
+    (local.set $h (i32.sub (i32.load8_u (local.get $i)) (i32.const 48)))
+    (local.set $l (i32.sub (i32.load8_u offset=1 (local.get $i)) (i32.const 48)))
+    ;; As unsigned, a byte below '0' is above 9 as well.
+    (if (result i32)
+      (i32.or (i32.gt_u (local.get $h) (i32.const 9)) (i32.gt_u (local.get $l) (i32.const 9)))
+      (then (i32.const -1))
+      (else (i32.add (i32.mul (local.get $h) (i32.const 10)) (local.get $l)))))
+
+  (func $isDigit (param $c i32) (result i32)
+    (i32.le_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 9)))
+
+  ;; Days since 1970-01-01 of the date YYYY-MM-DD at s, or -1e9 when it is not a date (proleptic
+  ;; Gregorian; days_from_civil of Howard Hinnant, floor division written out for yy = -1).
+  (func $days (param $s i32) (result i32)
+    (local $c i32) (local $yr i32) (local $mo i32) (local $d i32) (local $y i32) (local $key i32)
+    (local $yy i32) (local $era i32) (local $yoe i32) (local $doy i32) (local $days i32)
+    (if (i32.or (i32.ne (i32.load8_u offset=4 (local.get $s)) (i32.const 45))
+                (i32.ne (i32.load8_u offset=7 (local.get $s)) (i32.const 45)))
+      (then (return (i32.const -1000000000))))
+    (local.set $c (call $two (local.get $s)))
+    (local.set $yr (call $two (i32.add (local.get $s) (i32.const 2))))
+    (local.set $mo (call $two (i32.add (local.get $s) (i32.const 5))))
+    (local.set $d (call $two (i32.add (local.get $s) (i32.const 8))))
+    (if (i32.lt_s (i32.or (i32.or (local.get $c) (local.get $yr)) (i32.or (local.get $mo) (local.get $d)))
+                  (i32.const 0))
+      (then (return (i32.const -1000000000))))
+    (local.set $y (i32.add (i32.mul (local.get $c) (i32.const 100)) (local.get $yr)))
+    (local.set $key (i32.add (i32.mul (local.get $y) (i32.const 10000))
+                             (i32.add (i32.mul (local.get $mo) (i32.const 100)) (local.get $d))))
+    (if (i32.eq (local.get $key) (global.get $lastKey)) (then (return (global.get $lastDays))))
+    (if (i32.or (i32.or (i32.lt_s (local.get $mo) (i32.const 1)) (i32.gt_s (local.get $mo) (i32.const 12)))
+                (i32.lt_s (local.get $d) (i32.const 1)))
+      (then (return (i32.const -1000000000))))
+    ;; Days in month m: 29 for February (leap years checked below), else 30 + ((m + m / 8) & 1).
+    (if (i32.gt_s (local.get $d)
+          (if (result i32) (i32.eq (local.get $mo) (i32.const 2))
+            (then (i32.const 29))
+            (else (i32.add (i32.const 30)
+                    (i32.and (i32.add (local.get $mo) (i32.shr_u (local.get $mo) (i32.const 3))) (i32.const 1))))))
+      (then (return (i32.const -1000000000))))
+    (if (i32.and (i32.and (i32.eq (local.get $mo) (i32.const 2)) (i32.eq (local.get $d) (i32.const 29)))
+          (i32.or (i32.ne (i32.rem_u (local.get $y) (i32.const 4)) (i32.const 0))
+                  (i32.and (i32.eqz (i32.rem_u (local.get $y) (i32.const 100)))
+                           (i32.ne (i32.rem_u (local.get $y) (i32.const 400)) (i32.const 0)))))
+      (then (return (i32.const -1000000000))))
+    (local.set $yy (i32.sub (local.get $y) (i32.le_u (local.get $mo) (i32.const 2))))
+    (local.set $era (i32.div_s
+      (select (local.get $yy) (i32.sub (local.get $yy) (i32.const 399)) (i32.ge_s (local.get $yy) (i32.const 0)))
+      (i32.const 400)))
+    (local.set $yoe (i32.sub (local.get $yy) (i32.mul (local.get $era) (i32.const 400))))
+    (local.set $doy (i32.add
+      (i32.div_u (i32.add (i32.mul (i32.const 153)
+                                   (i32.add (local.get $mo)
+                                            (select (i32.const -3) (i32.const 9) (i32.gt_u (local.get $mo) (i32.const 2)))))
+                          (i32.const 2))
+                 (i32.const 5))
+      (i32.sub (local.get $d) (i32.const 1))))
+    (local.set $days (i32.sub
+      (i32.add (i32.mul (local.get $era) (i32.const 146097))
+               (i32.add (i32.sub (i32.add (i32.mul (local.get $yoe) (i32.const 365))
+                                          (i32.div_u (local.get $yoe) (i32.const 4)))
+                                 (i32.div_u (local.get $yoe) (i32.const 100)))
+                        (local.get $doy)))
+      (i32.const 719468)))
+    (global.set $lastKey (local.get $key))
+    (global.set $lastDays (local.get $days))
+    (local.get $days))
+
+  ;; isoEnd of iso-time.ts: the end of the longest accepted stamp starting at s and ending by e
+  ;; (its time in $ms), or -1. Every read is below e, as there.
+  (func $iso (param $s i32) (param $e i32) (result i32)
+    (local $days i32) (local $ms i64) (local $i i32) (local $c i32) (local $hh i32) (local $mm i32)
+    (local $ss i32) (local $j i32) (local $oh i32) (local $om i32) (local $colon i32) (local $z i64)
+    (if (i32.lt_s (i32.sub (local.get $e) (local.get $s)) (i32.const 10)) (then (return (i32.const -1))))
+    (local.set $days (call $days (local.get $s)))
+    (if (i32.eq (local.get $days) (i32.const -1000000000)) (then (return (i32.const -1))))
+    (local.set $ms (i64.mul (i64.extend_i32_s (local.get $days)) (i64.const 86400000)))
+    (local.set $i (i32.add (local.get $s) (i32.const 10)))
+    (if (i32.lt_s (local.get $i) (local.get $e))
+      (then
+        (local.set $c (i32.load8_u (local.get $i)))
+        ;; T, t or space, then HH:MM[:SS[.fraction]] and a zone
+        (if (i32.or (i32.or (i32.eq (local.get $c) (i32.const 84)) (i32.eq (local.get $c) (i32.const 116)))
+                    (i32.eq (local.get $c) (i32.const 32)))
+          (then
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (if (i32.lt_s (i32.sub (local.get $e) (local.get $i)) (i32.const 5)) (then (return (i32.const -1))))
+            (if (i32.ne (i32.load8_u offset=2 (local.get $i)) (i32.const 58)) (then (return (i32.const -1))))
+            (local.set $hh (call $two (local.get $i)))
+            (local.set $mm (call $two (i32.add (local.get $i) (i32.const 3))))
+            (if (i32.or (i32.gt_u (local.get $hh) (i32.const 24)) (i32.gt_u (local.get $mm) (i32.const 59)))
+              (then (return (i32.const -1))))
+            (local.set $ms (i64.add (local.get $ms)
+              (i64.extend_i32_s (i32.add (i32.mul (local.get $hh) (i32.const 3600000))
+                                         (i32.mul (local.get $mm) (i32.const 60000))))))
+            (local.set $i (i32.add (local.get $i) (i32.const 5)))
+            (if (i32.and (i32.lt_s (local.get $i) (local.get $e))
+                         (i32.eq (i32.load8_u (local.get $i)) (i32.const 58)))
+              (then
+                (if (i32.lt_s (i32.sub (local.get $e) (local.get $i)) (i32.const 3)) (then (return (i32.const -1))))
+                (local.set $ss (call $two (i32.add (local.get $i) (i32.const 1))))
+                (if (i32.gt_u (local.get $ss) (i32.const 60)) (then (return (i32.const -1))))
+                (local.set $ms (i64.add (local.get $ms) (i64.extend_i32_s (i32.mul (local.get $ss) (i32.const 1000)))))
+                (local.set $i (i32.add (local.get $i) (i32.const 3)))
+                (if (i32.lt_s (local.get $i) (local.get $e))
+                  (then
+                    (local.set $c (i32.load8_u (local.get $i)))
+                    (if (i32.or (i32.eq (local.get $c) (i32.const 46)) (i32.eq (local.get $c) (i32.const 44)))
+                      (then
+                        ;; Fraction of a second: milliseconds kept, further digits dropped.
+                        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                        (local.set $j (i32.const 0))
+                        (block $frac
+                          (loop $digit
+                            (br_if $frac (i32.ge_s (local.get $i) (local.get $e)))
+                            (local.set $c (i32.sub (i32.load8_u (local.get $i)) (i32.const 48)))
+                            (br_if $frac (i32.gt_u (local.get $c) (i32.const 9)))
+                            (if (i32.lt_u (local.get $j) (i32.const 3))
+                              (then
+                                (local.set $ms (i64.add (local.get $ms) (i64.extend_i32_s
+                                  (i32.mul (local.get $c)
+                                    (select (i32.const 100)
+                                      (select (i32.const 10) (i32.const 1) (i32.eq (local.get $j) (i32.const 1)))
+                                      (i32.eqz (local.get $j)))))))))
+                            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                            (br $digit)))
+                        (if (i32.eqz (local.get $j)) (then (return (i32.const -1))))))))))
+            ;; The zone: nothing, Z, or an offset ±HH, ±HHMM, ±HH:MM.
+            (if (i32.lt_s (local.get $i) (local.get $e))
+              (then
+                (local.set $c (i32.load8_u (local.get $i)))
+                (if (i32.or (i32.eq (local.get $c) (i32.const 90)) (i32.eq (local.get $c) (i32.const 122)))
+                  (then (local.set $i (i32.add (local.get $i) (i32.const 1))))
+                  (else
+                    (if (i32.or (i32.eq (local.get $c) (i32.const 43)) (i32.eq (local.get $c) (i32.const 45)))
+                      (then
+                        (if (i32.lt_s (i32.sub (local.get $e) (local.get $i)) (i32.const 3)) (then (return (i32.const -1))))
+                        (local.set $oh (call $two (i32.add (local.get $i) (i32.const 1))))
+                        (if (i32.gt_u (local.get $oh) (i32.const 18)) (then (return (i32.const -1))))
+                        (local.set $i (i32.add (local.get $i) (i32.const 3)))
+                        (local.set $om (i32.const 0))
+                        (local.set $colon (i32.and (i32.lt_s (local.get $i) (local.get $e))
+                                                   (i32.eq (i32.load8_u (local.get $i)) (i32.const 58))))
+                        (if (i32.and
+                              (i32.ge_s (i32.sub (local.get $e) (local.get $i)) (i32.add (i32.const 2) (local.get $colon)))
+                              (i32.and (call $isDigit (i32.load8_u (i32.add (local.get $i) (local.get $colon))))
+                                       (call $isDigit (i32.load8_u offset=1 (i32.add (local.get $i) (local.get $colon))))))
+                          (then
+                            (local.set $om (call $two (i32.add (local.get $i) (local.get $colon))))
+                            (if (i32.gt_s (local.get $om) (i32.const 59)) (then (return (i32.const -1))))
+                            (local.set $i (i32.add (local.get $i) (i32.add (i32.const 2) (local.get $colon)))))
+                          (else (if (local.get $colon) (then (return (i32.const -1))))))
+                        (local.set $z (i64.extend_i32_s (i32.add (i32.mul (local.get $oh) (i32.const 3600000))
+                                                                 (i32.mul (local.get $om) (i32.const 60000)))))
+                        ;; East of UTC (+) is earlier in UTC.
+                        (local.set $ms (select (i64.sub (local.get $ms) (local.get $z))
+                                               (i64.add (local.get $ms) (local.get $z))
+                                               (i32.eq (local.get $c) (i32.const 43))))))))))))))
+    (global.set $ms (local.get $ms))
+    (local.get $i))
+
+  ;; n bytes at a equal n bytes at b (8 at a time, then one at a time).
+  (func $same (param $a i32) (param $b i32) (param $n i32) (result i32)
+    (block $bytes
+      (loop $words
+        (br_if $bytes (i32.lt_u (local.get $n) (i32.const 8)))
+        (if (i64.ne (i64.load (local.get $a)) (i64.load (local.get $b))) (then (return (i32.const 0))))
+        (local.set $a (i32.add (local.get $a) (i32.const 8)))
+        (local.set $b (i32.add (local.get $b) (i32.const 8)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 8)))
+        (br $words)))
+    (block $done
+      (loop $byte
+        (br_if $done (i32.eqz (local.get $n)))
+        (if (i32.ne (i32.load8_u (local.get $a)) (i32.load8_u (local.get $b))) (then (return (i32.const 0))))
+        (local.set $a (i32.add (local.get $a) (i32.const 1)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $byte)))
+    (i32.const 1))
+
+  ;; The index of the id of n bytes at s with hash h in table cb, or -1 - the empty slot where
+  ;; it would go.
+  (func $find (param $cb i32) (param $s i32) (param $n i32) (param $h i32) (result i32)
+    (local $slots i32) (local $mask i32) (local $keys i32) (local $arena i32) (local $slot i32)
+    (local $v i32) (local $k i32)
+    (local.set $slots (i32.load (local.get $cb)))
+    (local.set $mask (i32.load offset=4 (local.get $cb)))
+    (local.set $keys (i32.load offset=8 (local.get $cb)))
+    (local.set $arena (i32.load offset=20 (local.get $cb)))
+    (local.set $slot (i32.and (local.get $h) (local.get $mask)))
+    (loop $probe
+      (local.set $v (i32.load (i32.add (local.get $slots) (i32.shl (local.get $slot) (i32.const 2)))))
+      (if (i32.eqz (local.get $v)) (then (return (i32.sub (i32.const -1) (local.get $slot)))))
+      (local.set $k (i32.add (local.get $keys) (i32.mul (i32.sub (local.get $v) (i32.const 1)) (i32.const 12))))
+      (if (i32.and (i32.eq (i32.load offset=8 (local.get $k)) (local.get $h))
+                   (i32.eq (i32.load offset=4 (local.get $k)) (local.get $n)))
+        (then
+          (if (call $same (i32.add (local.get $arena) (i32.load (local.get $k))) (local.get $s) (local.get $n))
+            (then (return (i32.sub (local.get $v) (i32.const 1)))))))
+      (local.set $slot (i32.and (i32.add (local.get $slot) (i32.const 1)) (local.get $mask)))
+      (br $probe))
+    (unreachable))
+
+  ;; Adds the id of n bytes at s (hash h) to table cb at the empty slot `slot`: its index, or -1
+  ;; when the table, its keys or its arena need room first (the bytes needed at 72).
+  (func $add (param $cb i32) (param $s i32) (param $n i32) (param $h i32) (param $slot i32) (result i32)
+    (local $ids i32) (local $used i32) (local $k i32)
+    (local.set $ids (i32.load offset=16 (local.get $cb)))
+    (local.set $used (i32.load offset=28 (local.get $cb)))
+    (if (i32.or (i32.or (i32.ge_u (local.get $ids) (i32.load offset=12 (local.get $cb)))
+                        ;; at most half full
+                        (i32.gt_u (i32.shl (i32.add (local.get $ids) (i32.const 1)) (i32.const 1))
+                                  (i32.load offset=4 (local.get $cb))))
+                (i32.gt_u (i32.add (local.get $used) (local.get $n)) (i32.load offset=24 (local.get $cb))))
+      (then
+        (i32.store (i32.const 72) (local.get $n))
+        (return (i32.const -1))))
+    (memory.copy (i32.add (i32.load offset=20 (local.get $cb)) (local.get $used)) (local.get $s) (local.get $n))
+    (local.set $k (i32.add (i32.load offset=8 (local.get $cb)) (i32.mul (local.get $ids) (i32.const 12))))
+    (i32.store (local.get $k) (local.get $used))
+    (i32.store offset=4 (local.get $k) (local.get $n))
+    (i32.store offset=8 (local.get $k) (local.get $h))
+    (i32.store (i32.add (i32.load (local.get $cb)) (i32.shl (local.get $slot) (i32.const 2)))
+               (i32.add (local.get $ids) (i32.const 1)))
+    (i32.store offset=28 (local.get $cb) (i32.add (local.get $used) (local.get $n)))
+    (i32.store offset=16 (local.get $cb) (i32.add (local.get $ids) (i32.const 1)))
+    (local.get $ids))
+
+  ;; The index of an id in table cb, added when new; -1: stop before the row (an id new to the
+  ;; table with a byte above 127, whose string the JavaScript interner decides, see
+  ;; byte-interner.ts; or no room, status 2).
+  (func $intern (param $cb i32) (param $s i32) (param $n i32) (param $h i32) (param $high i32) (result i32)
+    (local $i i32)
+    (local.set $i (call $find (local.get $cb) (local.get $s) (local.get $n) (local.get $h)))
+    (if (i32.ge_s (local.get $i) (i32.const 0)) (then (return (local.get $i))))
+    (if (i32.and (local.get $high) (i32.const 128)) (then (return (i32.const -1))))
+    (local.set $i (call $add (local.get $cb) (local.get $s) (local.get $n) (local.get $h)
+                             (i32.sub (i32.const -1) (local.get $i))))
+    (if (i32.lt_s (local.get $i) (i32.const 0)) (then (i32.store (i32.const 68) (i32.const 2))))
+    (local.get $i))
+
+  ;; Reads rows from p to end with delimiter d, each only when whole before end; writes each
+  ;; row's user, item, answer and time to the outputs. Returns the rows read; where they end,
+  ;; and why the pass stopped, are at 64 and 68. The ids of a row are interned only once every
+  ;; field has been read, so a row that stops the pass numbers nothing.
+  (func (export "read") (param $p i32) (param $end i32) (param $d i32) (result i32)
+    (local $count i32) (local $cap i32) (local $done i32) (local $timed i32)
+    (local $ucol i32) (local $icol i32) (local $ccol i32) (local $tcol i32) (local $last i32)
+    (local $f i32) (local $s i32) (local $c i32) (local $k i32) (local $h i32) (local $high i32)
+    (local $same i32) (local $us i32) (local $ue i32) (local $uh i32) (local $uhigh i32)
+    (local $is i32) (local $ie i32) (local $ih i32) (local $ihigh i32)
+    (local $x i32) (local $t f64) (local $item i32)
+    (local $prevUser i32) (local $prevStart i32) (local $prevLen i32)
+    (local.set $cap (i32.load (i32.const 96)))
+    (local.set $ucol (i32.load (i32.const 100)))
+    (local.set $icol (i32.load (i32.const 104)))
+    (local.set $ccol (i32.load (i32.const 108)))
+    (local.set $tcol (i32.load (i32.const 112)))
+    (local.set $last (i32.load (i32.const 116)))
+    (local.set $prevUser (i32.const -1))
+    (local.set $done (local.get $p))
+    (i32.store (i32.const 68) (i32.const 0))
+    (block $stop
+      (loop $rows
+        (if (i32.ge_u (local.get $count) (local.get $cap))
+          (then (i32.store (i32.const 68) (i32.const 1)) (br $stop)))
+        (br_if $stop (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $same (i32.const 0))
+        (local.set $t (f64.const nan))
+        (local.set $f (i32.const 0))
+        (loop $fields
+          ;; s: the field's first byte; c: the byte at p, then the one after the field.
+          (local.set $s (local.get $p))
+          (br_if $stop (i32.ge_u (local.get $p) (local.get $end)))
+          (local.set $c (i32.load8_u (local.get $p)))
+          (br_if $stop (i32.eq (local.get $c) (i32.const 34)))
+          (block $field
+            (if (i32.eq (local.get $f) (local.get $ucol))
+              (then
+                ;; The previous row's user again (rows come grouped by user): its bytes in place
+                ;; followed by the field's end, nothing hashed or looked up.
+                (if (i32.and (i32.ge_s (local.get $prevUser) (i32.const 0))
+                             (i32.lt_u (i32.add (local.get $p) (local.get $prevLen)) (local.get $end)))
+                  (then
+                    (local.set $k (i32.const 0))
+                    (block $differ
+                      (loop $cmp
+                        (br_if $differ (i32.ge_u (local.get $k) (local.get $prevLen)))
+                        (br_if $differ (i32.ne (i32.load8_u (i32.add (local.get $p) (local.get $k)))
+                                               (i32.load8_u (i32.add (local.get $prevStart) (local.get $k)))))
+                        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                        (br $cmp)))
+                    (if (i32.eq (local.get $k) (local.get $prevLen))
+                      (then
+                        (local.set $c (i32.load8_u (i32.add (local.get $p) (local.get $k))))
+                        (if (i32.or (i32.eq (local.get $c) (local.get $d))
+                                    (i32.or (i32.eq (local.get $c) (i32.const 10)) (i32.eq (local.get $c) (i32.const 13))))
+                          (then
+                            (local.set $same (i32.const 1))
+                            (local.set $us (local.get $s))
+                            (local.set $p (i32.add (local.get $p) (local.get $k)))
+                            (br $field)))
+                        (local.set $c (i32.load8_u (local.get $p)))))))))
+            (if (i32.or (i32.eq (local.get $f) (local.get $ucol)) (i32.eq (local.get $f) (local.get $icol)))
+              (then
+                ;; An id: hashed (FNV-1a) while its end is looked for.
+                (local.set $h (i32.const 0x811c9dc5))
+                (local.set $high (i32.const 0))
+                (block $idEnd
+                  (loop $idByte
+                    (br_if $idEnd (i32.or (i32.eq (local.get $c) (local.get $d))
+                                          (i32.or (i32.eq (local.get $c) (i32.const 10)) (i32.eq (local.get $c) (i32.const 13)))))
+                    (local.set $h (i32.mul (i32.xor (local.get $h) (local.get $c)) (i32.const 0x01000193)))
+                    (local.set $high (i32.or (local.get $high) (local.get $c)))
+                    (local.set $p (i32.add (local.get $p) (i32.const 1)))
+                    (br_if $stop (i32.ge_u (local.get $p) (local.get $end)))
+                    (local.set $c (i32.load8_u (local.get $p)))
+                    (br $idByte)))
+                ;; Empty, or starting or ending with a space or tab (the general path trims it).
+                (br_if $stop (i32.eq (local.get $p) (local.get $s)))
+                (local.set $k (i32.load8_u (local.get $s)))
+                (br_if $stop (i32.or (i32.eq (local.get $k) (i32.const 32)) (i32.eq (local.get $k) (i32.const 9))))
+                (local.set $k (i32.load8_u (i32.sub (local.get $p) (i32.const 1))))
+                (br_if $stop (i32.or (i32.eq (local.get $k) (i32.const 32)) (i32.eq (local.get $k) (i32.const 9))))
+                (if (i32.eq (local.get $f) (local.get $ucol))
+                  (then
+                    (local.set $us (local.get $s))
+                    (local.set $ue (local.get $p))
+                    (local.set $uh (local.get $h))
+                    (local.set $uhigh (local.get $high)))
+                  (else
+                    (local.set $is (local.get $s))
+                    (local.set $ie (local.get $p))
+                    (local.set $ih (local.get $h))
+                    (local.set $ihigh (local.get $high))))
+                (br $field)))
+            (if (i32.eq (local.get $f) (local.get $ccol))
+              (then
+                (br_if $stop (i32.gt_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 1)))
+                (local.set $x (i32.sub (local.get $c) (i32.const 48)))
+                (local.set $p (i32.add (local.get $p) (i32.const 1)))
+                (br_if $stop (i32.ge_u (local.get $p) (local.get $end)))
+                (local.set $c (i32.load8_u (local.get $p)))
+                (br $field)))
+            (if (i32.eq (local.get $f) (local.get $tcol))
+              (then
+                (if (i32.eqz (i32.or (i32.eq (local.get $c) (local.get $d))
+                                     (i32.or (i32.eq (local.get $c) (i32.const 10)) (i32.eq (local.get $c) (i32.const 13)))))
+                  (then
+                    (local.set $p (call $iso (local.get $s) (local.get $end)))
+                    ;; -1 (no stamp) is above end as unsigned
+                    (br_if $stop (i32.ge_u (local.get $p) (local.get $end)))
+                    (local.set $t (f64.convert_i64_s (global.get $ms)))
+                    (local.set $c (i32.load8_u (local.get $p)))
+                    (br $field)))))
+            ;; A field the reader does not use, or an empty time.
+            (block $skipped
+              (loop $skip
+                (br_if $skipped (i32.or (i32.eq (local.get $c) (local.get $d))
+                                        (i32.or (i32.eq (local.get $c) (i32.const 10)) (i32.eq (local.get $c) (i32.const 13)))))
+                (local.set $p (i32.add (local.get $p) (i32.const 1)))
+                (br_if $stop (i32.ge_u (local.get $p) (local.get $end)))
+                (local.set $c (i32.load8_u (local.get $p)))
+                (br $skip))))
+          (if (i32.lt_u (local.get $f) (local.get $last))
+            (then
+              (br_if $stop (i32.ne (local.get $c) (local.get $d)))
+              (local.set $p (i32.add (local.get $p) (i32.const 1))))
+            (else
+              (br_if $stop (i32.and (i32.ne (local.get $c) (i32.const 10)) (i32.ne (local.get $c) (i32.const 13))))
+              (if (i32.eq (local.get $c) (i32.const 13))
+                (then
+                  ;; CRLF or CR alone: which one is known only from the next byte.
+                  (br_if $stop (i32.ge_u (i32.add (local.get $p) (i32.const 1)) (local.get $end)))
+                  (if (i32.eq (i32.load8_u offset=1 (local.get $p)) (i32.const 10))
+                    (then (local.set $p (i32.add (local.get $p) (i32.const 1)))))))
+              (local.set $p (i32.add (local.get $p) (i32.const 1)))))
+          (local.set $f (i32.add (local.get $f) (i32.const 1)))
+          (br_if $fields (i32.le_u (local.get $f) (local.get $last))))
+        (if (i32.eqz (local.get $same))
+          (then
+            (local.set $k (call $intern (i32.const 0) (local.get $us) (i32.sub (local.get $ue) (local.get $us))
+                                        (local.get $uh) (local.get $uhigh)))
+            (br_if $stop (i32.lt_s (local.get $k) (i32.const 0)))
+            (local.set $prevUser (local.get $k))
+            (local.set $prevLen (i32.sub (local.get $ue) (local.get $us)))))
+        (local.set $prevStart (local.get $us))
+        (local.set $item (call $intern (i32.const 32) (local.get $is) (i32.sub (local.get $ie) (local.get $is))
+                                       (local.get $ih) (local.get $ihigh)))
+        (br_if $stop (i32.lt_s (local.get $item) (i32.const 0)))
+        (i32.store (i32.add (i32.load (i32.const 80)) (i32.shl (local.get $count) (i32.const 2))) (local.get $prevUser))
+        (i32.store (i32.add (i32.load (i32.const 84)) (i32.shl (local.get $count) (i32.const 2))) (local.get $item))
+        (i32.store8 (i32.add (i32.load (i32.const 88)) (local.get $count)) (local.get $x))
+        (f64.store (i32.add (i32.load (i32.const 92)) (i32.shl (local.get $count) (i32.const 3))) (local.get $t))
+        (local.set $timed (i32.add (local.get $timed) (f64.eq (local.get $t) (local.get $t))))
+        (local.set $count (i32.add (local.get $count) (i32.const 1)))
+        (local.set $done (local.get $p))
+        (br $rows)))
+    (i32.store (i32.const 64) (local.get $done))
+    (i32.store (i32.const 76) (local.get $timed))
+    (local.get $count)))
