@@ -49,8 +49,12 @@ export const NEEDS_ROOM = 2;
 /** Rows written per pass before the outputs are handed on. */
 const OUT_ROWS = 16384;
 const PAGE = 65536;
-/** Bytes past the input the kernel may be asked about: none (all reads are below the end), kept as a margin. */
-const INPUT_MARGIN = 16;
+/**
+ * Bytes readable past the input and past an arena's room: the kernel compares ids 8 bytes at a
+ * time, reading up to 7 bytes past an id's end (whose values do not matter, but whose addresses
+ * must be in the memory).
+ */
+const MARGIN = 8;
 
 /** Users and items: the kernel's table k. */
 export type TableIndex = 0 | 1;
@@ -116,7 +120,7 @@ export class LongRowsMemory {
     this.i32 = new Int32Array(this.buffer);
     // Every region first, then the control block: growing the memory detaches earlier views.
     const out = [this.alloc(OUT_ROWS * 4), this.alloc(OUT_ROWS * 4), this.alloc(OUT_ROWS * 8), this.alloc(OUT_ROWS)];
-    const tables = [0, 1].map(() => [this.alloc(1024 * 12), this.alloc(4096 * 4), this.alloc(16384)]);
+    const tables = [0, 1].map(() => [this.alloc(1024 * 12), this.alloc(4096 * 4), this.alloc(16384 + MARGIN)]);
     const w = this.words();
     w[OUT_ROOM >> 2] = OUT_ROWS;
     [w[OUT_USER >> 2], w[OUT_ITEM >> 2], w[OUT_TIME >> 2], w[OUT_RESP >> 2]] = out;
@@ -156,8 +160,8 @@ export class LongRowsMemory {
   place(buf: Uint8Array, pos: number, len: number): number {
     if (buf !== this.src || pos < this.srcPos || len !== this.srcLen) {
       const n = len - pos;
-      if (n + INPUT_MARGIN > this.inputRoom) {
-        this.inputRoom = Math.max(n + INPUT_MARGIN, this.inputRoom * 2);
+      if (n + MARGIN > this.inputRoom) {
+        this.inputRoom = Math.max(n + MARGIN, this.inputRoom * 2);
         this.input = this.alloc(this.inputRoom);
       }
       this.bytes().set(buf.subarray(pos, len), this.input);
@@ -234,10 +238,10 @@ export class LongRowsMemory {
     const count = w[c + (IDS >> 2)];
     if (ids.size === count) return;
     const keys = w[c + (KEYS >> 2)] >> 2;
-    const arena = w[c + (ARENA >> 2)];
+    const arena = Buffer.from(this.buffer, w[c + (ARENA >> 2)], w[c + (ARENA_USED >> 2)]);
     for (let i = ids.size; i < count; i++) {
-      const b = Buffer.from(this.buffer, arena + w[keys + i * 3], w[keys + i * 3 + 1]);
-      if (ids.intern(b, 0, b.length) !== i) {
+      const s = w[keys + i * 3];
+      if (ids.intern(arena, s, s + w[keys + i * 3 + 1]) !== i) {
         throw new Error(`long-row kernel: id ${i} of table ${k} numbered apart from the interner`);
       }
     }
@@ -277,7 +281,7 @@ export class LongRowsMemory {
     const used = w[c + (ARENA_USED >> 2)];
     if (used + n > w[c + (ARENA_ROOM >> 2)]) {
       const room = Math.max(w[c + (ARENA_ROOM >> 2)] * 2, used + n);
-      const arena = this.alloc(room);
+      const arena = this.alloc(room + MARGIN);
       w = this.words();
       this.bytes().copyWithin(arena, w[c + (ARENA >> 2)], w[c + (ARENA >> 2)] + used);
       w[c + (ARENA >> 2)] = arena;

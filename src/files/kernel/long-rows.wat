@@ -23,6 +23,10 @@
   ;; stamps mostly share their day with the one before.
   (global $lastKey (mut i32) (i32.const -1))
   (global $lastDays (mut i32) (i32.const 0))
+  ;; The ten bytes of the last date read, when one was (as an i64 and the last two bytes).
+  (global $haveDate (mut i32) (i32.const 0))
+  (global $dateHead (mut i64) (i64.const 0))
+  (global $dateTail (mut i32) (i32.const 0))
 
   ;; Two digits at i as a number, -1 if either is not a digit.
   (func $two (param $i i32) (result i32)
@@ -101,7 +105,18 @@
     (local $days i32) (local $ms i64) (local $i i32) (local $c i32) (local $hh i32) (local $mm i32)
     (local $ss i32) (local $j i32) (local $oh i32) (local $om i32) (local $colon i32) (local $z i64)
     (if (i32.lt_s (i32.sub (local.get $e) (local.get $s)) (i32.const 10)) (then (return (i32.const -1))))
-    (local.set $days (call $days (local.get $s)))
+    ;; The same ten bytes as the last date read (which was valid): the same day.
+    (if (i32.and (global.get $haveDate)
+          (i32.and (i64.eq (i64.load (local.get $s)) (global.get $dateHead))
+                   (i32.eq (i32.load16_u offset=8 (local.get $s)) (global.get $dateTail))))
+      (then (local.set $days (global.get $lastDays)))
+      (else
+        (local.set $days (call $days (local.get $s)))
+        (if (i32.ne (local.get $days) (i32.const -1000000000))
+          (then
+            (global.set $haveDate (i32.const 1))
+            (global.set $dateHead (i64.load (local.get $s)))
+            (global.set $dateTail (i32.load16_u offset=8 (local.get $s)))))))
     (if (i32.eq (local.get $days) (i32.const -1000000000)) (then (return (i32.const -1))))
     (local.set $ms (i64.mul (i64.extend_i32_s (local.get $days)) (i64.const 86400000)))
     (local.set $i (i32.add (local.get $s) (i32.const 10)))
@@ -191,6 +206,17 @@
 
   ;; n bytes at a equal n bytes at b (8 at a time, then one at a time).
   (func $same (param $a i32) (param $b i32) (param $n i32) (result i32)
+    ;; Up to 8 bytes (most ids): one masked comparison of the 8 bytes at each (8 bytes past an
+    ;; id are always in memory: the input and the arenas are allocated with a margin).
+    (if (i32.le_u (local.get $n) (i32.const 8))
+      (then
+        (return (i64.eqz (i64.and
+          (i64.xor (i64.load (local.get $a)) (i64.load (local.get $b)))
+          ;; the low n bytes: 2^(8n) - 1, all ones for n = 8 (a shift by 64 is a shift by 0)
+          (i64.sub (select (i64.const 0)
+                           (i64.shl (i64.const 1) (i64.extend_i32_u (i32.shl (local.get $n) (i32.const 3))))
+                           (i32.eq (local.get $n) (i32.const 8)))
+                   (i64.const 1)))))))
     (block $bytes
       (loop $words
         (br_if $bytes (i32.lt_u (local.get $n) (i32.const 8)))
@@ -226,7 +252,15 @@
       (if (i32.and (i32.eq (i32.load offset=8 (local.get $k)) (local.get $h))
                    (i32.eq (i32.load offset=4 (local.get $k)) (local.get $n)))
         (then
-          (if (call $same (i32.add (local.get $arena) (i32.load (local.get $k))) (local.get $s) (local.get $n))
+          (if (if (result i32) (i32.le_u (local.get $n) (i32.const 8))
+                ;; as $same, written out for the common short id (a call per row saved)
+                (then (i64.eqz (i64.and
+                  (i64.xor (i64.load (i32.add (local.get $arena) (i32.load (local.get $k)))) (i64.load (local.get $s)))
+                  (i64.sub (select (i64.const 0)
+                                   (i64.shl (i64.const 1) (i64.extend_i32_u (i32.shl (local.get $n) (i32.const 3))))
+                                   (i32.eq (local.get $n) (i32.const 8)))
+                           (i64.const 1)))))
+                (else (call $same (i32.add (local.get $arena) (i32.load (local.get $k))) (local.get $s) (local.get $n))))
             (then (return (i32.sub (local.get $v) (i32.const 1)))))))
       (local.set $slot (i32.and (i32.add (local.get $slot) (i32.const 1)) (local.get $mask)))
       (br $probe))
