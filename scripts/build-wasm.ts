@@ -22,7 +22,12 @@ export interface Kernel {
 
 export const KERNELS = {
   estep: { dir: 'engine/kernel', wat: 'estep.wat', ts: 'estep-wasm.ts', constant: 'ESTEP_WASM_BASE64' },
-  longRows: { dir: 'files/kernel', wat: 'long-rows.wat', ts: 'long-rows-wasm.ts', constant: 'LONG_ROWS_WASM_BASE64' },
+  longRows: {
+    dir: 'files/kernel',
+    wat: 'long-rows.wat',
+    ts: 'long-rows-wasm.ts',
+    constant: 'LONG_ROWS_WASM_BASE64',
+  },
 } as const satisfies Record<string, Kernel>;
 
 export async function compileKernel(kernel: Kernel = KERNELS.estep): Promise<Uint8Array> {

@@ -116,10 +116,13 @@ class AnswerReader {
   private width = 0;
   private readonly names: Required<CsvColumns>;
 
-  constructor(private readonly opts: CsvReadOptions) {
+  constructor(
+    private readonly opts: CsvReadOptions,
+    kernel: boolean,
+  ) {
     this.builder = new ResponseBuilder(opts);
     this.builder.useIdTables(this.users, this.items);
-    this.plain = PlainLongRows.create(this.builder, this.users, this.items);
+    this.plain = kernel ? PlainLongRows.create(this.builder, this.users, this.items) : null;
     const c = opts.columns ?? {};
     this.names = {
       user: (c.user ?? DEFAULT_COLUMNS.user).trim().toLowerCase(),
@@ -296,11 +299,30 @@ class AnswerReader {
 }
 
 /** Reads the CSV stream into compact response data, with a report of what was dropped and why. */
-export async function readCsvAnswers(
+export function readCsvAnswers(
   stream: Readable,
   options: CsvReadOptions = {},
 ): Promise<{ data: ResponseData; report: CsvReadReport }> {
-  const reader = new AnswerReader(options);
+  return readAnswers(stream, options, true);
+}
+
+/**
+ * As readCsvAnswers with every row read by the lexer and the general row reader, none by the
+ * WebAssembly kernel (csv-long-rows.ts): the reference the kernel is tested against.
+ */
+export function readCsvAnswersByLexer(
+  stream: Readable,
+  options: CsvReadOptions = {},
+): Promise<{ data: ResponseData; report: CsvReadReport }> {
+  return readAnswers(stream, options, false);
+}
+
+async function readAnswers(
+  stream: Readable,
+  options: CsvReadOptions,
+  kernel: boolean,
+): Promise<{ data: ResponseData; report: CsvReadReport }> {
+  const reader = new AnswerReader(options, kernel);
   const lexer = new CsvLexer({
     delimiter: parseDelimiter(options.delimiter),
     maxRecordBytes: options.maxRecordBytes,

@@ -119,8 +119,17 @@ export class LongRowsMemory {
     this.u8 = new Uint8Array(this.buffer);
     this.i32 = new Int32Array(this.buffer);
     // Every region first, then the control block: growing the memory detaches earlier views.
-    const out = [this.alloc(OUT_ROWS * 4), this.alloc(OUT_ROWS * 4), this.alloc(OUT_ROWS * 8), this.alloc(OUT_ROWS)];
-    const tables = [0, 1].map(() => [this.alloc(1024 * 12), this.alloc(4096 * 4), this.alloc(16384 + MARGIN)]);
+    const out = [
+      this.alloc(OUT_ROWS * 4),
+      this.alloc(OUT_ROWS * 4),
+      this.alloc(OUT_ROWS * 8),
+      this.alloc(OUT_ROWS),
+    ];
+    const tables = [0, 1].map(() => [
+      this.alloc(1024 * 12),
+      this.alloc(4096 * 4),
+      this.alloc(16384 + MARGIN),
+    ]);
     const w = this.words();
     w[OUT_ROOM >> 2] = OUT_ROWS;
     [w[OUT_USER >> 2], w[OUT_ITEM >> 2], w[OUT_TIME >> 2], w[OUT_RESP >> 2]] = out;

@@ -51,6 +51,8 @@ const TIMES = [
   'garbage',
   '2026-02-30T00:00:00Z',
   '2026-01-01T10:00:00+02:3',
+  // A decimal comma: with the comma as the delimiter the field ends there (a long row).
+  '2026-01-01T10:00:00,5',
 ];
 
 /** Rows of the long layout with every quirk the general reader treats (fields never quoted). */

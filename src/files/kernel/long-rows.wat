@@ -100,8 +100,11 @@
     (local.get $days))
 
   ;; isoEnd of iso-time.ts: the end of the longest accepted stamp starting at s and ending by e
-  ;; (its time in $ms), or -1. Every read is below e, as there.
-  (func $iso (param $s i32) (param $e i32) (result i32)
+  ;; (its time in $ms), or -1. Every read is below e, as there. e is the end of the bytes, not
+  ;; of the field: the caller checks that the field ends where the stamp does. No byte of a
+  ;; stamp ends a field (a line end, `;` or a tab) but the decimal comma, so a comma is not read
+  ;; as one when it is the delimiter d: the field, and so the stamp, ends there.
+  (func $iso (param $s i32) (param $e i32) (param $d i32) (result i32)
     (local $days i32) (local $ms i64) (local $i i32) (local $c i32) (local $hh i32) (local $mm i32)
     (local $ss i32) (local $j i32) (local $oh i32) (local $om i32) (local $colon i32) (local $z i64)
     (if (i32.lt_s (i32.sub (local.get $e) (local.get $s)) (i32.const 10)) (then (return (i32.const -1))))
@@ -149,7 +152,8 @@
                 (if (i32.lt_s (local.get $i) (local.get $e))
                   (then
                     (local.set $c (i32.load8_u (local.get $i)))
-                    (if (i32.or (i32.eq (local.get $c) (i32.const 46)) (i32.eq (local.get $c) (i32.const 44)))
+                    (if (i32.or (i32.eq (local.get $c) (i32.const 46))
+                                (i32.and (i32.eq (local.get $c) (i32.const 44)) (i32.ne (local.get $d) (i32.const 44))))
                       (then
                         ;; Fraction of a second: milliseconds kept, further digits dropped.
                         (local.set $i (i32.add (local.get $i) (i32.const 1)))
@@ -412,7 +416,7 @@
                 (if (i32.eqz (i32.or (i32.eq (local.get $c) (local.get $d))
                                      (i32.or (i32.eq (local.get $c) (i32.const 10)) (i32.eq (local.get $c) (i32.const 13)))))
                   (then
-                    (local.set $p (call $iso (local.get $s) (local.get $end)))
+                    (local.set $p (call $iso (local.get $s) (local.get $end) (local.get $d)))
                     ;; -1 (no stamp) is above end as unsigned
                     (br_if $stop (i32.ge_u (local.get $p) (local.get $end)))
                     (local.set $t (f64.convert_i64_s (global.get $ms)))
