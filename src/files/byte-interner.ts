@@ -135,7 +135,10 @@ export class ByteInterner {
       a.set(this.arena.subarray(0, this.used));
       this.arena = a;
     }
-    this.arena.set(b.subarray(s, s + n), this.used);
+    // Byte by byte: ids are short, and a subarray to copy from is an object per id.
+    const arena = this.arena;
+    const at = this.used;
+    for (let k = 0; k < n; k++) arena[at + k] = b[s + k];
     this.start[i] = this.used;
     this.len[i] = n;
     this.hashes[i] = h;

@@ -250,7 +250,7 @@ export class LongRowsMemory {
     const arena = Buffer.from(this.buffer, w[c + (ARENA >> 2)], w[c + (ARENA_USED >> 2)]);
     for (let i = ids.size; i < count; i++) {
       const s = w[keys + i * 3];
-      if (ids.intern(arena, s, s + w[keys + i * 3 + 1]) !== i) {
+      if (ids.internHashed(arena, s, s + w[keys + i * 3 + 1], w[keys + i * 3 + 2]) !== i) {
         throw new Error(`long-row kernel: id ${i} of table ${k} numbered apart from the interner`);
       }
     }

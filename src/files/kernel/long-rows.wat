@@ -106,7 +106,7 @@
   ;; as one when it is the delimiter d: the field, and so the stamp, ends there.
   (func $iso (param $s i32) (param $e i32) (param $d i32) (result i32)
     (local $days i32) (local $ms i64) (local $i i32) (local $c i32) (local $hh i32) (local $mm i32)
-    (local $ss i32) (local $j i32) (local $oh i32) (local $om i32) (local $colon i32) (local $z i64)
+    (local $ss i32) (local $lo i32) (local $j i32) (local $oh i32) (local $om i32) (local $colon i32) (local $z i64)
     (if (i32.lt_s (i32.sub (local.get $e) (local.get $s)) (i32.const 10)) (then (return (i32.const -1))))
     ;; The same ten bytes as the last date read (which was valid): the same day.
     (if (i32.and (global.get $haveDate)
@@ -132,9 +132,16 @@
           (then
             (local.set $i (i32.add (local.get $i) (i32.const 1)))
             (if (i32.lt_s (i32.sub (local.get $e) (local.get $i)) (i32.const 5)) (then (return (i32.const -1))))
+            ;; $two written out for the hours, minutes and seconds of every stamp
             (if (i32.ne (i32.load8_u offset=2 (local.get $i)) (i32.const 58)) (then (return (i32.const -1))))
-            (local.set $hh (call $two (local.get $i)))
-            (local.set $mm (call $two (i32.add (local.get $i) (i32.const 3))))
+            (local.set $hh (i32.sub (i32.load8_u (local.get $i)) (i32.const 48)))
+            (local.set $lo (i32.sub (i32.load8_u offset=1 (local.get $i)) (i32.const 48)))
+            (local.set $hh (select (i32.const -1) (i32.add (i32.mul (local.get $hh) (i32.const 10)) (local.get $lo))
+              (i32.or (i32.gt_u (local.get $hh) (i32.const 9)) (i32.gt_u (local.get $lo) (i32.const 9)))))
+            (local.set $mm (i32.sub (i32.load8_u offset=3 (local.get $i)) (i32.const 48)))
+            (local.set $lo (i32.sub (i32.load8_u offset=4 (local.get $i)) (i32.const 48)))
+            (local.set $mm (select (i32.const -1) (i32.add (i32.mul (local.get $mm) (i32.const 10)) (local.get $lo))
+              (i32.or (i32.gt_u (local.get $mm) (i32.const 9)) (i32.gt_u (local.get $lo) (i32.const 9)))))
             (if (i32.or (i32.gt_u (local.get $hh) (i32.const 24)) (i32.gt_u (local.get $mm) (i32.const 59)))
               (then (return (i32.const -1))))
             (local.set $ms (i64.add (local.get $ms)
@@ -145,7 +152,10 @@
                          (i32.eq (i32.load8_u (local.get $i)) (i32.const 58)))
               (then
                 (if (i32.lt_s (i32.sub (local.get $e) (local.get $i)) (i32.const 3)) (then (return (i32.const -1))))
-                (local.set $ss (call $two (i32.add (local.get $i) (i32.const 1))))
+                (local.set $ss (i32.sub (i32.load8_u offset=1 (local.get $i)) (i32.const 48)))
+                (local.set $lo (i32.sub (i32.load8_u offset=2 (local.get $i)) (i32.const 48)))
+                (local.set $ss (select (i32.const -1) (i32.add (i32.mul (local.get $ss) (i32.const 10)) (local.get $lo))
+                  (i32.or (i32.gt_u (local.get $ss) (i32.const 9)) (i32.gt_u (local.get $lo) (i32.const 9)))))
                 (if (i32.gt_u (local.get $ss) (i32.const 60)) (then (return (i32.const -1))))
                 (local.set $ms (i64.add (local.get $ms) (i64.extend_i32_s (i32.mul (local.get $ss) (i32.const 1000)))))
                 (local.set $i (i32.add (local.get $i) (i32.const 3)))
@@ -273,7 +283,7 @@
   ;; Adds the id of n bytes at s (hash h) to table cb at the empty slot `slot`: its index, or -1
   ;; when the table, its keys or its arena need room first (the bytes needed at 72).
   (func $add (param $cb i32) (param $s i32) (param $n i32) (param $h i32) (param $slot i32) (result i32)
-    (local $ids i32) (local $used i32) (local $k i32)
+    (local $ids i32) (local $used i32) (local $k i32) (local $to i32)
     (local.set $ids (i32.load offset=16 (local.get $cb)))
     (local.set $used (i32.load offset=28 (local.get $cb)))
     (if (i32.or (i32.or (i32.ge_u (local.get $ids) (i32.load offset=12 (local.get $cb)))
@@ -284,7 +294,16 @@
       (then
         (i32.store (i32.const 72) (local.get $n))
         (return (i32.const -1))))
-    (memory.copy (i32.add (i32.load offset=20 (local.get $cb)) (local.get $used)) (local.get $s) (local.get $n))
+    ;; The bytes to the arena, 8 at a time (memory.copy is a call out of the module; the arena
+    ;; has a margin past its room for the last word's spare bytes).
+    (local.set $to (i32.add (i32.load offset=20 (local.get $cb)) (local.get $used)))
+    (local.set $k (i32.const 0))
+    (block $copied
+      (loop $word
+        (br_if $copied (i32.ge_u (local.get $k) (local.get $n)))
+        (i64.store (i32.add (local.get $to) (local.get $k)) (i64.load (i32.add (local.get $s) (local.get $k))))
+        (local.set $k (i32.add (local.get $k) (i32.const 8)))
+        (br $word)))
     (local.set $k (i32.add (i32.load offset=8 (local.get $cb)) (i32.mul (local.get $ids) (i32.const 12))))
     (i32.store (local.get $k) (local.get $used))
     (i32.store offset=4 (local.get $k) (local.get $n))
@@ -318,7 +337,7 @@
     (local $f i32) (local $s i32) (local $c i32) (local $k i32) (local $h i32) (local $high i32)
     (local $same i32) (local $us i32) (local $ue i32) (local $uh i32) (local $uhigh i32)
     (local $is i32) (local $ie i32) (local $ih i32) (local $ihigh i32)
-    (local $x i32) (local $t f64) (local $item i32)
+    (local $x i32) (local $t f64) (local $item i32) (local $n i32) (local $v i32)
     (local $prevUser i32) (local $prevStart i32) (local $prevLen i32)
     (local.set $cap (i32.load (i32.const 96)))
     (local.set $ucol (i32.load (i32.const 100)))
@@ -454,8 +473,28 @@
             (local.set $prevUser (local.get $k))
             (local.set $prevLen (i32.sub (local.get $ue) (local.get $us)))))
         (local.set $prevStart (local.get $us))
-        (local.set $item (call $intern (i32.const 32) (local.get $is) (i32.sub (local.get $ie) (local.get $is))
-                                       (local.get $ih) (local.get $ihigh)))
+        ;; The item's first slot looked at here (where most look-ups end), the rest by $intern:
+        ;; no call on the common row.
+        (local.set $n (i32.sub (local.get $ie) (local.get $is)))
+        (local.set $item (i32.const -1))
+        (local.set $v (i32.load (i32.add (i32.load (i32.const 32))
+                                         (i32.shl (i32.and (local.get $ih) (i32.load (i32.const 36))) (i32.const 2)))))
+        (if (i32.and (i32.ne (local.get $v) (i32.const 0)) (i32.le_u (local.get $n) (i32.const 8)))
+          (then
+            (local.set $k (i32.add (i32.load (i32.const 40)) (i32.mul (i32.sub (local.get $v) (i32.const 1)) (i32.const 12))))
+            (if (i32.and (i32.and (i32.eq (i32.load offset=8 (local.get $k)) (local.get $ih))
+                                  (i32.eq (i32.load offset=4 (local.get $k)) (local.get $n)))
+                         (i64.eqz (i64.and
+                           (i64.xor (i64.load (i32.add (i32.load (i32.const 52)) (i32.load (local.get $k))))
+                                    (i64.load (local.get $is)))
+                           (i64.sub (select (i64.const 0)
+                                            (i64.shl (i64.const 1) (i64.extend_i32_u (i32.shl (local.get $n) (i32.const 3))))
+                                            (i32.eq (local.get $n) (i32.const 8)))
+                                    (i64.const 1)))))
+              (then (local.set $item (i32.sub (local.get $v) (i32.const 1)))))))
+        (if (i32.lt_s (local.get $item) (i32.const 0))
+          (then
+            (local.set $item (call $intern (i32.const 32) (local.get $is) (local.get $n) (local.get $ih) (local.get $ihigh)))))
         (br_if $stop (i32.lt_s (local.get $item) (i32.const 0)))
         (i32.store (i32.add (i32.load (i32.const 80)) (i32.shl (local.get $count) (i32.const 2))) (local.get $prevUser))
         (i32.store (i32.add (i32.load (i32.const 84)) (i32.shl (local.get $count) (i32.const 2))) (local.get $item))
