@@ -82,11 +82,6 @@ export class ByteInterner {
     return n < 0 ? null : this.arena.subarray(this.start[i], this.start[i] + n);
   }
 
-  /** The FNV-1a hash of keyBytes(i). */
-  keyHash(i: number): number {
-    return this.hashes[i];
-  }
-
   private lookup(b: Buffer, s: number, n: number, h: number): number {
     let slot = h & this.mask;
     for (;;) {

@@ -81,6 +81,7 @@ export interface KernelRows {
 interface KernelExports {
   memory: WebAssembly.Memory;
   read(p: number, end: number, d: number): number;
+  hash(s: number, n: number): number;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -230,11 +231,13 @@ export class LongRowsMemory {
       } else {
         const used = w[c + (ARENA_USED >> 2)];
         this.bytes().set(key, w[c + (ARENA >> 2)] + used);
+        // The kernel's hash, not the interner's: the kernel hashes 8 bytes at a time.
+        const h = this.kernel.hash(w[c + (ARENA >> 2)] + used, key.length);
         w[at] = used;
         w[at + 1] = key.length;
-        w[at + 2] = ids.keyHash(i);
+        w[at + 2] = h;
         w[c + (ARENA_USED >> 2)] = used + key.length;
-        this.place32(w, c, ids.keyHash(i), i);
+        this.place32(w, c, h, i);
       }
       w[c + (IDS >> 2)] = i + 1;
     }
@@ -250,7 +253,7 @@ export class LongRowsMemory {
     const arena = Buffer.from(this.buffer, w[c + (ARENA >> 2)], w[c + (ARENA_USED >> 2)]);
     for (let i = ids.size; i < count; i++) {
       const s = w[keys + i * 3];
-      if (ids.internHashed(arena, s, s + w[keys + i * 3 + 1], w[keys + i * 3 + 2]) !== i) {
+      if (ids.intern(arena, s, s + w[keys + i * 3 + 1]) !== i) {
         throw new Error(`long-row kernel: id ${i} of table ${k} numbered apart from the interner`);
       }
     }

@@ -1,5 +1,5 @@
 ;; The common row of the long layout read in one pass (csv-long-rows.ts): fields scanned by
-;; their role, ids hashed (FNV-1a, as byte-interner.ts) and interned in open-addressing tables
+;; their role, ids hashed 8 bytes at a time ($hash) and interned in open-addressing tables
 ;; held in this memory, the answer a 0/1 byte, the ISO-8601 stamp read exactly as iso-time.ts's
 ;; isoEnd reads it. A row is taken only when it is read exactly as the general path would read
 ;; it; anything else stops the pass before that row, which the JavaScript lexer then reads.
@@ -218,6 +218,35 @@
     (global.set $ms (local.get $ms))
     (local.get $i))
 
+  ;; The hash of an id (kept in the tables, bucketed by its low bits): its 8-byte words, the
+  ;; last one's bytes past the id zeroed, each xor'ed in and multiplied by 2^64 / phi, then
+  ;; murmur3's 64-bit finaliser (a product's low bits see only the low bits of its factors).
+  ;; Ids that differ only by trailing zero bytes share a hash; their lengths tell them apart.
+  (func $mix (param $h i64) (result i32)
+    (local.set $h (i64.xor (local.get $h) (i64.shr_u (local.get $h) (i64.const 33))))
+    (local.set $h (i64.mul (local.get $h) (i64.const 0xff51afd7ed558ccd)))
+    (i32.wrap_i64 (i64.xor (local.get $h) (i64.shr_u (local.get $h) (i64.const 33)))))
+
+  ;; The hash of the n bytes at s, as the reader hashes an id (for ids numbered in JavaScript).
+  (func (export "hash") (param $s i32) (param $n i32) (result i32)
+    (local $hw i64)
+    (block $tail
+      (loop $word
+        (br_if $tail (i32.lt_u (local.get $n) (i32.const 8)))
+        (local.set $hw (i64.mul (i64.xor (local.get $hw) (i64.load (local.get $s))) (i64.const 0x9e3779b97f4a7c15)))
+        (local.set $s (i32.add (local.get $s) (i32.const 8)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 8)))
+        (br $word)))
+    (if (local.get $n)
+      (then
+        (local.set $hw (i64.mul
+          (i64.xor (local.get $hw)
+                   (i64.and (i64.load (local.get $s))
+                            (i64.sub (i64.shl (i64.const 1) (i64.extend_i32_u (i32.shl (local.get $n) (i32.const 3))))
+                                     (i64.const 1))))
+          (i64.const 0x9e3779b97f4a7c15)))))
+    (call $mix (local.get $hw)))
+
   ;; n bytes at a equal n bytes at b (8 at a time, then one at a time).
   (func $same (param $a i32) (param $b i32) (param $n i32) (result i32)
     ;; Up to 8 bytes (most ids): one masked comparison of the 8 bytes at each (8 bytes past an
@@ -315,13 +344,13 @@
     (local.get $ids))
 
   ;; The index of an id in table cb, added when new; -1: stop before the row (an id new to the
-  ;; table with a byte above 127, whose string the JavaScript interner decides, see
+  ;; table with a byte above 127 (high = 1), whose string the JavaScript interner decides, see
   ;; byte-interner.ts; or no room, status 2).
   (func $intern (param $cb i32) (param $s i32) (param $n i32) (param $h i32) (param $high i32) (result i32)
     (local $i i32)
     (local.set $i (call $find (local.get $cb) (local.get $s) (local.get $n) (local.get $h)))
     (if (i32.ge_s (local.get $i) (i32.const 0)) (then (return (local.get $i))))
-    (if (i32.and (local.get $high) (i32.const 128)) (then (return (i32.const -1))))
+    (if (local.get $high) (then (return (i32.const -1))))
     (local.set $i (call $add (local.get $cb) (local.get $s) (local.get $n) (local.get $h)
                              (i32.sub (i32.const -1) (local.get $i))))
     (if (i32.lt_s (local.get $i) (i32.const 0)) (then (i32.store (i32.const 68) (i32.const 2))))
@@ -335,6 +364,7 @@
     (local $count i32) (local $cap i32) (local $done i32) (local $timed i32)
     (local $ucol i32) (local $icol i32) (local $ccol i32) (local $tcol i32) (local $last i32)
     (local $f i32) (local $s i32) (local $c i32) (local $k i32) (local $h i32) (local $high i32)
+    (local $w i64) (local $z i64) (local $m i64) (local $hw i64) (local $hi i64) (local $dd i64)
     (local $same i32) (local $us i32) (local $ue i32) (local $uh i32) (local $uhigh i32)
     (local $is i32) (local $ie i32) (local $ih i32) (local $ihigh i32)
     (local $x i32) (local $t f64) (local $item i32) (local $n i32) (local $v i32)
@@ -346,6 +376,7 @@
     (local.set $tcol (i32.load (i32.const 112)))
     (local.set $last (i32.load (i32.const 116)))
     (local.set $prevUser (i32.const -1))
+    (local.set $dd (i64.mul (i64.extend_i32_u (local.get $d)) (i64.const 0x0101010101010101)))
     (local.set $done (local.get $p))
     (i32.store (i32.const 68) (i32.const 0))
     (block $stop
@@ -370,40 +401,63 @@
                 (if (i32.and (i32.ge_s (local.get $prevUser) (i32.const 0))
                              (i32.lt_u (i32.add (local.get $p) (local.get $prevLen)) (local.get $end)))
                   (then
-                    (local.set $k (i32.const 0))
-                    (block $differ
-                      (loop $cmp
-                        (br_if $differ (i32.ge_u (local.get $k) (local.get $prevLen)))
-                        (br_if $differ (i32.ne (i32.load8_u (i32.add (local.get $p) (local.get $k)))
-                                               (i32.load8_u (i32.add (local.get $prevStart) (local.get $k)))))
-                        (local.set $k (i32.add (local.get $k) (i32.const 1)))
-                        (br $cmp)))
-                    (if (i32.eq (local.get $k) (local.get $prevLen))
+                    (if (if (result i32) (i32.le_u (local.get $prevLen) (i32.const 8))
+                          (then (i64.eqz (i64.and
+                            (i64.xor (i64.load (local.get $p)) (i64.load (local.get $prevStart)))
+                            (i64.sub (select (i64.const 0)
+                                             (i64.shl (i64.const 1) (i64.extend_i32_u (i32.shl (local.get $prevLen) (i32.const 3))))
+                                             (i32.eq (local.get $prevLen) (i32.const 8)))
+                                     (i64.const 1)))))
+                          (else (call $same (local.get $p) (local.get $prevStart) (local.get $prevLen))))
                       (then
-                        (local.set $c (i32.load8_u (i32.add (local.get $p) (local.get $k))))
-                        (if (i32.or (i32.eq (local.get $c) (local.get $d))
-                                    (i32.or (i32.eq (local.get $c) (i32.const 10)) (i32.eq (local.get $c) (i32.const 13))))
+                        (local.set $k (i32.load8_u (i32.add (local.get $p) (local.get $prevLen))))
+                        (if (i32.or (i32.eq (local.get $k) (local.get $d))
+                                    (i32.or (i32.eq (local.get $k) (i32.const 10)) (i32.eq (local.get $k) (i32.const 13))))
                           (then
                             (local.set $same (i32.const 1))
                             (local.set $us (local.get $s))
-                            (local.set $p (i32.add (local.get $p) (local.get $k)))
-                            (br $field)))
-                        (local.set $c (i32.load8_u (local.get $p)))))))))
+                            (local.set $p (i32.add (local.get $p) (local.get $prevLen)))
+                            (local.set $c (local.get $k))
+                            (br $field)))))))))
             (if (i32.or (i32.eq (local.get $f) (local.get $ucol)) (i32.eq (local.get $f) (local.get $icol)))
               (then
-                ;; An id: hashed (FNV-1a) while its end is looked for.
-                (local.set $h (i32.const 0x811c9dc5))
-                (local.set $high (i32.const 0))
+                ;; An id, 8 bytes at a time: a byte of the word that ends the field (d, LF, CR) is found
+                ;; with the zero-byte test (x - 0x01..01) & ~x & 0x80..80 on the word xor'ed with that byte
+                ;; repeated (its lowest set bit is the first zero byte), and the words before it, then the
+                ;; bytes of the last word before it, are hashed (one multiply per 8 bytes; $hash). A word
+                ;; may reach past the end: what lies there is not read as part of the id (p >= end stops).
+                (local.set $hw (i64.const 0))
+                (local.set $hi (i64.const 0))
                 (block $idEnd
-                  (loop $idByte
-                    (br_if $idEnd (i32.or (i32.eq (local.get $c) (local.get $d))
-                                          (i32.or (i32.eq (local.get $c) (i32.const 10)) (i32.eq (local.get $c) (i32.const 13)))))
-                    (local.set $h (i32.mul (i32.xor (local.get $h) (local.get $c)) (i32.const 0x01000193)))
-                    (local.set $high (i32.or (local.get $high) (local.get $c)))
-                    (local.set $p (i32.add (local.get $p) (i32.const 1)))
+                  (loop $idWord
+                    (local.set $w (i64.load (local.get $p)))
+                    (local.set $m (i64.and (i64.or (i64.or
+                      (i64.and (i64.sub (local.tee $z (i64.xor (local.get $w) (local.get $dd))) (i64.const 0x0101010101010101))
+                                                 (i64.xor (local.get $z) (i64.const -1)))
+                      (i64.and (i64.sub (local.tee $z (i64.xor (local.get $w) (i64.const 0x0a0a0a0a0a0a0a0a))) (i64.const 0x0101010101010101))
+                                                 (i64.xor (local.get $z) (i64.const -1))))
+                      (i64.and (i64.sub (local.tee $z (i64.xor (local.get $w) (i64.const 0x0d0d0d0d0d0d0d0d))) (i64.const 0x0101010101010101))
+                                                 (i64.xor (local.get $z) (i64.const -1))))
+                      (i64.const 0x8080808080808080)))
+                    (br_if $idEnd (i64.ne (local.get $m) (i64.const 0)))
+                    (local.set $hi (i64.or (local.get $hi) (local.get $w)))
+                    (local.set $hw (i64.mul (i64.xor (local.get $hw) (local.get $w)) (i64.const 0x9e3779b97f4a7c15)))
+                    (local.set $p (i32.add (local.get $p) (i32.const 8)))
                     (br_if $stop (i32.ge_u (local.get $p) (local.get $end)))
-                    (local.set $c (i32.load8_u (local.get $p)))
-                    (br $idByte)))
+                    (br $idWord)))
+                ;; k: the bytes of the last word before the field's end
+                (local.set $k (i32.wrap_i64 (i64.shr_u (i64.ctz (local.get $m)) (i64.const 3))))
+                (if (local.get $k)
+                  (then
+                    (local.set $w (i64.and (local.get $w)
+                      (i64.sub (i64.shl (i64.const 1) (i64.extend_i32_u (i32.shl (local.get $k) (i32.const 3)))) (i64.const 1))))
+                    (local.set $hi (i64.or (local.get $hi) (local.get $w)))
+                    (local.set $hw (i64.mul (i64.xor (local.get $hw) (local.get $w)) (i64.const 0x9e3779b97f4a7c15)))))
+                (local.set $p (i32.add (local.get $p) (local.get $k)))
+                (br_if $stop (i32.ge_u (local.get $p) (local.get $end)))
+                (local.set $c (i32.load8_u (local.get $p)))
+                (local.set $h (call $mix (local.get $hw)))
+                (local.set $high (i64.ne (i64.and (local.get $hi) (i64.const 0x8080808080808080)) (i64.const 0)))
                 ;; Empty, or starting or ending with a space or tab (the general path trims it).
                 (br_if $stop (i32.eq (local.get $p) (local.get $s)))
                 (local.set $k (i32.load8_u (local.get $s)))
