@@ -4,7 +4,7 @@
  * P, Q = 1 - P per item and node, their logs, and the ratios the leave-one-out posterior uses.
  */
 
-import { fillProbabilities } from './models/logistic.js';
+import { fillLogTables, fillProbabilities } from './models/logistic.js';
 import type { ItemBank } from './models.js';
 import type { ResponseData } from './responses.js';
 
@@ -63,11 +63,16 @@ export function probabilityTables(bank: ItemBank, nodes: Float64Array): Tables {
   fillProbabilities(bank, nodes, P, Q);
   const extreme = new Uint8Array(bank.a.length);
   for (let i = 0; i < P.length; i++) if (!(P[i] > TINY && Q[i] > TINY)) extreme[Math.floor(i / nQ)] = 1;
+  // The logs from z (log s(z) and the asymptotes), not log(P): past a slope of ~120 some node's
+  // P underflows to 0, and a log of -Inf there made the leave-one-out sums NaN.
+  const logP = new Float64Array(P.length);
+  const logQ = new Float64Array(P.length);
+  fillLogTables(bank, nodes, logP, logQ);
   return {
     P,
     Q,
-    logP: P.map(Math.log),
-    logQ: Q.map(Math.log),
+    logP,
+    logQ,
     invP: P.map((p) => 1 / p),
     invQ: Q.map((q) => 1 / q),
     PoverQ: P.map((p, i) => p / Q[i]),

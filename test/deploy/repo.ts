@@ -128,7 +128,9 @@ export const serviceEnv = (): Set<string> => new Set(envReads('src/service').key
 export function cliCommands(): Map<string, string> {
   const cli = read('src/job/cli.ts');
   const out = new Map<string, string>();
-  for (const m of cli.matchAll(/^\s+(\w+): \{ module: '([^']+)', source: '([^']+)' \}/gm))
+  for (const m of cli.matchAll(
+    /^\s+(\w+): \{ module: '([^']+)', source: '([^']+)'(?:, bundle: '[^']+')? \}/gm,
+  ))
     out.set(m[1], m[3]);
   return out;
 }

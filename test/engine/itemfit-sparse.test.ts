@@ -196,3 +196,27 @@ describe('the sum-score pass is bounded', () => {
     assert.equal(sumScoreStride(data, 300, 61, work / 4), 4);
   });
 });
+
+describe('mean squares of an item with an extreme slope (given parameters, e.g. a scored bank)', () => {
+  // Past a slope of ~120 some node's P underflows to 0; its log was -Inf and the leave-one-out
+  // sums NaN, so the item's infit and outfit came out null.
+  const { data, truth } = simulateResponses({ nUsers: 400, nItems: 8, perUser: 6, model: '2PL', seed: 5 });
+  const infitAt = (slope: number) => {
+    const a = Float64Array.from(truth.a);
+    a[0] = slope;
+    const bank = { a, d: a.map((x, j) => -x * truth.b[j]), c: new Float64Array(8) };
+    const fits = itemFitSparse(data, bank, { mean: 0, variance: 1 }, {});
+    return fits[0].meanSquares;
+  };
+  it('are numbers at slopes 130 and 300, and follow on from the slopes below', () => {
+    const below = infitAt(80);
+    for (const slope of [130, 300]) {
+      const ms = infitAt(slope);
+      assert.ok(
+        ms && Number.isFinite(ms.infit) && Number.isFinite(ms.outfit),
+        `slope ${slope}: ${JSON.stringify(ms)}`,
+      );
+      assert.ok(below && ms.infit >= below.infit && ms.outfit >= below.outfit, `slope ${slope} after 80`);
+    }
+  });
+});
