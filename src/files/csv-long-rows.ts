@@ -16,7 +16,7 @@
 import type { ResponseBuilder } from '../engine/responses.js';
 import type { ByteInterner } from './byte-interner.js';
 import type { PlainRecords } from './csv-lexer.js';
-import { LongRowsMemory, NEEDS_ROOM, OUTPUTS_FULL } from './long-rows-memory.js';
+import { kernelAvailable, LongRowsMemory, NEEDS_ROOM, OUTPUTS_FULL } from './long-rows-memory.js';
 
 /** Columns of the long layout (time -1: none). */
 export interface LongColumns {
@@ -31,10 +31,10 @@ export class PlainLongRows implements PlainRecords {
   end = 0;
   /** Rows read here. */
   rows = 0;
-  private started = false;
+  /** The kernel, made once the long layout is chosen (a wide file, or none, makes none). */
+  private kernel: LongRowsMemory | null = null;
 
   private constructor(
-    private readonly kernel: LongRowsMemory,
     private readonly builder: ResponseBuilder,
     private readonly users: ByteInterner,
     private readonly items: ByteInterner,
@@ -42,19 +42,18 @@ export class PlainLongRows implements PlainRecords {
 
   /** The reader of common rows, or null where WebAssembly is not available (the lexer reads them all). */
   static create(builder: ResponseBuilder, users: ByteInterner, items: ByteInterner): PlainLongRows | null {
-    const kernel = LongRowsMemory.create();
-    return kernel === null ? null : new PlainLongRows(kernel, builder, users, items);
+    return kernelAvailable() ? new PlainLongRows(builder, users, items) : null;
   }
 
   /** Starts reading rows, once the header and the first row have chosen the long layout. */
   use(columns: LongColumns): void {
+    this.kernel = new LongRowsMemory();
     this.kernel.setColumns({ ...columns, last: columns.width - 1 });
-    this.started = true;
   }
 
   read(buf: Buffer, pos: number, len: number, d: number): number {
-    if (!this.started) return 0;
     const k = this.kernel;
+    if (k === null) return 0;
     const base = k.place(buf, pos, len);
     k.syncIn(0, this.users);
     k.syncIn(1, this.items);
@@ -72,7 +71,8 @@ export class PlainLongRows implements PlainRecords {
       }
       const why = k.why;
       if (why === NEEDS_ROOM) k.makeRoom();
-      else if (why !== OUTPUTS_FULL) break;
+      else if (why === OUTPUTS_FULL) k.widenOutputs();
+      else break;
     }
     if (p >= len) k.release();
     this.end = p;

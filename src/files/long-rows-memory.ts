@@ -46,8 +46,14 @@ export const STOPPED_AT_ROW = 0;
 export const OUTPUTS_FULL = 1;
 export const NEEDS_ROOM = 2;
 
-/** Rows written per pass before the outputs are handed on. */
+/**
+ * Rows written per pass before the outputs are handed on: a few at first (a file of a few rows
+ * costs a few kilobytes), four times more each time a pass fills them, up to OUT_ROWS.
+ */
 const OUT_ROWS = 16384;
+const FIRST_OUT_ROWS = 256;
+/** Ids of each table before its first growth (its slots: four times that; its arena: 16 bytes an id). */
+const FIRST_KEYS = 128;
 const PAGE = 65536;
 /**
  * Bytes readable past the input and past an arena's room: the kernel compares ids 8 bytes at a
@@ -86,7 +92,12 @@ interface KernelExports {
 
 let compiled: WebAssembly.Module | null | undefined;
 
-/** The compiled kernel, null where this runtime cannot compile WebAssembly (the lexer then reads every row). */
+/** The kernel compiles here (else the lexer reads every row: WebAssembly off, as with --jitless). */
+export function kernelAvailable(): boolean {
+  return kernelModule() !== null;
+}
+
+/** The compiled kernel, null where this runtime cannot compile WebAssembly. */
 function kernelModule(): WebAssembly.Module | null {
   if (compiled === undefined) {
     try {
@@ -113,43 +124,47 @@ export class LongRowsMemory {
   private srcPos = 0;
   private srcLen = 0;
 
-  private constructor(mod: WebAssembly.Module) {
+  /** A kernel with its own memory (only where kernelAvailable()). */
+  constructor() {
+    const mod = kernelModule();
+    if (mod === null) throw new Error('the long-row kernel needs WebAssembly');
     this.kernel = new WebAssembly.Instance(mod, {}).exports as unknown as KernelExports;
     this.memory = this.kernel.memory;
     this.buffer = this.memory.buffer;
     this.u8 = new Uint8Array(this.buffer);
     this.i32 = new Int32Array(this.buffer);
+    this.outputs(FIRST_OUT_ROWS);
     // Every region first, then the control block: growing the memory detaches earlier views.
-    const out = [
-      this.alloc(OUT_ROWS * 4),
-      this.alloc(OUT_ROWS * 4),
-      this.alloc(OUT_ROWS * 8),
-      this.alloc(OUT_ROWS),
-    ];
     const tables = [0, 1].map(() => [
-      this.alloc(1024 * 12),
-      this.alloc(4096 * 4),
-      this.alloc(16384 + MARGIN),
+      this.alloc(FIRST_KEYS * 12),
+      this.alloc(FIRST_KEYS * 4 * 4),
+      this.alloc(FIRST_KEYS * 16 + MARGIN),
     ]);
     const w = this.words();
-    w[OUT_ROOM >> 2] = OUT_ROWS;
-    [w[OUT_USER >> 2], w[OUT_ITEM >> 2], w[OUT_TIME >> 2], w[OUT_RESP >> 2]] = out;
     for (const k of [0, 1] as const) {
       const c = TABLE_AT[k] >> 2;
       const [keys, slots, arena] = tables[k];
       w[c + (SLOTS >> 2)] = slots;
-      w[c + (MASK >> 2)] = 4095;
+      w[c + (MASK >> 2)] = FIRST_KEYS * 4 - 1;
       w[c + (KEYS >> 2)] = keys;
-      w[c + (KEY_ROOM >> 2)] = 1024;
+      w[c + (KEY_ROOM >> 2)] = FIRST_KEYS;
       w[c + (ARENA >> 2)] = arena;
-      w[c + (ARENA_ROOM >> 2)] = 16384;
+      w[c + (ARENA_ROOM >> 2)] = FIRST_KEYS * 16;
     }
   }
 
-  /** A kernel with its own memory, or null where WebAssembly is not available. */
-  static create(): LongRowsMemory | null {
-    const mod = kernelModule();
-    return mod === null ? null : new LongRowsMemory(mod);
+  /** New outputs of room for `rows` rows. */
+  private outputs(rows: number): void {
+    const at = [this.alloc(rows * 4), this.alloc(rows * 4), this.alloc(rows * 8), this.alloc(rows)];
+    const w = this.words();
+    w[OUT_ROOM >> 2] = rows;
+    [w[OUT_USER >> 2], w[OUT_ITEM >> 2], w[OUT_TIME >> 2], w[OUT_RESP >> 2]] = at;
+  }
+
+  /** After a pass that filled the outputs: room for more rows in the next, up to OUT_ROWS. */
+  widenOutputs(): void {
+    const rows = this.words()[OUT_ROOM >> 2];
+    if (rows < OUT_ROWS) this.outputs(Math.min(rows * 4, OUT_ROWS));
   }
 
   setColumns(c: KernelColumns): void {
