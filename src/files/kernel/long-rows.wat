@@ -368,7 +368,7 @@
     (local $w i64) (local $z i64) (local $m i64) (local $hw i64) (local $hi i64) (local $dd i64)
     (local $same i32) (local $us i32) (local $ue i32) (local $uh i32) (local $uhigh i32)
     (local $is i32) (local $ie i32) (local $ih i32) (local $ihigh i32)
-    (local $x i32) (local $t f64) (local $item i32) (local $n i32) (local $v i32)
+    (local $x i32) (local $t f64) (local $item i32) (local $n i32) (local $v i32) (local $key i32)
     (local $prevUser i32) (local $prevStart i32) (local $prevLen i32)
     (local.set $cap (i32.load (i32.const 96)))
     (local.set $ucol (i32.load (i32.const 100)))
@@ -528,25 +528,33 @@
             (local.set $prevUser (local.get $k))
             (local.set $prevLen (i32.sub (local.get $ue) (local.get $us)))))
         (local.set $prevStart (local.get $us))
-        ;; The item's first slot looked at here (where most look-ups end), the rest by $intern:
-        ;; no call on the common row.
+        ;; The item looked up here when its id is short (most are): the probe of $find without
+        ;; a call on the common row. Anything else (a long id, a new one) goes to $intern.
         (local.set $n (i32.sub (local.get $ie) (local.get $is)))
         (local.set $item (i32.const -1))
-        (local.set $v (i32.load (i32.add (i32.load (i32.const 32))
-                                         (i32.shl (i32.and (local.get $ih) (i32.load (i32.const 36))) (i32.const 2)))))
-        (if (i32.and (i32.ne (local.get $v) (i32.const 0)) (i32.le_u (local.get $n) (i32.const 8)))
+        (if (i32.le_u (local.get $n) (i32.const 8))
           (then
-            (local.set $k (i32.add (i32.load (i32.const 40)) (i32.mul (i32.sub (local.get $v) (i32.const 1)) (i32.const 12))))
-            (if (i32.and (i32.and (i32.eq (i32.load offset=8 (local.get $k)) (local.get $ih))
-                                  (i32.eq (i32.load offset=4 (local.get $k)) (local.get $n)))
-                         (i64.eqz (i64.and
-                           (i64.xor (i64.load (i32.add (i32.load (i32.const 52)) (i32.load (local.get $k))))
-                                    (i64.load (local.get $is)))
-                           (i64.sub (select (i64.const 0)
-                                            (i64.shl (i64.const 1) (i64.extend_i32_u (i32.shl (local.get $n) (i32.const 3))))
-                                            (i32.eq (local.get $n) (i32.const 8)))
-                                    (i64.const 1)))))
-              (then (local.set $item (i32.sub (local.get $v) (i32.const 1)))))))
+            (local.set $v (i32.and (local.get $ih) (i32.load (i32.const 36))))
+            (block $looked
+              (loop $probe
+                (local.set $k (i32.load (i32.add (i32.load (i32.const 32)) (i32.shl (local.get $v) (i32.const 2)))))
+                (br_if $looked (i32.eqz (local.get $k)))
+                (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+                (local.set $key (i32.add (i32.load (i32.const 40)) (i32.mul (local.get $k) (i32.const 12))))
+                (if (i32.and (i32.and (i32.eq (i32.load offset=8 (local.get $key)) (local.get $ih))
+                                      (i32.eq (i32.load offset=4 (local.get $key)) (local.get $n)))
+                             (i64.eqz (i64.and
+                               (i64.xor (i64.load (i32.add (i32.load (i32.const 52)) (i32.load (local.get $key))))
+                                        (i64.load (local.get $is)))
+                               (i64.sub (select (i64.const 0)
+                                                (i64.shl (i64.const 1) (i64.extend_i32_u (i32.shl (local.get $n) (i32.const 3))))
+                                                (i32.eq (local.get $n) (i32.const 8)))
+                                        (i64.const 1)))))
+                  (then
+                    (local.set $item (local.get $k))
+                    (br $looked)))
+                (local.set $v (i32.and (i32.add (local.get $v) (i32.const 1)) (i32.load (i32.const 36))))
+                (br $probe)))))
         (if (i32.lt_s (local.get $item) (i32.const 0))
           (then
             (local.set $item (call $intern (i32.const 32) (local.get $is) (local.get $n) (local.get $ih) (local.get $ihigh)))))
