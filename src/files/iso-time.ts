@@ -62,7 +62,7 @@ function dateDays(b: Uint8Array, s: number): number {
  * Where a stamp is read to, the epoch milliseconds in ISO_MS[0]: a time returned from a call
  * that is not inlined would be a heap number, one allocation per row.
  */
-export const ISO_MS = new Float64Array(1);
+const ISO_MS = new Float64Array(1);
 
 /**
  * Epoch milliseconds of the ISO-8601 stamp in b[s, e), or NaN when the bytes are not one of the
@@ -75,10 +75,12 @@ export function parseIsoBytes(b: Uint8Array, s: number, e: number): number {
 /**
  * Reads the longest ISO-8601 stamp of an accepted form that starts at b[s] and ends by e: its
  * end (the index after it), with the time in ISO_MS[0]; -1 when b[s..] does not start with one.
- * A caller that knows where the field ends checks the end (parseIsoBytes); one that does not
- * checks that the field ends there, and so reads each byte once (csv-long-rows.ts).
+ * parseIsoBytes checks that it ends at the field's end. The long-row kernel's $iso
+ * (kernel/long-rows.wat) reads the same forms the same way, to the end of its bytes, and checks
+ * that the field ends where the stamp does (test/files/csv-kernel-rows.test.ts holds them to
+ * each other).
  */
-export function isoEnd(b: Uint8Array, s: number, e: number): number {
+function isoEnd(b: Uint8Array, s: number, e: number): number {
   if (e - s < 10) return -1;
   const days = dateDays(b, s);
   if (days === NOT_A_DATE) return -1;
