@@ -60,9 +60,8 @@ function script(body: string): string[] {
 }
 
 const readScript = (dist: string, csv: string) =>
-  script(`import { createReadStream } from 'node:fs';
-    const { readResponsesCsv } = await import(${JSON.stringify(path.join(dist, 'files', 'csv-responses.js'))});
-    await readResponsesCsv(createReadStream(${JSON.stringify(csv)}, { highWaterMark: 1 << 20 }));`);
+  script(`const { openInput, readResponsesCsv } = await import(${JSON.stringify(path.join(dist, 'files', 'csv-responses.js'))});
+    await readResponsesCsv(openInput(${JSON.stringify(csv)}));`);
 
 /** S-X2 of every item on a dense test with the true parameters; the simulation is timed apart. */
 const sx2Script = (dist: string, nItems: number, nUsers: number, fit: boolean) =>

@@ -54,6 +54,11 @@ export interface PlainRecords {
   read(buf: Buffer, pos: number, len: number, d: number): number;
   /** Where the last record read by `read` ended (past its line end). */
   end: number;
+  /**
+   * The buffer of the calls since the last `done` will not be offered again (its memory may be
+   * reused for the next chunk): whatever was kept of it, or known about it, is let go.
+   */
+  done(): void;
 }
 
 export const DEFAULT_MAX_RECORD_BYTES = 1 << 20;
@@ -80,6 +85,12 @@ export class CsvLexer {
     this.maxRecord = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   }
 
+  /**
+   * Lexes what `chunk` completes. The lexer keeps no view of `chunk` once this returns (what it
+   * keeps of an unfinished record it copies), so the caller may read the next bytes into the
+   * same memory (file-chunks.ts does: a new buffer per chunk cost more in page faults than the
+   * lexing of its bytes).
+   */
   feed(chunk: Buffer): void {
     if (chunk.length === 0) return;
     let rest = chunk;
@@ -93,9 +104,11 @@ export class CsvLexer {
       rest = chunk.subarray(cut);
       if (rest.length === 0) return;
     }
-    this.pending.push(rest);
     this.pendingLen += rest.length;
-    if (this.pendingLen >= this.need) this.run(false);
+    if (this.pendingLen >= this.need) {
+      this.pending.push(rest);
+      this.run(false);
+    } else this.pending.push(Buffer.from(rest)); // kept past this call: a copy (see feed's comment)
   }
 
   finish(): void {
@@ -115,7 +128,7 @@ export class CsvLexer {
     if (!this.started) {
       // The delimiter is detected from the whole header line: wait for its end.
       if (!final && buf.indexOf(LF) < 0 && buf.indexOf(CR) < 0 && buf.length < 1 << 16) {
-        this.keep(buf);
+        this.keep(Buffer.from(buf));
         return;
       }
       this.started = true;
@@ -259,18 +272,18 @@ export class CsvLexer {
       }
     }
     this.line = line;
+    plain?.done();
     if (pos < len) {
       // An unfinished record: keep its bytes, lex it again once twice as many are waiting.
       this.line = line = recLine;
-      let rest = buf.subarray(pos);
+      const rest = buf.subarray(pos);
       if (rest.length > this.maxRecord) {
         throw new CsvInputError(
           `line ${line}: no line end within ${this.maxRecord >> 20} MiB (it starts "${preview(rest)}"); ` +
             'an answers file has one row per line, ended by LF, CRLF or CR',
         );
       }
-      if (rest.byteOffset > 0 && rest.length < buf.length >> 1) rest = Buffer.from(rest);
-      this.keep(rest);
+      this.keep(Buffer.from(rest));
     }
   }
 

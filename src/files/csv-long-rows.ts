@@ -74,9 +74,12 @@ export class PlainLongRows implements PlainRecords {
       else if (why === OUTPUTS_FULL) k.widenOutputs();
       else break;
     }
-    if (p >= len) k.release();
     this.end = p;
     this.rows += count;
     return count;
+  }
+
+  done(): void {
+    this.kernel?.release();
   }
 }

@@ -15,7 +15,6 @@
  * Rows that cannot be read are dropped, counted by kind with the line of the first one (the
  * report), and listed in the result's hygiene as rejected rows; never guessed at.
  */
-import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import {
   parseCorrect,
@@ -37,10 +36,14 @@ import {
 } from './csv-layout.js';
 import { CsvLexer, FIELD_ESCAPED, FIELD_LINE_BREAK, type LexProblem, preview } from './csv-lexer.js';
 import { PlainLongRows } from './csv-long-rows.js';
+import { fileChunks } from './file-chunks.js';
 import { parseIsoBytes } from './iso-time.js';
 
 export { CsvInputError } from './csv-errors.js';
 export { type CsvColumns, type CsvFormat, describeDelimiter } from './csv-layout.js';
+
+/** Bytes of a CSV: a stream, or chunks that are each valid until the next is asked for. */
+export type CsvSource = Readable | AsyncIterable<Buffer | string>;
 
 export interface CsvReadOptions extends ResponseBuilderOptions {
   format?: CsvFormat;
@@ -300,7 +303,7 @@ class AnswerReader {
 
 /** Reads the CSV stream into compact response data, with a report of what was dropped and why. */
 export function readCsvAnswers(
-  stream: Readable,
+  stream: CsvSource,
   options: CsvReadOptions = {},
 ): Promise<{ data: ResponseData; report: CsvReadReport }> {
   return readAnswers(stream, options, true);
@@ -311,14 +314,14 @@ export function readCsvAnswers(
  * WebAssembly kernel (csv-long-rows.ts): the reference the kernel is tested against.
  */
 export function readCsvAnswersByLexer(
-  stream: Readable,
+  stream: CsvSource,
   options: CsvReadOptions = {},
 ): Promise<{ data: ResponseData; report: CsvReadReport }> {
   return readAnswers(stream, options, false);
 }
 
 async function readAnswers(
-  stream: Readable,
+  stream: CsvSource,
   options: CsvReadOptions,
   kernel: boolean,
 ): Promise<{ data: ResponseData; report: CsvReadReport }> {
@@ -340,10 +343,11 @@ async function readAnswers(
 }
 
 /** Reads the CSV stream into compact response data (hygiene counts included). */
-export async function readResponsesCsv(stream: Readable, options?: CsvReadOptions): Promise<ResponseData> {
+export async function readResponsesCsv(stream: CsvSource, options?: CsvReadOptions): Promise<ResponseData> {
   return (await readCsvAnswers(stream, options)).data;
 }
 
-export function openInput(path: string): Readable {
-  return path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
+/** A file's chunks (file-chunks.ts), or standard input for `-`. */
+export function openInput(path: string): CsvSource {
+  return path === '-' ? process.stdin : fileChunks(path);
 }

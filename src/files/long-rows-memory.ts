@@ -179,8 +179,10 @@ export class LongRowsMemory {
 
   /**
    * Puts buf[pos, len) in the kernel's memory (unless it is there from the last call: the lexer
-   * offers the rest of one buffer again after each row it reads) and returns the address of
-   * buf[0] as seen by the kernel, so that buf[i] is at the returned value + i.
+   * offers the rest of one buffer again after each row it reads, until `release`) and returns
+   * the address of buf[0] as seen by the kernel, so that buf[i] is at the returned value + i.
+   * The same buffer object is taken to hold the same bytes only until `release`: a source may
+   * read its next chunk into the same memory, even hand out the same object again.
    */
   place(buf: Uint8Array, pos: number, len: number): number {
     if (buf !== this.src || pos < this.srcPos || len !== this.srcLen) {
@@ -197,7 +199,7 @@ export class LongRowsMemory {
     return this.input - this.srcPos;
   }
 
-  /** Lets go of the last buffer read (so that it can be collected). */
+  /** The last buffer placed is done with: the next `place` copies, whatever buffer it is given. */
   release(): void {
     this.src = null;
   }
