@@ -52,7 +52,7 @@ export const NEEDS_ROOM = 2;
  */
 const OUT_ROWS = 16384;
 const FIRST_OUT_ROWS = 256;
-/** Ids of each table before its first growth (its slots: four times that; its arena: 16 bytes an id). */
+/** Ids of each table before its first growth (its slots: four times that, grown when half full; its arena: 16 bytes an id). */
 const FIRST_KEYS = 128;
 const PAGE = 65536;
 /**
@@ -283,7 +283,7 @@ export class LongRowsMemory {
     this.room(1, need);
   }
 
-  /** Room in table k for one more id of n bytes: keys, slots (kept at most a quarter full, as the kernel's $add), arena. */
+  /** Room in table k for one more id of n bytes: keys, slots (kept at most half full, as the kernel's $add), arena. */
   private room(k: TableIndex, n: number): void {
     const c = TABLE_AT[k] >> 2;
     let w = this.words();
@@ -296,7 +296,7 @@ export class LongRowsMemory {
       w[c + (KEYS >> 2)] = keys;
       w[c + (KEY_ROOM >> 2)] = room;
     }
-    if ((ids + 1) * 4 > w[c + (MASK >> 2)]) {
+    if ((ids + 1) * 2 > w[c + (MASK >> 2)]) {
       const size = (w[c + (MASK >> 2)] + 1) * 2;
       const slots = this.alloc(size * 4);
       w = this.words();

@@ -316,9 +316,8 @@
     (local.set $ids (i32.load offset=16 (local.get $cb)))
     (local.set $used (i32.load offset=28 (local.get $cb)))
     (if (i32.or (i32.or (i32.ge_u (local.get $ids) (i32.load offset=12 (local.get $cb)))
-                        ;; at most a quarter full: most look-ups end at the first slot,
-                        ;; which the reader looks at itself
-                        (i32.gt_u (i32.shl (i32.add (local.get $ids) (i32.const 1)) (i32.const 2))
+                        ;; at most half full
+                        (i32.gt_u (i32.shl (i32.add (local.get $ids) (i32.const 1)) (i32.const 1))
                                   (i32.load offset=4 (local.get $cb))))
                 (i32.gt_u (i32.add (local.get $used) (local.get $n)) (i32.load offset=24 (local.get $cb))))
       (then
