@@ -7,7 +7,6 @@
  * (EStepExecutor.itemFitPasses), and the tables of S-X2 are then built from the outputs here.
  */
 
-import { orderByValue } from './argsort.js';
 import { addSquares, predictive, SQUARE_SLOTS } from './itemfit-meansquares.js';
 import { sumScoreExpectations, sumScoreScratch } from './itemfit-sumscore.js';
 import type { SparseFitData, Tables } from './itemfit-tables.js';
@@ -123,7 +122,7 @@ export function rankAnswers(
   const { selected, selectedPtr } = input;
   const informative: number[] = [];
   for (let i = 0; i < selected.length; i++) if (!Number.isNaN(out.theta[i])) informative.push(i);
-  const order = orderByValue(out.theta, Int32Array.from(informative));
+  const order = Int32Array.from(informative).sort((x, y) => out.theta[x] - out.theta[y] || x - y);
   const itemPtr = new Int32Array(nItems + 1);
   for (const i of order) {
     const u = selected[i];

@@ -14,7 +14,6 @@
  * About 150 bytes per item in the JSON (10 triples); it is not written to the database.
  */
 import type { CalibrateResponse } from '../contract/types.js';
-import { orderByValue } from '../engine/argsort.js';
 import type { ResponseData } from '../engine/responses.js';
 import { finite, obj } from './format.js';
 
@@ -92,7 +91,7 @@ function groupSums(data: ResponseData, theta: Float64Array) {
     ranked.push(u);
     for (let k = userPtr[u]; k < userPtr[u + 1]; k++) n[userItem[k]]++;
   }
-  const order = orderByValue(theta, Int32Array.from(ranked));
+  const order = Int32Array.from(ranked).sort((p, q) => theta[p] - theta[q] || p - q);
   const count = n.map((m) => Math.min(MAX_GROUPS, Math.max(1, Math.floor(m / MIN_PER_GROUP))));
   const seen = new Int32Array(nItems);
   const group = new Int32Array(nItems);
