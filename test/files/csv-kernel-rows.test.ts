@@ -17,6 +17,7 @@ import { PlainLongRows } from '../../src/files/csv-long-rows.js';
 import { type CsvReadOptions, readCsvAnswers, readCsvAnswersByLexer } from '../../src/files/csv-responses.js';
 import { parseIsoBytes } from '../../src/files/iso-time.js';
 import { LONG_ROWS_WASM_BASE64 } from '../../src/files/kernel/long-rows-wasm.js';
+import { plainRead } from '../helpers/csv-read.js';
 
 function lcg(seed: number) {
   let s = seed >>> 0;
@@ -179,15 +180,7 @@ type Reader = typeof readCsvAnswers;
 
 async function outcome(read: Reader, b: Buffer, cuts: number[], opts: CsvReadOptions) {
   try {
-    const r = await read(chunked(b, cuts), opts);
-    const d = r.data;
-    return {
-      report: r.report,
-      hygiene: d.hygiene,
-      userIds: d.userIds,
-      itemIds: d.itemIds,
-      csr: [Array.from(d.userPtr), Array.from(d.userItem), Array.from(d.userResp)],
-    };
+    return plainRead(await read(chunked(b, cuts), opts));
   } catch (e) {
     return { error: (e as Error).message };
   }

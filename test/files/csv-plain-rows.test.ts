@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { readCsvAnswers } from '../../src/files/csv-responses.js';
+import { plainRead } from '../helpers/csv-read.js';
 
 function chunks(b: Buffer, size: number): Buffer[] {
   const out: Buffer[] = [];
@@ -18,15 +19,7 @@ function chunks(b: Buffer, size: number): Buffer[] {
 }
 
 async function read(b: Buffer, size: number) {
-  const r = await readCsvAnswers(Readable.from(chunks(b, size)));
-  const d = r.data;
-  return {
-    report: r.report,
-    hygiene: d.hygiene,
-    userIds: d.userIds,
-    itemIds: d.itemIds,
-    csr: [Array.from(d.userPtr), Array.from(d.userItem), Array.from(d.userResp)],
-  };
+  return plainRead(await readCsvAnswers(Readable.from(chunks(b, size))));
 }
 
 function lcg(seed: number) {
