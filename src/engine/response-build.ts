@@ -4,9 +4,9 @@
  * excluded, users left without answers dropped, ids numbered by first answer.
  */
 
-import { type AnswerBlocks, rowsOf } from './answer-blocks.js';
+import { type AnswerBlocks, type ItemColumn, rowsOf } from './answer-blocks.js';
 import { EngineInputError } from './errors.js';
-import { type ByUser, groupByUser, type Kept, keepOnePerPair } from './response-pairs.js';
+import { type ByUser, type Kept, keepOnePerPair } from './response-pairs.js';
 import type { DuplicatePolicy, ExcludedItem, HygieneReport, ResponseData } from './response-types.js';
 
 export interface BuildContext {
@@ -31,8 +31,7 @@ export function buildResponses(b: AnswerBlocks, ctx: BuildContext): ResponseData
     userIds = reorder(userIds, userOf);
     itemIds = reorder(itemIds, itemOf);
   }
-  const byUser = groupByUser(b, userIds.length, userOf, itemOf);
-  const kept = keepOnePerPair(b, byUser, itemIds.length, ctx.policy);
+  const { byUser, kept } = keepOnePerPair(b, userIds.length, itemIds.length, userOf, itemOf, ctx.policy);
   const items = excludeItems(kept.itemN, kept.itemCorrect, itemIds, ctx.keepDegenerate);
   const h = ctx.hygiene;
   h.dropped.duplicate = kept.duplicate;
@@ -47,7 +46,7 @@ export function buildResponses(b: AnswerBlocks, ctx: BuildContext): ResponseData
 }
 
 /** Old index -> new, ids numbered in the order of their first answer (-1: no answer). */
-function firstAnswerOrder(b: AnswerBlocks, blocks: readonly Int32Array[], nIds: number): Int32Array {
+function firstAnswerOrder(b: AnswerBlocks, blocks: readonly (Int32Array | ItemColumn)[], nIds: number): Int32Array {
   const map = new Int32Array(nIds).fill(-1);
   let next = 0;
   for (let at = 0; at < blocks.length; at++) {

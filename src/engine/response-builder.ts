@@ -14,8 +14,12 @@ import {
   appendRows,
   BLOCK_BITS,
   BLOCK_ROWS,
+  emptyBlocks,
   growBlocks,
   type IndexedRows,
+  itemColumn,
+  noteItems,
+  timesOf,
 } from './answer-blocks.js';
 import { EngineInputError } from './errors.js';
 import { buildResponses } from './response-build.js';
@@ -53,15 +57,7 @@ class StringIdTable implements IdTable {
 export class ResponseBuilder {
   private users: IdTable = new StringIdTable();
   private items: IdTable = new StringIdTable();
-  private readonly blocks: AnswerBlocks = {
-    user: [],
-    item: [],
-    resp: [],
-    time: [],
-    n: 0,
-    timed: false,
-    grouped: true,
-  };
+  private readonly blocks: AnswerBlocks = emptyBlocks();
   private lastUser = 0;
   /**
    * One more than the largest user (item) index stored so far. A stored index above it leaves
@@ -197,6 +193,7 @@ export class ResponseBuilder {
     if (bad !== 0 || userEnd > this.users.ids.length || itemEnd > this.items.ids.length) {
       throw new EngineInputError('addRows: an id index outside the id tables, or an answer not 0/1');
     }
+    noteItems(this.blocks, itemEnd);
     appendRows(this.blocks, rows);
     this.rowsRead += n;
     this.blocks.grouped = grouped;
@@ -232,18 +229,12 @@ export class ResponseBuilder {
     const at = b.n >>> BLOCK_BITS;
     const k = b.n & (BLOCK_ROWS - 1);
     if (at === b.user.length || k === b.user[at].length) growBlocks(b);
+    noteItems(b, item + 1);
     b.user[at][k] = user;
-    b.item[at][k] = item;
+    itemColumn(b, at)[k] = item;
     b.resp[at][k] = x;
-    if (respondedAt !== undefined && Number.isFinite(respondedAt)) {
-      let t = b.time[at];
-      if (t === null) {
-        t = new Float64Array(b.user[at].length).fill(Number.NaN);
-        b.time[at] = t;
-        b.timed = true;
-      }
-      t[k] = respondedAt;
-    }
+    if (respondedAt !== undefined && Number.isFinite(respondedAt)) timesOf(b, at, k, respondedAt).put(k, respondedAt);
+    else b.time[at]?.unknown(k, k + 1);
     b.n++;
     if (user < this.lastUser) b.grouped = false;
     this.lastUser = user;
