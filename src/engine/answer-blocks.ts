@@ -70,7 +70,8 @@ export function growBlocks(b: AnswerBlocks): void {
   const rows = b.user[0].length * 2;
   b.user[0] = widen(new Int32Array(rows), b.user[0]);
   const items = b.item[0];
-  b.item[0] = items instanceof Int32Array ? widen(new Int32Array(rows), items) : widen(new Uint16Array(rows), items);
+  b.item[0] =
+    items instanceof Int32Array ? widen(new Int32Array(rows), items) : widen(new Uint16Array(rows), items);
   b.resp[0] = widen(new Uint8Array(rows), b.resp[0]);
   b.time[0]?.grow(rows);
 }

@@ -46,7 +46,11 @@ export function buildResponses(b: AnswerBlocks, ctx: BuildContext): ResponseData
 }
 
 /** Old index -> new, ids numbered in the order of their first answer (-1: no answer). */
-function firstAnswerOrder(b: AnswerBlocks, blocks: readonly (Int32Array | ItemColumn)[], nIds: number): Int32Array {
+function firstAnswerOrder(
+  b: AnswerBlocks,
+  blocks: readonly (Int32Array | ItemColumn)[],
+  nIds: number,
+): Int32Array {
   const map = new Int32Array(nIds).fill(-1);
   let next = 0;
   for (let at = 0; at < blocks.length; at++) {

@@ -233,7 +233,8 @@ export class ResponseBuilder {
     b.user[at][k] = user;
     itemColumn(b, at)[k] = item;
     b.resp[at][k] = x;
-    if (respondedAt !== undefined && Number.isFinite(respondedAt)) timesOf(b, at, k, respondedAt).put(k, respondedAt);
+    if (respondedAt !== undefined && Number.isFinite(respondedAt))
+      timesOf(b, at, k, respondedAt).put(k, respondedAt);
     else b.time[at]?.unknown(k, k + 1);
     b.n++;
     if (user < this.lastUser) b.grouped = false;

@@ -42,7 +42,9 @@ export function keepOnePerPair(
   itemOf: Int32Array | null,
   policy: DuplicatePolicy,
 ): { byUser: ByUser; kept: Kept } {
-  return b.grouped ? fromRuns(b, nU, nI, userOf, itemOf, policy) : fromGroups(b, nU, nI, userOf, itemOf, policy);
+  return b.grouped
+    ? fromRuns(b, nU, nI, userOf, itemOf, policy)
+    : fromGroups(b, nU, nI, userOf, itemOf, policy);
 }
 
 /** Answers grouped by user already: each run read from the blocks, its kept answers written out. */
