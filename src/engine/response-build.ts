@@ -6,7 +6,7 @@
 
 import { type AnswerBlocks, type ItemColumn, rowsOf } from './answer-blocks.js';
 import { EngineInputError } from './errors.js';
-import { type ByUser, type Kept, keepOnePerPair } from './response-pairs.js';
+import { type ByUser, groupByUser, type Kept, keepOnePerPair } from './response-pairs.js';
 import type { DuplicatePolicy, ExcludedItem, HygieneReport, ResponseData } from './response-types.js';
 
 export interface BuildContext {
@@ -31,7 +31,8 @@ export function buildResponses(b: AnswerBlocks, ctx: BuildContext): ResponseData
     userIds = reorder(userIds, userOf);
     itemIds = reorder(itemIds, itemOf);
   }
-  const { byUser, kept } = keepOnePerPair(b, userIds.length, itemIds.length, userOf, itemOf, ctx.policy);
+  const byUser = groupByUser(b, userIds.length, userOf, itemOf);
+  const kept = keepOnePerPair(b, byUser, itemIds.length, ctx.policy);
   const items = excludeItems(kept.itemN, kept.itemCorrect, itemIds, ctx.keepDegenerate);
   const h = ctx.hygiene;
   h.dropped.duplicate = kept.duplicate;

@@ -3,12 +3,12 @@
  * one answer per item, written to the output from a given place on, each kept answer counted for
  * its item.
  *
- * Three ways, cheapest first. A run already ascending is copied. A run whose items span few
- * 32-bit words compared with its length (a bank of a thousand items, fifty answers a user) is
- * ordered through a bitmap of items: one bit set per answer, the answers read back in ascending
- * order word by word, lowest set bit first; a bit already set is a duplicate answer, and the run
- * then takes the third way, like a run spread over a wide bank: a sort by (item, arrival) and the
- * pick of DESIGN.md's duplicate rule (pick). docs/ENGINE.md, "The answer store and per-user
+ * Two ways (a run already ascending is copied by the caller). A run whose items span few 32-bit
+ * words compared with its length (a bank of a thousand items, fifty answers a user) is ordered
+ * through a bitmap of items: one bit set per answer, the answers read back in ascending order
+ * word by word, lowest set bit first; a bit already set is a duplicate answer, and the run then
+ * takes the other way, like a run spread over a wide bank: a sort by (item, arrival) and the pick
+ * of DESIGN.md's duplicate rule (pick). docs/ENGINE.md, "The answer store and per-user
  * order", has the measurements behind the threshold.
  */
 
@@ -31,10 +31,12 @@ export interface RunOutput {
 }
 
 export class RunOrder {
-  /** The run: items, answers, and (with times) arrival indices of answers [0, m). */
+  /** The run: items, answers, and (with times, unless posBase >= 0) arrival indices of answers [0, m). */
   gItem = new Int32Array(64);
   gResp = new Uint8Array(64);
   gPos = new Int32Array(64);
+  /** Arrival index of the run's first answer when the run arrived contiguously (then gPos is unused), else -1. */
+  posBase = -1;
   private order = new Int32Array(64);
   /** One bit per item (set: in the run), and the answer's bit; all zero between runs. */
   private readonly bits: Int32Array;
@@ -60,31 +62,11 @@ export class RunOrder {
     this.order = new Int32Array(size);
   }
 
-  /** Writes the kept answers of the loaded run of m from w on; returns the new w. */
-  keep(m: number, w: number): number {
-    const { gItem, gResp } = this;
-    const { item, resp, itemN, itemCorrect } = this.out;
-    let lo = gItem[0];
-    let hi = lo;
-    let ascending = true;
-    for (let r = 1; r < m; r++) {
-      const i = gItem[r];
-      if (i <= hi) {
-        ascending = false;
-        if (i < lo) lo = i;
-      } else hi = i;
-    }
-    if (ascending) {
-      // Already one answer per item, in order (a file sorted by user and item, or a dense one).
-      for (let r = 0; r < m; r++, w++) {
-        const i = gItem[r];
-        item[w] = i;
-        resp[w] = gResp[r];
-        itemN[i]++;
-        itemCorrect[i] += gResp[r];
-      }
-      return w;
-    }
+  /**
+   * Writes the kept answers of the loaded run of m (items lo..hi, not ascending) from w on;
+   * returns the new w.
+   */
+  keep(m: number, lo: number, hi: number, w: number): number {
     const w0 = lo >>> 5;
     const w1 = hi >>> 5;
     if (w1 - w0 <= SPAN_PER_ANSWER * m + SPAN_SLACK && this.mark(m)) return this.readBack(w0, w1, w);
@@ -206,6 +188,6 @@ export class RunOrder {
 
   /** The time of the run's answer r (NaN: unknown). */
   private time(r: number): number {
-    return timeOf(this.b, this.gPos[r]);
+    return timeOf(this.b, this.posBase >= 0 ? this.posBase + r : this.gPos[r]);
   }
 }
