@@ -7,11 +7,13 @@
  * A block is stored as compactly as its answers allow, because on a large file the memory
  * written for the first time costs more than the work done in it (docs/ENGINE.md, "The answer
  * store and per-user order"): item indices as 16 bits while every one fits (a bank below 65,536
- * items), times as 32-bit offsets from the block's first time (block-times.ts). 4 + 2 + 1 + 4
- * bytes an answer instead of 4 + 4 + 1 + 8.
+ * items), times as 32-bit offsets from the block's first time (block-times.ts), and, while the
+ * answers come grouped by user, users as runs (user-runs.ts). 2 + 1 + 4 bytes an answer (and a
+ * few bytes a run) instead of 4 + 4 + 1 + 8.
  */
 
 import { BlockTimes } from './block-times.js';
+import { UserRuns } from './user-runs.js';
 
 export const BLOCK_BITS = 16;
 /** Answers per block of the builder (the first block starts smaller and doubles up to this). */
@@ -24,7 +26,9 @@ export type ItemColumn = Uint16Array | Int32Array;
 
 /** The builder's answers in arrival order: answer k is at block k >>> BLOCK_BITS, row k & (BLOCK_ROWS - 1). */
 export interface AnswerBlocks {
-  readonly user: Int32Array[];
+  /** Per block, the users of its rows, or null while they are held as runs (`runs`). */
+  readonly user: (Int32Array | null)[];
+  readonly runs: (UserRuns | null)[];
   readonly item: ItemColumn[];
   readonly resp: Uint8Array[];
   /** Per block, null when no answer of the block has a time. */
@@ -39,12 +43,59 @@ export interface AnswerBlocks {
 }
 
 export function emptyBlocks(): AnswerBlocks {
-  return { user: [], item: [], resp: [], time: [], n: 0, timed: false, grouped: true, wideItems: false };
+  return {
+    user: [],
+    runs: [],
+    item: [],
+    resp: [],
+    time: [],
+    n: 0,
+    timed: false,
+    grouped: true,
+    wideItems: false,
+  };
 }
 
 /** Rows of block `at` that hold answers. */
 export function rowsOf(b: AnswerBlocks, at: number): number {
-  return Math.min(b.user[at].length, b.n - at * BLOCK_ROWS);
+  return Math.min(b.resp[at].length, b.n - at * BLOCK_ROWS);
+}
+
+/** Block `at`'s users, row by row: its column, or its runs written out into `scratch` (BLOCK_ROWS long). */
+export function usersOf(b: AnswerBlocks, at: number, scratch: Int32Array): Int32Array {
+  const col = b.user[at];
+  return col !== null ? col : (b.runs[at] as UserRuns).expand(scratch, rowsOf(b, at));
+}
+
+/** Row k (the next) of block `at` is user u's. */
+export function putUser(b: AnswerBlocks, at: number, k: number, u: number): void {
+  const col = b.user[at];
+  if (col !== null) col[k] = u;
+  else if (!(b.runs[at] as UserRuns).push(u, k, b.resp[at].length)) plainUsers(b, at, k)[k] = u;
+}
+
+/** Rows k, k + 1, ... of block `at` are the users src[from, to). */
+function putUsers(b: AnswerBlocks, at: number, src: Int32Array, from: number, to: number, k: number): void {
+  let col = b.user[at];
+  if (col === null) {
+    const runs = b.runs[at] as UserRuns;
+    const rows = b.resp[at].length;
+    let j = from;
+    while (j < to && runs.push(src[j], k + j - from, rows)) j++;
+    if (j === to) return;
+    col = plainUsers(b, at, k + j - from);
+    k += j - from;
+    from = j;
+  }
+  col.set(src.subarray(from, to), k);
+}
+
+/** Block `at`'s users as a column from now on (its runs too short), rows [0, k) written out. */
+function plainUsers(b: AnswerBlocks, at: number, k: number): Int32Array {
+  const col = (b.runs[at] as UserRuns).expand(new Int32Array(b.resp[at].length), k);
+  b.user[at] = col;
+  b.runs[at] = null;
+  return col;
 }
 
 /** The time of answer k (NaN: unknown). */
@@ -58,17 +109,21 @@ export function timeOf(b: AnswerBlocks, k: number): number {
  * so that a builder of a few answers holds a few kilobytes and a large one copies nothing.
  */
 export function growBlocks(b: AnswerBlocks): void {
-  const nb = b.user.length;
-  if (nb === 0 || nb > 1 || b.user[0].length === BLOCK_ROWS) {
+  const nb = b.resp.length;
+  if (nb === 0 || nb > 1 || b.resp[0].length === BLOCK_ROWS) {
     const rows = nb === 0 ? 1024 : BLOCK_ROWS;
-    b.user.push(new Int32Array(rows));
+    // Runs while the answers come grouped and the last block's runs were long enough.
+    const runs = b.grouped && (nb === 0 || b.runs[nb - 1] !== null);
+    b.user.push(runs ? null : new Int32Array(rows));
+    b.runs.push(runs ? new UserRuns() : null);
     b.item.push(b.wideItems ? new Int32Array(rows) : new Uint16Array(rows));
     b.resp.push(new Uint8Array(rows));
     b.time.push(null);
     return;
   }
-  const rows = b.user[0].length * 2;
-  b.user[0] = widen(new Int32Array(rows), b.user[0]);
+  const rows = b.resp[0].length * 2;
+  const users = b.user[0];
+  if (users !== null) b.user[0] = widen(new Int32Array(rows), users);
   const items = b.item[0];
   b.item[0] =
     items instanceof Int32Array ? widen(new Int32Array(rows), items) : widen(new Uint16Array(rows), items);
@@ -105,7 +160,7 @@ export function itemColumn(b: AnswerBlocks, at: number): ItemColumn {
 export function timesOf(b: AnswerBlocks, at: number, k: number, first: number): BlockTimes {
   let t = b.time[at];
   if (t === null) {
-    t = new BlockTimes(b.user[at].length, k, first);
+    t = new BlockTimes(b.resp[at].length, k, first);
     b.time[at] = t;
     b.timed = true;
   }
@@ -132,13 +187,13 @@ export function appendRows(b: AnswerBlocks, rows: IndexedRows): void {
   while (r < rows.n) {
     let at = b.n >>> BLOCK_BITS;
     let k = b.n & (BLOCK_ROWS - 1);
-    if (at === b.user.length || k === b.user[at].length) {
+    if (at === b.resp.length || k === b.resp[at].length) {
       growBlocks(b);
       at = b.n >>> BLOCK_BITS;
       k = b.n & (BLOCK_ROWS - 1);
     }
-    const m = Math.min(rows.n - r, b.user[at].length - k);
-    b.user[at].set(rows.user.subarray(r, r + m), k);
+    const m = Math.min(rows.n - r, b.resp[at].length - k);
+    putUsers(b, at, rows.user, r, r + m, k);
     // Into 16 bits only while every index fits (itemColumn widens the block first otherwise).
     itemColumn(b, at).set(rows.item.subarray(r, r + m), k);
     b.resp[at].set(rows.resp.subarray(r, r + m), k);

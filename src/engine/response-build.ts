@@ -4,7 +4,7 @@
  * excluded, users left without answers dropped, ids numbered by first answer.
  */
 
-import { type AnswerBlocks, type ItemColumn, rowsOf } from './answer-blocks.js';
+import { type AnswerBlocks, BLOCK_ROWS, rowsOf, usersOf } from './answer-blocks.js';
 import { EngineInputError } from './errors.js';
 import { type ByUser, groupByUser, type Kept, keepOnePerPair } from './response-pairs.js';
 import type { DuplicatePolicy, ExcludedItem, HygieneReport, ResponseData } from './response-types.js';
@@ -26,8 +26,9 @@ export function buildResponses(b: AnswerBlocks, ctx: BuildContext): ResponseData
   let userOf: Int32Array | null = null;
   let itemOf: Int32Array | null = null;
   if (ctx.renumber) {
-    userOf = firstAnswerOrder(b, b.user, userIds.length);
-    itemOf = firstAnswerOrder(b, b.item, itemIds.length);
+    const scratch = new Int32Array(BLOCK_ROWS);
+    userOf = firstAnswerOrder(b, (at) => usersOf(b, at, scratch), userIds.length);
+    itemOf = firstAnswerOrder(b, (at) => b.item[at], itemIds.length);
     userIds = reorder(userIds, userOf);
     itemIds = reorder(itemIds, itemOf);
   }
@@ -49,13 +50,13 @@ export function buildResponses(b: AnswerBlocks, ctx: BuildContext): ResponseData
 /** Old index -> new, ids numbered in the order of their first answer (-1: no answer). */
 function firstAnswerOrder(
   b: AnswerBlocks,
-  blocks: readonly (Int32Array | ItemColumn)[],
+  column: (at: number) => ArrayLike<number>,
   nIds: number,
 ): Int32Array {
   const map = new Int32Array(nIds).fill(-1);
   let next = 0;
-  for (let at = 0; at < blocks.length; at++) {
-    const col = blocks[at];
+  for (let at = 0; at < b.resp.length; at++) {
+    const col = column(at);
     const rows = rowsOf(b, at);
     for (let r = 0; r < rows; r++) if (map[col[r]] < 0) map[col[r]] = next++;
   }

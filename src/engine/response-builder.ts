@@ -19,6 +19,7 @@ import {
   type IndexedRows,
   itemColumn,
   noteItems,
+  putUser,
   timesOf,
 } from './answer-blocks.js';
 import { EngineInputError } from './errors.js';
@@ -228,9 +229,9 @@ export class ResponseBuilder {
     const b = this.blocks;
     const at = b.n >>> BLOCK_BITS;
     const k = b.n & (BLOCK_ROWS - 1);
-    if (at === b.user.length || k === b.user[at].length) growBlocks(b);
+    if (at === b.resp.length || k === b.resp[at].length) growBlocks(b);
     noteItems(b, item + 1);
-    b.user[at][k] = user;
+    putUser(b, at, k, user);
     itemColumn(b, at)[k] = item;
     b.resp[at][k] = x;
     if (respondedAt !== undefined && Number.isFinite(respondedAt))

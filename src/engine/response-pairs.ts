@@ -12,7 +12,7 @@
  * answer store and per-user order").
  */
 
-import { type AnswerBlocks, BLOCK_ROWS, rowsOf } from './answer-blocks.js';
+import { type AnswerBlocks, BLOCK_ROWS, rowsOf, usersOf } from './answer-blocks.js';
 import type { DuplicatePolicy } from './response-types.js';
 import { RunOrder } from './run-order.js';
 
@@ -35,9 +35,18 @@ export function groupByUser(
   itemOf: Int32Array | null,
 ): ByUser {
   const start = new Int32Array(nU + 1);
-  for (let at = 0; at < b.user.length; at++) {
-    const col = b.user[at];
+  for (let at = 0; at < b.resp.length; at++) {
     const rows = rowsOf(b, at);
+    const runs = b.runs[at];
+    if (runs !== null) {
+      // A run of users adds its length at once.
+      for (let j = 0; j < runs.n; j++) {
+        const u = runs.user[j];
+        start[(userOf ? userOf[u] : u) + 1] += (j + 1 < runs.n ? runs.start[j + 1] : rows) - runs.start[j];
+      }
+      continue;
+    }
+    const col = b.user[at] as Int32Array;
     if (userOf) for (let r = 0; r < rows; r++) start[userOf[col[r]] + 1]++;
     else for (let r = 0; r < rows; r++) start[col[r] + 1]++;
   }
@@ -50,7 +59,7 @@ export function groupByUser(
   const resp = new Uint8Array(b.n);
   if (b.grouped && itemOf === null) {
     // Already grouped by user in arrival order (a file sorted by user): the answers as they are.
-    for (let at = 0; at < b.user.length; at++) {
+    for (let at = 0; at < b.resp.length; at++) {
       const rows = rowsOf(b, at);
       item.set(b.item[at].subarray(0, rows), at * BLOCK_ROWS);
       resp.set(b.resp[at].subarray(0, rows), at * BLOCK_ROWS);
@@ -59,8 +68,9 @@ export function groupByUser(
   }
   const next = start.slice(0, nU);
   const pos = b.timed ? new Int32Array(b.n) : null;
-  for (let at = 0; at < b.user.length; at++) {
-    const us = b.user[at];
+  const scratch = new Int32Array(BLOCK_ROWS);
+  for (let at = 0; at < b.resp.length; at++) {
+    const us = usersOf(b, at, scratch);
     const is = b.item[at];
     const rs = b.resp[at];
     const rows = rowsOf(b, at);
