@@ -7,7 +7,8 @@
  * grouped by user or not, runs ordered through the bitmap or the sort, duplicates with and without
  * times (NaN included) under both policies, item indices beyond 16 bits, stamps in whole seconds,
  * milliseconds, fractions of a millisecond, further apart than 24 days or 68 years, blocks
- * crossing 65,536 answers, and answers given by add, addIndexed and addRows mixed.
+ * crossing 65,536 answers, users as runs and as columns, and answers given by add, addIndexed and
+ * addRows mixed.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -326,6 +327,8 @@ describe('ResponseBuilder.build against the rules written out (the compact store
         { n: 140_000, nU: 700, nI: 400, grouped: true, untimed: 0.2, stamps: [0, 1, 2, 4, 5], bad: 0.02 },
         'last',
       ],
+      // Grouped by user but runs of ~2 answers: blocks of users as runs turn into columns.
+      [{ n: 140_000, nU: 60_000, nI: 300, grouped: true, untimed: 0.5, stamps: [0], bad: 0 }, 'first'],
       // Duplicates everywhere (few items a user), without times: arrival decides.
       [{ n: 70_000, nU: 5000, nI: 12, grouped: false, untimed: 1, stamps: [0], bad: 0 }, 'first'],
     ];
