@@ -76,6 +76,57 @@ export class ByteInterner {
     return k;
   }
 
+  /**
+   * Ids numbered elsewhere (the row module's table, which mirrors this one: long-rows-memory.ts),
+   * appended in their order as indices size, size + 1, ...: their bytes one after the other in
+   * `block`, lens[k] bytes each. Every byte must be below 128 (the string is the bytes, no U+FFFD
+   * question) and no id may be one this table holds, or two of them one id: either throws, as
+   * the numbering would then differ from this table's. One arena copy, one decode of the block
+   * and one probe per id, where `intern` would hash, probe, decode and copy each on its own.
+   */
+  adoptAscii(block: Uint8Array, lens: Int32Array): void {
+    let high = 0;
+    for (let k = 0; k < block.length; k++) high |= block[k];
+    if (high >= 128) throw new Error('ByteInterner.adoptAscii: an id with a byte above 127');
+    const first = this.ids.length;
+    const count = lens.length;
+    while (first + count > this.start.length) this.growKeys();
+    while ((first + count) * 2 > this.mask) this.rehash();
+    if (this.used + block.length > this.arena.length) {
+      const a = new Uint8Array(Math.max(this.arena.length * 2, this.used + block.length));
+      a.set(this.arena.subarray(0, this.used));
+      this.arena = a;
+    }
+    const arena = this.arena;
+    arena.set(block, this.used);
+    const text = Buffer.from(block.buffer, block.byteOffset, block.length).toString('latin1');
+    const table = this.table;
+    const mask = this.mask;
+    let at = this.used;
+    let t = 0;
+    for (let k = 0; k < count; k++) {
+      const i = first + k;
+      const n = lens[k];
+      let h = FNV_OFFSET;
+      for (let b = at; b < at + n; b++) h = Math.imul(h ^ arena[b], FNV_PRIME);
+      let slot = h & mask;
+      for (let v = table[slot]; v !== EMPTY; v = table[slot]) {
+        if (this.hashes[v - 1] === h && this.len[v - 1] === n && this.sameBytes(v - 1, arena, at, n)) {
+          throw new Error(`ByteInterner.adoptAscii: id ${i} is id ${v - 1} again`);
+        }
+        slot = (slot + 1) & mask;
+      }
+      this.start[i] = at;
+      this.len[i] = n;
+      this.hashes[i] = h;
+      table[slot] = i + 1;
+      this.ids.push(text.slice(t, t + n));
+      at += n;
+      t += n;
+    }
+    this.used = at;
+  }
+
   /** The bytes id i was numbered by (a view of the arena), null for an id numbered without bytes. */
   keyBytes(i: number): Uint8Array | null {
     const n = this.len[i];
@@ -115,11 +166,13 @@ export class ByteInterner {
   }
 
   private keyRoom(i: number): void {
-    if (i === this.start.length) {
-      this.start = grow32(this.start);
-      this.len = grow32(this.len);
-      this.hashes = grow32(this.hashes);
-    }
+    if (i === this.start.length) this.growKeys();
+  }
+
+  private growKeys(): void {
+    this.start = grow32(this.start);
+    this.len = grow32(this.len);
+    this.hashes = grow32(this.hashes);
   }
 
   private add(b: Buffer, s: number, n: number, h: number, text: string): number {
