@@ -107,6 +107,7 @@
   (func $iso (param $s i32) (param $e i32) (param $d i32) (result i32)
     (local $days i32) (local $ms i64) (local $i i32) (local $c i32) (local $hh i32) (local $mm i32)
     (local $ss i32) (local $lo i32) (local $j i32) (local $oh i32) (local $om i32) (local $colon i32) (local $z i64)
+    (local $v v128) (local $dg v128) (local $hms v128) (local $eq i32) (local $bad i32)
     (if (i32.lt_s (i32.sub (local.get $e) (local.get $s)) (i32.const 10)) (then (return (i32.const -1))))
     ;; The same ten bytes as the last date read (which was valid): the same day.
     (if (i32.and (global.get $haveDate)
@@ -122,6 +123,48 @@
             (global.set $dateTail (i32.load16_u offset=8 (local.get $s)))))))
     (if (i32.eq (local.get $days) (i32.const -1000000000)) (then (return (i32.const -1))))
     (local.set $ms (i64.mul (i64.extend_i32_s (local.get $days)) (i64.const 86400000)))
+    ;; The two common forms, THH:MM:SS.sssZ and THH:MM:SSZ after the date, read from the 16
+    ;; bytes at s + 8 at once: lanes equal to the form's punctuation (i8x16.eq, bitmask), lanes
+    ;; that are not digits (byte - '0' above 9 as unsigned), and the digits gathered in pairs
+    ;; (i8x16.shuffle) and weighted by 10 and 1 (i32x4.dot_i16x8_s) into hours, minutes, seconds
+    ;; and the first two digits of the milliseconds. Anything else, a value out of range too, is
+    ;; read by the general code below, which gives the same end and time for these two forms.
+    (if (i32.ge_s (i32.sub (local.get $e) (local.get $s)) (i32.const 20))
+      (then
+        (local.set $v (v128.load offset=8 (local.get $s)))
+        (local.set $dg (i8x16.sub (local.get $v) (v128.const i8x16 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48)))
+        ;; lanes 2 T, 5 :, 8 :, 11 . or Z, 15 Z
+        (local.set $eq (i8x16.bitmask (i8x16.eq (local.get $v)
+          (v128.const i8x16 0 0 84 0 0 58 0 0 58 0 0 46 0 0 0 90))))
+        (local.set $bad (i8x16.bitmask (i8x16.gt_u (local.get $dg)
+          (v128.const i8x16 9 9 9 9 9 9 9 9 9 9 9 9 9 9 9 9))))
+        ;; hours, minutes, seconds (lanes 3-4, 6-7, 9-10), and the milliseconds' first two digits
+        (local.set $hms (i32x4.dot_i16x8_s
+          (i16x8.extend_low_i8x16_u
+            (i8x16.shuffle 3 4 6 7 9 10 12 13 16 16 16 16 16 16 16 16 (local.get $dg) (v128.const i64x2 0 0)))
+          (v128.const i16x8 10 1 10 1 10 1 100 10)))
+        (if (i32.and
+              (i32.and (i32.eq (i32.and (local.get $eq) (i32.const 0x124)) (i32.const 0x124))
+                       (i32.eqz (i32.and (local.get $bad) (i32.const 0x6d8))))
+              (i32.eqz (v128.any_true (i32x4.gt_u (local.get $hms) (v128.const i32x4 24 59 60 -1)))))
+          (then
+            (local.set $hms (i32x4.mul (local.get $hms) (v128.const i32x4 3600000 60000 1000 1)))
+            (local.set $j (i32.add (i32.add (i32x4.extract_lane 0 (local.get $hms)) (i32x4.extract_lane 1 (local.get $hms)))
+                                   (i32x4.extract_lane 2 (local.get $hms))))
+            ;; THH:MM:SSZ
+            (if (i32.eq (i32.load8_u offset=19 (local.get $s)) (i32.const 90))
+              (then
+                (global.set $ms (i64.add (local.get $ms) (i64.extend_i32_u (local.get $j))))
+                (return (i32.add (local.get $s) (i32.const 20)))))
+            ;; THH:MM:SS.sssZ
+            (if (i32.and (i32.ge_s (i32.sub (local.get $e) (local.get $s)) (i32.const 24))
+                  (i32.and (i32.eq (i32.and (local.get $eq) (i32.const 0x8800)) (i32.const 0x8800))
+                           (i32.eqz (i32.and (local.get $bad) (i32.const 0x7000)))))
+              (then
+                (global.set $ms (i64.add (local.get $ms) (i64.extend_i32_u
+                  (i32.add (i32.add (local.get $j) (i32x4.extract_lane 3 (local.get $hms)))
+                           (i8x16.extract_lane_u 14 (local.get $dg))))))
+                (return (i32.add (local.get $s) (i32.const 24)))))))))
     (local.set $i (i32.add (local.get $s) (i32.const 10)))
     (if (i32.lt_s (local.get $i) (local.get $e))
       (then
