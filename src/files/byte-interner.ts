@@ -28,6 +28,12 @@ export class ByteInterner {
   /** Slot -> index + 1 (0 = empty); capacity a power of two, kept at most half full. */
   private table = new Int32Array(16384);
   private mask = 16383;
+  /**
+   * Ids below this with bytes are in `table`; those from here on were adopted (`adoptAscii`)
+   * and are put in it by the next look-up (`settle`): a file the row module reads whole never
+   * looks an id up here after its first rows, so its ids never go through this table.
+   */
+  private indexed = 0;
   // Rows usually come grouped by user: the same bytes again skip the hash.
   private lastIndex = -1;
   /** Ids by string: those given as strings, and decodes holding U+FFFD (see the file comment). */
@@ -80,9 +86,9 @@ export class ByteInterner {
    * Ids numbered elsewhere (the row module's table, which mirrors this one: long-rows-memory.ts),
    * appended in their order as indices size, size + 1, ...: their bytes one after the other in
    * `block`, lens[k] bytes each. Every byte must be below 128 (the string is the bytes, no U+FFFD
-   * question) and no id may be one this table holds, or two of them one id: either throws, as
-   * the numbering would then differ from this table's. One arena copy, one decode of the block
-   * and one probe per id, where `intern` would hash, probe, decode and copy each on its own.
+   * question), else this throws. None may be an id of this table: each is looked for among the
+   * ids the table holds (throwing if found), and among the ids adopted before it when the next
+   * look-up puts them in the table (`settle`). One arena copy and one decode of the block.
    */
   adoptAscii(block: Uint8Array, lens: Int32Array): void {
     let high = 0;
@@ -91,7 +97,6 @@ export class ByteInterner {
     const first = this.ids.length;
     const count = lens.length;
     while (first + count > this.start.length) this.growKeys();
-    while ((first + count) * 2 > this.mask) this.rehash();
     if (this.used + block.length > this.arena.length) {
       const a = new Uint8Array(Math.max(this.arena.length * 2, this.used + block.length));
       a.set(this.arena.subarray(0, this.used));
@@ -100,8 +105,6 @@ export class ByteInterner {
     const arena = this.arena;
     arena.set(block, this.used);
     const text = Buffer.from(block.buffer, block.byteOffset, block.length).toString('latin1');
-    const table = this.table;
-    const mask = this.mask;
     let at = this.used;
     let t = 0;
     for (let k = 0; k < count; k++) {
@@ -109,22 +112,42 @@ export class ByteInterner {
       const n = lens[k];
       let h = FNV_OFFSET;
       for (let b = at; b < at + n; b++) h = Math.imul(h ^ arena[b], FNV_PRIME);
-      let slot = h & mask;
-      for (let v = table[slot]; v !== EMPTY; v = table[slot]) {
-        if (this.hashes[v - 1] === h && this.len[v - 1] === n && this.sameBytes(v - 1, arena, at, n)) {
-          throw new Error(`ByteInterner.adoptAscii: id ${i} is id ${v - 1} again`);
-        }
-        slot = (slot + 1) & mask;
-      }
       this.start[i] = at;
       this.len[i] = n;
       this.hashes[i] = h;
-      table[slot] = i + 1;
+      this.checkNew(i);
       this.ids.push(text.slice(t, t + n));
       at += n;
       t += n;
     }
     this.used = at;
+  }
+
+  /** Id i is not one of the table: the empty slot where it goes (it throws when it is). */
+  private checkNew(i: number): number {
+    const h = this.hashes[i];
+    const n = this.len[i];
+    const at = this.start[i];
+    const table = this.table;
+    const mask = this.mask;
+    let slot = h & mask;
+    for (let v = table[slot]; v !== EMPTY; v = table[slot]) {
+      if (this.hashes[v - 1] === h && this.len[v - 1] === n && this.sameBytes(v - 1, this.arena, at, n)) {
+        throw new Error(`ByteInterner: id ${i} is id ${v - 1} again`);
+      }
+      slot = (slot + 1) & mask;
+    }
+    return slot;
+  }
+
+  /** The adopted ids put in the table, each checked against those before it. */
+  private settle(): void {
+    const size = this.ids.length;
+    while (size * 2 > this.mask) this.rehash();
+    for (let i = this.indexed; i < size; i++) {
+      if (this.len[i] >= 0) this.table[this.checkNew(i)] = i + 1;
+      this.indexed = i + 1;
+    }
   }
 
   /** The bytes id i was numbered by (a view of the arena), null for an id numbered without bytes. */
@@ -134,6 +157,7 @@ export class ByteInterner {
   }
 
   private lookup(b: Buffer, s: number, n: number, h: number): number {
+    if (this.indexed < this.ids.length) this.settle();
     let slot = h & this.mask;
     for (;;) {
       const v = this.table[slot];
@@ -153,6 +177,7 @@ export class ByteInterner {
     }
     const i = this.add(b, s, n, h, text);
     this.table[slot] = i + 1;
+    this.indexed = i + 1;
     if (this.ids.length * 2 > this.mask) this.rehash();
     this.lastIndex = i;
     return i;
@@ -199,7 +224,7 @@ export class ByteInterner {
     const size = (this.mask + 1) * 2;
     const table = new Int32Array(size);
     const mask = size - 1;
-    for (let i = 0; i < this.ids.length; i++) {
+    for (let i = 0; i < this.indexed; i++) {
       if (this.len[i] < 0) continue; // numbered without bytes (internString)
       let slot = this.hashes[i] & mask;
       while (table[slot] !== EMPTY) slot = (slot + 1) & mask;
