@@ -107,7 +107,6 @@
   (func $iso (param $s i32) (param $e i32) (param $d i32) (result i32)
     (local $days i32) (local $ms i64) (local $i i32) (local $c i32) (local $hh i32) (local $mm i32)
     (local $ss i32) (local $lo i32) (local $j i32) (local $oh i32) (local $om i32) (local $colon i32) (local $z i64)
-    (local $v v128) (local $dg v128) (local $hms v128) (local $eq i32) (local $bad i32)
     (if (i32.lt_s (i32.sub (local.get $e) (local.get $s)) (i32.const 10)) (then (return (i32.const -1))))
     ;; The same ten bytes as the last date read (which was valid): the same day.
     (if (i32.and (global.get $haveDate)
@@ -123,48 +122,6 @@
             (global.set $dateTail (i32.load16_u offset=8 (local.get $s)))))))
     (if (i32.eq (local.get $days) (i32.const -1000000000)) (then (return (i32.const -1))))
     (local.set $ms (i64.mul (i64.extend_i32_s (local.get $days)) (i64.const 86400000)))
-    ;; The two common forms, THH:MM:SS.sssZ and THH:MM:SSZ after the date, read from the 16
-    ;; bytes at s + 8 at once: lanes equal to the form's punctuation (i8x16.eq, bitmask), lanes
-    ;; that are not digits (byte - '0' above 9 as unsigned), and the digits gathered in pairs
-    ;; (i8x16.shuffle) and weighted by 10 and 1 (i32x4.dot_i16x8_s) into hours, minutes, seconds
-    ;; and the first two digits of the milliseconds. Anything else, a value out of range too, is
-    ;; read by the general code below, which gives the same end and time for these two forms.
-    (if (i32.ge_s (i32.sub (local.get $e) (local.get $s)) (i32.const 20))
-      (then
-        (local.set $v (v128.load offset=8 (local.get $s)))
-        (local.set $dg (i8x16.sub (local.get $v) (v128.const i8x16 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48)))
-        ;; lanes 2 T, 5 :, 8 :, 11 . or Z, 15 Z
-        (local.set $eq (i8x16.bitmask (i8x16.eq (local.get $v)
-          (v128.const i8x16 0 0 84 0 0 58 0 0 58 0 0 46 0 0 0 90))))
-        (local.set $bad (i8x16.bitmask (i8x16.gt_u (local.get $dg)
-          (v128.const i8x16 9 9 9 9 9 9 9 9 9 9 9 9 9 9 9 9))))
-        ;; hours, minutes, seconds (lanes 3-4, 6-7, 9-10), and the milliseconds' first two digits
-        (local.set $hms (i32x4.dot_i16x8_s
-          (i16x8.extend_low_i8x16_u
-            (i8x16.shuffle 3 4 6 7 9 10 12 13 16 16 16 16 16 16 16 16 (local.get $dg) (v128.const i64x2 0 0)))
-          (v128.const i16x8 10 1 10 1 10 1 100 10)))
-        (if (i32.and
-              (i32.and (i32.eq (i32.and (local.get $eq) (i32.const 0x124)) (i32.const 0x124))
-                       (i32.eqz (i32.and (local.get $bad) (i32.const 0x6d8))))
-              (i32.eqz (v128.any_true (i32x4.gt_u (local.get $hms) (v128.const i32x4 24 59 60 -1)))))
-          (then
-            (local.set $hms (i32x4.mul (local.get $hms) (v128.const i32x4 3600000 60000 1000 1)))
-            (local.set $j (i32.add (i32.add (i32x4.extract_lane 0 (local.get $hms)) (i32x4.extract_lane 1 (local.get $hms)))
-                                   (i32x4.extract_lane 2 (local.get $hms))))
-            ;; THH:MM:SSZ
-            (if (i32.eq (i32.load8_u offset=19 (local.get $s)) (i32.const 90))
-              (then
-                (global.set $ms (i64.add (local.get $ms) (i64.extend_i32_u (local.get $j))))
-                (return (i32.add (local.get $s) (i32.const 20)))))
-            ;; THH:MM:SS.sssZ
-            (if (i32.and (i32.ge_s (i32.sub (local.get $e) (local.get $s)) (i32.const 24))
-                  (i32.and (i32.eq (i32.and (local.get $eq) (i32.const 0x8800)) (i32.const 0x8800))
-                           (i32.eqz (i32.and (local.get $bad) (i32.const 0x7000)))))
-              (then
-                (global.set $ms (i64.add (local.get $ms) (i64.extend_i32_u
-                  (i32.add (i32.add (local.get $j) (i32x4.extract_lane 3 (local.get $hms)))
-                           (i8x16.extract_lane_u 14 (local.get $dg))))))
-                (return (i32.add (local.get $s) (i32.const 24)))))))))
     (local.set $i (i32.add (local.get $s) (i32.const 10)))
     (if (i32.lt_s (local.get $i) (local.get $e))
       (then
@@ -444,6 +401,7 @@
     (local $ucol i32) (local $icol i32) (local $ccol i32) (local $tcol i32) (local $last i32)
     (local $f i32) (local $s i32) (local $c i32) (local $k i32) (local $h i32) (local $high i32)
     (local $w i64) (local $hw i64) (local $v v128) (local $vd v128) (local $r i32)
+    (local $dg v128) (local $hms v128) (local $eq i32) (local $bad i32)
     (local $same i32) (local $us i32) (local $ue i32) (local $uh i32) (local $uhigh i32)
     (local $is i32) (local $ie i32) (local $ih i32) (local $ihigh i32)
     (local $x i32) (local $t f64) (local $item i32) (local $n i32) (local $slot i32) (local $key i32)
@@ -581,10 +539,61 @@
                 (if (i32.eqz (i32.or (i32.eq (local.get $c) (local.get $d))
                                      (i32.or (i32.eq (local.get $c) (i32.const 10)) (i32.eq (local.get $c) (i32.const 13)))))
                   (then
-                    (local.set $p (call $iso (local.get $s) (local.get $end) (local.get $d)))
+                    (local.set $p (i32.const -1))
+                    ;; The date of the last stamp read (its ten bytes again) and one of the two
+                    ;; common time forms, THH:MM:SS.sssZ and THH:MM:SSZ, read here from the 16 bytes
+                    ;; at s + 8 at once: lanes equal to the form's punctuation (i8x16.eq, bitmask),
+                    ;; lanes that are not digits (byte - '0' above 9 as unsigned), and the digits
+                    ;; gathered in pairs (i8x16.shuffle) and weighted by 10 and 1 (i32x4.dot_i16x8_s)
+                    ;; into hours, minutes, seconds and the first two digits of the milliseconds.
+                    ;; Anything else, a value out of range too, is read by $iso, which gives the same
+                    ;; end and time for these two forms.
+                    (if (i32.and (i32.and (global.get $haveDate)
+                                          (i32.ge_s (i32.sub (local.get $end) (local.get $s)) (i32.const 20)))
+                                 (i32.and (i64.eq (i64.load (local.get $s)) (global.get $dateHead))
+                                          (i32.eq (i32.load16_u offset=8 (local.get $s)) (global.get $dateTail))))
+                      (then
+                        (local.set $v (v128.load offset=8 (local.get $s)))
+                        (local.set $dg (i8x16.sub (local.get $v) (v128.const i8x16 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48)))
+                        ;; lanes 2 T, 5 :, 8 :, 11 ., 15 Z
+                        (local.set $eq (i8x16.bitmask (i8x16.eq (local.get $v)
+                          (v128.const i8x16 0 0 84 0 0 58 0 0 58 0 0 46 0 0 0 90))))
+                        (local.set $bad (i8x16.bitmask (i8x16.gt_u (local.get $dg)
+                          (v128.const i8x16 9 9 9 9 9 9 9 9 9 9 9 9 9 9 9 9))))
+                        ;; hours, minutes, seconds (lanes 3-4, 6-7, 9-10), the milliseconds' first two digits
+                        (local.set $hms (i32x4.dot_i16x8_s
+                          (i16x8.extend_low_i8x16_u
+                            (i8x16.shuffle 3 4 6 7 9 10 12 13 16 16 16 16 16 16 16 16 (local.get $dg) (v128.const i64x2 0 0)))
+                          (v128.const i16x8 10 1 10 1 10 1 100 10)))
+                        (if (i32.and
+                              (i32.and (i32.eq (i32.and (local.get $eq) (i32.const 0x124)) (i32.const 0x124))
+                                       (i32.eqz (i32.and (local.get $bad) (i32.const 0x6d8))))
+                              (i32.eqz (v128.any_true (i32x4.gt_u (local.get $hms) (v128.const i32x4 24 59 60 -1)))))
+                          (then
+                            (local.set $hms (i32x4.mul (local.get $hms) (v128.const i32x4 3600000 60000 1000 1)))
+                            (local.set $k (i32.add (i32.add (i32x4.extract_lane 0 (local.get $hms)) (i32x4.extract_lane 1 (local.get $hms)))
+                                                   (i32x4.extract_lane 2 (local.get $hms))))
+                            (if (i32.eq (i32.load8_u offset=19 (local.get $s)) (i32.const 90))
+                              ;; THH:MM:SSZ
+                              (then (local.set $p (i32.add (local.get $s) (i32.const 20))))
+                              (else
+                                ;; THH:MM:SS.sssZ
+                                (if (i32.and (i32.ge_s (i32.sub (local.get $end) (local.get $s)) (i32.const 24))
+                                      (i32.and (i32.eq (i32.and (local.get $eq) (i32.const 0x8800)) (i32.const 0x8800))
+                                               (i32.eqz (i32.and (local.get $bad) (i32.const 0x7000)))))
+                                  (then
+                                    (local.set $k (i32.add (i32.add (local.get $k) (i32x4.extract_lane 3 (local.get $hms)))
+                                                           (i8x16.extract_lane_u 14 (local.get $dg))))
+                                    (local.set $p (i32.add (local.get $s) (i32.const 24)))))))
+                            (local.set $t (f64.convert_i64_s (i64.add
+                              (i64.mul (i64.extend_i32_s (global.get $lastDays)) (i64.const 86400000))
+                              (i64.extend_i32_u (local.get $k)))))))))
+                    (if (i32.lt_s (local.get $p) (i32.const 0))
+                      (then
+                        (local.set $p (call $iso (local.get $s) (local.get $end) (local.get $d)))
+                        (local.set $t (f64.convert_i64_s (global.get $ms)))))
                     ;; -1 (no stamp) is above end as unsigned
                     (br_if $stop (i32.ge_u (local.get $p) (local.get $end)))
-                    (local.set $t (f64.convert_i64_s (global.get $ms)))
                     (local.set $c (i32.load8_u (local.get $p)))
                     (br $field)))))
             ;; A field the reader does not use, or an empty time.
