@@ -1,10 +1,10 @@
 ;; The common row of the long layout read in one pass (csv-long-rows.ts): fields scanned by
-;; their role, ids hashed 8 bytes at a time ($hash) and interned in open-addressing tables
-;; held in this memory, the answer a 0/1 byte, the ISO-8601 stamp read exactly as iso-time.ts's
-;; isoEnd reads it. A row is taken only when it is read exactly as the general path would read
+;; their role, ids scanned 16 bytes at a time (v128), hashed 8 bytes at a time ($hash) and
+;; interned in open-addressing tables held in this memory, the answer a 0/1 byte, the ISO-8601
+;; stamp read exactly as iso-time.ts's isoEnd reads it (its two common forms 16 bytes at once). A row is taken only when it is read exactly as the general path would read
 ;; it; anything else stops the pass before that row, which the JavaScript lexer then reads.
 ;;
-;; Memory is laid out by the JavaScript side (kernel-memory.ts). The control block at 0 (i32):
+;; Memory is laid out by the JavaScript side (long-rows-memory.ts). The control block at 0 (i32):
 ;;   id table k (users k = 0 at 0, items k = 1 at 32), at 32k:
 ;;     +0 slots (u32: index + 1, 0 empty)  +4 mask  +8 keys (12 bytes each: arena offset, length,
 ;;     hash; length -1: an id numbered without bytes)  +12 key capacity  +16 ids
