@@ -96,6 +96,9 @@ export class ByteInterner {
     if (high >= 128) throw new Error('ByteInterner.adoptAscii: an id with a byte above 127');
     const first = this.ids.length;
     const count = lens.length;
+    let total = 0;
+    for (let k = 0; k < count; k++) total += lens[k];
+    if (total !== block.length) throw new Error('ByteInterner.adoptAscii: lengths and block disagree');
     while (first + count > this.start.length) this.growKeys();
     if (this.used + block.length > this.arena.length) {
       const a = new Uint8Array(Math.max(this.arena.length * 2, this.used + block.length));

@@ -65,6 +65,7 @@ describe('ByteInterner', () => {
     // An id the table holds, or a byte above 127: each throws.
     assert.throws(() => t.adoptAscii(Buffer.from('zbb'), Int32Array.of(1, 2)), /id 2 again/);
     assert.throws(() => t.adoptAscii(Buffer.from([0x71, 0xc3, 0xa9]), Int32Array.of(3)), /above 127/);
+    assert.throws(() => t.adoptAscii(Buffer.from('qrs'), Int32Array.of(1, 1)), /disagree/);
     // The same id twice among adopted ones: the next look-up, which puts them in the table, throws.
     const u = new ByteInterner();
     u.adoptAscii(Buffer.from('qrq'), Int32Array.of(1, 1, 1));
