@@ -28,6 +28,12 @@ export class ByteInterner {
   /** Slot -> index + 1 (0 = empty); capacity a power of two, kept at most half full. */
   private table = new Int32Array(16384);
   private mask = 16383;
+  /**
+   * Ids below this with bytes are in `table`; those from here on were adopted (`adoptAscii`)
+   * and are put in it by the next look-up (`settle`): a file the row module reads whole never
+   * looks an id up here after its first rows, so its ids never go through this table.
+   */
+  private indexed = 0;
   // Rows usually come grouped by user: the same bytes again skip the hash.
   private lastIndex = -1;
   /** Ids by string: those given as strings, and decodes holding U+FFFD (see the file comment). */
@@ -76,6 +82,77 @@ export class ByteInterner {
     return k;
   }
 
+  /**
+   * Ids numbered elsewhere (the row module's table, which mirrors this one: long-rows-memory.ts),
+   * appended in their order as indices size, size + 1, ...: their bytes one after the other in
+   * `block`, lens[k] bytes each. Every byte must be below 128 (the string is the bytes, no U+FFFD
+   * question), else this throws. None may be an id of this table: each is looked for among the
+   * ids the table holds (throwing if found), and among the ids adopted before it when the next
+   * look-up puts them in the table (`settle`). One arena copy and one decode of the block.
+   */
+  adoptAscii(block: Uint8Array, lens: Int32Array): void {
+    let high = 0;
+    for (let k = 0; k < block.length; k++) high |= block[k];
+    if (high >= 128) throw new Error('ByteInterner.adoptAscii: an id with a byte above 127');
+    const first = this.ids.length;
+    const count = lens.length;
+    let total = 0;
+    for (let k = 0; k < count; k++) total += lens[k];
+    if (total !== block.length) throw new Error('ByteInterner.adoptAscii: lengths and block disagree');
+    while (first + count > this.start.length) this.growKeys();
+    if (this.used + block.length > this.arena.length) {
+      const a = new Uint8Array(Math.max(this.arena.length * 2, this.used + block.length));
+      a.set(this.arena.subarray(0, this.used));
+      this.arena = a;
+    }
+    const arena = this.arena;
+    arena.set(block, this.used);
+    const text = Buffer.from(block.buffer, block.byteOffset, block.length).toString('latin1');
+    let at = this.used;
+    let t = 0;
+    for (let k = 0; k < count; k++) {
+      const i = first + k;
+      const n = lens[k];
+      let h = FNV_OFFSET;
+      for (let b = at; b < at + n; b++) h = Math.imul(h ^ arena[b], FNV_PRIME);
+      this.start[i] = at;
+      this.len[i] = n;
+      this.hashes[i] = h;
+      this.checkNew(i);
+      this.ids.push(text.slice(t, t + n));
+      at += n;
+      t += n;
+    }
+    this.used = at;
+  }
+
+  /** Id i is not one of the table: the empty slot where it goes (it throws when it is). */
+  private checkNew(i: number): number {
+    const h = this.hashes[i];
+    const n = this.len[i];
+    const at = this.start[i];
+    const table = this.table;
+    const mask = this.mask;
+    let slot = h & mask;
+    for (let v = table[slot]; v !== EMPTY; v = table[slot]) {
+      if (this.hashes[v - 1] === h && this.len[v - 1] === n && this.sameBytes(v - 1, this.arena, at, n)) {
+        throw new Error(`ByteInterner: id ${i} is id ${v - 1} again`);
+      }
+      slot = (slot + 1) & mask;
+    }
+    return slot;
+  }
+
+  /** The adopted ids put in the table, each checked against those before it. */
+  private settle(): void {
+    const size = this.ids.length;
+    while (size * 2 > this.mask) this.rehash();
+    for (let i = this.indexed; i < size; i++) {
+      if (this.len[i] >= 0) this.table[this.checkNew(i)] = i + 1;
+      this.indexed = i + 1;
+    }
+  }
+
   /** The bytes id i was numbered by (a view of the arena), null for an id numbered without bytes. */
   keyBytes(i: number): Uint8Array | null {
     const n = this.len[i];
@@ -83,6 +160,7 @@ export class ByteInterner {
   }
 
   private lookup(b: Buffer, s: number, n: number, h: number): number {
+    if (this.indexed < this.ids.length) this.settle();
     let slot = h & this.mask;
     for (;;) {
       const v = this.table[slot];
@@ -102,6 +180,7 @@ export class ByteInterner {
     }
     const i = this.add(b, s, n, h, text);
     this.table[slot] = i + 1;
+    this.indexed = i + 1;
     if (this.ids.length * 2 > this.mask) this.rehash();
     this.lastIndex = i;
     return i;
@@ -115,11 +194,13 @@ export class ByteInterner {
   }
 
   private keyRoom(i: number): void {
-    if (i === this.start.length) {
-      this.start = grow32(this.start);
-      this.len = grow32(this.len);
-      this.hashes = grow32(this.hashes);
-    }
+    if (i === this.start.length) this.growKeys();
+  }
+
+  private growKeys(): void {
+    this.start = grow32(this.start);
+    this.len = grow32(this.len);
+    this.hashes = grow32(this.hashes);
   }
 
   private add(b: Buffer, s: number, n: number, h: number, text: string): number {
@@ -146,7 +227,7 @@ export class ByteInterner {
     const size = (this.mask + 1) * 2;
     const table = new Int32Array(size);
     const mask = size - 1;
-    for (let i = 0; i < this.ids.length; i++) {
+    for (let i = 0; i < this.indexed; i++) {
       if (this.len[i] < 0) continue; // numbered without bytes (internString)
       let slot = this.hashes[i] & mask;
       while (table[slot] !== EMPTY) slot = (slot + 1) & mask;

@@ -52,15 +52,15 @@ export const NEEDS_ROOM = 2;
  */
 const OUT_ROWS = 16384;
 const FIRST_OUT_ROWS = 256;
-/** Ids of each table before its first growth (its slots: four times that, grown when half full; its arena: 16 bytes an id). */
+/** Ids of each table before its first growth (its slots: four times that, grown by the kernel's rule `full`; its arena: 16 bytes an id). */
 const FIRST_KEYS = 128;
 const PAGE = 65536;
 /**
- * Bytes readable past the input and past an arena's room: the kernel compares ids 8 bytes at a
- * time, reading up to 7 bytes past an id's end (whose values do not matter, but whose addresses
- * must be in the memory).
+ * Bytes readable past the input and past an arena's room: the kernel scans and compares ids 16
+ * bytes at a time, reading up to 15 bytes past an id's end (whose values do not matter, but
+ * whose addresses must be in the memory).
  */
-const MARGIN = 8;
+const MARGIN = 16;
 
 /** Users and items: the kernel's table k. */
 export type TableIndex = 0 | 1;
@@ -88,6 +88,8 @@ interface KernelExports {
   memory: WebAssembly.Memory;
   read(p: number, end: number, d: number): number;
   hash(s: number, n: number): number;
+  full(n: number, mask: number): number;
+  slots(table: number): void;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -260,20 +262,23 @@ export class LongRowsMemory {
     }
   }
 
-  /** Ids the kernel numbered since the last call, given to the interner in their order. */
+  /**
+   * Ids the kernel numbered since the last call, given to the interner in their order. Their
+   * bytes lie one after the other in the kernel's arena (an id is added at its end), so the
+   * interner takes them as one block (`adoptAscii`: the kernel numbers only ids of bytes below
+   * 128, and none the interner has, which it checks).
+   */
   syncOut(k: TableIndex, ids: ByteInterner): void {
     const c = TABLE_AT[k] >> 2;
     const w = this.words();
     const count = w[c + (IDS >> 2)];
-    if (ids.size === count) return;
+    const first = ids.size;
+    if (first === count) return;
     const keys = w[c + (KEYS >> 2)] >> 2;
-    const arena = Buffer.from(this.buffer, w[c + (ARENA >> 2)], w[c + (ARENA_USED >> 2)]);
-    for (let i = ids.size; i < count; i++) {
-      const s = w[keys + i * 3];
-      if (ids.intern(arena, s, s + w[keys + i * 3 + 1]) !== i) {
-        throw new Error(`long-row kernel: id ${i} of table ${k} numbered apart from the interner`);
-      }
-    }
+    const lens = new Int32Array(count - first);
+    for (let i = first; i < count; i++) lens[i - first] = w[keys + i * 3 + 1];
+    const from = w[c + (ARENA >> 2)] + w[keys + first * 3];
+    ids.adoptAscii(new Uint8Array(this.buffer, from, w[c + (ARENA_USED >> 2)] - w[keys + first * 3]), lens);
   }
 
   /** Room in both tables for one more id of the bytes the last pass asked for. */
@@ -283,7 +288,7 @@ export class LongRowsMemory {
     this.room(1, need);
   }
 
-  /** Room in table k for one more id of n bytes: keys, slots (kept at most half full, as the kernel's $add), arena. */
+  /** Room in table k for one more id of n bytes: keys, slots (by the rule the kernel's $add keeps, `full`), arena. */
   private room(k: TableIndex, n: number): void {
     const c = TABLE_AT[k] >> 2;
     let w = this.words();
@@ -296,16 +301,14 @@ export class LongRowsMemory {
       w[c + (KEYS >> 2)] = keys;
       w[c + (KEY_ROOM >> 2)] = room;
     }
-    if ((ids + 1) * 2 > w[c + (MASK >> 2)]) {
-      const size = (w[c + (MASK >> 2)] + 1) * 2;
+    if (this.kernel.full(ids + 1, w[c + (MASK >> 2)])) {
+      let size = (w[c + (MASK >> 2)] + 1) * 2;
+      while (this.kernel.full(ids + 1, size - 1)) size *= 2;
       const slots = this.alloc(size * 4);
       w = this.words();
       w[c + (SLOTS >> 2)] = slots;
       w[c + (MASK >> 2)] = size - 1;
-      const keys = w[c + (KEYS >> 2)] >> 2;
-      for (let i = 0; i < ids; i++) {
-        if (w[keys + i * 3 + 1] >= 0) this.place32(w, c, w[keys + i * 3 + 2], i);
-      }
+      this.kernel.slots(TABLE_AT[k]);
     }
     const used = w[c + (ARENA_USED >> 2)];
     if (used + n > w[c + (ARENA_ROOM >> 2)]) {

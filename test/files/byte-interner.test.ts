@@ -39,6 +39,39 @@ describe('ByteInterner', () => {
     assert.equal(t.size, 5000);
   });
 
+  it('ids adopted as one block are numbered as interned ones, found by later look-ups, and checked', () => {
+    const names = ['a', 'bb', 'user-12345678901234567890', 'c', 'x1'];
+    const t = new ByteInterner();
+    assert.equal(t.internString('x0'), 0);
+    t.adoptAscii(
+      Buffer.from(names.slice(0, 4).join('')),
+      Int32Array.from(names.slice(0, 4), (n) => n.length),
+    );
+    assert.deepEqual(t.ids, ['x0', ...names.slice(0, 4)]);
+    for (const [k, n] of names.slice(0, 4).entries()) {
+      assert.equal(t.intern(Buffer.from(`..${n}..`), 2, 2 + n.length), k + 1, n);
+      assert.equal(t.internString(n), k + 1);
+      assert.deepEqual(t.keyBytes(k + 1), new Uint8Array(Buffer.from(n)));
+    }
+    assert.equal(t.intern(Buffer.from('x1'), 0, 2), 5, 'a new id after them');
+    // Enough ids to grow the table and arena within one block.
+    const many = Array.from({ length: 20000 }, (_, k) => `m${k}`);
+    t.adoptAscii(
+      Buffer.from(many.join('')),
+      Int32Array.from(many, (n) => n.length),
+    );
+    for (let k = 0; k < many.length; k += 997) assert.equal(t.internString(many[k]), 6 + k);
+    assert.equal(t.size, 6 + many.length);
+    // An id the table holds, or a byte above 127: each throws.
+    assert.throws(() => t.adoptAscii(Buffer.from('zbb'), Int32Array.of(1, 2)), /id 2 again/);
+    assert.throws(() => t.adoptAscii(Buffer.from([0x71, 0xc3, 0xa9]), Int32Array.of(3)), /above 127/);
+    assert.throws(() => t.adoptAscii(Buffer.from('qrs'), Int32Array.of(1, 1)), /disagree/);
+    // The same id twice among adopted ones: the next look-up, which puts them in the table, throws.
+    const u = new ByteInterner();
+    u.adoptAscii(Buffer.from('qrq'), Int32Array.of(1, 1, 1));
+    assert.throws(() => u.intern(Buffer.from('s'), 0, 1), /id 2 is id 0 again/);
+  });
+
   it('a CSV in another encoding reads two bad bytes as one learner, as strings did', async () => {
     const csv = Buffer.concat([
       Buffer.from('user_id,item_id,is_correct\n'),

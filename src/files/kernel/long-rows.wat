@@ -1,10 +1,10 @@
 ;; The common row of the long layout read in one pass (csv-long-rows.ts): fields scanned by
-;; their role, ids hashed 8 bytes at a time ($hash) and interned in open-addressing tables
-;; held in this memory, the answer a 0/1 byte, the ISO-8601 stamp read exactly as iso-time.ts's
-;; isoEnd reads it. A row is taken only when it is read exactly as the general path would read
+;; their role, ids scanned 16 bytes at a time (v128), hashed 8 bytes at a time ($hash) and
+;; interned in open-addressing tables held in this memory, the answer a 0/1 byte, the ISO-8601
+;; stamp read exactly as iso-time.ts's isoEnd reads it (its two common forms 16 bytes at once). A row is taken only when it is read exactly as the general path would read
 ;; it; anything else stops the pass before that row, which the JavaScript lexer then reads.
 ;;
-;; Memory is laid out by the JavaScript side (kernel-memory.ts). The control block at 0 (i32):
+;; Memory is laid out by the JavaScript side (long-rows-memory.ts). The control block at 0 (i32):
 ;;   id table k (users k = 0 at 0, items k = 1 at 32), at 32k:
 ;;     +0 slots (u32: index + 1, 0 empty)  +4 mask  +8 keys (12 bytes each: arena offset, length,
 ;;     hash; length -1: an id numbered without bytes)  +12 key capacity  +16 ids
@@ -247,19 +247,25 @@
           (i64.const 0x9e3779b97f4a7c15)))))
     (call $mix (local.get $hw)))
 
-  ;; n bytes at a equal n bytes at b (8 at a time, then one at a time).
+  ;; n bytes at a equal n bytes at b (16 at a time, then 8, then one at a time).
   (func $same (param $a i32) (param $b i32) (param $n i32) (result i32)
-    ;; Up to 8 bytes (most ids): one masked comparison of the 8 bytes at each (8 bytes past an
-    ;; id are always in memory: the input and the arenas are allocated with a margin).
-    (if (i32.le_u (local.get $n) (i32.const 8))
+    ;; Up to 16 bytes (most ids): the 16 bytes at each compared (i8x16.eq), the low n bits of
+    ;; the mask of equal bytes all set (16 bytes past an id are always in memory: the input and
+    ;; the arenas are allocated with a margin).
+    (if (i32.le_u (local.get $n) (i32.const 16))
       (then
-        (return (i64.eqz (i64.and
-          (i64.xor (i64.load (local.get $a)) (i64.load (local.get $b)))
-          ;; the low n bytes: 2^(8n) - 1, all ones for n = 8 (a shift by 64 is a shift by 0)
-          (i64.sub (select (i64.const 0)
-                           (i64.shl (i64.const 1) (i64.extend_i32_u (i32.shl (local.get $n) (i32.const 3))))
-                           (i32.eq (local.get $n) (i32.const 8)))
-                   (i64.const 1)))))))
+        (return (i32.eqz (i32.and
+          (i32.xor (i8x16.bitmask (i8x16.eq (v128.load (local.get $a)) (v128.load (local.get $b)))) (i32.const 0xffff))
+          (i32.sub (i32.shl (i32.const 1) (local.get $n)) (i32.const 1)))))))
+    (block $words
+      (loop $lanes
+        (br_if $words (i32.lt_u (local.get $n) (i32.const 16)))
+        (if (i32.ne (i8x16.bitmask (i8x16.eq (v128.load (local.get $a)) (v128.load (local.get $b)))) (i32.const 0xffff))
+          (then (return (i32.const 0))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $b (i32.add (local.get $b) (i32.const 16)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 16)))
+        (br $lanes)))
     (block $bytes
       (loop $words
         (br_if $bytes (i32.lt_u (local.get $n) (i32.const 8)))
@@ -295,19 +301,50 @@
       (if (i32.and (i32.eq (i32.load offset=8 (local.get $k)) (local.get $h))
                    (i32.eq (i32.load offset=4 (local.get $k)) (local.get $n)))
         (then
-          (if (if (result i32) (i32.le_u (local.get $n) (i32.const 8))
+          (if (if (result i32) (i32.le_u (local.get $n) (i32.const 16))
                 ;; as $same, written out for the common short id (a call per row saved)
-                (then (i64.eqz (i64.and
-                  (i64.xor (i64.load (i32.add (local.get $arena) (i32.load (local.get $k)))) (i64.load (local.get $s)))
-                  (i64.sub (select (i64.const 0)
-                                   (i64.shl (i64.const 1) (i64.extend_i32_u (i32.shl (local.get $n) (i32.const 3))))
-                                   (i32.eq (local.get $n) (i32.const 8)))
-                           (i64.const 1)))))
+                (then (i32.eqz (i32.and
+                  (i32.xor (i8x16.bitmask (i8x16.eq (v128.load (i32.add (local.get $arena) (i32.load (local.get $k))))
+                                                    (v128.load (local.get $s))))
+                           (i32.const 0xffff))
+                  (i32.sub (i32.shl (i32.const 1) (local.get $n)) (i32.const 1)))))
                 (else (call $same (i32.add (local.get $arena) (i32.load (local.get $k))) (local.get $s) (local.get $n))))
             (then (return (i32.sub (local.get $v) (i32.const 1)))))))
       (local.set $slot (i32.and (i32.add (local.get $slot) (i32.const 1)) (local.get $mask)))
       (br $probe))
     (unreachable))
+
+  ;; A table of `mask` + 1 slots is too full for n ids: past half full, or past an eighth while
+  ;; it has under 65,536 slots (the item table, looked up on every row: at half full a third of
+  ;; the look-ups take a second probe, a branch mispredicted; a small table's room costs little).
+  ;; long-rows-memory.ts grows a table by this same rule (exported as `full`).
+  (func $full (export "full") (param $n i32) (param $mask i32) (result i32)
+    (i32.gt_u (i32.shl (local.get $n) (select (i32.const 3) (i32.const 1) (i32.lt_u (local.get $mask) (i32.const 65535))))
+              (local.get $mask)))
+
+  ;; Puts every id of table cb with bytes in its (new, zeroed) slots, in index order.
+  (func (export "slots") (param $cb i32)
+    (local $slots i32) (local $mask i32) (local $key i32) (local $i i32) (local $ids i32) (local $slot i32)
+    (local.set $slots (i32.load (local.get $cb)))
+    (local.set $mask (i32.load offset=4 (local.get $cb)))
+    (local.set $key (i32.load offset=8 (local.get $cb)))
+    (local.set $ids (i32.load offset=16 (local.get $cb)))
+    (block $done
+      (loop $ids
+        (br_if $done (i32.ge_u (local.get $i) (local.get $ids)))
+        (if (i32.ge_s (i32.load offset=4 (local.get $key)) (i32.const 0))
+          (then
+            (local.set $slot (i32.and (i32.load offset=8 (local.get $key)) (local.get $mask)))
+            (block $empty
+              (loop $probe
+                (br_if $empty (i32.eqz (i32.load (i32.add (local.get $slots) (i32.shl (local.get $slot) (i32.const 2))))))
+                (local.set $slot (i32.and (i32.add (local.get $slot) (i32.const 1)) (local.get $mask)))
+                (br $probe)))
+            (i32.store (i32.add (local.get $slots) (i32.shl (local.get $slot) (i32.const 2)))
+                       (i32.add (local.get $i) (i32.const 1)))))
+        (local.set $key (i32.add (local.get $key) (i32.const 12)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $ids))))
 
   ;; Adds the id of n bytes at s (hash h) to table cb at the empty slot `slot`: its index, or -1
   ;; when the table, its keys or its arena need room first (the bytes needed at 72).
@@ -316,9 +353,7 @@
     (local.set $ids (i32.load offset=16 (local.get $cb)))
     (local.set $used (i32.load offset=28 (local.get $cb)))
     (if (i32.or (i32.or (i32.ge_u (local.get $ids) (i32.load offset=12 (local.get $cb)))
-                        ;; at most half full
-                        (i32.gt_u (i32.shl (i32.add (local.get $ids) (i32.const 1)) (i32.const 1))
-                                  (i32.load offset=4 (local.get $cb))))
+                        (call $full (i32.add (local.get $ids) (i32.const 1)) (i32.load offset=4 (local.get $cb))))
                 (i32.gt_u (i32.add (local.get $used) (local.get $n)) (i32.load offset=24 (local.get $cb))))
       (then
         (i32.store (i32.const 72) (local.get $n))
@@ -365,10 +400,11 @@
     (local $outUser i32) (local $outItem i32) (local $outResp i32) (local $outTime i32)
     (local $ucol i32) (local $icol i32) (local $ccol i32) (local $tcol i32) (local $last i32)
     (local $f i32) (local $s i32) (local $c i32) (local $k i32) (local $h i32) (local $high i32)
-    (local $w i64) (local $z i64) (local $m i64) (local $hw i64) (local $hi i64) (local $dd i64)
+    (local $w i64) (local $hw i64) (local $v v128) (local $vd v128) (local $r i32)
+    (local $dg v128) (local $hms v128) (local $eq i32) (local $bad i32)
     (local $same i32) (local $us i32) (local $ue i32) (local $uh i32) (local $uhigh i32)
     (local $is i32) (local $ie i32) (local $ih i32) (local $ihigh i32)
-    (local $x i32) (local $t f64) (local $item i32) (local $n i32) (local $v i32) (local $key i32)
+    (local $x i32) (local $t f64) (local $item i32) (local $n i32) (local $slot i32) (local $key i32)
     (local $prevUser i32) (local $prevStart i32) (local $prevLen i32)
     (local.set $cap (i32.load (i32.const 96)))
     (local.set $outUser (i32.load (i32.const 80)))
@@ -381,7 +417,7 @@
     (local.set $tcol (i32.load (i32.const 112)))
     (local.set $last (i32.load (i32.const 116)))
     (local.set $prevUser (i32.const -1))
-    (local.set $dd (i64.mul (i64.extend_i32_u (local.get $d)) (i64.const 0x0101010101010101)))
+    (local.set $vd (i8x16.splat (local.get $d)))
     (local.set $done (local.get $p))
     (i32.store (i32.const 68) (i32.const 0))
     (block $stop
@@ -406,13 +442,12 @@
                 (if (i32.and (i32.ge_s (local.get $prevUser) (i32.const 0))
                              (i32.lt_u (i32.add (local.get $p) (local.get $prevLen)) (local.get $end)))
                   (then
-                    (if (if (result i32) (i32.le_u (local.get $prevLen) (i32.const 8))
-                          (then (i64.eqz (i64.and
-                            (i64.xor (i64.load (local.get $p)) (i64.load (local.get $prevStart)))
-                            (i64.sub (select (i64.const 0)
-                                             (i64.shl (i64.const 1) (i64.extend_i32_u (i32.shl (local.get $prevLen) (i32.const 3))))
-                                             (i32.eq (local.get $prevLen) (i32.const 8)))
-                                     (i64.const 1)))))
+                    (if (if (result i32) (i32.le_u (local.get $prevLen) (i32.const 16))
+                          ;; as $same, written out for an id of up to 16 bytes
+                          (then (i32.eqz (i32.and
+                            (i32.xor (i8x16.bitmask (i8x16.eq (v128.load (local.get $p)) (v128.load (local.get $prevStart))))
+                                     (i32.const 0xffff))
+                            (i32.sub (i32.shl (i32.const 1) (local.get $prevLen)) (i32.const 1)))))
                           (else (call $same (local.get $p) (local.get $prevStart) (local.get $prevLen))))
                       (then
                         (local.set $k (i32.load8_u (i32.add (local.get $p) (local.get $prevLen))))
@@ -426,43 +461,53 @@
                             (br $field)))))))))
             (if (i32.or (i32.eq (local.get $f) (local.get $ucol)) (i32.eq (local.get $f) (local.get $icol)))
               (then
-                ;; An id, 8 bytes at a time: a byte of the word that ends the field (d, LF, CR) is found
-                ;; with the zero-byte test (x - 0x01..01) & ~x & 0x80..80 on the word xor'ed with that byte
-                ;; repeated (its lowest set bit is the first zero byte), and the words before it, then the
-                ;; bytes of the last word before it, are hashed (one multiply per 8 bytes; $hash). A word
-                ;; may reach past the end: what lies there is not read as part of the id (p >= end stops).
+                ;; An id, 16 bytes at a time: the bytes equal to d, LF or CR (i8x16.eq, or'ed), as the
+                ;; bits of a mask (i8x16.bitmask), whose lowest set bit is the field's end; the 8-byte
+                ;; words before it, then the bytes of the last word before it, are hashed (one multiply
+                ;; per 8 bytes, as $hash does); the top bits of the id's bytes (bitmask of the bytes
+                ;; themselves) tell a byte above 127. 16 bytes may reach past the end: what lies there
+                ;; is not read as part of the id (p >= end stops).
                 (local.set $hw (i64.const 0))
-                (local.set $hi (i64.const 0))
+                (local.set $high (i32.const 0))
                 (block $idEnd
-                  (loop $idWord
-                    (local.set $w (i64.load (local.get $p)))
-                    (local.set $m (i64.and (i64.or (i64.or
-                      (i64.and (i64.sub (local.tee $z (i64.xor (local.get $w) (local.get $dd))) (i64.const 0x0101010101010101))
-                                                 (i64.xor (local.get $z) (i64.const -1)))
-                      (i64.and (i64.sub (local.tee $z (i64.xor (local.get $w) (i64.const 0x0a0a0a0a0a0a0a0a))) (i64.const 0x0101010101010101))
-                                                 (i64.xor (local.get $z) (i64.const -1))))
-                      (i64.and (i64.sub (local.tee $z (i64.xor (local.get $w) (i64.const 0x0d0d0d0d0d0d0d0d))) (i64.const 0x0101010101010101))
-                                                 (i64.xor (local.get $z) (i64.const -1))))
-                      (i64.const 0x8080808080808080)))
-                    (br_if $idEnd (i64.ne (local.get $m) (i64.const 0)))
-                    (local.set $hi (i64.or (local.get $hi) (local.get $w)))
-                    (local.set $hw (i64.mul (i64.xor (local.get $hw) (local.get $w)) (i64.const 0x9e3779b97f4a7c15)))
-                    (local.set $p (i32.add (local.get $p) (i32.const 8)))
+                  (loop $idLanes
+                    (local.set $v (v128.load (local.get $p)))
+                    (local.set $k (i8x16.bitmask (v128.or (v128.or
+                      (i8x16.eq (local.get $v) (local.get $vd))
+                      (i8x16.eq (local.get $v) (v128.const i8x16 10 10 10 10 10 10 10 10 10 10 10 10 10 10 10 10)))
+                      (i8x16.eq (local.get $v) (v128.const i8x16 13 13 13 13 13 13 13 13 13 13 13 13 13 13 13 13)))))
+                    (br_if $idEnd (local.get $k))
+                    (local.set $high (i32.or (local.get $high) (i8x16.bitmask (local.get $v))))
+                    (local.set $hw (i64.mul (i64.xor (local.get $hw) (i64x2.extract_lane 0 (local.get $v))) (i64.const 0x9e3779b97f4a7c15)))
+                    (local.set $hw (i64.mul (i64.xor (local.get $hw) (i64x2.extract_lane 1 (local.get $v))) (i64.const 0x9e3779b97f4a7c15)))
+                    (local.set $p (i32.add (local.get $p) (i32.const 16)))
                     (br_if $stop (i32.ge_u (local.get $p) (local.get $end)))
-                    (br $idWord)))
-                ;; k: the bytes of the last word before the field's end
-                (local.set $k (i32.wrap_i64 (i64.shr_u (i64.ctz (local.get $m)) (i64.const 3))))
-                (if (local.get $k)
+                    (br $idLanes)))
+                ;; k: the id's bytes in the last 16
+                (local.set $k (i32.ctz (local.get $k)))
+                (local.set $high (i32.or (local.get $high)
+                  (i32.and (i8x16.bitmask (local.get $v)) (i32.sub (i32.shl (i32.const 1) (local.get $k)) (i32.const 1)))))
+                (local.set $w (i64x2.extract_lane 0 (local.get $v)))
+                (if (i32.ge_u (local.get $k) (i32.const 8))
                   (then
-                    (local.set $w (i64.and (local.get $w)
-                      (i64.sub (i64.shl (i64.const 1) (i64.extend_i32_u (i32.shl (local.get $k) (i32.const 3)))) (i64.const 1))))
-                    (local.set $hi (i64.or (local.get $hi) (local.get $w)))
-                    (local.set $hw (i64.mul (i64.xor (local.get $hw) (local.get $w)) (i64.const 0x9e3779b97f4a7c15)))))
+                    (local.set $hw (i64.mul (i64.xor (local.get $hw) (local.get $w)) (i64.const 0x9e3779b97f4a7c15)))
+                    (local.set $w (i64x2.extract_lane 1 (local.get $v)))))
+                (if (local.tee $r (i32.and (local.get $k) (i32.const 7)))
+                  (then
+                    (local.set $hw (i64.mul
+                      (i64.xor (local.get $hw)
+                               (i64.and (local.get $w)
+                                        (i64.sub (i64.shl (i64.const 1) (i64.extend_i32_u (i32.shl (local.get $r) (i32.const 3))))
+                                                 (i64.const 1))))
+                      (i64.const 0x9e3779b97f4a7c15)))))
                 (local.set $p (i32.add (local.get $p) (local.get $k)))
                 (br_if $stop (i32.ge_u (local.get $p) (local.get $end)))
                 (local.set $c (i32.load8_u (local.get $p)))
-                (local.set $h (call $mix (local.get $hw)))
-                (local.set $high (i64.ne (i64.and (local.get $hi) (i64.const 0x8080808080808080)) (i64.const 0)))
+                ;; $mix written out
+                (local.set $hw (i64.mul (i64.xor (local.get $hw) (i64.shr_u (local.get $hw) (i64.const 33)))
+                                        (i64.const 0xff51afd7ed558ccd)))
+                (local.set $h (i32.wrap_i64 (i64.xor (local.get $hw) (i64.shr_u (local.get $hw) (i64.const 33)))))
+                (local.set $high (i32.ne (local.get $high) (i32.const 0)))
                 ;; Empty, or starting or ending with a space or tab (the general path trims it).
                 (br_if $stop (i32.eq (local.get $p) (local.get $s)))
                 (local.set $k (i32.load8_u (local.get $s)))
@@ -494,10 +539,61 @@
                 (if (i32.eqz (i32.or (i32.eq (local.get $c) (local.get $d))
                                      (i32.or (i32.eq (local.get $c) (i32.const 10)) (i32.eq (local.get $c) (i32.const 13)))))
                   (then
-                    (local.set $p (call $iso (local.get $s) (local.get $end) (local.get $d)))
+                    (local.set $p (i32.const -1))
+                    ;; The date of the last stamp read (its ten bytes again) and one of the two
+                    ;; common time forms, THH:MM:SS.sssZ and THH:MM:SSZ, read here from the 16 bytes
+                    ;; at s + 8 at once: lanes equal to the form's punctuation (i8x16.eq, bitmask),
+                    ;; lanes that are not digits (byte - '0' above 9 as unsigned), and the digits
+                    ;; gathered in pairs (i8x16.shuffle) and weighted by 10 and 1 (i32x4.dot_i16x8_s)
+                    ;; into hours, minutes, seconds and the first two digits of the milliseconds.
+                    ;; Anything else, a value out of range too, is read by $iso, which gives the same
+                    ;; end and time for these two forms.
+                    (if (i32.and (i32.and (global.get $haveDate)
+                                          (i32.ge_s (i32.sub (local.get $end) (local.get $s)) (i32.const 20)))
+                                 (i32.and (i64.eq (i64.load (local.get $s)) (global.get $dateHead))
+                                          (i32.eq (i32.load16_u offset=8 (local.get $s)) (global.get $dateTail))))
+                      (then
+                        (local.set $v (v128.load offset=8 (local.get $s)))
+                        (local.set $dg (i8x16.sub (local.get $v) (v128.const i8x16 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48)))
+                        ;; lanes 2 T, 5 :, 8 :, 11 ., 15 Z
+                        (local.set $eq (i8x16.bitmask (i8x16.eq (local.get $v)
+                          (v128.const i8x16 0 0 84 0 0 58 0 0 58 0 0 46 0 0 0 90))))
+                        (local.set $bad (i8x16.bitmask (i8x16.gt_u (local.get $dg)
+                          (v128.const i8x16 9 9 9 9 9 9 9 9 9 9 9 9 9 9 9 9))))
+                        ;; hours, minutes, seconds (lanes 3-4, 6-7, 9-10), the milliseconds' first two digits
+                        (local.set $hms (i32x4.dot_i16x8_s
+                          (i16x8.extend_low_i8x16_u
+                            (i8x16.shuffle 3 4 6 7 9 10 12 13 16 16 16 16 16 16 16 16 (local.get $dg) (v128.const i64x2 0 0)))
+                          (v128.const i16x8 10 1 10 1 10 1 100 10)))
+                        (if (i32.and
+                              (i32.and (i32.eq (i32.and (local.get $eq) (i32.const 0x124)) (i32.const 0x124))
+                                       (i32.eqz (i32.and (local.get $bad) (i32.const 0x6d8))))
+                              (i32.eqz (v128.any_true (i32x4.gt_u (local.get $hms) (v128.const i32x4 24 59 60 -1)))))
+                          (then
+                            (local.set $hms (i32x4.mul (local.get $hms) (v128.const i32x4 3600000 60000 1000 1)))
+                            (local.set $k (i32.add (i32.add (i32x4.extract_lane 0 (local.get $hms)) (i32x4.extract_lane 1 (local.get $hms)))
+                                                   (i32x4.extract_lane 2 (local.get $hms))))
+                            (if (i32.eq (i32.load8_u offset=19 (local.get $s)) (i32.const 90))
+                              ;; THH:MM:SSZ
+                              (then (local.set $p (i32.add (local.get $s) (i32.const 20))))
+                              (else
+                                ;; THH:MM:SS.sssZ
+                                (if (i32.and (i32.ge_s (i32.sub (local.get $end) (local.get $s)) (i32.const 24))
+                                      (i32.and (i32.eq (i32.and (local.get $eq) (i32.const 0x8800)) (i32.const 0x8800))
+                                               (i32.eqz (i32.and (local.get $bad) (i32.const 0x7000)))))
+                                  (then
+                                    (local.set $k (i32.add (i32.add (local.get $k) (i32x4.extract_lane 3 (local.get $hms)))
+                                                           (i8x16.extract_lane_u 14 (local.get $dg))))
+                                    (local.set $p (i32.add (local.get $s) (i32.const 24)))))))
+                            (local.set $t (f64.convert_i64_s (i64.add
+                              (i64.mul (i64.extend_i32_s (global.get $lastDays)) (i64.const 86400000))
+                              (i64.extend_i32_u (local.get $k)))))))))
+                    (if (i32.lt_s (local.get $p) (i32.const 0))
+                      (then
+                        (local.set $p (call $iso (local.get $s) (local.get $end) (local.get $d)))
+                        (local.set $t (f64.convert_i64_s (global.get $ms)))))
                     ;; -1 (no stamp) is above end as unsigned
                     (br_if $stop (i32.ge_u (local.get $p) (local.get $end)))
-                    (local.set $t (f64.convert_i64_s (global.get $ms)))
                     (local.set $c (i32.load8_u (local.get $p)))
                     (br $field)))))
             ;; A field the reader does not use, or an empty time.
@@ -536,28 +632,26 @@
         ;; a call on the common row. Anything else (a long id, a new one) goes to $intern.
         (local.set $n (i32.sub (local.get $ie) (local.get $is)))
         (local.set $item (i32.const -1))
-        (if (i32.le_u (local.get $n) (i32.const 8))
+        (if (i32.le_u (local.get $n) (i32.const 16))
           (then
-            (local.set $v (i32.and (local.get $ih) (i32.load (i32.const 36))))
+            (local.set $slot (i32.and (local.get $ih) (i32.load (i32.const 36))))
             (block $looked
               (loop $probe
-                (local.set $k (i32.load (i32.add (i32.load (i32.const 32)) (i32.shl (local.get $v) (i32.const 2)))))
+                (local.set $k (i32.load (i32.add (i32.load (i32.const 32)) (i32.shl (local.get $slot) (i32.const 2)))))
                 (br_if $looked (i32.eqz (local.get $k)))
                 (local.set $k (i32.sub (local.get $k) (i32.const 1)))
                 (local.set $key (i32.add (i32.load (i32.const 40)) (i32.mul (local.get $k) (i32.const 12))))
                 (if (i32.and (i32.and (i32.eq (i32.load offset=8 (local.get $key)) (local.get $ih))
                                       (i32.eq (i32.load offset=4 (local.get $key)) (local.get $n)))
-                             (i64.eqz (i64.and
-                               (i64.xor (i64.load (i32.add (i32.load (i32.const 52)) (i32.load (local.get $key))))
-                                        (i64.load (local.get $is)))
-                               (i64.sub (select (i64.const 0)
-                                                (i64.shl (i64.const 1) (i64.extend_i32_u (i32.shl (local.get $n) (i32.const 3))))
-                                                (i32.eq (local.get $n) (i32.const 8)))
-                                        (i64.const 1)))))
+                             (i32.eqz (i32.and
+                               (i32.xor (i8x16.bitmask (i8x16.eq (v128.load (i32.add (i32.load (i32.const 52)) (i32.load (local.get $key))))
+                                                                 (v128.load (local.get $is))))
+                                        (i32.const 0xffff))
+                               (i32.sub (i32.shl (i32.const 1) (local.get $n)) (i32.const 1)))))
                   (then
                     (local.set $item (local.get $k))
                     (br $looked)))
-                (local.set $v (i32.and (i32.add (local.get $v) (i32.const 1)) (i32.load (i32.const 36))))
+                (local.set $slot (i32.and (i32.add (local.get $slot) (i32.const 1)) (i32.load (i32.const 36))))
                 (br $probe)))))
         (if (i32.lt_s (local.get $item) (i32.const 0))
           (then
