@@ -16,12 +16,12 @@ import type { IndexedRows } from '../../src/engine/answer-blocks.js';
 import {
   DEFAULT_MIN_ITEM_RESPONSES,
   type DuplicatePolicy,
-  type IdTable,
   parseCorrect,
   type RawCorrect,
   ResponseBuilder,
   type ResponseData,
 } from '../../src/engine/responses.js';
+import { CallerTable } from '../helpers/caller-table.js';
 
 /** One call on the builder: add (ids as strings), addIndexed, one row of an addRows batch, or reject. */
 interface Op {
@@ -37,20 +37,6 @@ interface Answer {
   i: string;
   x: number;
   t: number;
-}
-
-class CallerTable implements IdTable {
-  readonly ids: string[] = [];
-  private readonly index = new Map<string, number>();
-  internString(id: string): number {
-    let k = this.index.get(id);
-    if (k === undefined) {
-      k = this.ids.length;
-      this.ids.push(id);
-      this.index.set(id, k);
-    }
-    return k;
-  }
 }
 
 /** The kept answer of one pair's answers (arrival order), as pick() documents it. */

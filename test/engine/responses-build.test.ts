@@ -11,11 +11,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   type DuplicatePolicy,
-  type IdTable,
   type RawCorrect,
   ResponseBuilder,
   type ResponseData,
 } from '../../src/engine/responses.js';
+import { CallerTable } from '../helpers/caller-table.js';
 
 interface Row {
   user: string | null;
@@ -100,21 +100,6 @@ function answers(d: ResponseData): string[] {
     }
   }
   return out.sort();
-}
-
-/** Ids numbered by the caller, as a reader of bytes would: here a Map, numbered on sight. */
-class CallerTable implements IdTable {
-  readonly ids: string[] = [];
-  private readonly index = new Map<string, number>();
-  internString(id: string): number {
-    let k = this.index.get(id);
-    if (k === undefined) {
-      k = this.ids.length;
-      this.ids.push(id);
-      this.index.set(id, k);
-    }
-    return k;
-  }
 }
 
 function lcg(seed: number) {

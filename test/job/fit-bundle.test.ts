@@ -4,13 +4,13 @@
  * computes what the module graph computes, byte for byte once the run's stamps are set aside.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { build } from 'esbuild';
 import { ROOT } from '../deploy/repo.js';
+import { runCommandMain } from '../helpers/command-main.js';
 
 const script: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.bundle;
 const cliSource = readFileSync(join(ROOT, 'src/job/cli.ts'), 'utf8');
@@ -67,23 +67,7 @@ test('a bundle made with those options fits as the modules do', async () => {
   });
   const input = join(ROOT, 'examples/lsat7.long.csv');
   const run = (loader: string, output: string) => {
-    const r = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--input-type=module',
-        '-e',
-        `const m = await import(${JSON.stringify(loader)}); process.exitCode = await m.main(${JSON.stringify([
-          '--input',
-          input,
-          '--output',
-          output,
-        ])});`,
-      ],
-      { encoding: 'utf8', cwd: ROOT },
-    );
-    assert.equal(r.status, 0, r.stderr);
+    runCommandMain(loader, ['--input', input, '--output', output]);
     return stable(readFileSync(output, 'utf8'));
   };
   const fromBundle = run(bundle, join(out, 'bundle.json'));

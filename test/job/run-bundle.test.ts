@@ -5,13 +5,13 @@
  * the module graph.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { build } from 'esbuild';
 import { ROOT } from '../deploy/repo.js';
 import { demoPlatformFolder } from '../helpers/cli.js';
+import { runCommandMain } from '../helpers/command-main.js';
 
 const script: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.bundle;
 const runStep = script
@@ -67,22 +67,11 @@ test('a bundle made with those options prints the help and runs the job as the m
   );
   assert.ok(!readFileSync(entry, 'utf8').includes('function runJob('));
 
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of Object.keys(env)) if (/^(MIRT_|IRT_|R_IRT_|DATABASE_URL$|DRY_RUN$)/.test(k)) delete env[k];
+  Object.assign(env, { MIRT_DATA_DIR: dataDir, MIRT_LOG_FORMAT: 'plain' });
   const run = (loader: string, args: string[]) => {
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const k of Object.keys(env))
-      if (/^(MIRT_|IRT_|R_IRT_|DATABASE_URL$|DRY_RUN$)/.test(k)) delete env[k];
-    const r = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--input-type=module',
-        '-e',
-        `const m = await import(${JSON.stringify(loader)}); process.exitCode = await m.main(${JSON.stringify(args)});`,
-      ],
-      { encoding: 'utf8', cwd: ROOT, env: { ...env, MIRT_DATA_DIR: dataDir, MIRT_LOG_FORMAT: 'plain' } },
-    );
-    assert.equal(r.status, 0, r.stderr);
+    const r = runCommandMain(loader, args, env);
     return { stdout: stable(r.stdout), stderr: stable(r.stderr) };
   };
   const modules = join(ROOT, 'src/job/run-command.ts');
