@@ -117,24 +117,7 @@ export function keepOnePerPair(b: AnswerBlocks, g: ByUser, nI: number, policy: D
         itemN[i]++;
         itemCorrect[i] += resp[r];
       }
-    } else if (e > a) {
-      // Read into the scratch first: the kept answers overwrite the run (from w <= a on).
-      const m = e - a;
-      order.reserve(m);
-      const { gItem, gResp, gPos } = order;
-      let lo = 0x7fffffff;
-      let hi = -1;
-      for (let k = 0; k < m; k++) {
-        const i = item[a + k];
-        gItem[k] = i;
-        gResp[k] = resp[a + k];
-        if (i > hi) hi = i;
-        if (i < lo) lo = i;
-      }
-      if (pos) for (let k = 0; k < m; k++) gPos[k] = pos[a + k];
-      order.posBase = pos ? -1 : a;
-      w = order.keep(m, lo, hi, w);
-    }
+    } else w = order.keepRun(item, resp, pos, a, e, w);
     a = e;
   }
   start[nU] = w;

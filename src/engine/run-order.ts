@@ -35,11 +35,11 @@ export interface RunOutput {
 
 export class RunOrder {
   /** The run: items, answers, and (with times, unless posBase >= 0) arrival indices of answers [0, m). */
-  gItem = new Int32Array(64);
-  gResp = new Uint8Array(64);
-  gPos = new Int32Array(64);
+  private gItem = new Int32Array(64);
+  private gResp = new Uint8Array(64);
+  private gPos = new Int32Array(64);
   /** Arrival index of the run's first answer when the run arrived contiguously (then gPos is unused), else -1. */
-  posBase = -1;
+  private posBase = -1;
   private order = new Int32Array(64);
   /** One bit per item (set: in the run), and the answer's bit; all zero between runs. */
   private readonly bits: Int32Array;
@@ -55,8 +55,38 @@ export class RunOrder {
     this.ones = new Int32Array((nI + 31) >>> 5);
   }
 
+  /**
+   * Writes the kept answers of the run [a, e) of item/resp (not ascending; pos: the answers'
+   * arrival indices, null when the run arrived as it is) from w <= a on; returns the new w. The
+   * run is read into the scratch first, as the kept answers overwrite it.
+   */
+  keepRun(
+    item: Int32Array,
+    resp: Uint8Array,
+    pos: Int32Array | null,
+    a: number,
+    e: number,
+    w: number,
+  ): number {
+    const m = e - a;
+    this.reserve(m);
+    const { gItem, gResp, gPos } = this;
+    let lo = 0x7fffffff;
+    let hi = -1;
+    for (let k = 0; k < m; k++) {
+      const i = item[a + k];
+      gItem[k] = i;
+      gResp[k] = resp[a + k];
+      if (i > hi) hi = i;
+      if (i < lo) lo = i;
+    }
+    if (pos) for (let k = 0; k < m; k++) gPos[k] = pos[a + k];
+    this.posBase = pos ? -1 : a;
+    return this.keep(m, lo, hi, w);
+  }
+
   /** Room for a run of m answers in the scratch arrays. */
-  reserve(m: number): void {
+  private reserve(m: number): void {
     if (m <= this.gItem.length) return;
     const size = Math.max(m, this.gItem.length * 2);
     this.gItem = new Int32Array(size);
@@ -65,11 +95,8 @@ export class RunOrder {
     this.order = new Int32Array(size);
   }
 
-  /**
-   * Writes the kept answers of the loaded run of m (items lo..hi, not ascending) from w on;
-   * returns the new w.
-   */
-  keep(m: number, lo: number, hi: number, w: number): number {
+  /** The loaded run of m (items lo..hi): its kept answers from w on; returns the new w. */
+  private keep(m: number, lo: number, hi: number, w: number): number {
     const w0 = lo >>> 5;
     const w1 = hi >>> 5;
     if (m >= MIN_BITMAP_RUN && w1 - w0 < SPAN_PER_ANSWER * m && this.mark(m)) return this.readBack(w0, w1, w);
