@@ -99,19 +99,17 @@ export function itemFitSX2(
   const Qt = new Float64Array(J * nQ);
   fillProbabilities(bank, nodes, P, Qt);
 
-  // Sum scores, N_s and the number correct on each item per sum score.
-  const total = new Int32Array(nUsers);
+  // Sum scores, N_s and the number correct on each item per sum score: one pass per learner, over
+  // their answers twice (once for the score, once to count the right answers at it).
   const Ns = new Float64Array(J + 1);
   const right = new Float64Array(J * (J + 1));
   for (let u = 0; u < nUsers; u++) {
+    const lo = userPtr[u];
+    const hi = userPtr[u + 1];
     let s = 0;
-    for (let k = userPtr[u]; k < userPtr[u + 1]; k++) s += userResp[k];
-    total[u] = s;
+    for (let k = lo; k < hi; k++) s += userResp[k];
     Ns[s]++;
-  }
-  for (let u = 0; u < nUsers; u++) {
-    for (let k = userPtr[u]; k < userPtr[u + 1]; k++)
-      if (userResp[k] === 1) right[userItem[k] * (J + 1) + total[u]]++;
+    for (let k = lo; k < hi; k++) right[userItem[k] * (J + 1) + s] += userResp[k];
   }
 
   // Denominators sum_q L_s(x_q) w_q over all items.
@@ -134,12 +132,15 @@ export function itemFitSX2(
     const O1: number[] = [];
     const E0: number[] = [];
     const E1: number[] = [];
+    const item = i * nQ;
     for (let s = 1; s <= R; s++) {
+      const below = (s - 1) * nQ;
+      const at = s * nQ;
       let e1 = 0;
       let e0 = 0;
       for (let q = 0; q < nQ; q++) {
-        e1 += Lrest[(s - 1) * nQ + q] * P[i * nQ + q] * w[q];
-        e0 += Lrest[s * nQ + q] * Qt[i * nQ + q] * w[q];
+        e1 += Lrest[below + q] * P[item + q] * w[q];
+        e0 += Lrest[at + q] * Qt[item + q] * w[q];
       }
       const o1 = right[i * (J + 1) + s];
       O1.push(o1);
