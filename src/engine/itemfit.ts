@@ -71,7 +71,7 @@ export function itemFitSX2(
   options: SX2Options,
 ): ItemFit[] {
   const J = bank.a.length;
-  const { nUsers, userPtr, userItem, userResp } = data;
+  const { nUsers, userPtr } = data;
   if (options.freeParamsPerItem.length !== J) {
     throw new EngineInputError(
       `freeParamsPerItem has ${options.freeParamsPerItem.length} entries for ${J} items`,
@@ -99,18 +99,7 @@ export function itemFitSX2(
   const Qt = new Float64Array(J * nQ);
   fillProbabilities(bank, nodes, P, Qt);
 
-  // Sum scores, N_s and the number correct on each item per sum score: one pass per learner, over
-  // their answers twice (once for the score, once to count the right answers at it).
-  const Ns = new Float64Array(J + 1);
-  const right = new Float64Array(J * (J + 1));
-  for (let u = 0; u < nUsers; u++) {
-    const lo = userPtr[u];
-    const hi = userPtr[u + 1];
-    let s = 0;
-    for (let k = lo; k < hi; k++) s += userResp[k];
-    Ns[s]++;
-    for (let k = lo; k < hi; k++) right[userItem[k] * (J + 1) + s] += userResp[k];
-  }
+  const { Ns, right } = sumScoreCounts(data, J);
 
   // Denominators sum_q L_s(x_q) w_q over all items.
   const Lfull = new Float64Array((J + 1) * nQ);
@@ -125,32 +114,72 @@ export function itemFitSX2(
 
   const Lrest = new Float64Array((J + 1) * nQ);
   const out: ItemFit[] = [];
-  const R = J - 1; // score rows 1..J-1
   for (let i = 0; i < J; i++) {
     scoreDistributionWithout(Lfull, P, Qt, J, nQ, i, Lrest);
-    const O0: number[] = [];
-    const O1: number[] = [];
-    const E0: number[] = [];
-    const E1: number[] = [];
-    const item = i * nQ;
-    for (let s = 1; s <= R; s++) {
-      const below = (s - 1) * nQ;
-      const at = s * nQ;
-      let e1 = 0;
-      let e0 = 0;
-      for (let q = 0; q < nQ; q++) {
-        e1 += Lrest[below + q] * P[item + q] * w[q];
-        e0 += Lrest[at + q] * Qt[item + q] * w[q];
-      }
-      const o1 = right[i * (J + 1) + s];
-      O1.push(o1);
-      O0.push(Ns[s] - o1);
-      E1.push((Ns[s] * e1) / den[s]);
-      E0.push((Ns[s] * e0) / den[s]);
-    }
-    out.push(sx2FromTable(O0, O1, E0, E1, mincell, options.freeParamsPerItem[i] + latentParams, nUsers));
+    const t = itemTable(i, J, nQ, Lrest, P, Qt, w, Ns, right, den);
+    out.push(
+      sx2FromTable(t.O0, t.O1, t.E0, t.E1, mincell, options.freeParamsPerItem[i] + latentParams, nUsers),
+    );
   }
   return out;
+}
+
+// The passes of itemFitSX2 are functions of their own: run once each on a cold start, each gets
+// its own type feedback and a small optimised compile of its loops (one function holding them
+// all was compiled on stack replacement at its first loop, then bailed out at the next one for
+// want of feedback there, and compiled again, larger, while the rest ran unoptimised).
+
+/** N_s and the right answers to each item per sum score s (item-major, J + 1 scores each). */
+function sumScoreCounts(data: ItemFitData, J: number): { Ns: Float64Array; right: Float64Array } {
+  const { nUsers, userPtr, userItem, userResp } = data;
+  const Ns = new Float64Array(J + 1);
+  const right = new Float64Array(J * (J + 1));
+  // One pass per learner, over their answers twice: once for the score, once to count at it.
+  for (let u = 0; u < nUsers; u++) {
+    const lo = userPtr[u];
+    const hi = userPtr[u + 1];
+    let s = 0;
+    for (let k = lo; k < hi; k++) s += userResp[k];
+    Ns[s]++;
+    for (let k = lo; k < hi; k++) right[userItem[k] * (J + 1) + s] += userResp[k];
+  }
+  return { Ns, right };
+}
+
+/** Item i's observed and expected counts over the score rows s = 1..J-1 (see the file comment). */
+function itemTable(
+  i: number,
+  J: number,
+  nQ: number,
+  Lrest: Float64Array,
+  P: Float64Array,
+  Qt: Float64Array,
+  w: Float64Array,
+  Ns: Float64Array,
+  right: Float64Array,
+  den: Float64Array,
+): { O0: number[]; O1: number[]; E0: number[]; E1: number[] } {
+  const O0: number[] = [];
+  const O1: number[] = [];
+  const E0: number[] = [];
+  const E1: number[] = [];
+  const item = i * nQ;
+  for (let s = 1; s < J; s++) {
+    const below = (s - 1) * nQ;
+    const at = s * nQ;
+    let e1 = 0;
+    let e0 = 0;
+    for (let q = 0; q < nQ; q++) {
+      e1 += Lrest[below + q] * P[item + q] * w[q];
+      e0 += Lrest[at + q] * Qt[item + q] * w[q];
+    }
+    const o1 = right[i * (J + 1) + s];
+    O1.push(o1);
+    O0.push(Ns[s] - o1);
+    E1.push((Ns[s] * e1) / den[s]);
+    E0.push((Ns[s] * e0) / den[s]);
+  }
+  return { O0, O1, E0, E1 };
 }
 
 /**
