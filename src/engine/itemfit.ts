@@ -130,10 +130,11 @@ export function itemFitSX2(
 // want of feedback there, and compiled again, larger, while the rest ran unoptimised).
 
 /** N_s and the right answers to each item per sum score s (item-major, J + 1 scores each). */
-function sumScoreCounts(data: ItemFitData, J: number): { Ns: Float64Array; right: Float64Array } {
+function sumScoreCounts(data: ItemFitData, J: number): { Ns: Int32Array; right: Int32Array } {
   const { nUsers, userPtr, userItem, userResp } = data;
-  const Ns = new Float64Array(J + 1);
-  const right = new Float64Array(J * (J + 1));
+  // Counts in integer arrays: a cold loop adding into a Float64Array boxes every sum it stores.
+  const Ns = new Int32Array(J + 1);
+  const right = new Int32Array(J * (J + 1));
   // One pass per learner, over their answers twice: once for the score, once to count at it.
   for (let u = 0; u < nUsers; u++) {
     const lo = userPtr[u];
@@ -155,8 +156,8 @@ function itemTable(
   P: Float64Array,
   Qt: Float64Array,
   w: Float64Array,
-  Ns: Float64Array,
-  right: Float64Array,
+  Ns: Int32Array,
+  right: Int32Array,
   den: Float64Array,
 ): { O0: number[]; O1: number[]; E0: number[]; E1: number[] } {
   const O0: number[] = [];

@@ -139,17 +139,20 @@ function itemGroups(data: ResponseData, theta: Float64Array, order: Int32Array, 
  */
 function sharedGroups(data: ResponseData, theta: Float64Array, order: Int32Array, g: GroupSums): void {
   const { nItems, userPtr, userItem, userResp } = data;
+  const { right } = g;
   const groups = nItems > 0 ? g.count[0] : 0;
   const sum = new Float64Array(MAX_GROUPS);
   let at = 0;
   for (let group = 0; group < groups; group++) {
     const end = groupEnd(group, order.length, groups);
+    let s = 0;
     for (; at < end; at++) {
       const u = order[at];
-      sum[group] += theta[u];
+      s += theta[u];
       const hi = userPtr[u + 1];
-      for (let k = userPtr[u]; k < hi; k++) g.right[userItem[k] * MAX_GROUPS + group] += userResp[k];
+      for (let k = userPtr[u]; k < hi; k++) right[userItem[k] * MAX_GROUPS + group] += userResp[k];
     }
+    sum[group] = s;
   }
   for (let j = 0; j < nItems; j++) g.sum.set(sum, j * MAX_GROUPS);
 }
