@@ -64,11 +64,16 @@ export interface SX2Options {
 
 export type ItemFitData = Pick<ResponseData, 'nUsers' | 'userPtr' | 'userItem' | 'userResp'>;
 
+/**
+ * S-X2 of every item (see the file comment). `probabilities`: P and Q of every item at the same
+ * nodes (item-major), when the caller has them already (itemfit-tables.ts's probabilityTables).
+ */
 export function itemFitSX2(
   data: ItemFitData,
   bank: ItemBank,
   latent: LatentDistribution,
   options: SX2Options,
+  probabilities?: { readonly P: Float64Array; readonly Q: Float64Array },
 ): ItemFit[] {
   const J = bank.a.length;
   const { nUsers, userPtr } = data;
@@ -94,11 +99,14 @@ export function itemFitSX2(
   const mincell = options.mincell ?? 1;
   const latentParams = options.freeLatentParams ?? 0;
 
-  // P_j(x_q) and Q_j(x_q), Q computed without cancellation.
-  const P = new Float64Array(J * nQ);
-  const Qt = new Float64Array(J * nQ);
-  fillProbabilities(bank, nodes, P, Qt);
-
+  // P_j(x_q) and Q_j(x_q), Q computed without cancellation (or as the caller already has them).
+  let P = probabilities?.P;
+  let Qt = probabilities?.Q;
+  if (!P || !Qt) {
+    P = new Float64Array(J * nQ);
+    Qt = new Float64Array(J * nQ);
+    fillProbabilities(bank, nodes, P, Qt);
+  }
   const { Ns, right } = sumScoreCounts(data, J);
 
   // Denominators sum_q L_s(x_q) w_q over all items.
