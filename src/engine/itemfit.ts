@@ -147,12 +147,29 @@ function sumScoreCounts(data: ItemFitData, J: number): { Ns: Int32Array; right: 
   for (let u = 0; u < nUsers; u++) {
     const lo = userPtr[u];
     const hi = userPtr[u + 1];
-    let s = 0;
-    for (let k = lo; k < hi; k++) s += userResp[k];
+    const s = countRights(userItem, userResp, lo, hi, right, J + 1);
     Ns[s]++;
-    for (let k = lo; k < hi; k++) right[userItem[k] * (J + 1) + s] += userResp[k];
   }
   return { Ns, right };
+}
+
+/**
+ * The sum score of answers k in [lo, hi), then each right answer counted at it (right[item *
+ * stride + score]). Called once per learner, so that a cold start compiles it whole, not its
+ * loops on stack replacement.
+ */
+function countRights(
+  userItem: Int32Array,
+  userResp: Uint8Array,
+  lo: number,
+  hi: number,
+  right: Int32Array,
+  stride: number,
+): number {
+  let s = 0;
+  for (let k = lo; k < hi; k++) s += userResp[k];
+  for (let k = lo; k < hi; k++) right[userItem[k] * stride + s] += userResp[k];
+  return s;
 }
 
 /** Item i's observed and expected counts over the score rows s = 1..J-1 (see the file comment). */

@@ -149,12 +149,27 @@ function sharedGroups(data: ResponseData, theta: Float64Array, order: Int32Array
     for (; at < end; at++) {
       const u = order[at];
       s += theta[u];
-      const hi = userPtr[u + 1];
-      for (let k = userPtr[u]; k < hi; k++) right[userItem[k] * MAX_GROUPS + group] += userResp[k];
+      addRights(right, group, userItem, userResp, userPtr[u], userPtr[u + 1]);
     }
     sum[group] = s;
   }
   for (let j = 0; j < nItems; j++) g.sum.set(sum, j * MAX_GROUPS);
+}
+
+/**
+ * Answers k in [lo, hi) into their items' slot `group`. A function of its own, called once per
+ * learner: on a cold start it is compiled as a whole, where the loop inside sharedGroups was
+ * compiled on stack replacement and bailed out at each first exit to code not yet run.
+ */
+function addRights(
+  right: Int32Array,
+  group: number,
+  userItem: Int32Array,
+  userResp: Uint8Array,
+  lo: number,
+  hi: number,
+): void {
+  for (let k = lo; k < hi; k++) right[userItem[k] * MAX_GROUPS + group] += userResp[k];
 }
 
 /**
