@@ -191,14 +191,8 @@ function itemTable(
   const E1: number[] = [];
   const item = i * nQ;
   for (let s = 1; s < J; s++) {
-    const below = (s - 1) * nQ;
-    const at = s * nQ;
-    let e1 = 0;
-    let e0 = 0;
-    for (let q = 0; q < nQ; q++) {
-      e1 += Lrest[below + q] * P[item + q] * w[q];
-      e0 += Lrest[at + q] * Qt[item + q] * w[q];
-    }
+    const e1 = weightedDot(Lrest, (s - 1) * nQ, P, item, w, nQ);
+    const e0 = weightedDot(Lrest, s * nQ, Qt, item, w, nQ);
     const o1 = right[i * (J + 1) + s];
     O1.push(o1);
     O0.push(Ns[s] - o1);
@@ -206,6 +200,17 @@ function itemTable(
     E0.push((Ns[s] * e0) / den[s]);
   }
   return { O0, O1, E0, E1 };
+}
+
+/**
+ * sum_q x[xo + q] * y[yo + q] * w[q], q = 0..n-1, in that order. Small and called for every
+ * cell of every item, it is compiled (and stops boxing every product) within the first items of
+ * a cold start.
+ */
+function weightedDot(x: Float64Array, xo: number, y: Float64Array, yo: number, w: Float64Array, n: number) {
+  let acc = 0;
+  for (let q = 0; q < n; q++) acc += x[xo + q] * y[yo + q] * w[q];
+  return acc;
 }
 
 /**
@@ -228,17 +233,41 @@ function lordWingersky(
     if (j === skip) continue;
     tmp.set(out.subarray(0, (n + 1) * nQ));
     const base = j * nQ;
-    // s = 0
-    for (let q = 0; q < nQ; q++) out[q] = tmp[q] * Qt[base + q];
-    for (let s = 1; s <= n; s++) {
-      const r = s * nQ;
-      const r1 = r - nQ;
-      for (let q = 0; q < nQ; q++) out[r + q] = tmp[r + q] * Qt[base + q] + tmp[r1 + q] * P[base + q];
-    }
-    const r = (n + 1) * nQ;
-    for (let q = 0; q < nQ; q++) out[r + q] = tmp[r - nQ + q] * P[base + q];
+    scaleRow(out, 0, tmp, 0, Qt, base, nQ); // s = 0
+    for (let s = 1; s <= n; s++) mixRow(out, s * nQ, tmp, Qt, P, base, nQ);
+    scaleRow(out, (n + 1) * nQ, tmp, n * nQ, P, base, nQ); // s = n + 1
     n++;
   }
+}
+
+// The recursion's rows are functions of their own: small and called for every row, they are
+// compiled (and stop boxing every product) within the first items of a cold start.
+
+/** out[r + q] = tmp[from + q] * f[base + q]: the lowest score (f = Q) or the highest (f = P). */
+function scaleRow(
+  out: Float64Array,
+  r: number,
+  tmp: Float64Array,
+  from: number,
+  f: Float64Array,
+  base: number,
+  nQ: number,
+): void {
+  for (let q = 0; q < nQ; q++) out[r + q] = tmp[from + q] * f[base + q];
+}
+
+/** out[r + q] = tmp[r + q] Q_j(x_q) + tmp[r - nQ + q] P_j(x_q): a score between. */
+function mixRow(
+  out: Float64Array,
+  r: number,
+  tmp: Float64Array,
+  Qt: Float64Array,
+  P: Float64Array,
+  base: number,
+  nQ: number,
+): void {
+  const r1 = r - nQ;
+  for (let q = 0; q < nQ; q++) out[r + q] = tmp[r + q] * Qt[base + q] + tmp[r1 + q] * P[base + q];
 }
 
 /**
