@@ -10,9 +10,20 @@ import { writeChunk } from './output-file.js';
 /** Arrays longer than this are streamed element by element (in batches). */
 const STREAM_ARRAYS_OVER = 1000;
 const BATCH = 4096;
+/** Pieces (keys, small values) are gathered up to this many characters per write to the stream. */
+const GATHER = 1 << 16;
 
 export async function writeJson(out: Writable, value: unknown): Promise<void> {
-  await writeValue(value, (s) => writeChunk(out, s));
+  // One write per key and per small value was some 200 writes for a result: gathered, a few.
+  let pending = '';
+  await writeValue(value, async (s) => {
+    pending += s;
+    if (pending.length < GATHER) return;
+    const piece = pending;
+    pending = '';
+    await writeChunk(out, piece);
+  });
+  if (pending) await writeChunk(out, pending);
 }
 
 async function writeValue(value: unknown, write: (s: string) => Promise<void>): Promise<void> {
