@@ -6,9 +6,10 @@
  *   = log w + sum_j log P_j - sum over wrong answers of D_j,
  *
  * so the kernel adds tables for whichever side has fewer answers (on average well under half),
- * in the E-step and the EAP. Its expected counts follow the same side: the posterior goes to A
- * (right side: the learner's right answers) or B (wrong side: the wrong ones), and its sum over
- * the side's learners to PcR or PcW; every item's counts over those learners are then
+ * in the E-step, Louis' pass and the EAP. The E-step's expected counts follow the same side: the
+ * posterior goes to A (right side: the learner's right answers) or B (wrong side: the wrong
+ * ones), and its sum over the side's learners to PcR or PcW; every item's counts over those
+ * learners are then
  *
  *   r1 = A + PcW - B,  r0 = B + PcR - A.
  *

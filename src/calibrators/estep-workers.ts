@@ -183,7 +183,7 @@ class WasmExecutor implements SizedExecutor {
     return [r.u0, r.u1, this.stride / 2, at.ptr, at.item, at.resp, at.logP, at.logQ, at.logW];
   }
 
-  /** The E-step's and EAP's last arguments: J and the complete learners' blocks (0: none). */
+  /** The last arguments of the E-step, Louis' pass and the EAP: J, the complete learners' blocks. */
   private completeArgs(r: Region): number[] {
     return [this.nItems, this.at.complete, r.complete];
   }
@@ -248,7 +248,7 @@ class WasmExecutor implements SizedExecutor {
       f64.set(s0.subarray(row * nQ, (row + 1) * nQ), f64Index(at.s0) + row * stride);
     }
     for (const r of this.regions) f64.fill(0, f64Index(r.info), f64Index(r.info) + nItems * 9);
-    await this.everywhere('louis', (r) => [at.s1, at.s0, p, r.info, r.work]);
+    await this.everywhere('louis', (r) => [at.s1, at.s0, p, r.info, r.work, ...this.completeArgs(r)]);
     const out = new Float64Array(nItems * 9);
     for (const r of this.regions) {
       const o = f64Index(r.info);

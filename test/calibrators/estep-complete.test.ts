@@ -1,8 +1,9 @@
 /**
- * Complete learners (every item answered) take their own path in the WebAssembly E-step and EAP
- * (estep-complete.ts): the side with fewer answers, and counts folded back as differences. Here
- * against the JavaScript reference kernel, which has no such path, on data mixing every kind of
- * complete learner (all right, all wrong, more right, more wrong, a tie) with incomplete ones.
+ * Complete learners (every item answered) take their own path in the WebAssembly E-step, Louis'
+ * pass and the EAP (estep-complete.ts): the side with fewer answers, and counts folded back as
+ * differences. Here against the JavaScript reference kernel, which has no such path, on data
+ * mixing every kind of complete learner (all right, all wrong, more right, more wrong, a tie)
+ * with incomplete ones.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -78,6 +79,13 @@ describe('complete learners in the kernels', () => {
         const c = fast.acc[key];
         for (let i = 0; i < a.length; i++) assert.ok(close(a[i], c[i]), `${key}[${i}] ${a[i]} vs ${c[i]}`);
       }
+      // Louis' pass at the same tables, random score tables.
+      const p = model === '3PL' ? 3 : 2;
+      const s1 = Float64Array.from({ length: data.nItems * p * nQ }, (_, i) => Math.sin(i));
+      const s0 = Float64Array.from({ length: data.nItems * p * nQ }, (_, i) => Math.cos(3 * i));
+      const o1 = await ref.scoreOuterProducts(s1, s0, p);
+      const o2 = await fast.scoreOuterProducts(s1, s0, p);
+      for (let i = 0; i < o1.length; i++) assert.ok(close(o1[i], o2[i]), `outer[${i}] ${o1[i]} vs ${o2[i]}`);
 
       const bank = {
         a: Float64Array.from({ length: data.nItems }, (_, j) => 0.6 + 0.05 * j),

@@ -478,6 +478,7 @@
       (param $ptr i32) (param $item i32) (param $resp i32)
       (param $logP i32) (param $logQ i32) (param $logW i32)
       (param $s1 i32) (param $s0 i32) (param $p i32) (param $info i32) (param $work i32)
+      (param $J i32) (param $dn i32) (param $dr i32)
       (local $u i32) (local $k i32) (local $k0 i32) (local $k1 i32) (local $i i32)
       (local $stride i32) (local $b i32) (local $o i32) (local $j i32)
       (local $m v128) (local $s v128) (local $e v128) (local $v0 v128) (local $v1 v128) (local $v2 v128)
@@ -489,8 +490,8 @@
           (br_if $users_done (i32.ge_u (local.get $u) (local.get $u1)))
           (local.set $k0 (i32.load (i32.add (local.get $ptr) (i32.shl (local.get $u) (i32.const 2)))))
           (local.set $k1 (i32.load offset=4 (i32.add (local.get $ptr) (i32.shl (local.get $u) (i32.const 2)))))
-          (call $logJoint (local.get $k0) (local.get $k1) (local.get $stride) (local.get $item) (local.get $resp)
-            (local.get $logP) (local.get $logQ) (local.get $logW) (local.get $work))
+          (drop (call $joint (local.get $k0) (local.get $k1) (local.get $stride) (local.get $item) (local.get $resp)
+            (local.get $logP) (local.get $logQ) (local.get $logW) (local.get $work) (local.get $J) (local.get $dn) (local.get $dr)))
           (local.set $m (f64x2.splat (f64.const -inf)))
           (local.set $i (i32.const 0))
           (block $d3 (loop $l3
