@@ -6,6 +6,7 @@
  * (estep.ts) is the reference and the fallback where WebAssembly SIMD is not available.
  */
 
+import { statSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { type EStepExecutor, inlineExecutor } from '../engine/em.js';
 import type { EStepAccumulators, EStepInput } from '../engine/estep.js';
@@ -21,6 +22,8 @@ import {
   kernelImports,
   kernelModule,
   PER_USER_OUTPUTS,
+  prestartedWorkers,
+  prestartWorkers,
   runChunked,
   startWorkers,
 } from './estep-kernel.js';
@@ -39,11 +42,13 @@ import {
   splitUsers,
 } from './estep-memory.js';
 
-export { kernelModule } from './estep-kernel.js';
+export { kernelModule, releaseWorkers } from './estep-kernel.js';
 export { f64Index, type MemoryPlan, planMemory, splitUsers } from './estep-memory.js';
 
 /** Below this many observation-node updates per E-step, a second thread costs more than it saves. */
 const THREADS_FROM = 2e7;
+/** The same with a worker prestarted (prestartWorkers): its start cost already paid. */
+const WARM_THREADS_FROM = +(process.env.WARM_FROM ?? 2e7);
 /** Scoring nodes (mirt's fscores default for one factor). */
 const EAP_NODES = 121;
 
@@ -61,12 +66,42 @@ export interface ExecutorOptions {
   readonly kernel?: 'wasm-simd' | 'js';
 }
 
+/**
+ * Bytes of a CSV per answer, at least: `u,i,1` and a line end is 6; ids of a few characters make
+ * 15-25 (d200k, with a time stamp: 42). Estimating the answers as bytes / this errs to more
+ * answers than the file holds, so that a file big enough for 2 threads gets its worker early.
+ */
+const MIN_BYTES_PER_ANSWER = 12;
+
+/**
+ * For `fit`, before it reads its input: starts the kernel workers that the executor will want
+ * (createExecutor's own choice, on the answers the file's size allows), so that their start
+ * overlaps the read. None for standard input or where threads are not wanted. The caller ends
+ * those not taken with releaseWorkers when the fit is over.
+ */
+export function prestartForFit(input: string, options: { threads?: number; quadPoints?: number }): void {
+  let extra: number;
+  if (options.threads !== undefined) extra = Math.min(options.threads, 16) - 1;
+  else {
+    if (input === '-' || usableCpus() < 2 || !kernelModule()) return;
+    let bytes: number;
+    try {
+      bytes = statSync(input).size;
+    } catch {
+      return; // the read says what is wrong with the file
+    }
+    extra = (bytes / MIN_BYTES_PER_ANSWER) * (options.quadPoints ?? 61) >= WARM_THREADS_FROM ? 1 : 0;
+  }
+  if (extra > 0) prestartWorkers(extra);
+}
+
 export async function createExecutor(
   data: ResponseData,
   nQ: number,
   options: ExecutorOptions = {},
 ): Promise<SizedExecutor> {
-  const auto = data.nObs * nQ >= THREADS_FROM ? Math.min(2, usableCpus()) : 1;
+  const from = prestartedWorkers() > 0 ? WARM_THREADS_FROM : THREADS_FROM;
+  const auto = data.nObs * nQ >= from ? Math.min(2, usableCpus()) : 1;
   const threads = Math.max(1, Math.min(options.threads ?? auto, 16, Math.max(1, data.nUsers)));
   const mod = options.kernel === 'js' ? null : kernelModule();
   // Laid out for the EAP's 121 nodes too, so that scoring runs on the same memory.
@@ -187,18 +222,27 @@ class WasmExecutor implements SizedExecutor {
     return this.onThreads(fn, args, CHUNK_USERS);
   }
 
-  /** Runs `fn` with argsOf(t) on thread t: this thread 0, worker i thread i + 1. */
+  /**
+   * Runs `fn` with argsOf(t) on thread t: this thread 0, worker i thread i + 1. The workers are
+   * ref'd while they have a call: unref'd and running, the process would exit under the await
+   * (idle, they must not keep it alive).
+   */
   private async onThreads(fn: Kernel, argsOf: (t: number) => number[], chunk: number): Promise<void> {
     const outputs = PER_USER_OUTPUTS[fn];
     const done = this.workers.map(
       (wk, i) =>
         new Promise((resolve) => {
           this.pending.push(resolve);
+          wk.ref();
           wk.postMessage({ fn, args: argsOf(i + 1), outputs, chunk });
         }),
     );
-    runChunked(this.kernels[fn], argsOf(0), outputs, chunk);
-    await Promise.all(done);
+    try {
+      runChunked(this.kernels[fn], argsOf(0), outputs, chunk);
+      await Promise.all(done);
+    } finally {
+      for (const wk of this.workers) wk.unref();
+    }
     if (this.failure) throw this.failure;
   }
 
