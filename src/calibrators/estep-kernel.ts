@@ -100,16 +100,18 @@ const waiting = new Set<Worker>();
  * Starts `n` workers now, for the next executor(s) to take (startWorkers). A worker takes 20-35 ms
  * to run its first line (measured: new Worker to its first message), ~4 ms of it on this thread;
  * started before the data is read, that time passes on the other core during the read. The
- * caller that prestarts ends them with releaseWorkers once its executors are made.
+ * caller that prestarts ends them with releaseWorkers once its executors are made. Returns them
+ * (to be watched, not used: the executors take them).
  */
-export function prestartWorkers(n: number): void {
-  for (let i = 0; i < n; i++) {
+export function prestartWorkers(n: number): Worker[] {
+  return Array.from({ length: n }, () => {
     const w = idleWorker();
     const leave = () => waiting.delete(w);
     w.once('error', leave);
     w.once('exit', leave);
     waiting.add(w);
-  }
+    return w;
+  });
 }
 
 /** How many prestarted workers are waiting to be taken. */
