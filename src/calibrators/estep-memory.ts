@@ -2,8 +2,9 @@
  * The shared memory of the WebAssembly executor (estep-workers.ts): where each block lives.
  *
  * Layout (byte offsets, 16-byte aligned): userPtr, userItem, userResp, then the tables log P,
- * log(1-P) (item-major, stride = nodes rounded up to even), log w; then per thread r0, r1,
- * nodeN, work, outMax, outSum. Louis' score tables s1, s0 and the per-thread information slots
+ * log(1-P) (item-major, stride = nodes rounded up to even), log w, nodes, the complete learners'
+ * tables (if any learner answered every item); then per thread r0, r1, nodeN, work, outMax,
+ * outSum and the complete learners' block. Louis' score tables s1, s0 and the per-thread information slots
  * come last, in pages added only when item-block standard errors ask for them (they are 3x the
  * size of the accumulators: a run without them should not pay for them); item fit's ratio
  * tables and per-item sums use the same pages.
@@ -11,6 +12,13 @@
  * Offsets are plain numbers up to WebAssembly's 4 GiB: element indices are byteOffset / 8, never
  * `byteOffset >> 3` (signed 32-bit: past 2 GiB it turns negative).
  */
+
+import {
+  completeRegionBytes,
+  completeTableBytes,
+  foldCompleteCounts,
+  loadCompleteTables,
+} from './estep-complete.js';
 
 export const PAGE = 65536;
 /** Learners and answers of one batch of item fit's sum-score kernel. */
@@ -56,6 +64,8 @@ export interface Region {
   /** The sum-score pass's L (nodes x (fitAnswers + 1)) and bounds (nodes), in the Louis pages. */
   fitL: number;
   bound: number;
+  /** Complete learners' block (estep-complete.ts); 0 when there are none. */
+  complete: number;
 }
 
 /** Bytes of the shared memory, laid out once for `capacity` nodes; each call uses its own stride. */
@@ -67,6 +77,8 @@ export interface Layout {
   logQ: number;
   logW: number;
   nodes: number;
+  /** Complete learners' tables (estep-complete.ts); 0 when there are none. */
+  complete: number;
   /** Louis' score tables, in the Louis pages (item fit's tables too). */
   s1: number;
   s0: number;
@@ -90,6 +102,8 @@ export interface LayoutShape {
   readonly cuts: readonly number[];
   /** Most answers of a learner in the sum-score kernel (default FIT_ANSWERS_PER_LEARNER). */
   readonly fitAnswers?: number;
+  /** Whether some learner answered every item (then the complete learners' blocks are laid out). */
+  readonly complete?: boolean;
 }
 
 export interface MemoryPlan {
@@ -121,6 +135,7 @@ export function planMemory(shape: LayoutShape): MemoryPlan {
   const logQ = take(8 * J * cap);
   const logW = take(8 * cap);
   const nodes = take(8 * cap);
+  const complete = shape.complete ? take(completeTableBytes(J, cap)) : 0;
   const regions: Region[] = [];
   for (let t = 0; t + 1 < cuts.length; t++) {
     const users = cuts[t + 1] - cuts[t];
@@ -136,6 +151,7 @@ export function planMemory(shape: LayoutShape): MemoryPlan {
       info: -1,
       fitL: -1,
       bound: -1,
+      complete: shape.complete ? take(completeRegionBytes(J, cap)) : 0,
     });
   }
   const basePages = Math.ceil(top / PAGE) + 1;
@@ -154,7 +170,7 @@ export function planMemory(shape: LayoutShape): MemoryPlan {
     r.bound = take(8 * cap);
   }
   return {
-    at: { ptr, item, resp, logP, logQ, logW, nodes, s1, s0, sel, selPtr, theta, eSum, fitAnswers },
+    at: { ptr, item, resp, logP, logQ, logW, nodes, complete, s1, s0, sel, selPtr, theta, eSum, fitAnswers },
     regions,
     basePages,
     louisPages: Math.ceil(top / PAGE),
@@ -170,7 +186,7 @@ export function maxAnswers(userPtr: Int32Array): number {
 
 /**
  * The E-step's log tables into the memory at `stride` nodes per item: pad nodes have log w =
- * -inf (posterior 0) and table entries 0.
+ * -inf (posterior 0) and table entries 0. With complete learners, their tables from these.
  */
 export function loadLogTables(
   f64: Float64Array,
@@ -192,6 +208,7 @@ export function loadLogTables(
   }
   f64.set(input.logW, f64Index(at.logW));
   if (stride > nQ) f64[f64Index(at.logW) + nQ] = Number.NEGATIVE_INFINITY;
+  if (at.complete) loadCompleteTables(f64, at, at.complete, nItems, stride);
 }
 
 /**
@@ -220,6 +237,7 @@ export function readAccumulators(
         acc.r1[o + q] += f64[a1 + q];
       }
     }
+    if (r.complete) foldCompleteCounts(f64, r.complete, acc, nQ, stride);
     const n = f64Index(r.nodeN);
     for (let q = 0; q < nQ; q++) acc.nodeN[q] += f64[n + q];
     const m = f64Index(r.out1);

@@ -14,6 +14,7 @@ import type { ItemFitPassInput, ItemFitPassOutput } from '../engine/itemfit-pass
 import { scoreOuterProductsJs } from '../engine/posterior-scores.js';
 import type { ResponseData } from '../engine/responses.js';
 import { usableCpus } from '../host/cpus.js';
+import { clearCompleteCounts, countComplete } from './estep-complete.js';
 import { itemFitOnKernel } from './estep-itemfit.js';
 import {
   CHUNK_USERS,
@@ -159,6 +160,7 @@ class WasmExecutor implements SizedExecutor {
       cap,
       cuts: splitUsers(data.userPtr, threads),
       fitAnswers: Math.min(FIT_ANSWERS_PER_LEARNER, maxAnswers(data.userPtr)),
+      complete: countComplete(data.userPtr, data.nItems) > 0,
     });
     if (plan.basePages > MAX_PAGES)
       throw new Error(
@@ -216,6 +218,11 @@ class WasmExecutor implements SizedExecutor {
     return [r.u0, r.u1, this.stride / 2, at.ptr, at.item, at.resp, at.logP, at.logQ, at.logW];
   }
 
+  /** The last arguments of the E-step, Louis' pass and the EAP: J, the complete learners' blocks. */
+  private completeArgs(r: Region): number[] {
+    return [this.nItems, this.at.complete, r.complete];
+  }
+
   /** Runs `fn` on every region: this thread the first, the workers the others. */
   private everywhere(fn: Kernel, tail: (r: Region) => number[]): Promise<void> {
     const args = (t: number) => [...this.head(this.regions[t]), ...tail(this.regions[t])];
@@ -254,8 +261,17 @@ class WasmExecutor implements SizedExecutor {
       f64.fill(0, f64Index(r.r0), f64Index(r.r0) + nItems * stride);
       f64.fill(0, f64Index(r.r1), f64Index(r.r1) + nItems * stride);
       f64.fill(0, f64Index(r.nodeN), f64Index(r.nodeN) + stride);
+      if (r.complete) clearCompleteCounts(f64, r.complete, nItems, stride);
     }
-    await this.everywhere('estep', (r) => [r.r0, r.r1, r.nodeN, r.work, r.out1, r.out2]);
+    await this.everywhere('estep', (r) => [
+      r.r0,
+      r.r1,
+      r.nodeN,
+      r.work,
+      r.out1,
+      r.out2,
+      ...this.completeArgs(r),
+    ]);
     return readAccumulators(f64, this.regions, acc, nQ, stride);
   }
 
@@ -276,7 +292,7 @@ class WasmExecutor implements SizedExecutor {
       f64.set(s0.subarray(row * nQ, (row + 1) * nQ), f64Index(at.s0) + row * stride);
     }
     for (const r of this.regions) f64.fill(0, f64Index(r.info), f64Index(r.info) + nItems * 9);
-    await this.everywhere('louis', (r) => [at.s1, at.s0, p, r.info, r.work]);
+    await this.everywhere('louis', (r) => [at.s1, at.s0, p, r.info, r.work, ...this.completeArgs(r)]);
     const out = new Float64Array(nItems * 9);
     for (const r of this.regions) {
       const o = f64Index(r.info);
@@ -293,7 +309,7 @@ class WasmExecutor implements SizedExecutor {
     const { f64, stride, at } = this;
     f64.set(nodes, f64Index(at.nodes));
     if (stride > nodes.length) f64[f64Index(at.nodes) + nodes.length] = 0;
-    await this.everywhere('eap', (r) => [at.nodes, r.work, r.out1, r.out2]);
+    await this.everywhere('eap', (r) => [at.nodes, r.work, r.out1, r.out2, ...this.completeArgs(r)]);
     const nUsers = this.regions[this.regions.length - 1].u1;
     const mean = new Float64Array(nUsers);
     const sd = new Float64Array(nUsers);
