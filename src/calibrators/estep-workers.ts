@@ -46,10 +46,20 @@ import {
 export { kernelModule, releaseWorkers } from './estep-kernel.js';
 export { f64Index, type MemoryPlan, planMemory, splitUsers } from './estep-memory.js';
 
-/** Below this many observation-node updates per E-step, a second thread costs more than it saves. */
+/**
+ * Below this many observation-node updates per E-step, a second thread costs more than it saves
+ * when the executor starts it: 20-35 ms to a worker's first line, ~4 ms of it on this thread.
+ */
 const THREADS_FROM = 2e7;
-/** The same with a worker prestarted (prestartWorkers): its start cost already paid. */
-const WARM_THREADS_FROM = +(process.env.WARM_FROM ?? 2e7);
+/**
+ * The same with a worker prestarted during the read (prestartForFit): its start is paid, and
+ * what is left per kernel call is a message each way (~0.1-0.2 ms) against half the call's
+ * work. Dense 5,000 x 40 at 61 nodes (1.2e7) on 2 cores, whole fit (calibrate), min of 8 runs
+ * alternated with main: 0.187 s against 0.219 s (EM 0.094 against 0.111, Louis 0.025 against
+ * 0.036). On a fully loaded machine (another fit on the other core) the two are even, so
+ * usableCpus() >= 2 is asked for, as for THREADS_FROM.
+ */
+const WARM_THREADS_FROM = 1e7;
 /** Scoring nodes (mirt's fscores default for one factor). */
 const EAP_NODES = 121;
 
