@@ -91,10 +91,11 @@ const MIN_BYTES_PER_ANSWER = 12;
  * those not taken with releaseWorkers when the fit is over.
  */
 export function prestartForFit(input: string, options: { threads?: number; quadPoints?: number }): void {
+  if (!kernelModule()) return; // the JavaScript kernel runs on this thread only
   let extra: number;
   if (options.threads !== undefined) extra = Math.min(options.threads, 16) - 1;
   else {
-    if (input === '-' || usableCpus() < 2 || !kernelModule()) return;
+    if (input === '-' || usableCpus() < 2) return;
     let bytes: number;
     try {
       bytes = statSync(input).size;
