@@ -6,14 +6,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { prestartedWorkers, prestartWorkers, releaseWorkers } from '../../src/calibrators/estep-kernel.js';
-import { createExecutor } from '../../src/calibrators/estep-workers.js';
+import { createExecutor, prestartForFit } from '../../src/calibrators/estep-workers.js';
 import { eapTables } from '../../src/engine/scoring.js';
 import { simulateResponses } from '../../src/engine/simulate.js';
+import { usableCpus } from '../../src/host/cpus.js';
 import { main as fitMain } from '../../src/job/fit-command.js';
 import { ROOT } from '../deploy/repo.js';
 
@@ -125,6 +126,31 @@ describe('prestarted kernel workers', () => {
     assert.equal(r.signal, null, 'not killed: the idle worker let the process exit');
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /users 3000/);
+  });
+
+  it('fit prestarts a worker for a file big enough for 2 threads, none for a small one or standard input', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'prestart-'));
+    try {
+      const small = join(dir, 'small.csv');
+      await writeFile(small, 'user_id,item_id,is_correct\nu1,i1,1\n');
+      const big = join(dir, 'big.csv');
+      await writeFile(big, '');
+      await truncate(big, 8_000_000); // its size is all that is looked at
+      const count = async (input: string, threads?: number) => {
+        prestartForFit(input, { threads });
+        const n = prestartedWorkers();
+        await releaseWorkers();
+        return n;
+      };
+      assert.equal(await count(small), 0);
+      assert.equal(await count('-'), 0);
+      assert.equal(await count(join(dir, 'none.csv')), 0);
+      assert.equal(await count(big), usableCpus() >= 2 ? 1 : 0);
+      assert.equal(await count(big, 1), 0, '--threads 1');
+      assert.equal(await count(small, 3), 2, '--threads 3, whatever the size');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('fit releases the workers it prestarted, on success and on a failed read', async () => {
