@@ -11,41 +11,69 @@
   (import "env" "log" (func $mathLog (param f64) (result f64)))
   (import "env" "exp" (func $mathExp (param f64) (result f64)))
 
-  (func $exp (param $x v128) (result v128)
-    (local $k v128) (local $r v128) (local $r2 v128) (local $r4 v128)
-    ;; clamp: exp(-708) ~ 3e-308 stands for 0 (padding nodes, hopeless nodes)
-    (local.set $x (f64x2.max (local.get $x) (f64x2.splat (f64.const -708))))
-    (local.set $k (f64x2.nearest (f64x2.mul (local.get $x) (f64x2.splat (f64.const 1.4426950408889634)))))
-    (local.set $r (f64x2.sub (local.get $x) (f64x2.mul (local.get $k) (f64x2.splat (f64.const 0.6931471803691238)))))
-    (local.set $r (f64x2.sub (local.get $r) (f64x2.mul (local.get $k) (f64x2.splat (f64.const 1.9082149292705877e-10)))))
-    (local.set $r2 (f64x2.mul (local.get $r) (local.get $r)))
-    (local.set $r4 (f64x2.mul (local.get $r2) (local.get $r2)))
-    ;; The Taylor polynomial by Estrin's scheme, sum of c_i r^i as pairs (c_2m + c_2m+1 r) joined
-    ;; by r^2, r^4, r^8: a chain of 4 multiply-adds instead of Horner's 13 (the loop over nodes is
-    ;; bound by that chain's latency, not by the arithmetic).
-    (f64x2.mul
-      (f64x2.add
-        (f64x2.add
+  ;; e = exp(l - mx) for every node of the row at $work (in place), returning the sum of e. The
+  ;; polynomial's coefficients are held in locals across the row (a constant written in the
+  ;; loop is built anew each time: three instructions a splat).
+  (func $expRow (param $work i32) (param $stride i32) (param $mx f64) (result f64)
+    (local $i i32) (local $m v128) (local $s v128) (local $x v128) (local $k v128) (local $r v128)
+    (local $r2 v128) (local $r4 v128) (local $e v128)
+    (local $lo v128) (local $log2e v128) (local $ln2hi v128) (local $ln2lo v128) (local $one v128) (local $bias v128)
+    (local $c2 v128) (local $c3 v128) (local $c4 v128) (local $c5 v128) (local $c6 v128) (local $c7 v128)
+    (local $c8 v128) (local $c9 v128) (local $c10 v128) (local $c11 v128) (local $c12 v128) (local $c13 v128)
+    (local.set $m (f64x2.splat (local.get $mx)))
+    (local.set $lo (f64x2.splat (f64.const -708)))
+    (local.set $log2e (f64x2.splat (f64.const 1.4426950408889634)))
+    (local.set $ln2hi (f64x2.splat (f64.const 0.6931471803691238)))
+    (local.set $ln2lo (f64x2.splat (f64.const 1.9082149292705877e-10)))
+    (local.set $one (f64x2.splat (f64.const 1)))
+    ;; k + 1023 + 2^52 as a double holds k + 1023 in its low bits (k an integer in [-1022, 1023])
+    (local.set $bias (f64x2.splat (f64.const 4503599627371519)))
+    (local.set $c2 (f64x2.splat (f64.const 0.5)))
+    (local.set $c3 (f64x2.splat (f64.const 0.16666666666666666)))
+    (local.set $c4 (f64x2.splat (f64.const 4.1666666666666664e-2)))
+    (local.set $c5 (f64x2.splat (f64.const 8.333333333333333e-3)))
+    (local.set $c6 (f64x2.splat (f64.const 1.388888888888889e-3)))
+    (local.set $c7 (f64x2.splat (f64.const 1.984126984126984e-4)))
+    (local.set $c8 (f64x2.splat (f64.const 2.48015873015873e-5)))
+    (local.set $c9 (f64x2.splat (f64.const 2.7557319223985893e-6)))
+    (local.set $c10 (f64x2.splat (f64.const 2.755731922398589e-7)))
+    (local.set $c11 (f64x2.splat (f64.const 2.505210838544172e-8)))
+    (local.set $c12 (f64x2.splat (f64.const 2.08767569878681e-9)))
+    (local.set $c13 (f64x2.splat (f64.const 1.6059043836821613e-10)))
+    (block $done (loop $each
+      (br_if $done (i32.ge_u (local.get $i) (local.get $stride)))
+      ;; clamp: exp(-708) ~ 3e-308 stands for 0 (padding nodes, hopeless nodes)
+      (local.set $x (f64x2.pmax (f64x2.sub (v128.load (i32.add (local.get $work) (local.get $i))) (local.get $m)) (local.get $lo)))
+      (local.set $k (f64x2.nearest (f64x2.mul (local.get $x) (local.get $log2e))))
+      (local.set $r (f64x2.sub (f64x2.sub (local.get $x) (f64x2.mul (local.get $k) (local.get $ln2hi)))
+        (f64x2.mul (local.get $k) (local.get $ln2lo))))
+      (local.set $r2 (f64x2.mul (local.get $r) (local.get $r)))
+      (local.set $r4 (f64x2.mul (local.get $r2) (local.get $r2)))
+      ;; The Taylor polynomial by Estrin's scheme: pairs (c_2m + c_2m+1 r) joined by r^2, r^4,
+      ;; r^8, a chain of 4 multiply-adds instead of Horner's 13.
+      (local.set $e
+        (f64x2.mul
           (f64x2.add
-            (f64x2.add (f64x2.splat (f64.const 1)) (local.get $r))
-            (f64x2.mul (local.get $r2)
-              (f64x2.add (f64x2.splat (f64.const 0.5)) (f64x2.mul (local.get $r) (f64x2.splat (f64.const 0.16666666666666666))))))
-          (f64x2.mul (local.get $r4)
             (f64x2.add
-              (f64x2.add (f64x2.splat (f64.const 4.1666666666666664e-2)) (f64x2.mul (local.get $r) (f64x2.splat (f64.const 8.333333333333333e-3))))
-              (f64x2.mul (local.get $r2)
-                (f64x2.add (f64x2.splat (f64.const 1.388888888888889e-3)) (f64x2.mul (local.get $r) (f64x2.splat (f64.const 1.984126984126984e-4))))))))
-        (f64x2.mul (f64x2.mul (local.get $r4) (local.get $r4))
-          (f64x2.add
-            (f64x2.add
-              (f64x2.add (f64x2.splat (f64.const 2.48015873015873e-5)) (f64x2.mul (local.get $r) (f64x2.splat (f64.const 2.7557319223985893e-6))))
-              (f64x2.mul (local.get $r2)
-                (f64x2.add (f64x2.splat (f64.const 2.755731922398589e-7)) (f64x2.mul (local.get $r) (f64x2.splat (f64.const 2.505210838544172e-8))))))
-            (f64x2.mul (local.get $r4)
-              (f64x2.add (f64x2.splat (f64.const 2.08767569878681e-9)) (f64x2.mul (local.get $r) (f64x2.splat (f64.const 1.6059043836821613e-10))))))))
-      ;; 2^k: k + 1023 + 2^52 as a double holds k + 1023 in its low bits (k is an integer in
-      ;; [-1022, 1023]); shifted into the exponent field.
-      (i64x2.shl (f64x2.add (local.get $k) (f64x2.splat (f64.const 4503599627371519))) (i32.const 52))))
+              (f64x2.add (f64x2.add (local.get $one) (local.get $r))
+                (f64x2.mul (local.get $r2) (f64x2.add (local.get $c2) (f64x2.mul (local.get $r) (local.get $c3)))))
+              (f64x2.mul (local.get $r4)
+                (f64x2.add
+                  (f64x2.add (local.get $c4) (f64x2.mul (local.get $r) (local.get $c5)))
+                  (f64x2.mul (local.get $r2) (f64x2.add (local.get $c6) (f64x2.mul (local.get $r) (local.get $c7)))))))
+            (f64x2.mul (f64x2.mul (local.get $r4) (local.get $r4))
+              (f64x2.add
+                (f64x2.add
+                  (f64x2.add (local.get $c8) (f64x2.mul (local.get $r) (local.get $c9)))
+                  (f64x2.mul (local.get $r2) (f64x2.add (local.get $c10) (f64x2.mul (local.get $r) (local.get $c11)))))
+                (f64x2.mul (local.get $r4) (f64x2.add (local.get $c12) (f64x2.mul (local.get $r) (local.get $c13)))))))
+          ;; times 2^k: k's bits shifted into the exponent field
+          (i64x2.shl (f64x2.add (local.get $k) (local.get $bias)) (i32.const 52))))
+      (v128.store (i32.add (local.get $work) (local.get $i)) (local.get $e))
+      (local.set $s (f64x2.add (local.get $s) (local.get $e)))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $each)))
+    (f64.add (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s))))
 
   ;; work = log w + the sum of log P or log(1 - P) of answers [k0, k1): the user's log joint at
   ;; each node. Node pairs are taken 8, then 4, then 1 at a time, held in registers while the
@@ -416,7 +444,7 @@
     (param $outMax i32) (param $outSum i32) (param $J i32) (param $dn i32) (param $dr i32)
     (local $u i32) (local $k0 i32) (local $k1 i32) (local $i i32) (local $c i32)
     (local $stride i32) (local $end i32)
-    (local $m v128) (local $s v128) (local $e v128) (local $inv v128)
+    (local $m v128) (local $e v128) (local $inv v128)
     (local $mx f64) (local $sum f64)
     (local.set $stride (i32.shl (local.get $nq2) (i32.const 4)))
     (local.set $end (i32.add (local.get $work) (local.get $stride)))
@@ -437,18 +465,8 @@
           (local.set $i (i32.add (local.get $i) (i32.const 16)))
           (br $l3)))
         (local.set $mx (f64.max (f64x2.extract_lane 0 (local.get $m)) (f64x2.extract_lane 1 (local.get $m))))
-        ;; e = exp(l - max), sum
-        (local.set $s (f64x2.splat (f64.const 0)))
-        (local.set $m (f64x2.splat (local.get $mx)))
-        (local.set $i (i32.const 0))
-        (block $d4 (loop $l4
-          (br_if $d4 (i32.ge_u (local.get $i) (local.get $stride)))
-          (local.set $e (call $exp (f64x2.sub (v128.load (i32.add (local.get $work) (local.get $i))) (local.get $m))))
-          (v128.store (i32.add (local.get $work) (local.get $i)) (local.get $e))
-          (local.set $s (f64x2.add (local.get $s) (local.get $e)))
-          (local.set $i (i32.add (local.get $i) (i32.const 16)))
-          (br $l4)))
-        (local.set $sum (f64.add (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s))))
+        ;; e = exp(l - max) and their sum
+        (local.set $sum (call $expRow (local.get $work) (local.get $stride) (local.get $mx)))
         (f64.store (i32.add (local.get $outMax) (i32.shl (i32.sub (local.get $u) (local.get $u0)) (i32.const 3))) (local.get $mx))
         (f64.store (i32.add (local.get $outSum) (i32.shl (i32.sub (local.get $u) (local.get $u0)) (i32.const 3))) (local.get $sum))
         ;; posterior and node counts
@@ -481,7 +499,7 @@
       (param $J i32) (param $dn i32) (param $dr i32)
       (local $u i32) (local $k i32) (local $k0 i32) (local $k1 i32) (local $i i32)
       (local $stride i32) (local $b i32) (local $o i32) (local $j i32)
-      (local $m v128) (local $s v128) (local $e v128) (local $v0 v128) (local $v1 v128) (local $v2 v128)
+      (local $m v128) (local $e v128) (local $v0 v128) (local $v1 v128) (local $v2 v128)
       (local $mx f64) (local $inv f64) (local $m0 f64) (local $m1 f64) (local $m2 f64)
       (local.set $stride (i32.shl (local.get $nq2) (i32.const 4)))
       (local.set $u (local.get $u0))
@@ -500,18 +518,7 @@
             (local.set $i (i32.add (local.get $i) (i32.const 16)))
             (br $l3)))
           (local.set $mx (f64.max (f64x2.extract_lane 0 (local.get $m)) (f64x2.extract_lane 1 (local.get $m))))
-          (local.set $s (f64x2.splat (f64.const 0)))
-          (local.set $m (f64x2.splat (local.get $mx)))
-          (local.set $i (i32.const 0))
-          (block $d4 (loop $l4
-            (br_if $d4 (i32.ge_u (local.get $i) (local.get $stride)))
-            (local.set $e (call $exp (f64x2.sub (v128.load (i32.add (local.get $work) (local.get $i))) (local.get $m))))
-            (v128.store (i32.add (local.get $work) (local.get $i)) (local.get $e))
-            (local.set $s (f64x2.add (local.get $s) (local.get $e)))
-            (local.set $i (i32.add (local.get $i) (i32.const 16)))
-            (br $l4)))
-          (local.set $inv (f64.div (f64.const 1)
-            (f64.add (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s)))))
+          (local.set $inv (f64.div (f64.const 1) (call $expRow (local.get $work) (local.get $stride) (local.get $mx))))
           ;; per answer: m_k = inv * sum_q e_q S_k[q]
           (local.set $k (local.get $k0))
           (block $d6 (loop $l6
@@ -563,7 +570,7 @@
       (param $J i32) (param $dn i32) (param $dr i32)
       (local $u i32) (local $k0 i32) (local $k1 i32) (local $i i32)
       (local $stride i32)
-      (local $m v128) (local $s v128) (local $s1 v128) (local $e v128) (local $x v128)
+      (local $m v128) (local $s1 v128) (local $x v128)
       (local $mx f64) (local $sum f64) (local $mean f64) (local $o i32)
       (local.set $stride (i32.shl (local.get $nq2) (i32.const 4)))
       (local.set $u (local.get $u0))
@@ -582,20 +589,15 @@
             (local.set $i (i32.add (local.get $i) (i32.const 16)))
             (br $l3)))
           (local.set $mx (f64.max (f64x2.extract_lane 0 (local.get $m)) (f64x2.extract_lane 1 (local.get $m))))
-          ;; e = exp(l - max); sums of e and e x
-          (local.set $s (f64x2.splat (f64.const 0)))
+          ;; e = exp(l - max) and their sum, then the sum of e x
           (local.set $s1 (f64x2.splat (f64.const 0)))
-          (local.set $m (f64x2.splat (local.get $mx)))
+          (local.set $sum (call $expRow (local.get $work) (local.get $stride) (local.get $mx)))
           (local.set $i (i32.const 0))
           (block $d4 (loop $l4
             (br_if $d4 (i32.ge_u (local.get $i) (local.get $stride)))
-            (local.set $e (call $exp (f64x2.sub (v128.load (i32.add (local.get $work) (local.get $i))) (local.get $m))))
-            (v128.store (i32.add (local.get $work) (local.get $i)) (local.get $e))
-            (local.set $s (f64x2.add (local.get $s) (local.get $e)))
-            (local.set $s1 (f64x2.add (local.get $s1) (f64x2.mul (local.get $e) (v128.load (i32.add (local.get $nodes) (local.get $i))))))
+            (local.set $s1 (f64x2.add (local.get $s1) (f64x2.mul (v128.load (i32.add (local.get $work) (local.get $i))) (v128.load (i32.add (local.get $nodes) (local.get $i))))))
             (local.set $i (i32.add (local.get $i) (i32.const 16)))
             (br $l4)))
-          (local.set $sum (f64.add (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s))))
           (local.set $mean (f64.div (f64.add (f64x2.extract_lane 0 (local.get $s1)) (f64x2.extract_lane 1 (local.get $s1))) (local.get $sum)))
           ;; second pass: sum of e (x - mean)^2
           (local.set $s1 (f64x2.splat (f64.const 0)))
@@ -627,7 +629,7 @@
       (param $invP i32) (param $PoverQ i32) (param $invQ i32) (param $sums i32) (param $work i32)
       (local $u i32) (local $k i32) (local $k0 i32) (local $k1 i32) (local $i i32)
       (local $stride i32) (local $t i32) (local $f i32) (local $g i32) (local $o i32) (local $x i32)
-      (local $m v128) (local $s v128) (local $e v128) (local $vf v128) (local $vg v128)
+      (local $m v128) (local $e v128) (local $vf v128) (local $vg v128)
       (local $mx f64) (local $sumE f64) (local $num f64) (local $den f64)
       (local $p f64) (local $q f64) (local $w f64) (local $c f64) (local $r f64)
       (local.set $stride (i32.shl (local.get $nq2) (i32.const 4)))
@@ -647,17 +649,7 @@
             (local.set $i (i32.add (local.get $i) (i32.const 16)))
             (br $l3)))
           (local.set $mx (f64.max (f64x2.extract_lane 0 (local.get $m)) (f64x2.extract_lane 1 (local.get $m))))
-          (local.set $s (f64x2.splat (f64.const 0)))
-          (local.set $m (f64x2.splat (local.get $mx)))
-          (local.set $i (i32.const 0))
-          (block $d4 (loop $l4
-            (br_if $d4 (i32.ge_u (local.get $i) (local.get $stride)))
-            (local.set $e (call $exp (f64x2.sub (v128.load (i32.add (local.get $work) (local.get $i))) (local.get $m))))
-            (v128.store (i32.add (local.get $work) (local.get $i)) (local.get $e))
-            (local.set $s (f64x2.add (local.get $s) (local.get $e)))
-            (local.set $i (i32.add (local.get $i) (i32.const 16)))
-            (br $l4)))
-          (local.set $sumE (f64.add (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s))))
+          (local.set $sumE (call $expRow (local.get $work) (local.get $stride) (local.get $mx)))
           ;; per answer: p*, then the item's sums
           (local.set $k (local.get $k0))
           (block $d6 (loop $l6
