@@ -6,7 +6,7 @@
  * (estep.ts) is the reference and the fallback where WebAssembly SIMD is not available.
  */
 
-import { statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { type EStepExecutor, inlineExecutor } from '../engine/em.js';
 import type { EStepAccumulators, EStepInput } from '../engine/estep.js';
@@ -23,7 +23,6 @@ import {
   kernelImports,
   kernelModule,
   PER_USER_OUTPUTS,
-  prestartedWorkers,
   prestartWorkers,
   runChunked,
   startWorkers,
@@ -47,19 +46,19 @@ export { kernelModule, releaseWorkers } from './estep-kernel.js';
 export { f64Index, type MemoryPlan, planMemory, splitUsers } from './estep-memory.js';
 
 /**
- * Below this many observation-node updates per E-step, a second thread costs more than it saves
- * when the executor starts it: 20-35 ms to a worker's first line, ~4 ms of it on this thread.
+ * Below this many observation-node updates per E-step, a second thread costs more than it saves.
+ * Started by the executor, a worker takes 20-35 ms to its first line (~4 ms of it on this
+ * thread); `fit` prestarts it during the read (prestartForFit), which leaves a message each way
+ * per kernel call (~0.1-0.2 ms) against half the call's work. Not lowered for that (issue 14):
+ * dense 5,000 x 40 at 61 nodes (1.2e7) on 2 threads, prestarted, took 0.187 s against 0.219 s
+ * to calibrate (min of 8, alternated, load ~2) with the kernels before the complete learners'
+ * path; with it the kernels' work halved, and on the shared 2-core test machine (load 7-9) the
+ * second thread no longer won, neither a whole fit (Node 26: 0.42 s against 0.32 s wall, this
+ * thread's CPU 0.214 s against 0.225 s, min of 8) nor a single call alternated with one thread
+ * (E-step 3.6 against 3.4 ms, min of 100; at 600k x 61, 9.3 against 8.4 ms). Lower it on
+ * measurements on 2 idle cores.
  */
 const THREADS_FROM = 2e7;
-/**
- * The same with a worker prestarted during the read (prestartForFit): its start is paid, and
- * what is left per kernel call is a message each way (~0.1-0.2 ms) against half the call's
- * work. Dense 5,000 x 40 at 61 nodes (1.2e7) on 2 cores, whole fit (calibrate), min of 8 runs
- * alternated with main: 0.187 s against 0.219 s (EM 0.094 against 0.111, Louis 0.025 against
- * 0.036). On a fully loaded machine (another fit on the other core) the two are even, so
- * usableCpus() >= 2 is asked for, as for THREADS_FROM.
- */
-const WARM_THREADS_FROM = 1e7;
 /** Scoring nodes (mirt's fscores default for one factor). */
 const EAP_NODES = 121;
 
@@ -78,15 +77,35 @@ export interface ExecutorOptions {
 }
 
 /**
- * Bytes of a CSV per answer, at least: `u,i,1` and a line end is 6; ids of a few characters make
- * 15-25 (d200k, with a time stamp: 42). Estimating the answers as bytes / this errs to more
- * answers than the file holds, so that a file big enough for 2 threads gets its worker early.
+ * The answers a CSV holds, roughly, from its size and its first 64 KiB: rows (the size over the
+ * sample's bytes per line) times the answers per row, 1 in the long format (3 or 4 columns, a
+ * few more at most) and the columns but the learner's in the wide one. 0 when unreadable.
  */
-const MIN_BYTES_PER_ANSWER = 12;
+export function answersInFile(path: string): number {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return 0; // the read says what is wrong with the file
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const sample = Buffer.alloc(Math.min(size, 65536));
+    const text = sample.subarray(0, readSync(fd, sample, 0, sample.length, 0)).toString('latin1');
+    const lines = text.split(/\r\n|\n|\r/);
+    if (lines.length < 3) return 0; // no whole row after the header: too small to matter
+    const header = lines[0];
+    const fields = 1 + Math.max(...[',', ';', '\t'].map((d) => header.split(d).length - 1));
+    const bytesPerRow = (text.length - header.length) / (lines.length - 2);
+    return (size / bytesPerRow) * (fields > 6 ? fields - 1 : 1);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /**
  * For `fit`, before it reads its input: starts the kernel workers that the executor will want
- * (createExecutor's own choice, on the answers the file's size allows), so that their start
+ * (createExecutor's own choice, on the answers the file seems to hold), so that their start
  * overlaps the read. None for standard input or where threads are not wanted. The caller ends
  * those not taken with releaseWorkers when the fit is over.
  */
@@ -96,13 +115,7 @@ export function prestartForFit(input: string, options: { threads?: number; quadP
   if (options.threads !== undefined) extra = Math.min(options.threads, 16) - 1;
   else {
     if (input === '-' || usableCpus() < 2) return;
-    let bytes: number;
-    try {
-      bytes = statSync(input).size;
-    } catch {
-      return; // the read says what is wrong with the file
-    }
-    extra = (bytes / MIN_BYTES_PER_ANSWER) * (options.quadPoints ?? 61) >= WARM_THREADS_FROM ? 1 : 0;
+    extra = answersInFile(input) * (options.quadPoints ?? 61) >= THREADS_FROM ? 1 : 0;
   }
   if (extra > 0) prestartWorkers(extra);
 }
@@ -112,8 +125,7 @@ export async function createExecutor(
   nQ: number,
   options: ExecutorOptions = {},
 ): Promise<SizedExecutor> {
-  const from = prestartedWorkers() > 0 ? WARM_THREADS_FROM : THREADS_FROM;
-  const auto = data.nObs * nQ >= from ? Math.min(2, usableCpus()) : 1;
+  const auto = data.nObs * nQ >= THREADS_FROM ? Math.min(2, usableCpus()) : 1;
   const threads = Math.max(1, Math.min(options.threads ?? auto, 16, Math.max(1, data.nUsers)));
   const mod = options.kernel === 'js' ? null : kernelModule();
   // Laid out for the EAP's 121 nodes too, so that scoring runs on the same memory.

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { prestartedWorkers, prestartWorkers, releaseWorkers } from '../../src/calibrators/estep-kernel.js';
-import { createExecutor, prestartForFit } from '../../src/calibrators/estep-workers.js';
+import { answersInFile, createExecutor, prestartForFit } from '../../src/calibrators/estep-workers.js';
 import { eapTables } from '../../src/engine/scoring.js';
 import { simulateResponses } from '../../src/engine/simulate.js';
 import { usableCpus } from '../../src/host/cpus.js';
@@ -132,10 +132,11 @@ describe('prestarted kernel workers', () => {
     const dir = await mkdtemp(join(tmpdir(), 'prestart-'));
     try {
       const small = join(dir, 'small.csv');
-      await writeFile(small, 'user_id,item_id,is_correct\nu1,i1,1\n');
+      await writeFile(small, 'user_id,item_id,is_correct\nu1,i1,1\nu1,i2,0\n');
+      // 8 bytes a row in the first 64 KiB, 3 MB: ~375,000 answers, x 61 nodes over THREADS_FROM.
       const big = join(dir, 'big.csv');
-      await writeFile(big, '');
-      await truncate(big, 8_000_000); // its size is all that is looked at
+      await writeFile(big, `user_id,item_id,is_correct\n${'u1,i1,1\n'.repeat(9000)}`);
+      await truncate(big, 3_000_000);
       const count = async (input: string, threads?: number) => {
         prestartForFit(input, { threads });
         const n = prestartedWorkers();
@@ -151,6 +152,14 @@ describe('prestarted kernel workers', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('answersInFile: rows from the size and the first rows, times the answers a row holds', () => {
+    const at = (f: string) => join(ROOT, 'test/fixtures/reference/datasets', f);
+    const near = (x: number, y: number) => Math.abs(x - y) <= 0.05 * y;
+    assert.ok(near(answersInFile(at('SAT12.long.csv')), 19200), 'long: one answer a row');
+    assert.ok(near(answersInFile(at('SAT12.wide.csv')), 600 * 32), 'wide: 32 items a row');
+    assert.equal(answersInFile(join(ROOT, 'no-such-file.csv')), 0);
   });
 
   it('fit releases the workers it prestarted, on success and on a failed read', async () => {
