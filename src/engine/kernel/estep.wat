@@ -11,41 +11,69 @@
   (import "env" "log" (func $mathLog (param f64) (result f64)))
   (import "env" "exp" (func $mathExp (param f64) (result f64)))
 
-  (func $exp (param $x v128) (result v128)
-    (local $k v128) (local $r v128) (local $r2 v128) (local $r4 v128)
-    ;; clamp: exp(-708) ~ 3e-308 stands for 0 (padding nodes, hopeless nodes)
-    (local.set $x (f64x2.max (local.get $x) (f64x2.splat (f64.const -708))))
-    (local.set $k (f64x2.nearest (f64x2.mul (local.get $x) (f64x2.splat (f64.const 1.4426950408889634)))))
-    (local.set $r (f64x2.sub (local.get $x) (f64x2.mul (local.get $k) (f64x2.splat (f64.const 0.6931471803691238)))))
-    (local.set $r (f64x2.sub (local.get $r) (f64x2.mul (local.get $k) (f64x2.splat (f64.const 1.9082149292705877e-10)))))
-    (local.set $r2 (f64x2.mul (local.get $r) (local.get $r)))
-    (local.set $r4 (f64x2.mul (local.get $r2) (local.get $r2)))
-    ;; The Taylor polynomial by Estrin's scheme, sum of c_i r^i as pairs (c_2m + c_2m+1 r) joined
-    ;; by r^2, r^4, r^8: a chain of 4 multiply-adds instead of Horner's 13 (the loop over nodes is
-    ;; bound by that chain's latency, not by the arithmetic).
-    (f64x2.mul
-      (f64x2.add
-        (f64x2.add
+  ;; e = exp(l - mx) for every node of the row at $work (in place), returning the sum of e. The
+  ;; polynomial's coefficients are held in locals across the row (a constant written in the
+  ;; loop is built anew each time: three instructions a splat).
+  (func $expRow (param $work i32) (param $stride i32) (param $mx f64) (result f64)
+    (local $i i32) (local $m v128) (local $s v128) (local $x v128) (local $k v128) (local $r v128)
+    (local $r2 v128) (local $r4 v128) (local $e v128)
+    (local $lo v128) (local $log2e v128) (local $ln2hi v128) (local $ln2lo v128) (local $one v128) (local $bias v128)
+    (local $c2 v128) (local $c3 v128) (local $c4 v128) (local $c5 v128) (local $c6 v128) (local $c7 v128)
+    (local $c8 v128) (local $c9 v128) (local $c10 v128) (local $c11 v128) (local $c12 v128) (local $c13 v128)
+    (local.set $m (f64x2.splat (local.get $mx)))
+    (local.set $lo (f64x2.splat (f64.const -708)))
+    (local.set $log2e (f64x2.splat (f64.const 1.4426950408889634)))
+    (local.set $ln2hi (f64x2.splat (f64.const 0.6931471803691238)))
+    (local.set $ln2lo (f64x2.splat (f64.const 1.9082149292705877e-10)))
+    (local.set $one (f64x2.splat (f64.const 1)))
+    ;; k + 1023 + 2^52 as a double holds k + 1023 in its low bits (k an integer in [-1022, 1023])
+    (local.set $bias (f64x2.splat (f64.const 4503599627371519)))
+    (local.set $c2 (f64x2.splat (f64.const 0.5)))
+    (local.set $c3 (f64x2.splat (f64.const 0.16666666666666666)))
+    (local.set $c4 (f64x2.splat (f64.const 4.1666666666666664e-2)))
+    (local.set $c5 (f64x2.splat (f64.const 8.333333333333333e-3)))
+    (local.set $c6 (f64x2.splat (f64.const 1.388888888888889e-3)))
+    (local.set $c7 (f64x2.splat (f64.const 1.984126984126984e-4)))
+    (local.set $c8 (f64x2.splat (f64.const 2.48015873015873e-5)))
+    (local.set $c9 (f64x2.splat (f64.const 2.7557319223985893e-6)))
+    (local.set $c10 (f64x2.splat (f64.const 2.755731922398589e-7)))
+    (local.set $c11 (f64x2.splat (f64.const 2.505210838544172e-8)))
+    (local.set $c12 (f64x2.splat (f64.const 2.08767569878681e-9)))
+    (local.set $c13 (f64x2.splat (f64.const 1.6059043836821613e-10)))
+    (block $done (loop $each
+      (br_if $done (i32.ge_u (local.get $i) (local.get $stride)))
+      ;; clamp: exp(-708) ~ 3e-308 stands for 0 (padding nodes, hopeless nodes)
+      (local.set $x (f64x2.pmax (f64x2.sub (v128.load (i32.add (local.get $work) (local.get $i))) (local.get $m)) (local.get $lo)))
+      (local.set $k (f64x2.nearest (f64x2.mul (local.get $x) (local.get $log2e))))
+      (local.set $r (f64x2.sub (f64x2.sub (local.get $x) (f64x2.mul (local.get $k) (local.get $ln2hi)))
+        (f64x2.mul (local.get $k) (local.get $ln2lo))))
+      (local.set $r2 (f64x2.mul (local.get $r) (local.get $r)))
+      (local.set $r4 (f64x2.mul (local.get $r2) (local.get $r2)))
+      ;; The Taylor polynomial by Estrin's scheme: pairs (c_2m + c_2m+1 r) joined by r^2, r^4,
+      ;; r^8, a chain of 4 multiply-adds instead of Horner's 13.
+      (local.set $e
+        (f64x2.mul
           (f64x2.add
-            (f64x2.add (f64x2.splat (f64.const 1)) (local.get $r))
-            (f64x2.mul (local.get $r2)
-              (f64x2.add (f64x2.splat (f64.const 0.5)) (f64x2.mul (local.get $r) (f64x2.splat (f64.const 0.16666666666666666))))))
-          (f64x2.mul (local.get $r4)
             (f64x2.add
-              (f64x2.add (f64x2.splat (f64.const 4.1666666666666664e-2)) (f64x2.mul (local.get $r) (f64x2.splat (f64.const 8.333333333333333e-3))))
-              (f64x2.mul (local.get $r2)
-                (f64x2.add (f64x2.splat (f64.const 1.388888888888889e-3)) (f64x2.mul (local.get $r) (f64x2.splat (f64.const 1.984126984126984e-4))))))))
-        (f64x2.mul (f64x2.mul (local.get $r4) (local.get $r4))
-          (f64x2.add
-            (f64x2.add
-              (f64x2.add (f64x2.splat (f64.const 2.48015873015873e-5)) (f64x2.mul (local.get $r) (f64x2.splat (f64.const 2.7557319223985893e-6))))
-              (f64x2.mul (local.get $r2)
-                (f64x2.add (f64x2.splat (f64.const 2.755731922398589e-7)) (f64x2.mul (local.get $r) (f64x2.splat (f64.const 2.505210838544172e-8))))))
-            (f64x2.mul (local.get $r4)
-              (f64x2.add (f64x2.splat (f64.const 2.08767569878681e-9)) (f64x2.mul (local.get $r) (f64x2.splat (f64.const 1.6059043836821613e-10))))))))
-      ;; 2^k: k + 1023 + 2^52 as a double holds k + 1023 in its low bits (k is an integer in
-      ;; [-1022, 1023]); shifted into the exponent field.
-      (i64x2.shl (f64x2.add (local.get $k) (f64x2.splat (f64.const 4503599627371519))) (i32.const 52))))
+              (f64x2.add (f64x2.add (local.get $one) (local.get $r))
+                (f64x2.mul (local.get $r2) (f64x2.add (local.get $c2) (f64x2.mul (local.get $r) (local.get $c3)))))
+              (f64x2.mul (local.get $r4)
+                (f64x2.add
+                  (f64x2.add (local.get $c4) (f64x2.mul (local.get $r) (local.get $c5)))
+                  (f64x2.mul (local.get $r2) (f64x2.add (local.get $c6) (f64x2.mul (local.get $r) (local.get $c7)))))))
+            (f64x2.mul (f64x2.mul (local.get $r4) (local.get $r4))
+              (f64x2.add
+                (f64x2.add
+                  (f64x2.add (local.get $c8) (f64x2.mul (local.get $r) (local.get $c9)))
+                  (f64x2.mul (local.get $r2) (f64x2.add (local.get $c10) (f64x2.mul (local.get $r) (local.get $c11)))))
+                (f64x2.mul (local.get $r4) (f64x2.add (local.get $c12) (f64x2.mul (local.get $r) (local.get $c13)))))))
+          ;; times 2^k: k's bits shifted into the exponent field
+          (i64x2.shl (f64x2.add (local.get $k) (local.get $bias)) (i32.const 52))))
+      (v128.store (i32.add (local.get $work) (local.get $i)) (local.get $e))
+      (local.set $s (f64x2.add (local.get $s) (local.get $e)))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $each)))
+    (f64.add (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s))))
 
   ;; work = log w + the sum of log P or log(1 - P) of answers [k0, k1): the user's log joint at
   ;; each node. Node pairs are taken 8, then 4, then 1 at a time, held in registers while the
@@ -125,70 +153,6 @@
       (v128.store offset=0 (i32.add (local.get $work) (local.get $i)) (local.get $a0))
       (local.set $i (i32.add (local.get $i) (i32.const 16)))
       (br $p1))))
-  ;; Expected counts: the posterior work added to the row (r1 for a right answer, r0 for a wrong
-  ;; one) of each answered item, the posterior held in registers 8, 4, then 1 pair at a time.
-  (func $scatter
-    (param $k0 i32) (param $k1 i32) (param $stride i32) (param $item i32) (param $resp i32)
-    (param $r1 i32) (param $r0 i32) (param $work i32)
-    (local $i i32) (local $k i32) (local $t i32)
-    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
-    (block $s8_done (loop $s8
-      (br_if $s8_done (i32.gt_u (i32.add (local.get $i) (i32.const 128)) (local.get $stride)))
-      (local.set $a0 (v128.load offset=0 (i32.add (local.get $work) (local.get $i))))
-      (local.set $a1 (v128.load offset=16 (i32.add (local.get $work) (local.get $i))))
-      (local.set $a2 (v128.load offset=32 (i32.add (local.get $work) (local.get $i))))
-      (local.set $a3 (v128.load offset=48 (i32.add (local.get $work) (local.get $i))))
-      (local.set $a4 (v128.load offset=64 (i32.add (local.get $work) (local.get $i))))
-      (local.set $a5 (v128.load offset=80 (i32.add (local.get $work) (local.get $i))))
-      (local.set $a6 (v128.load offset=96 (i32.add (local.get $work) (local.get $i))))
-      (local.set $a7 (v128.load offset=112 (i32.add (local.get $work) (local.get $i))))
-      (local.set $k (local.get $k0))
-      (block $s8_k_done (loop $s8_k
-        (br_if $s8_k_done (i32.ge_u (local.get $k) (local.get $k1)))
-        (local.set $t (i32.add (local.get $i) (i32.add (select (local.get $r1) (local.get $r0) (i32.load8_u (i32.add (local.get $resp) (local.get $k)))) (i32.mul (i32.load (i32.add (local.get $item) (i32.shl (local.get $k) (i32.const 2)))) (local.get $stride)))))
-        (v128.store offset=0 (local.get $t) (f64x2.add (v128.load offset=0 (local.get $t)) (local.get $a0)))
-        (v128.store offset=16 (local.get $t) (f64x2.add (v128.load offset=16 (local.get $t)) (local.get $a1)))
-        (v128.store offset=32 (local.get $t) (f64x2.add (v128.load offset=32 (local.get $t)) (local.get $a2)))
-        (v128.store offset=48 (local.get $t) (f64x2.add (v128.load offset=48 (local.get $t)) (local.get $a3)))
-        (v128.store offset=64 (local.get $t) (f64x2.add (v128.load offset=64 (local.get $t)) (local.get $a4)))
-        (v128.store offset=80 (local.get $t) (f64x2.add (v128.load offset=80 (local.get $t)) (local.get $a5)))
-        (v128.store offset=96 (local.get $t) (f64x2.add (v128.load offset=96 (local.get $t)) (local.get $a6)))
-        (v128.store offset=112 (local.get $t) (f64x2.add (v128.load offset=112 (local.get $t)) (local.get $a7)))
-        (local.set $k (i32.add (local.get $k) (i32.const 1)))
-        (br $s8_k)))
-      (local.set $i (i32.add (local.get $i) (i32.const 128)))
-      (br $s8)))
-    (block $s4_done (loop $s4
-      (br_if $s4_done (i32.gt_u (i32.add (local.get $i) (i32.const 64)) (local.get $stride)))
-      (local.set $a0 (v128.load offset=0 (i32.add (local.get $work) (local.get $i))))
-      (local.set $a1 (v128.load offset=16 (i32.add (local.get $work) (local.get $i))))
-      (local.set $a2 (v128.load offset=32 (i32.add (local.get $work) (local.get $i))))
-      (local.set $a3 (v128.load offset=48 (i32.add (local.get $work) (local.get $i))))
-      (local.set $k (local.get $k0))
-      (block $s4_k_done (loop $s4_k
-        (br_if $s4_k_done (i32.ge_u (local.get $k) (local.get $k1)))
-        (local.set $t (i32.add (local.get $i) (i32.add (select (local.get $r1) (local.get $r0) (i32.load8_u (i32.add (local.get $resp) (local.get $k)))) (i32.mul (i32.load (i32.add (local.get $item) (i32.shl (local.get $k) (i32.const 2)))) (local.get $stride)))))
-        (v128.store offset=0 (local.get $t) (f64x2.add (v128.load offset=0 (local.get $t)) (local.get $a0)))
-        (v128.store offset=16 (local.get $t) (f64x2.add (v128.load offset=16 (local.get $t)) (local.get $a1)))
-        (v128.store offset=32 (local.get $t) (f64x2.add (v128.load offset=32 (local.get $t)) (local.get $a2)))
-        (v128.store offset=48 (local.get $t) (f64x2.add (v128.load offset=48 (local.get $t)) (local.get $a3)))
-        (local.set $k (i32.add (local.get $k) (i32.const 1)))
-        (br $s4_k)))
-      (local.set $i (i32.add (local.get $i) (i32.const 64)))
-      (br $s4)))
-    (block $s1_done (loop $s1
-      (br_if $s1_done (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $stride)))
-      (local.set $a0 (v128.load offset=0 (i32.add (local.get $work) (local.get $i))))
-      (local.set $k (local.get $k0))
-      (block $s1_k_done (loop $s1_k
-        (br_if $s1_k_done (i32.ge_u (local.get $k) (local.get $k1)))
-        (local.set $t (i32.add (local.get $i) (i32.add (select (local.get $r1) (local.get $r0) (i32.load8_u (i32.add (local.get $resp) (local.get $k)))) (i32.mul (i32.load (i32.add (local.get $item) (i32.shl (local.get $k) (i32.const 2)))) (local.get $stride)))))
-        (v128.store offset=0 (local.get $t) (f64x2.add (v128.load offset=0 (local.get $t)) (local.get $a0)))
-        (local.set $k (i32.add (local.get $k) (i32.const 1)))
-        (br $s1_k)))
-      (local.set $i (i32.add (local.get $i) (i32.const 16)))
-      (br $s1))))
-
   (func $jointList
     (param $list i32) (param $n i32) (param $stride i32) (param $tab i32) (param $logW i32) (param $work i32)
     (local $i i32) (local $k i32) (local $t i32)
@@ -323,84 +287,95 @@
       (local.set $i (i32.add (local.get $i) (i32.const 16)))
       (br $s1))))
 
+  ;; Answers by list. A learner's answers are first listed as table offsets (item x stride): the
+  ;; right ones from the front of the thread's $list, the wrong ones from its back ($L slots, at
+  ;; least the most answers of any learner), every answer written to both ends (the slot that
+  ;; stays is the one its side's count keeps: no branch per answer); $n1 and $n0 count them. The
+  ;; log joint is then log w + the right answers' log P + the wrong ones' log Q, a pass over each
+  ;; side's offsets, and the E-step's counts go the same way (r1 at the right answers, r0 at the
+  ;; wrong ones): no choice of table and no item lookup per answer and node group.
+  ;;
   ;; Complete learners (every one of the J items answered; a dense test). With D = log P - log Q
   ;; and C0 = log w + sum_j log Q_j, C1 = log w + sum_j log P_j, the log joint is C0 plus D of the
   ;; right answers, or C1 minus D of the wrong ones: the kernel takes the side with fewer answers
   ;; (on average well under half of them). Their expected counts go the same way: the posterior is
   ;; added to A (right side) or B (wrong side) for those answers only, and its sum over the side's
   ;; learners to PcR or PcW; then r1 = A + PcW - B and r0 = B + PcR - A for those learners
-  ;; (estep-memory.ts's readAccumulators). Laid out at the current stride (sb = bytes per item):
-  ;; $dn (shared): D [J x sb], -D [J x sb], C0 [sb], C1 [sb]; $dr (per thread): the side's table
-  ;; offsets [4 J, to 16], A [J x sb], B [J x sb], PcR [sb], PcW [sb]. $dn = 0: no complete learner.
+  ;; (estep-complete.ts's foldCompleteCounts). Laid out at the current stride (sb = bytes per
+  ;; item): $dn (shared): D [J x sb], -D [J x sb], C0 [sb], C1 [sb]; $dc (per thread): A [J x sb],
+  ;; B [J x sb], PcR [sb], PcW [sb]. $dn = 0: no complete learner.
 
-  ;; The table offsets (item x stride) of the right answers from the front of $list and of the
-  ;; wrong ones from its back, every answer written to both ends (the slot that stays is the one
-  ;; its side's count keeps: no branch per answer). Returns n >= 0 for the right side (n answers
-  ;; at $list), or -1 - n for the wrong side (n answers at $list + 4 (J - n)).
-  (func $minority
+  (global $n1 (mut i32) (i32.const 0))
+  (global $n0 (mut i32) (i32.const 0))
+
+  ;; The learner's answers [k0, k1) listed at $list (see above), counted in $n1 and $n0.
+  (func $listAnswers
     (param $k0 i32) (param $k1 i32) (param $stride i32) (param $item i32) (param $resp i32)
-    (param $J i32) (param $list i32) (result i32)
-    (local $k i32) (local $n1 i32) (local $n0 i32) (local $off i32) (local $x i32)
+    (param $L i32) (param $list i32)
+    (local $k i32) (local $n1 i32) (local $n0 i32) (local $off i32) (local $x i32) (local $back i32)
+    ;; the back end's slot for the next wrong answer: $list + 4 (L - 1 - n0)
+    (local.set $back (i32.add (local.get $list) (i32.shl (i32.sub (local.get $L) (i32.const 1)) (i32.const 2))))
     (local.set $k (local.get $k0))
     (block $done (loop $each
       (br_if $done (i32.ge_u (local.get $k) (local.get $k1)))
       (local.set $off (i32.mul (i32.load (i32.add (local.get $item) (i32.shl (local.get $k) (i32.const 2)))) (local.get $stride)))
       (local.set $x (i32.load8_u (i32.add (local.get $resp) (local.get $k))))
       (i32.store (i32.add (local.get $list) (i32.shl (local.get $n1) (i32.const 2))) (local.get $off))
-      (i32.store (i32.add (local.get $list) (i32.shl (i32.sub (i32.sub (local.get $J) (i32.const 1)) (local.get $n0)) (i32.const 2))) (local.get $off))
+      (i32.store (i32.sub (local.get $back) (i32.shl (local.get $n0) (i32.const 2))) (local.get $off))
       (local.set $n1 (i32.add (local.get $n1) (local.get $x)))
       (local.set $n0 (i32.add (local.get $n0) (i32.sub (i32.const 1) (local.get $x))))
       (local.set $k (i32.add (local.get $k) (i32.const 1)))
       (br $each)))
-    (select (local.get $n1) (i32.sub (i32.const -1) (local.get $n0)) (i32.le_u (local.get $n1) (local.get $n0))))
+    (global.set $n1 (local.get $n1))
+    (global.set $n0 (local.get $n0)))
 
-  ;; The learner's log joint into $work, by the complete learners' path where it applies. Returns
-  ;; 0 (general path), 1 + n (right side, n answers listed at $dr) or -1 - n (wrong side).
+  ;; The learner's log joint into $work. Returns 0 (both sides listed), 1 (a complete learner, by
+  ;; the right side) or -1 (a complete learner, by the wrong side).
   (func $joint
     (param $k0 i32) (param $k1 i32) (param $stride i32) (param $item i32) (param $resp i32)
     (param $logP i32) (param $logQ i32) (param $logW i32) (param $work i32)
-    (param $J i32) (param $dn i32) (param $dr i32) (result i32)
-    (local $m i32) (local $sb i32)
-    (if (i32.or (i32.eqz (local.get $dn)) (i32.ne (i32.sub (local.get $k1) (local.get $k0)) (local.get $J)))
+    (param $J i32) (param $L i32) (param $list i32) (param $dn i32) (result i32)
+    (local $sb i32) (local $wrong i32)
+    (call $listAnswers (local.get $k0) (local.get $k1) (local.get $stride) (local.get $item) (local.get $resp)
+      (local.get $L) (local.get $list))
+    (local.set $wrong (i32.add (local.get $list) (i32.shl (i32.sub (local.get $L) (global.get $n0)) (i32.const 2))))
+    (if (i32.and (i32.ne (local.get $dn) (i32.const 0)) (i32.eq (i32.sub (local.get $k1) (local.get $k0)) (local.get $J)))
       (then
-        (call $logJoint (local.get $k0) (local.get $k1) (local.get $stride) (local.get $item) (local.get $resp)
-          (local.get $logP) (local.get $logQ) (local.get $logW) (local.get $work))
-        (return (i32.const 0))))
-    (local.set $sb (i32.mul (local.get $J) (local.get $stride)))
-    (local.set $m (call $minority (local.get $k0) (local.get $k1) (local.get $stride) (local.get $item) (local.get $resp)
-      (local.get $J) (local.get $dr)))
-    (if (i32.ge_s (local.get $m) (i32.const 0))
-      (then
-        ;; C0 + the right answers' D
-        (call $jointList (local.get $dr) (local.get $m) (local.get $stride) (local.get $dn)
-          (i32.add (local.get $dn) (i32.shl (local.get $sb) (i32.const 1))) (local.get $work))
-        (return (i32.add (local.get $m) (i32.const 1)))))
-    ;; C1 + the wrong answers' -D
-    (local.set $m (i32.sub (i32.const -1) (local.get $m)))
-    (call $jointList
-      (i32.add (local.get $dr) (i32.shl (i32.sub (local.get $J) (local.get $m)) (i32.const 2)))
-      (local.get $m) (local.get $stride) (i32.add (local.get $dn) (local.get $sb))
-      (i32.add (i32.add (local.get $dn) (i32.shl (local.get $sb) (i32.const 1))) (local.get $stride)) (local.get $work))
-    (i32.sub (i32.const -1) (local.get $m)))
+        (local.set $sb (i32.mul (local.get $J) (local.get $stride)))
+        (if (i32.le_u (global.get $n1) (global.get $n0))
+          (then
+            ;; C0 + the right answers' D
+            (call $jointList (local.get $list) (global.get $n1) (local.get $stride) (local.get $dn)
+              (i32.add (local.get $dn) (i32.shl (local.get $sb) (i32.const 1))) (local.get $work))
+            (return (i32.const 1))))
+        ;; C1 + the wrong answers' -D
+        (call $jointList (local.get $wrong) (global.get $n0) (local.get $stride) (i32.add (local.get $dn) (local.get $sb))
+          (i32.add (i32.add (local.get $dn) (i32.shl (local.get $sb) (i32.const 1))) (local.get $stride)) (local.get $work))
+        (return (i32.const -1))))
+    (call $jointList (local.get $list) (global.get $n1) (local.get $stride) (local.get $logP) (local.get $logW) (local.get $work))
+    (call $jointList (local.get $wrong) (global.get $n0) (local.get $stride) (local.get $logQ) (local.get $work) (local.get $work))
+    (i32.const 0))
 
-  ;; The complete learner's expected counts (see above): the posterior $work added to A or B at
-  ;; the side's answers and to PcR or PcW; $c is what $joint returned (not 0).
-  (func $scatterComplete
-    (param $c i32) (param $stride i32) (param $J i32) (param $dr i32) (param $work i32)
-    (local $n i32) (local $sb i32) (local $a i32) (local $pc i32) (local $i i32)
+  ;; The E-step's counts of the learner whose posterior is $work, $c what $joint returned: r1 and
+  ;; r0 at the listed answers, or a complete learner's side (A or B, and PcR or PcW).
+  (func $scatterAll
+    (param $c i32) (param $stride i32) (param $J i32) (param $L i32) (param $list i32)
+    (param $r0 i32) (param $r1 i32) (param $dc i32) (param $work i32)
+    (local $sb i32) (local $wrong i32) (local $pc i32) (local $i i32)
+    (local.set $wrong (i32.add (local.get $list) (i32.shl (i32.sub (local.get $L) (global.get $n0)) (i32.const 2))))
+    (if (i32.eqz (local.get $c))
+      (then
+        (call $scatterList (local.get $list) (global.get $n1) (local.get $stride) (local.get $r1) (local.get $work))
+        (call $scatterList (local.get $wrong) (global.get $n0) (local.get $stride) (local.get $r0) (local.get $work))
+        (return)))
     (local.set $sb (i32.mul (local.get $J) (local.get $stride)))
-    ;; A: after the offsets, 4 J bytes rounded up to 16
-    (local.set $a (i32.add (local.get $dr) (i32.and (i32.add (i32.shl (local.get $J) (i32.const 2)) (i32.const 15)) (i32.const -16))))
     (if (i32.gt_s (local.get $c) (i32.const 0))
       (then
-        (local.set $n (i32.sub (local.get $c) (i32.const 1)))
-        (call $scatterList (local.get $dr) (local.get $n) (local.get $stride) (local.get $a) (local.get $work))
-        (local.set $pc (i32.add (local.get $a) (i32.shl (local.get $sb) (i32.const 1)))))
+        (call $scatterList (local.get $list) (global.get $n1) (local.get $stride) (local.get $dc) (local.get $work))
+        (local.set $pc (i32.add (local.get $dc) (i32.shl (local.get $sb) (i32.const 1)))))
       (else
-        (local.set $n (i32.sub (i32.const -1) (local.get $c)))
-        (call $scatterList (i32.add (local.get $dr) (i32.shl (i32.sub (local.get $J) (local.get $n)) (i32.const 2)))
-          (local.get $n) (local.get $stride) (i32.add (local.get $a) (local.get $sb)) (local.get $work))
-        (local.set $pc (i32.add (i32.add (local.get $a) (i32.shl (local.get $sb) (i32.const 1))) (local.get $stride)))))
+        (call $scatterList (local.get $wrong) (global.get $n0) (local.get $stride) (i32.add (local.get $dc) (local.get $sb)) (local.get $work))
+        (local.set $pc (i32.add (i32.add (local.get $dc) (i32.shl (local.get $sb) (i32.const 1))) (local.get $stride)))))
     (block $d (loop $l
       (br_if $d (i32.ge_u (local.get $i) (local.get $stride)))
       (v128.store (i32.add (local.get $pc) (local.get $i))
@@ -413,10 +388,11 @@
     (param $ptr i32) (param $item i32) (param $resp i32)
     (param $logP i32) (param $logQ i32) (param $logW i32)
     (param $r0 i32) (param $r1 i32) (param $nodeN i32) (param $work i32)
-    (param $outMax i32) (param $outSum i32) (param $J i32) (param $dn i32) (param $dr i32)
+    (param $outMax i32) (param $outSum i32)
+    (param $J i32) (param $L i32) (param $list i32) (param $dn i32) (param $dc i32)
     (local $u i32) (local $k0 i32) (local $k1 i32) (local $i i32) (local $c i32)
     (local $stride i32) (local $end i32)
-    (local $m v128) (local $s v128) (local $e v128) (local $inv v128)
+    (local $m v128) (local $e v128) (local $inv v128)
     (local $mx f64) (local $sum f64)
     (local.set $stride (i32.shl (local.get $nq2) (i32.const 4)))
     (local.set $end (i32.add (local.get $work) (local.get $stride)))
@@ -427,7 +403,8 @@
         (local.set $k0 (i32.load (i32.add (local.get $ptr) (i32.shl (local.get $u) (i32.const 2)))))
         (local.set $k1 (i32.load offset=4 (i32.add (local.get $ptr) (i32.shl (local.get $u) (i32.const 2)))))
         (local.set $c (call $joint (local.get $k0) (local.get $k1) (local.get $stride) (local.get $item) (local.get $resp)
-          (local.get $logP) (local.get $logQ) (local.get $logW) (local.get $work) (local.get $J) (local.get $dn) (local.get $dr)))
+          (local.get $logP) (local.get $logQ) (local.get $logW) (local.get $work)
+          (local.get $J) (local.get $L) (local.get $list) (local.get $dn)))
         ;; max
         (local.set $m (f64x2.splat (f64.const -inf)))
         (local.set $i (i32.const 0))
@@ -437,18 +414,8 @@
           (local.set $i (i32.add (local.get $i) (i32.const 16)))
           (br $l3)))
         (local.set $mx (f64.max (f64x2.extract_lane 0 (local.get $m)) (f64x2.extract_lane 1 (local.get $m))))
-        ;; e = exp(l - max), sum
-        (local.set $s (f64x2.splat (f64.const 0)))
-        (local.set $m (f64x2.splat (local.get $mx)))
-        (local.set $i (i32.const 0))
-        (block $d4 (loop $l4
-          (br_if $d4 (i32.ge_u (local.get $i) (local.get $stride)))
-          (local.set $e (call $exp (f64x2.sub (v128.load (i32.add (local.get $work) (local.get $i))) (local.get $m))))
-          (v128.store (i32.add (local.get $work) (local.get $i)) (local.get $e))
-          (local.set $s (f64x2.add (local.get $s) (local.get $e)))
-          (local.set $i (i32.add (local.get $i) (i32.const 16)))
-          (br $l4)))
-        (local.set $sum (f64.add (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s))))
+        ;; e = exp(l - max) and their sum
+        (local.set $sum (call $expRow (local.get $work) (local.get $stride) (local.get $mx)))
         (f64.store (i32.add (local.get $outMax) (i32.shl (i32.sub (local.get $u) (local.get $u0)) (i32.const 3))) (local.get $mx))
         (f64.store (i32.add (local.get $outSum) (i32.shl (i32.sub (local.get $u) (local.get $u0)) (i32.const 3))) (local.get $sum))
         ;; posterior and node counts
@@ -462,10 +429,8 @@
             (f64x2.add (v128.load (i32.add (local.get $nodeN) (local.get $i))) (local.get $e)))
           (local.set $i (i32.add (local.get $i) (i32.const 16)))
           (br $l5)))
-        (if (local.get $c)
-          (then (call $scatterComplete (local.get $c) (local.get $stride) (local.get $J) (local.get $dr) (local.get $work)))
-          (else (call $scatter (local.get $k0) (local.get $k1) (local.get $stride) (local.get $item) (local.get $resp)
-            (local.get $r1) (local.get $r0) (local.get $work))))
+        (call $scatterAll (local.get $c) (local.get $stride) (local.get $J) (local.get $L) (local.get $list)
+          (local.get $r0) (local.get $r1) (local.get $dc) (local.get $work))
         (local.set $u (i32.add (local.get $u) (i32.const 1)))
         (br $users)))
     (drop (local.get $end)))
@@ -478,10 +443,10 @@
       (param $ptr i32) (param $item i32) (param $resp i32)
       (param $logP i32) (param $logQ i32) (param $logW i32)
       (param $s1 i32) (param $s0 i32) (param $p i32) (param $info i32) (param $work i32)
-      (param $J i32) (param $dn i32) (param $dr i32)
+      (param $J i32) (param $L i32) (param $list i32) (param $dn i32)
       (local $u i32) (local $k i32) (local $k0 i32) (local $k1 i32) (local $i i32)
       (local $stride i32) (local $b i32) (local $o i32) (local $j i32)
-      (local $m v128) (local $s v128) (local $e v128) (local $v0 v128) (local $v1 v128) (local $v2 v128)
+      (local $m v128) (local $e v128) (local $v0 v128) (local $v1 v128) (local $v2 v128)
       (local $mx f64) (local $inv f64) (local $m0 f64) (local $m1 f64) (local $m2 f64)
       (local.set $stride (i32.shl (local.get $nq2) (i32.const 4)))
       (local.set $u (local.get $u0))
@@ -491,7 +456,8 @@
           (local.set $k0 (i32.load (i32.add (local.get $ptr) (i32.shl (local.get $u) (i32.const 2)))))
           (local.set $k1 (i32.load offset=4 (i32.add (local.get $ptr) (i32.shl (local.get $u) (i32.const 2)))))
           (drop (call $joint (local.get $k0) (local.get $k1) (local.get $stride) (local.get $item) (local.get $resp)
-            (local.get $logP) (local.get $logQ) (local.get $logW) (local.get $work) (local.get $J) (local.get $dn) (local.get $dr)))
+            (local.get $logP) (local.get $logQ) (local.get $logW) (local.get $work)
+          (local.get $J) (local.get $L) (local.get $list) (local.get $dn)))
           (local.set $m (f64x2.splat (f64.const -inf)))
           (local.set $i (i32.const 0))
           (block $d3 (loop $l3
@@ -500,18 +466,7 @@
             (local.set $i (i32.add (local.get $i) (i32.const 16)))
             (br $l3)))
           (local.set $mx (f64.max (f64x2.extract_lane 0 (local.get $m)) (f64x2.extract_lane 1 (local.get $m))))
-          (local.set $s (f64x2.splat (f64.const 0)))
-          (local.set $m (f64x2.splat (local.get $mx)))
-          (local.set $i (i32.const 0))
-          (block $d4 (loop $l4
-            (br_if $d4 (i32.ge_u (local.get $i) (local.get $stride)))
-            (local.set $e (call $exp (f64x2.sub (v128.load (i32.add (local.get $work) (local.get $i))) (local.get $m))))
-            (v128.store (i32.add (local.get $work) (local.get $i)) (local.get $e))
-            (local.set $s (f64x2.add (local.get $s) (local.get $e)))
-            (local.set $i (i32.add (local.get $i) (i32.const 16)))
-            (br $l4)))
-          (local.set $inv (f64.div (f64.const 1)
-            (f64.add (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s)))))
+          (local.set $inv (f64.div (f64.const 1) (call $expRow (local.get $work) (local.get $stride) (local.get $mx))))
           ;; per answer: m_k = inv * sum_q e_q S_k[q]
           (local.set $k (local.get $k0))
           (block $d6 (loop $l6
@@ -560,10 +515,10 @@
       (param $ptr i32) (param $item i32) (param $resp i32)
       (param $logP i32) (param $logQ i32) (param $logW i32)
       (param $nodes i32) (param $work i32) (param $outMean i32) (param $outSd i32)
-      (param $J i32) (param $dn i32) (param $dr i32)
+      (param $J i32) (param $L i32) (param $list i32) (param $dn i32)
       (local $u i32) (local $k0 i32) (local $k1 i32) (local $i i32)
       (local $stride i32)
-      (local $m v128) (local $s v128) (local $s1 v128) (local $e v128) (local $x v128)
+      (local $m v128) (local $s1 v128) (local $x v128)
       (local $mx f64) (local $sum f64) (local $mean f64) (local $o i32)
       (local.set $stride (i32.shl (local.get $nq2) (i32.const 4)))
       (local.set $u (local.get $u0))
@@ -573,7 +528,8 @@
           (local.set $k0 (i32.load (i32.add (local.get $ptr) (i32.shl (local.get $u) (i32.const 2)))))
           (local.set $k1 (i32.load offset=4 (i32.add (local.get $ptr) (i32.shl (local.get $u) (i32.const 2)))))
           (drop (call $joint (local.get $k0) (local.get $k1) (local.get $stride) (local.get $item) (local.get $resp)
-            (local.get $logP) (local.get $logQ) (local.get $logW) (local.get $work) (local.get $J) (local.get $dn) (local.get $dr)))
+            (local.get $logP) (local.get $logQ) (local.get $logW) (local.get $work)
+          (local.get $J) (local.get $L) (local.get $list) (local.get $dn)))
           (local.set $m (f64x2.splat (f64.const -inf)))
           (local.set $i (i32.const 0))
           (block $d3 (loop $l3
@@ -582,20 +538,15 @@
             (local.set $i (i32.add (local.get $i) (i32.const 16)))
             (br $l3)))
           (local.set $mx (f64.max (f64x2.extract_lane 0 (local.get $m)) (f64x2.extract_lane 1 (local.get $m))))
-          ;; e = exp(l - max); sums of e and e x
-          (local.set $s (f64x2.splat (f64.const 0)))
+          ;; e = exp(l - max) and their sum, then the sum of e x
           (local.set $s1 (f64x2.splat (f64.const 0)))
-          (local.set $m (f64x2.splat (local.get $mx)))
+          (local.set $sum (call $expRow (local.get $work) (local.get $stride) (local.get $mx)))
           (local.set $i (i32.const 0))
           (block $d4 (loop $l4
             (br_if $d4 (i32.ge_u (local.get $i) (local.get $stride)))
-            (local.set $e (call $exp (f64x2.sub (v128.load (i32.add (local.get $work) (local.get $i))) (local.get $m))))
-            (v128.store (i32.add (local.get $work) (local.get $i)) (local.get $e))
-            (local.set $s (f64x2.add (local.get $s) (local.get $e)))
-            (local.set $s1 (f64x2.add (local.get $s1) (f64x2.mul (local.get $e) (v128.load (i32.add (local.get $nodes) (local.get $i))))))
+            (local.set $s1 (f64x2.add (local.get $s1) (f64x2.mul (v128.load (i32.add (local.get $work) (local.get $i))) (v128.load (i32.add (local.get $nodes) (local.get $i))))))
             (local.set $i (i32.add (local.get $i) (i32.const 16)))
             (br $l4)))
-          (local.set $sum (f64.add (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s))))
           (local.set $mean (f64.div (f64.add (f64x2.extract_lane 0 (local.get $s1)) (f64x2.extract_lane 1 (local.get $s1))) (local.get $sum)))
           ;; second pass: sum of e (x - mean)^2
           (local.set $s1 (f64x2.splat (f64.const 0)))
@@ -627,7 +578,7 @@
       (param $invP i32) (param $PoverQ i32) (param $invQ i32) (param $sums i32) (param $work i32)
       (local $u i32) (local $k i32) (local $k0 i32) (local $k1 i32) (local $i i32)
       (local $stride i32) (local $t i32) (local $f i32) (local $g i32) (local $o i32) (local $x i32)
-      (local $m v128) (local $s v128) (local $e v128) (local $vf v128) (local $vg v128)
+      (local $m v128) (local $e v128) (local $vf v128) (local $vg v128)
       (local $mx f64) (local $sumE f64) (local $num f64) (local $den f64)
       (local $p f64) (local $q f64) (local $w f64) (local $c f64) (local $r f64)
       (local.set $stride (i32.shl (local.get $nq2) (i32.const 4)))
@@ -647,17 +598,7 @@
             (local.set $i (i32.add (local.get $i) (i32.const 16)))
             (br $l3)))
           (local.set $mx (f64.max (f64x2.extract_lane 0 (local.get $m)) (f64x2.extract_lane 1 (local.get $m))))
-          (local.set $s (f64x2.splat (f64.const 0)))
-          (local.set $m (f64x2.splat (local.get $mx)))
-          (local.set $i (i32.const 0))
-          (block $d4 (loop $l4
-            (br_if $d4 (i32.ge_u (local.get $i) (local.get $stride)))
-            (local.set $e (call $exp (f64x2.sub (v128.load (i32.add (local.get $work) (local.get $i))) (local.get $m))))
-            (v128.store (i32.add (local.get $work) (local.get $i)) (local.get $e))
-            (local.set $s (f64x2.add (local.get $s) (local.get $e)))
-            (local.set $i (i32.add (local.get $i) (i32.const 16)))
-            (br $l4)))
-          (local.set $sumE (f64.add (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s))))
+          (local.set $sumE (call $expRow (local.get $work) (local.get $stride) (local.get $mx)))
           ;; per answer: p*, then the item's sums
           (local.set $k (local.get $k0))
           (block $d6 (loop $l6
