@@ -243,7 +243,7 @@ class WasmExecutor implements SizedExecutor {
     return [r.u0, r.u1, this.stride / 2, at.ptr, at.item, at.resp, at.logP, at.logQ, at.logW];
   }
 
-  /** The last arguments of Louis' pass and the EAP: J, the answer list, the complete learners' tables. */
+  /** The last arguments of Louis' pass, the EAP and the squares: J, the answer list, the complete tables. */
   private listArgs(r: Region): number[] {
     return [this.nItems, this.at.listSlots, r.list, this.at.complete];
   }
@@ -361,6 +361,7 @@ class WasmExecutor implements SizedExecutor {
         at: this.at,
         regions: this.regions,
         head: (r) => this.head(r),
+        listArgs: (r) => this.listArgs(r),
         onThreads: (fn, argsOf, chunk) => this.onThreads(fn, argsOf, chunk),
       },
       input,
