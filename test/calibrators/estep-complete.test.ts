@@ -1,16 +1,19 @@
 /**
  * Complete learners (every item answered) take their own path in the WebAssembly E-step, Louis'
- * pass and the EAP (estep-complete.ts): the side with fewer answers, and counts folded back as
- * differences. Here against the JavaScript reference kernel, which has no such path, on data
- * mixing every kind of complete learner (all right, all wrong, more right, more wrong, a tie)
- * with incomplete ones.
+ * pass, the EAP and item fit's mean squares (estep-complete.ts): the side with fewer answers, and
+ * counts folded back as differences. Here against the JavaScript reference kernel, which has no
+ * such path, on data mixing every kind of complete learner (all right, all wrong, more right,
+ * more wrong, a tie) with incomplete ones.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { countComplete } from '../../src/calibrators/estep-complete.js';
 import { createExecutor } from '../../src/calibrators/estep-workers.js';
 import { EmMap, inlineExecutor } from '../../src/engine/em.js';
+import { learnerPassesJs, selectLearners } from '../../src/engine/itemfit-passes.js';
+import { probabilityTables } from '../../src/engine/itemfit-tables.js';
 import { startValues } from '../../src/engine/params.js';
+import { equallySpacedNodes, normalLogWeights } from '../../src/engine/quadrature.js';
 import { ResponseBuilder } from '../../src/engine/responses.js';
 import { eapFromMoments, eapTables, scoreAbilities } from '../../src/engine/scoring.js';
 import type { ModelName } from '../../src/engine/types.js';
@@ -103,6 +106,27 @@ describe('complete learners in the kernels', () => {
       for (let u = 0; u < data.nUsers; u++) {
         assert.ok(close(eap.theta[u], got.theta[u]), `theta ${u}: ${eap.theta[u]} vs ${got.theta[u]}`);
         assert.ok(close(eap.se[u], got.se[u]), `se ${u}: ${eap.se[u]} vs ${got.se[u]}`);
+      }
+
+      // Item fit's passes (the mean squares' sums in the kernel) at the same bank.
+      const nodes = equallySpacedNodes(nQ, 6);
+      const logW = normalLogWeights(nodes, latent.mean, latent.variance);
+      const fitInput = {
+        data,
+        tables: probabilityTables(bank, nodes),
+        nodes,
+        logW,
+        w: logW.map(Math.exp),
+        ...selectLearners(data, 300, nQ + (nQ % 2)),
+      };
+      const fitRef = learnerPassesJs(fitInput);
+      const fitGot = await wasm.itemFitPasses!(fitInput);
+      assert.ok(fitGot, 'the kernel ran the passes');
+      for (let i = 0; i < fitRef.squares.length; i++) {
+        assert.ok(
+          close(fitRef.squares[i], fitGot.squares[i]),
+          `squares[${i}] ${fitRef.squares[i]} vs ${fitGot.squares[i]}`,
+        );
       }
     });
   }
