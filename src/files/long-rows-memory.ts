@@ -39,7 +39,8 @@ const OUT_RESP = 88;
 const OUT_TIME = 92;
 const OUT_ROOM = 96;
 const COLUMN_AT = 100;
-const CONTROL_BYTES = 128;
+/** The control block, then the module's 32 bytes of lane masks (long-rows.wat). */
+const CONTROL_BYTES = 160;
 
 /** Why a pass stopped: a row it does not take or the end of the bytes; full outputs; a table's room. */
 export const STOPPED_AT_ROW = 0;

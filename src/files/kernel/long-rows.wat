@@ -15,8 +15,11 @@
 ;;   80 out users (i32)  84 out items (i32)  88 out answers (u8)  92 out times (f64)  96 rows
 ;;   of room in the outputs   100 user field  104 item field  108 answer field  112 time field
 ;;   (-1: none)  116 last field of a row
+;; At 128, 16 bytes of 0xff then 16 zeros (the module's data): the 16 bytes at 144 - k keep the
+;; first k lanes of a vector they are and'ed with.
 (module
   (memory (export "memory") 1)
+  (data (i32.const 128) "\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff")
   ;; The stamp read by $iso, in epoch milliseconds.
   (global $ms (mut i64) (i64.const 0))
   ;; The date of the previous stamp (y * 10000 + m * 100 + d) and its day number: a file's
@@ -668,6 +671,7 @@
     (i32.store (i32.const 64) (local.get $done))
     (i32.store (i32.const 76) (local.get $timed))
     (local.get $count))
+
   ;; `read` for the common layout: user, item, answer and, when `stamped`, the time, in this
   ;; order and no other field (long-rows-memory.ts calls it for such files). The same rows are
   ;; taken and read the same way, but each row is one straight pass over its fields, not a loop
@@ -675,7 +679,7 @@
   ;; number), so fewer of them held on the stack, and the vector constants set once before it.
   (func (export "readCommon") (param $p i32) (param $end i32) (param $d i32) (param $stamped i32) (result i32)
     (local $count i32) (local $cap i32) (local $done i32) (local $timed i32)
-    (local $s i32) (local $c i32) (local $k i32) (local $r i32) (local $high i32)
+    (local $s i32) (local $c i32) (local $k i32) (local $m i32) (local $high i32)
     (local $w i64) (local $hw i64) (local $v v128)
     (local $vd v128) (local $vlf v128) (local $vcr v128)
     (local $v48 v128) (local $v9 v128) (local $vform v128) (local $vpair v128) (local $vmax v128) (local $vunit v128)
@@ -710,8 +714,10 @@
         (local.set $us (local.get $p))
         (br_if $stop (i32.eq (i32.load8_u (local.get $p)) (i32.const 34)))
         (local.set $same (i32.const 0))
-        (if (i32.and (i32.ge_s (local.get $prevUser) (i32.const 0))
-                     (i32.lt_u (i32.add (local.get $p) (local.get $prevLen)) (local.get $end)))
+        ;; (Conditions are nested ifs and separate br_ifs, not i32.and and i32.or: TurboFan
+        ;; materialises each comparison of those as a 0/1 value, several instructions apiece.)
+        (if (i32.ge_s (local.get $prevUser) (i32.const 0))
+          (then (if (i32.lt_u (i32.add (local.get $p) (local.get $prevLen)) (local.get $end))
           (then
             (if (if (result i32) (i32.le_u (local.get $prevLen) (i32.const 16))
                   (then (i32.eqz (i32.and
@@ -724,7 +730,7 @@
                 (if (i32.eq (i32.load8_u (i32.add (local.get $p) (local.get $prevLen))) (local.get $d))
                   (then
                     (local.set $same (i32.const 1))
-                    (local.set $p (i32.add (local.get $p) (local.get $prevLen)))))))))
+                    (local.set $p (i32.add (local.get $p) (local.get $prevLen)))))))))))
         (if (i32.eqz (local.get $same))
           (then
             ;; The id from s, 16 bytes at a time, as `read` scans it.
@@ -744,22 +750,20 @@
                 (local.set $p (i32.add (local.get $p) (i32.const 16)))
                 (br_if $stop (i32.ge_u (local.get $p) (local.get $end)))
                 (br $idLanes)))
-            (local.set $k (i32.ctz (local.get $k)))
-            (local.set $high (i32.or (local.get $high)
-              (i32.and (i8x16.bitmask (local.get $v)) (i32.sub (i32.shl (i32.const 1) (local.get $k)) (i32.const 1)))))
-            (local.set $w (i64x2.extract_lane 0 (local.get $v)))
-            (if (i32.ge_u (local.get $k) (i32.const 8))
+            ;; m: the bytes after the id's end, as bits; the id's bytes in the last 16 are its lanes below
+            ;; the lowest set bit ((m - 1) & ~m), k of them; those lanes of v kept (the 16 bytes of 0xff at
+            ;; 144 - k, past which lie zeros, as a mask) are hashed as `read` hashes them: the first word
+            ;; when k > 0, the second too when k > 8.
+            (local.set $m (local.get $k))
+            (local.set $k (i32.ctz (local.get $m)))
+            (local.set $v (v128.and (local.get $v) (v128.load (i32.sub (i32.const 144) (local.get $k)))))
+            (local.set $high (i32.or (local.get $high) (i8x16.bitmask (local.get $v))))
+            (if (local.get $k)
               (then
-                (local.set $hw (i64.mul (i64.xor (local.get $hw) (local.get $w)) (i64.const 0x9e3779b97f4a7c15)))
-                (local.set $w (i64x2.extract_lane 1 (local.get $v)))))
-            (if (local.tee $r (i32.and (local.get $k) (i32.const 7)))
-              (then
-                (local.set $hw (i64.mul
-                  (i64.xor (local.get $hw)
-                           (i64.and (local.get $w)
-                                    (i64.sub (i64.shl (i64.const 1) (i64.extend_i32_u (i32.shl (local.get $r) (i32.const 3))))
-                                             (i64.const 1))))
-                  (i64.const 0x9e3779b97f4a7c15)))))
+                (local.set $hw (i64.mul (i64.xor (local.get $hw) (i64x2.extract_lane 0 (local.get $v))) (i64.const 0x9e3779b97f4a7c15)))
+                (if (i32.gt_u (local.get $k) (i32.const 8))
+                  (then
+                    (local.set $hw (i64.mul (i64.xor (local.get $hw) (i64x2.extract_lane 1 (local.get $v))) (i64.const 0x9e3779b97f4a7c15)))))))
             (local.set $p (i32.add (local.get $p) (local.get $k)))
             (br_if $stop (i32.ge_u (local.get $p) (local.get $end)))
             (local.set $hw (i64.mul (i64.xor (local.get $hw) (i64.shr_u (local.get $hw) (i64.const 33)))
@@ -769,9 +773,11 @@
             ;; Empty, or starting or ending with a space or tab (the general path trims it).
             (br_if $stop (i32.eq (local.get $p) (local.get $us)))
             (local.set $k (i32.load8_u (local.get $us)))
-            (br_if $stop (i32.or (i32.eq (local.get $k) (i32.const 32)) (i32.eq (local.get $k) (i32.const 9))))
+            (br_if $stop (i32.eq (local.get $k) (i32.const 32)))
+            (br_if $stop (i32.eq (local.get $k) (i32.const 9)))
             (local.set $k (i32.load8_u (i32.sub (local.get $p) (i32.const 1))))
-            (br_if $stop (i32.or (i32.eq (local.get $k) (i32.const 32)) (i32.eq (local.get $k) (i32.const 9))))
+            (br_if $stop (i32.eq (local.get $k) (i32.const 32)))
+            (br_if $stop (i32.eq (local.get $k) (i32.const 9)))
             (local.set $ue (local.get $p))))
         (br_if $stop (i32.ne (i32.load8_u (local.get $p)) (local.get $d)))
         ;; The item.
@@ -796,22 +802,20 @@
             (local.set $p (i32.add (local.get $p) (i32.const 16)))
             (br_if $stop (i32.ge_u (local.get $p) (local.get $end)))
             (br $idLanes)))
-        (local.set $k (i32.ctz (local.get $k)))
-        (local.set $high (i32.or (local.get $high)
-          (i32.and (i8x16.bitmask (local.get $v)) (i32.sub (i32.shl (i32.const 1) (local.get $k)) (i32.const 1)))))
-        (local.set $w (i64x2.extract_lane 0 (local.get $v)))
-        (if (i32.ge_u (local.get $k) (i32.const 8))
+        ;; m: the bytes after the id's end, as bits; the id's bytes in the last 16 are its lanes below
+        ;; the lowest set bit ((m - 1) & ~m), k of them; those lanes of v kept (the 16 bytes of 0xff at
+        ;; 144 - k, past which lie zeros, as a mask) are hashed as `read` hashes them: the first word
+        ;; when k > 0, the second too when k > 8.
+        (local.set $m (local.get $k))
+        (local.set $k (i32.ctz (local.get $m)))
+        (local.set $v (v128.and (local.get $v) (v128.load (i32.sub (i32.const 144) (local.get $k)))))
+        (local.set $high (i32.or (local.get $high) (i8x16.bitmask (local.get $v))))
+        (if (local.get $k)
           (then
-            (local.set $hw (i64.mul (i64.xor (local.get $hw) (local.get $w)) (i64.const 0x9e3779b97f4a7c15)))
-            (local.set $w (i64x2.extract_lane 1 (local.get $v)))))
-        (if (local.tee $r (i32.and (local.get $k) (i32.const 7)))
-          (then
-            (local.set $hw (i64.mul
-              (i64.xor (local.get $hw)
-                       (i64.and (local.get $w)
-                                (i64.sub (i64.shl (i64.const 1) (i64.extend_i32_u (i32.shl (local.get $r) (i32.const 3))))
-                                         (i64.const 1))))
-              (i64.const 0x9e3779b97f4a7c15)))))
+            (local.set $hw (i64.mul (i64.xor (local.get $hw) (i64x2.extract_lane 0 (local.get $v))) (i64.const 0x9e3779b97f4a7c15)))
+            (if (i32.gt_u (local.get $k) (i32.const 8))
+              (then
+                (local.set $hw (i64.mul (i64.xor (local.get $hw) (i64x2.extract_lane 1 (local.get $v))) (i64.const 0x9e3779b97f4a7c15)))))))
         (local.set $p (i32.add (local.get $p) (local.get $k)))
         (br_if $stop (i32.ge_u (local.get $p) (local.get $end)))
         (local.set $hw (i64.mul (i64.xor (local.get $hw) (i64.shr_u (local.get $hw) (i64.const 33)))
@@ -821,9 +825,11 @@
         ;; Empty, or starting or ending with a space or tab (the general path trims it).
         (br_if $stop (i32.eq (local.get $p) (local.get $is)))
         (local.set $k (i32.load8_u (local.get $is)))
-        (br_if $stop (i32.or (i32.eq (local.get $k) (i32.const 32)) (i32.eq (local.get $k) (i32.const 9))))
+        (br_if $stop (i32.eq (local.get $k) (i32.const 32)))
+        (br_if $stop (i32.eq (local.get $k) (i32.const 9)))
         (local.set $k (i32.load8_u (i32.sub (local.get $p) (i32.const 1))))
-        (br_if $stop (i32.or (i32.eq (local.get $k) (i32.const 32)) (i32.eq (local.get $k) (i32.const 9))))
+        (br_if $stop (i32.eq (local.get $k) (i32.const 32)))
+        (br_if $stop (i32.eq (local.get $k) (i32.const 9)))
         (local.set $n (i32.sub (local.get $p) (local.get $is)))
         (br_if $stop (i32.ne (i32.load8_u (local.get $p)) (local.get $d)))
         ;; The answer, then the byte after it.
@@ -843,15 +849,16 @@
             (br_if $stop (i32.ge_u (local.get $p) (local.get $end)))
             (local.set $s (local.get $p))
             (local.set $c (i32.load8_u (local.get $p)))
-            (br_if $stop (i32.or (i32.eq (local.get $c) (i32.const 34)) (i32.eq (local.get $c) (local.get $d))))
-            (if (i32.and (i32.ne (local.get $c) (i32.const 10)) (i32.ne (local.get $c) (i32.const 13)))
+            (br_if $stop (i32.eq (local.get $c) (i32.const 34)))
+            (br_if $stop (i32.eq (local.get $c) (local.get $d)))
+            (if (i32.gt_u (local.get $c) (i32.const 13))
               (then
                 (local.set $p (i32.const -1))
-                (if (i32.and (i32.and (global.get $haveDate)
-                                      (i32.ge_s (i32.sub (local.get $end) (local.get $s)) (i32.const 20)))
-                             (i32.and (i64.eq (i64.load (local.get $s)) (global.get $dateHead))
-                                      (i32.eq (i32.load16_u offset=8 (local.get $s)) (global.get $dateTail))))
-                  (then
+                (block $form
+                  (br_if $form (i32.eqz (global.get $haveDate)))
+                  (br_if $form (i32.lt_s (i32.sub (local.get $end) (local.get $s)) (i32.const 20)))
+                  (br_if $form (i64.ne (i64.load (local.get $s)) (global.get $dateHead)))
+                  (br_if $form (i32.ne (i32.load16_u offset=8 (local.get $s)) (global.get $dateTail)))
                     (local.set $v (v128.load offset=8 (local.get $s)))
                     (local.set $dg (i8x16.sub (local.get $v) (local.get $v48)))
                     (local.set $eq (i8x16.bitmask (i8x16.eq (local.get $v) (local.get $vform))))
@@ -861,11 +868,9 @@
                       (i16x8.extend_low_i8x16_u
                         (i8x16.shuffle 3 4 6 7 9 10 12 13 16 16 16 16 16 16 16 16 (local.get $dg) (v128.const i64x2 0 0)))
                       (local.get $vpair)))
-                    (if (i32.and
-                          (i32.eq (i32.or (i32.and (local.get $eq) (i32.const 0x124)) (i32.and (local.get $good) (i32.const 0x6d8)))
-                                  (i32.const 0x7fc))
-                          (i32.eqz (v128.any_true (i32x4.gt_s (local.get $hms) (local.get $vmax)))))
-                      (then
+                    (br_if $form (i32.ne (i32.or (i32.and (local.get $eq) (i32.const 0x124)) (i32.and (local.get $good) (i32.const 0x6d8)))
+                                         (i32.const 0x7fc)))
+                    (br_if $form (v128.any_true (i32x4.gt_s (local.get $hms) (local.get $vmax))))
                         (local.set $hms (i32x4.mul (local.get $hms) (local.get $vunit)))
                         (local.set $k (i32.add (i32.add (i32x4.extract_lane 0 (local.get $hms)) (i32x4.extract_lane 1 (local.get $hms)))
                                                (i32x4.extract_lane 2 (local.get $hms))))
@@ -874,16 +879,16 @@
                           (then (local.set $p (i32.add (local.get $s) (i32.const 20))))
                           (else
                             ;; THH:MM:SS.sssZ
-                            (if (i32.and (i32.ge_s (i32.sub (local.get $end) (local.get $s)) (i32.const 24))
-                                  (i32.eq (i32.or (i32.and (local.get $eq) (i32.const 0x8800)) (i32.and (local.get $good) (i32.const 0x7000)))
-                                          (i32.const 0xf800)))
+                            (if (i32.ge_s (i32.sub (local.get $end) (local.get $s)) (i32.const 24))
+                              (then (if (i32.eq (i32.or (i32.and (local.get $eq) (i32.const 0x8800)) (i32.and (local.get $good) (i32.const 0x7000)))
+                                                (i32.const 0xf800))
                               (then
                                 (local.set $k (i32.add (i32.add (local.get $k) (i32x4.extract_lane 3 (local.get $hms)))
                                                        (i8x16.extract_lane_u 14 (local.get $dg))))
-                                (local.set $p (i32.add (local.get $s) (i32.const 24)))))))
+                                (local.set $p (i32.add (local.get $s) (i32.const 24)))))))))
                         (local.set $t (f64.convert_i64_s (i64.add
                           (i64.mul (i64.extend_i32_s (global.get $lastDays)) (i64.const 86400000))
-                          (i64.extend_i32_u (local.get $k)))))))))
+                          (i64.extend_i32_u (local.get $k))))))
                 (if (i32.lt_s (local.get $p) (i32.const 0))
                   (then
                     (local.set $p (call $iso (local.get $s) (local.get $end) (local.get $d)))
@@ -892,9 +897,9 @@
                 (br_if $stop (i32.ge_u (local.get $p) (local.get $end)))
                 (local.set $c (i32.load8_u (local.get $p)))))))
         ;; The line's end: LF, CRLF or CR alone (known only from the next byte).
-        (br_if $stop (i32.and (i32.ne (local.get $c) (i32.const 10)) (i32.ne (local.get $c) (i32.const 13))))
-        (if (i32.eq (local.get $c) (i32.const 13))
+        (if (i32.ne (local.get $c) (i32.const 10))
           (then
+            (br_if $stop (i32.ne (local.get $c) (i32.const 13)))
             (br_if $stop (i32.ge_u (i32.add (local.get $p) (i32.const 1)) (local.get $end)))
             (if (i32.eq (i32.load8_u offset=1 (local.get $p)) (i32.const 10))
               (then (local.set $p (i32.add (local.get $p) (i32.const 1)))))))
@@ -919,16 +924,16 @@
                 (br_if $looked (i32.eqz (local.get $k)))
                 (local.set $k (i32.sub (local.get $k) (i32.const 1)))
                 (local.set $key (i32.add (i32.load (i32.const 40)) (i32.mul (local.get $k) (i32.const 12))))
-                (if (i32.and (i32.and (i32.eq (i32.load offset=8 (local.get $key)) (local.get $ih))
-                                      (i32.eq (i32.load offset=4 (local.get $key)) (local.get $n)))
-                             (i32.eqz (i32.and
+                (if (i32.eq (i32.load offset=8 (local.get $key)) (local.get $ih))
+                  (then (if (i32.eq (i32.load offset=4 (local.get $key)) (local.get $n))
+                  (then (if (i32.eqz (i32.and
                                (i32.xor (i8x16.bitmask (i8x16.eq (v128.load (i32.add (i32.load (i32.const 52)) (i32.load (local.get $key))))
                                                                  (v128.load (local.get $is))))
                                         (i32.const 0xffff))
-                               (i32.sub (i32.shl (i32.const 1) (local.get $n)) (i32.const 1)))))
+                               (i32.sub (i32.shl (i32.const 1) (local.get $n)) (i32.const 1))))
                   (then
                     (local.set $item (local.get $k))
-                    (br $looked)))
+                    (br $looked)))))))
                 (local.set $slot (i32.and (i32.add (local.get $slot) (i32.const 1)) (i32.load (i32.const 36))))
                 (br $probe)))))
         (if (i32.lt_s (local.get $item) (i32.const 0))
