@@ -682,7 +682,7 @@
     (local $s i32) (local $c i32) (local $k i32) (local $m i32) (local $high i32)
     (local $w i64) (local $hw i64) (local $v v128)
     (local $vd v128) (local $vlf v128) (local $vcr v128)
-    (local $v48 v128) (local $v9 v128) (local $vform v128) (local $vpair v128) (local $vmax v128) (local $vunit v128)
+    (local $v48 v128) (local $v9 v128) (local $vform v128) (local $vpair v128) (local $vmax v128) (local $vunit v128) (local $vgather v128)
     (local $dg v128) (local $hms v128) (local $eq i32) (local $good i32)
     (local $same i32) (local $us i32) (local $ue i32) (local $uh i32) (local $uhigh i32)
     (local $is i32) (local $ih i32) (local $ihigh i32)
@@ -697,6 +697,9 @@
     (local.set $v9 (v128.const i8x16 9 9 9 9 9 9 9 9 9 9 9 9 9 9 9 9))
     ;; lanes 2 T, 5 :, 8 :, 11 ., 15 Z
     (local.set $vform (v128.const i8x16 0 0 84 0 0 58 0 0 58 0 0 46 0 0 0 90))
+    ;; lanes 3-4, 6-7, 9-10 (hours, minutes, seconds), 12-13 (the milliseconds' first two
+    ;; digits); an index past 15 gives 0
+    (local.set $vgather (v128.const i8x16 3 4 6 7 9 10 12 13 128 128 128 128 128 128 128 128))
     (local.set $vpair (v128.const i16x8 10 1 10 1 10 1 100 10))
     ;; The ranges of hours, minutes, seconds (the milliseconds' lane any): the lanes are at most
     ;; 25 * 255, so a signed compare is the unsigned one of `read`.
@@ -719,18 +722,25 @@
         (if (i32.ge_s (local.get $prevUser) (i32.const 0))
           (then (if (i32.lt_u (i32.add (local.get $p) (local.get $prevLen)) (local.get $end))
           (then
-            (if (if (result i32) (i32.le_u (local.get $prevLen) (i32.const 16))
-                  (then (i32.eqz (i32.and
-                    (i32.xor (i8x16.bitmask (i8x16.eq (v128.load (local.get $p)) (v128.load (local.get $prevStart))))
-                             (i32.const 0xffff))
-                    (local.get $prevMask))))
-                  (else (call $same (local.get $p) (local.get $prevStart) (local.get $prevLen))))
-              (then
-                ;; LF or CR there ends the row too early: `read` stops at its next field too.
-                (if (i32.eq (i32.load8_u (i32.add (local.get $p) (local.get $prevLen))) (local.get $d))
+            ;; 16 bytes at a time (no call in the row loop: a call costs the loop's vector
+            ;; constants their registers), the last 16 masked to the user's bytes.
+            (local.set $k (i32.const 0))
+            (block $differ
+              (loop $compare
+                (local.set $m (i32.xor (i8x16.bitmask (i8x16.eq
+                  (v128.load (i32.add (local.get $p) (local.get $k))) (v128.load (i32.add (local.get $prevStart) (local.get $k)))))
+                  (i32.const 0xffff)))
+                (if (i32.lt_u (i32.add (local.get $k) (i32.const 16)) (local.get $prevLen))
                   (then
-                    (local.set $same (i32.const 1))
-                    (local.set $p (i32.add (local.get $p) (local.get $prevLen)))))))))))
+                    (br_if $differ (local.get $m))
+                    (local.set $k (i32.add (local.get $k) (i32.const 16)))
+                    (br $compare))))
+              (br_if $differ (i32.and (local.get $m) (local.get $prevMask)))
+              ;; LF or CR there ends the row too early: `read` stops at its next field too.
+              (if (i32.eq (i32.load8_u (i32.add (local.get $p) (local.get $prevLen))) (local.get $d))
+                (then
+                  (local.set $same (i32.const 1))
+                  (local.set $p (i32.add (local.get $p) (local.get $prevLen))))))))))
         (if (i32.eqz (local.get $same))
           (then
             ;; The id from s, 16 bytes at a time, as `read` scans it.
@@ -866,11 +876,11 @@
                     (local.set $good (i8x16.bitmask (i8x16.eq (i8x16.min_u (local.get $dg) (local.get $v9)) (local.get $dg))))
                     (local.set $hms (i32x4.dot_i16x8_s
                       (i16x8.extend_low_i8x16_u
-                        (i8x16.shuffle 3 4 6 7 9 10 12 13 16 16 16 16 16 16 16 16 (local.get $dg) (v128.const i64x2 0 0)))
+                        (i8x16.swizzle (local.get $dg) (local.get $vgather)))
                       (local.get $vpair)))
                     (br_if $form (i32.ne (i32.or (i32.and (local.get $eq) (i32.const 0x124)) (i32.and (local.get $good) (i32.const 0x6d8)))
                                          (i32.const 0x7fc)))
-                    (br_if $form (v128.any_true (i32x4.gt_s (local.get $hms) (local.get $vmax))))
+                    (br_if $form (i32x4.bitmask (i32x4.gt_s (local.get $hms) (local.get $vmax))))
                         (local.set $hms (i32x4.mul (local.get $hms) (local.get $vunit)))
                         (local.set $k (i32.add (i32.add (i32x4.extract_lane 0 (local.get $hms)) (i32x4.extract_lane 1 (local.get $hms)))
                                                (i32x4.extract_lane 2 (local.get $hms))))
@@ -911,7 +921,9 @@
             (br_if $stop (i32.lt_s (local.get $k) (i32.const 0)))
             (local.set $prevUser (local.get $k))
             (local.set $prevLen (i32.sub (local.get $ue) (local.get $us)))
-            (local.set $prevMask (i32.sub (i32.shl (i32.const 1) (local.get $prevLen)) (i32.const 1)))))
+            ;; the bytes of its last 16: prevLen % 16 low bits, or all 16
+            (local.set $prevMask (i32.sub (i32.shl (i32.const 2) (i32.and (i32.sub (local.get $prevLen) (i32.const 1)) (i32.const 15)))
+                                          (i32.const 1)))))
         (local.set $prevStart (local.get $us))
         ;; The item's probe, as in `read`.
         (local.set $item (i32.const -1))
