@@ -21,15 +21,39 @@ import { plainRead } from '../helpers/csv-read.js';
 
 const OPTS: CsvReadOptions = { minItemResponses: 1, duplicatePolicy: 'last' };
 
+/**
+ * `b` (delimiter `,`) read by the module and by the lexer alone, which must agree; then again
+ * with a column put before every line, so that the module's general row loop (`read`) reads
+ * what its loop for the common layout (`readCommon`) read. The rows of `b` the lexer read.
+ */
 async function both(b: Buffer, what: string): Promise<number> {
   const read = (r: typeof readCsvAnswers, chunks: Buffer[]) =>
     r(Readable.from(chunks), OPTS).then(plainRead, (e: Error) => ({ error: e.message }));
-  const ref = await read(readCsvAnswersByLexer, [b]);
-  assert.deepEqual(await read(readCsvAnswers, [b]), ref, what);
-  // Cut mid-file too: the pass then stops at the end of the bytes, mid-row.
-  const half = b.length >> 1;
-  assert.deepEqual(await read(readCsvAnswers, [b.subarray(0, half), b.subarray(half)]), ref, `${what}, cut`);
-  return (ref as { report?: { rows: number } }).report?.rows ?? 0;
+  let rows = -1;
+  for (const [bytes, layout] of [
+    [b, 'the common layout'],
+    [columnFirst(b), 'a column first'],
+  ] as const) {
+    const ref = await read(readCsvAnswersByLexer, [bytes]);
+    assert.deepEqual(await read(readCsvAnswers, [bytes]), ref, `${what}, ${layout}`);
+    // Cut mid-file too: the pass then stops at the end of the bytes, mid-row.
+    const half = bytes.length >> 1;
+    const cut = [bytes.subarray(0, half), bytes.subarray(half)];
+    assert.deepEqual(await read(readCsvAnswers, cut), ref, `${what}, ${layout}, cut`);
+    if (rows < 0) rows = (ref as { report?: { rows: number } }).report?.rows ?? 0;
+  }
+  return rows;
+}
+
+/** `0,` put at the start of every line (after LF, CRLF or CR alone). */
+function columnFirst(b: Buffer): Buffer {
+  const out: number[] = [48, 44];
+  for (let i = 0; i < b.length; i++) {
+    out.push(b[i]);
+    const end = b[i] === 10 || (b[i] === 13 && b[i + 1] !== 10);
+    if (end && i + 1 < b.length) out.push(48, 44);
+  }
+  return Buffer.from(out);
 }
 
 /** An id of n bytes: letters and digits, varying with k. */
