@@ -22,17 +22,20 @@ import { plainRead } from '../helpers/csv-read.js';
 const OPTS: CsvReadOptions = { minItemResponses: 1, duplicatePolicy: 'last' };
 
 /**
- * `b` (delimiter `,`) read by the module and by the lexer alone, which must agree; then again
- * with a column put before every line, so that the module's general row loop (`read`) reads
- * what its loop for the common layout (`readCommon`) read. The rows of `b` the lexer read.
+ * `b` (HEADER's columns) read by the module and by the lexer alone, which must agree; then again
+ * with the first two columns' names swapped, the same bytes read by the module's general row
+ * loop (`read`) instead of its loop for the common layout (`readCommon`). The rows of `b` the
+ * lexer read.
  */
 async function both(b: Buffer, what: string): Promise<number> {
   const read = (r: typeof readCsvAnswers, chunks: Buffer[]) =>
     r(Readable.from(chunks), OPTS).then(plainRead, (e: Error) => ({ error: e.message }));
+  assert.equal(b.subarray(0, HEADER.length).toString(), HEADER);
+  const swapped = Buffer.concat([Buffer.from(SWAPPED), b.subarray(HEADER.length)]);
   let rows = -1;
   for (const [bytes, layout] of [
     [b, 'the common layout'],
-    [columnFirst(b), 'a column first'],
+    [swapped, 'the item first'],
   ] as const) {
     const ref = await read(readCsvAnswersByLexer, [bytes]);
     assert.deepEqual(await read(readCsvAnswers, [bytes]), ref, `${what}, ${layout}`);
@@ -45,17 +48,6 @@ async function both(b: Buffer, what: string): Promise<number> {
   return rows;
 }
 
-/** `0,` put at the start of every line (after LF, CRLF or CR alone). */
-function columnFirst(b: Buffer): Buffer {
-  const out: number[] = [48, 44];
-  for (let i = 0; i < b.length; i++) {
-    out.push(b[i]);
-    const end = b[i] === 10 || (b[i] === 13 && b[i + 1] !== 10);
-    if (end && i + 1 < b.length) out.push(48, 44);
-  }
-  return Buffer.from(out);
-}
-
 /** An id of n bytes: letters and digits, varying with k. */
 function id(n: number, k: number): string {
   let s = '';
@@ -64,6 +56,7 @@ function id(n: number, k: number): string {
 }
 
 const HEADER = 'user_id,item_id,is_correct,responded_at\n';
+const SWAPPED = 'item_id,user_id,is_correct,responded_at\n';
 
 /** The rows the module takes of `text` (delimiter `;`) read alone, and the time of each. */
 function moduleRows(text: string): { rows: number; times: number[] } {
