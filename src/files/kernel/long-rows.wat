@@ -722,25 +722,23 @@
         (if (i32.ge_s (local.get $prevUser) (i32.const 0))
           (then (if (i32.lt_u (i32.add (local.get $p) (local.get $prevLen)) (local.get $end))
           (then
+            ;; Its bytes and the delimiter after them (a row is taken only with it there),
             ;; 16 bytes at a time (no call in the row loop: a call costs the loop's vector
-            ;; constants their registers), the last 16 masked to the user's bytes.
+            ;; constants their registers), the last 16 masked to those bytes.
             (local.set $k (i32.const 0))
             (block $differ
               (loop $compare
                 (local.set $m (i32.xor (i8x16.bitmask (i8x16.eq
                   (v128.load (i32.add (local.get $p) (local.get $k))) (v128.load (i32.add (local.get $prevStart) (local.get $k)))))
                   (i32.const 0xffff)))
-                (if (i32.lt_u (i32.add (local.get $k) (i32.const 16)) (local.get $prevLen))
+                (if (i32.le_u (i32.add (local.get $k) (i32.const 16)) (local.get $prevLen))
                   (then
                     (br_if $differ (local.get $m))
                     (local.set $k (i32.add (local.get $k) (i32.const 16)))
                     (br $compare))))
               (br_if $differ (i32.and (local.get $m) (local.get $prevMask)))
-              ;; LF or CR there ends the row too early: `read` stops at its next field too.
-              (if (i32.eq (i32.load8_u (i32.add (local.get $p) (local.get $prevLen))) (local.get $d))
-                (then
-                  (local.set $same (i32.const 1))
-                  (local.set $p (i32.add (local.get $p) (local.get $prevLen))))))))))
+              (local.set $same (i32.const 1))
+              (local.set $p (i32.add (local.get $p) (local.get $prevLen))))))))
         (if (i32.eqz (local.get $same))
           (then
             ;; The id from s, 16 bytes at a time, as `read` scans it.
@@ -866,7 +864,8 @@
                 (local.set $p (i32.const -1))
                 (block $form
                   (br_if $form (i32.eqz (global.get $haveDate)))
-                  (br_if $form (i32.lt_s (i32.sub (local.get $end) (local.get $s)) (i32.const 20)))
+                  ;; (24 bytes before the end for either form; nearer the end $iso reads it.)
+                  (br_if $form (i32.lt_s (i32.sub (local.get $end) (local.get $s)) (i32.const 24)))
                   (br_if $form (i64.ne (i64.load (local.get $s)) (global.get $dateHead)))
                   (br_if $form (i32.ne (i32.load16_u offset=8 (local.get $s)) (global.get $dateTail)))
                     (local.set $v (v128.load offset=8 (local.get $s)))
@@ -889,13 +888,12 @@
                           (then (local.set $p (i32.add (local.get $s) (i32.const 20))))
                           (else
                             ;; THH:MM:SS.sssZ
-                            (if (i32.ge_s (i32.sub (local.get $end) (local.get $s)) (i32.const 24))
-                              (then (if (i32.eq (i32.or (i32.and (local.get $eq) (i32.const 0x8800)) (i32.and (local.get $good) (i32.const 0x7000)))
-                                                (i32.const 0xf800))
+                            (if (i32.eq (i32.or (i32.and (local.get $eq) (i32.const 0x8800)) (i32.and (local.get $good) (i32.const 0x7000)))
+                                        (i32.const 0xf800))
                               (then
                                 (local.set $k (i32.add (i32.add (local.get $k) (i32x4.extract_lane 3 (local.get $hms)))
                                                        (i8x16.extract_lane_u 14 (local.get $dg))))
-                                (local.set $p (i32.add (local.get $s) (i32.const 24)))))))))
+                                (local.set $p (i32.add (local.get $s) (i32.const 24)))))))
                         (local.set $t (f64.convert_i64_s (i64.add
                           (i64.mul (i64.extend_i32_s (global.get $lastDays)) (i64.const 86400000))
                           (i64.extend_i32_u (local.get $k))))))
@@ -921,8 +919,9 @@
             (br_if $stop (i32.lt_s (local.get $k) (i32.const 0)))
             (local.set $prevUser (local.get $k))
             (local.set $prevLen (i32.sub (local.get $ue) (local.get $us)))
-            ;; the bytes of its last 16: prevLen % 16 low bits, or all 16
-            (local.set $prevMask (i32.sub (i32.shl (i32.const 2) (i32.and (i32.sub (local.get $prevLen) (i32.const 1)) (i32.const 15)))
+            ;; the bytes of the user and its delimiter in their last 16: (prevLen + 1) % 16 low
+            ;; bits, or all 16
+            (local.set $prevMask (i32.sub (i32.shl (i32.const 2) (i32.and (local.get $prevLen) (i32.const 15)))
                                           (i32.const 1)))))
         (local.set $prevStart (local.get $us))
         ;; The item's probe, as in `read`.
