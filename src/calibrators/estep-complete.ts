@@ -33,13 +33,9 @@ export function completeTableBytes(nItems: number, cap: number): number {
   return 8 * (2 * nItems + 2) * cap;
 }
 
-/** Bytes of a thread's block: the side's table offsets (4 J, to 16), A, B, PcR, PcW. */
+/** Bytes of a thread's block: A, B (J rows each), PcR, PcW. */
 export function completeRegionBytes(nItems: number, cap: number): number {
-  return listBytes(nItems) + 8 * (2 * nItems + 2) * cap;
-}
-
-function listBytes(nItems: number): number {
-  return Math.ceil((4 * nItems) / 16) * 16;
+  return 8 * (2 * nItems + 2) * cap;
 }
 
 /**
@@ -81,8 +77,8 @@ export function loadCompleteTables(
 }
 
 /** Zeroes a thread's A, B, PcR and PcW before an E-step. */
-export function clearCompleteCounts(f64: Float64Array, dr: number, nItems: number, stride: number): void {
-  const a = f64Index(dr + listBytes(nItems));
+export function clearCompleteCounts(f64: Float64Array, dc: number, nItems: number, stride: number): void {
+  const a = f64Index(dc);
   f64.fill(0, a, a + (2 * nItems + 2) * stride);
 }
 
@@ -93,14 +89,14 @@ export function clearCompleteCounts(f64: Float64Array, dr: number, nItems: numbe
  */
 export function foldCompleteCounts(
   f64: Float64Array,
-  dr: number,
+  dc: number,
   acc: { r0: Float64Array; r1: Float64Array },
   nQ: number,
   stride: number,
 ): void {
   const nItems = acc.r0.length / nQ;
   const s = stride;
-  const a = f64Index(dr + listBytes(nItems));
+  const a = f64Index(dc);
   const b = a + nItems * s;
   const pcR = b + nItems * s;
   const pcW = pcR + s;

@@ -4,7 +4,7 @@
  * Layout (byte offsets, 16-byte aligned): userPtr, userItem, userResp, then the tables log P,
  * log(1-P) (item-major, stride = nodes rounded up to even), log w, nodes, the complete learners'
  * tables (if any learner answered every item); then per thread r0, r1, nodeN, work, outMax,
- * outSum and the complete learners' block. Louis' score tables s1, s0 and the per-thread information slots
+ * outSum, the list of a learner's answers and the complete learners' counts. Louis' score tables s1, s0 and the per-thread information slots
  * come last, in pages added only when item-block standard errors ask for them (they are 3x the
  * size of the accumulators: a run without them should not pay for them); item fit's ratio
  * tables and per-item sums use the same pages.
@@ -64,7 +64,9 @@ export interface Region {
   /** The sum-score pass's L (nodes x (fitAnswers + 1)) and bounds (nodes), in the Louis pages. */
   fitL: number;
   bound: number;
-  /** Complete learners' block (estep-complete.ts); 0 when there are none. */
+  /** The kernels' list of a learner's answers (estep.wat: "Answers by list"), `listSlots` of them. */
+  list: number;
+  /** Complete learners' counts (estep-complete.ts); 0 when there are none. */
   complete: number;
 }
 
@@ -79,6 +81,8 @@ export interface Layout {
   nodes: number;
   /** Complete learners' tables (estep-complete.ts); 0 when there are none. */
   complete: number;
+  /** Slots of each thread's answer list: the most answers of a learner (at least 1). */
+  listSlots: number;
   /** Louis' score tables, in the Louis pages (item fit's tables too). */
   s1: number;
   s0: number;
@@ -102,6 +106,8 @@ export interface LayoutShape {
   readonly cuts: readonly number[];
   /** Most answers of a learner in the sum-score kernel (default FIT_ANSWERS_PER_LEARNER). */
   readonly fitAnswers?: number;
+  /** The most answers of a learner (the kernels' answer lists hold that many). */
+  readonly maxAnswers: number;
   /** Whether some learner answered every item (then the complete learners' blocks are laid out). */
   readonly complete?: boolean;
 }
@@ -136,6 +142,7 @@ export function planMemory(shape: LayoutShape): MemoryPlan {
   const logW = take(8 * cap);
   const nodes = take(8 * cap);
   const complete = shape.complete ? take(completeTableBytes(J, cap)) : 0;
+  const listSlots = Math.max(1, shape.maxAnswers);
   const regions: Region[] = [];
   for (let t = 0; t + 1 < cuts.length; t++) {
     const users = cuts[t + 1] - cuts[t];
@@ -151,6 +158,7 @@ export function planMemory(shape: LayoutShape): MemoryPlan {
       info: -1,
       fitL: -1,
       bound: -1,
+      list: take(4 * listSlots),
       complete: shape.complete ? take(completeRegionBytes(J, cap)) : 0,
     });
   }
@@ -170,7 +178,24 @@ export function planMemory(shape: LayoutShape): MemoryPlan {
     r.bound = take(8 * cap);
   }
   return {
-    at: { ptr, item, resp, logP, logQ, logW, nodes, complete, s1, s0, sel, selPtr, theta, eSum, fitAnswers },
+    at: {
+      ptr,
+      item,
+      resp,
+      logP,
+      logQ,
+      logW,
+      nodes,
+      complete,
+      listSlots,
+      s1,
+      s0,
+      sel,
+      selPtr,
+      theta,
+      eSum,
+      fitAnswers,
+    },
     regions,
     basePages,
     louisPages: Math.ceil(top / PAGE),

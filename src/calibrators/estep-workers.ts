@@ -118,13 +118,15 @@ class WasmExecutor implements SizedExecutor {
   /** Lays the memory out for up to `nodes` quadrature nodes (E-step 61, EAP 121). */
   static start(mod: WebAssembly.Module, data: ResponseData, nodes: number, threads: number): WasmExecutor {
     const cap = nodes + (nodes % 2);
+    const most = maxAnswers(data.userPtr);
     const plan = planMemory({
       nUsers: data.nUsers,
       nObs: data.nObs,
       nItems: data.nItems,
       cap,
       cuts: splitUsers(data.userPtr, threads),
-      fitAnswers: Math.min(FIT_ANSWERS_PER_LEARNER, maxAnswers(data.userPtr)),
+      fitAnswers: Math.min(FIT_ANSWERS_PER_LEARNER, most),
+      maxAnswers: most,
       complete: countComplete(data.userPtr, data.nItems) > 0,
     });
     if (plan.basePages > MAX_PAGES)
@@ -183,9 +185,9 @@ class WasmExecutor implements SizedExecutor {
     return [r.u0, r.u1, this.stride / 2, at.ptr, at.item, at.resp, at.logP, at.logQ, at.logW];
   }
 
-  /** The last arguments of the E-step, Louis' pass and the EAP: J, the complete learners' blocks. */
-  private completeArgs(r: Region): number[] {
-    return [this.nItems, this.at.complete, r.complete];
+  /** The last arguments of Louis' pass and the EAP: J, the answer list, the complete learners' tables. */
+  private listArgs(r: Region): number[] {
+    return [this.nItems, this.at.listSlots, r.list, this.at.complete];
   }
 
   /** Runs `fn` on every region: this thread the first, the workers the others. */
@@ -226,7 +228,8 @@ class WasmExecutor implements SizedExecutor {
       r.work,
       r.out1,
       r.out2,
-      ...this.completeArgs(r),
+      ...this.listArgs(r),
+      r.complete,
     ]);
     return readAccumulators(f64, this.regions, acc, nQ, stride);
   }
@@ -248,7 +251,7 @@ class WasmExecutor implements SizedExecutor {
       f64.set(s0.subarray(row * nQ, (row + 1) * nQ), f64Index(at.s0) + row * stride);
     }
     for (const r of this.regions) f64.fill(0, f64Index(r.info), f64Index(r.info) + nItems * 9);
-    await this.everywhere('louis', (r) => [at.s1, at.s0, p, r.info, r.work, ...this.completeArgs(r)]);
+    await this.everywhere('louis', (r) => [at.s1, at.s0, p, r.info, r.work, ...this.listArgs(r)]);
     const out = new Float64Array(nItems * 9);
     for (const r of this.regions) {
       const o = f64Index(r.info);
@@ -265,7 +268,7 @@ class WasmExecutor implements SizedExecutor {
     const { f64, stride, at } = this;
     f64.set(nodes, f64Index(at.nodes));
     if (stride > nodes.length) f64[f64Index(at.nodes) + nodes.length] = 0;
-    await this.everywhere('eap', (r) => [at.nodes, r.work, r.out1, r.out2, ...this.completeArgs(r)]);
+    await this.everywhere('eap', (r) => [at.nodes, r.work, r.out1, r.out2, ...this.listArgs(r)]);
     const nUsers = this.regions[this.regions.length - 1].u1;
     const mean = new Float64Array(nUsers);
     const sd = new Float64Array(nUsers);

@@ -33,6 +33,7 @@ function blocks(plan: MemoryPlan, s: { nUsers: number; nObs: number; nItems: num
     ['logQ', at.logQ, 8 * J * s.cap],
     ['logW', at.logW, 8 * s.cap],
     ['nodes', at.nodes, 8 * s.cap],
+    ...(at.complete ? [['complete', at.complete, 8 * (2 * J + 2) * s.cap] as [string, number, number]] : []),
     ['s1', at.s1, 24 * J * s.cap],
     ['s0', at.s0, 24 * J * s.cap],
     ['sel', at.sel, 4 * FIT_BATCH_LEARNERS],
@@ -52,7 +53,9 @@ function blocks(plan: MemoryPlan, s: { nUsers: number; nObs: number; nItems: num
       [`info.${t}`, r.info, 72 * J],
       [`fitL.${t}`, r.fitL, 8 * (at.fitAnswers + 1) * s.cap],
       [`bound.${t}`, r.bound, 8 * s.cap],
+      [`list.${t}`, r.list, 4 * at.listSlots],
     );
+    if (r.complete) list.push([`complete.${t}`, r.complete, 8 * (2 * J + 2) * s.cap]);
   });
   return list.sort((a, b) => a[1] - b[1]);
 }
@@ -67,7 +70,7 @@ describe('E-step memory layout', () => {
 
   it('a 3.5 GiB plan: every block past 2 GiB has an exact, positive index; none overlap', () => {
     const shape = { nUsers: 1_000_000, nObs: 700_000_000, nItems: 2000, cap: 122 };
-    const plan = planMemory({ ...shape, cuts: [0, 400_000, 1_000_000] });
+    const plan = planMemory({ ...shape, cuts: [0, 400_000, 1_000_000], maxAnswers: 2000, complete: true });
     const list = blocks(plan, shape);
     let end = 0;
     let past2GiB = 0;
@@ -97,7 +100,13 @@ describe("Louis' tables are allocated only for item-block standard errors and it
   const { data } = simulateResponses({ model: '2PL', nUsers: 3000, nItems: 400, perUser: 20, seed: 5 });
   const cap = 122; // laid out for the EAP's 121 nodes
   // The sum-score kernel's L is laid out for the most answers of a learner (20 here).
-  const plan = planMemory({ ...data, cap, cuts: splitUsers(data.userPtr, 2), fitAnswers: 20 });
+  const plan = planMemory({
+    ...data,
+    cap,
+    cuts: splitUsers(data.userPtr, 2),
+    fitAnswers: 20,
+    maxAnswers: 20,
+  });
 
   async function run(standardErrors: 'none' | 'item', itemFit = false) {
     let ex: SizedExecutor | null = null;

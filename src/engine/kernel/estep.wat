@@ -153,70 +153,6 @@
       (v128.store offset=0 (i32.add (local.get $work) (local.get $i)) (local.get $a0))
       (local.set $i (i32.add (local.get $i) (i32.const 16)))
       (br $p1))))
-  ;; Expected counts: the posterior work added to the row (r1 for a right answer, r0 for a wrong
-  ;; one) of each answered item, the posterior held in registers 8, 4, then 1 pair at a time.
-  (func $scatter
-    (param $k0 i32) (param $k1 i32) (param $stride i32) (param $item i32) (param $resp i32)
-    (param $r1 i32) (param $r0 i32) (param $work i32)
-    (local $i i32) (local $k i32) (local $t i32)
-    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
-    (block $s8_done (loop $s8
-      (br_if $s8_done (i32.gt_u (i32.add (local.get $i) (i32.const 128)) (local.get $stride)))
-      (local.set $a0 (v128.load offset=0 (i32.add (local.get $work) (local.get $i))))
-      (local.set $a1 (v128.load offset=16 (i32.add (local.get $work) (local.get $i))))
-      (local.set $a2 (v128.load offset=32 (i32.add (local.get $work) (local.get $i))))
-      (local.set $a3 (v128.load offset=48 (i32.add (local.get $work) (local.get $i))))
-      (local.set $a4 (v128.load offset=64 (i32.add (local.get $work) (local.get $i))))
-      (local.set $a5 (v128.load offset=80 (i32.add (local.get $work) (local.get $i))))
-      (local.set $a6 (v128.load offset=96 (i32.add (local.get $work) (local.get $i))))
-      (local.set $a7 (v128.load offset=112 (i32.add (local.get $work) (local.get $i))))
-      (local.set $k (local.get $k0))
-      (block $s8_k_done (loop $s8_k
-        (br_if $s8_k_done (i32.ge_u (local.get $k) (local.get $k1)))
-        (local.set $t (i32.add (local.get $i) (i32.add (select (local.get $r1) (local.get $r0) (i32.load8_u (i32.add (local.get $resp) (local.get $k)))) (i32.mul (i32.load (i32.add (local.get $item) (i32.shl (local.get $k) (i32.const 2)))) (local.get $stride)))))
-        (v128.store offset=0 (local.get $t) (f64x2.add (v128.load offset=0 (local.get $t)) (local.get $a0)))
-        (v128.store offset=16 (local.get $t) (f64x2.add (v128.load offset=16 (local.get $t)) (local.get $a1)))
-        (v128.store offset=32 (local.get $t) (f64x2.add (v128.load offset=32 (local.get $t)) (local.get $a2)))
-        (v128.store offset=48 (local.get $t) (f64x2.add (v128.load offset=48 (local.get $t)) (local.get $a3)))
-        (v128.store offset=64 (local.get $t) (f64x2.add (v128.load offset=64 (local.get $t)) (local.get $a4)))
-        (v128.store offset=80 (local.get $t) (f64x2.add (v128.load offset=80 (local.get $t)) (local.get $a5)))
-        (v128.store offset=96 (local.get $t) (f64x2.add (v128.load offset=96 (local.get $t)) (local.get $a6)))
-        (v128.store offset=112 (local.get $t) (f64x2.add (v128.load offset=112 (local.get $t)) (local.get $a7)))
-        (local.set $k (i32.add (local.get $k) (i32.const 1)))
-        (br $s8_k)))
-      (local.set $i (i32.add (local.get $i) (i32.const 128)))
-      (br $s8)))
-    (block $s4_done (loop $s4
-      (br_if $s4_done (i32.gt_u (i32.add (local.get $i) (i32.const 64)) (local.get $stride)))
-      (local.set $a0 (v128.load offset=0 (i32.add (local.get $work) (local.get $i))))
-      (local.set $a1 (v128.load offset=16 (i32.add (local.get $work) (local.get $i))))
-      (local.set $a2 (v128.load offset=32 (i32.add (local.get $work) (local.get $i))))
-      (local.set $a3 (v128.load offset=48 (i32.add (local.get $work) (local.get $i))))
-      (local.set $k (local.get $k0))
-      (block $s4_k_done (loop $s4_k
-        (br_if $s4_k_done (i32.ge_u (local.get $k) (local.get $k1)))
-        (local.set $t (i32.add (local.get $i) (i32.add (select (local.get $r1) (local.get $r0) (i32.load8_u (i32.add (local.get $resp) (local.get $k)))) (i32.mul (i32.load (i32.add (local.get $item) (i32.shl (local.get $k) (i32.const 2)))) (local.get $stride)))))
-        (v128.store offset=0 (local.get $t) (f64x2.add (v128.load offset=0 (local.get $t)) (local.get $a0)))
-        (v128.store offset=16 (local.get $t) (f64x2.add (v128.load offset=16 (local.get $t)) (local.get $a1)))
-        (v128.store offset=32 (local.get $t) (f64x2.add (v128.load offset=32 (local.get $t)) (local.get $a2)))
-        (v128.store offset=48 (local.get $t) (f64x2.add (v128.load offset=48 (local.get $t)) (local.get $a3)))
-        (local.set $k (i32.add (local.get $k) (i32.const 1)))
-        (br $s4_k)))
-      (local.set $i (i32.add (local.get $i) (i32.const 64)))
-      (br $s4)))
-    (block $s1_done (loop $s1
-      (br_if $s1_done (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $stride)))
-      (local.set $a0 (v128.load offset=0 (i32.add (local.get $work) (local.get $i))))
-      (local.set $k (local.get $k0))
-      (block $s1_k_done (loop $s1_k
-        (br_if $s1_k_done (i32.ge_u (local.get $k) (local.get $k1)))
-        (local.set $t (i32.add (local.get $i) (i32.add (select (local.get $r1) (local.get $r0) (i32.load8_u (i32.add (local.get $resp) (local.get $k)))) (i32.mul (i32.load (i32.add (local.get $item) (i32.shl (local.get $k) (i32.const 2)))) (local.get $stride)))))
-        (v128.store offset=0 (local.get $t) (f64x2.add (v128.load offset=0 (local.get $t)) (local.get $a0)))
-        (local.set $k (i32.add (local.get $k) (i32.const 1)))
-        (br $s1_k)))
-      (local.set $i (i32.add (local.get $i) (i32.const 16)))
-      (br $s1))))
-
   (func $jointList
     (param $list i32) (param $n i32) (param $stride i32) (param $tab i32) (param $logW i32) (param $work i32)
     (local $i i32) (local $k i32) (local $t i32)
@@ -351,84 +287,95 @@
       (local.set $i (i32.add (local.get $i) (i32.const 16)))
       (br $s1))))
 
+  ;; Answers by list. A learner's answers are first listed as table offsets (item x stride): the
+  ;; right ones from the front of the thread's $list, the wrong ones from its back ($L slots, at
+  ;; least the most answers of any learner), every answer written to both ends (the slot that
+  ;; stays is the one its side's count keeps: no branch per answer); $n1 and $n0 count them. The
+  ;; log joint is then log w + the right answers' log P + the wrong ones' log Q, a pass over each
+  ;; side's offsets, and the E-step's counts go the same way (r1 at the right answers, r0 at the
+  ;; wrong ones): no choice of table and no item lookup per answer and node group.
+  ;;
   ;; Complete learners (every one of the J items answered; a dense test). With D = log P - log Q
   ;; and C0 = log w + sum_j log Q_j, C1 = log w + sum_j log P_j, the log joint is C0 plus D of the
   ;; right answers, or C1 minus D of the wrong ones: the kernel takes the side with fewer answers
   ;; (on average well under half of them). Their expected counts go the same way: the posterior is
   ;; added to A (right side) or B (wrong side) for those answers only, and its sum over the side's
   ;; learners to PcR or PcW; then r1 = A + PcW - B and r0 = B + PcR - A for those learners
-  ;; (estep-memory.ts's readAccumulators). Laid out at the current stride (sb = bytes per item):
-  ;; $dn (shared): D [J x sb], -D [J x sb], C0 [sb], C1 [sb]; $dr (per thread): the side's table
-  ;; offsets [4 J, to 16], A [J x sb], B [J x sb], PcR [sb], PcW [sb]. $dn = 0: no complete learner.
+  ;; (estep-complete.ts's foldCompleteCounts). Laid out at the current stride (sb = bytes per
+  ;; item): $dn (shared): D [J x sb], -D [J x sb], C0 [sb], C1 [sb]; $dc (per thread): A [J x sb],
+  ;; B [J x sb], PcR [sb], PcW [sb]. $dn = 0: no complete learner.
 
-  ;; The table offsets (item x stride) of the right answers from the front of $list and of the
-  ;; wrong ones from its back, every answer written to both ends (the slot that stays is the one
-  ;; its side's count keeps: no branch per answer). Returns n >= 0 for the right side (n answers
-  ;; at $list), or -1 - n for the wrong side (n answers at $list + 4 (J - n)).
-  (func $minority
+  (global $n1 (mut i32) (i32.const 0))
+  (global $n0 (mut i32) (i32.const 0))
+
+  ;; The learner's answers [k0, k1) listed at $list (see above), counted in $n1 and $n0.
+  (func $listAnswers
     (param $k0 i32) (param $k1 i32) (param $stride i32) (param $item i32) (param $resp i32)
-    (param $J i32) (param $list i32) (result i32)
-    (local $k i32) (local $n1 i32) (local $n0 i32) (local $off i32) (local $x i32)
+    (param $L i32) (param $list i32)
+    (local $k i32) (local $n1 i32) (local $n0 i32) (local $off i32) (local $x i32) (local $back i32)
+    ;; the back end's slot for the next wrong answer: $list + 4 (L - 1 - n0)
+    (local.set $back (i32.add (local.get $list) (i32.shl (i32.sub (local.get $L) (i32.const 1)) (i32.const 2))))
     (local.set $k (local.get $k0))
     (block $done (loop $each
       (br_if $done (i32.ge_u (local.get $k) (local.get $k1)))
       (local.set $off (i32.mul (i32.load (i32.add (local.get $item) (i32.shl (local.get $k) (i32.const 2)))) (local.get $stride)))
       (local.set $x (i32.load8_u (i32.add (local.get $resp) (local.get $k))))
       (i32.store (i32.add (local.get $list) (i32.shl (local.get $n1) (i32.const 2))) (local.get $off))
-      (i32.store (i32.add (local.get $list) (i32.shl (i32.sub (i32.sub (local.get $J) (i32.const 1)) (local.get $n0)) (i32.const 2))) (local.get $off))
+      (i32.store (i32.sub (local.get $back) (i32.shl (local.get $n0) (i32.const 2))) (local.get $off))
       (local.set $n1 (i32.add (local.get $n1) (local.get $x)))
       (local.set $n0 (i32.add (local.get $n0) (i32.sub (i32.const 1) (local.get $x))))
       (local.set $k (i32.add (local.get $k) (i32.const 1)))
       (br $each)))
-    (select (local.get $n1) (i32.sub (i32.const -1) (local.get $n0)) (i32.le_u (local.get $n1) (local.get $n0))))
+    (global.set $n1 (local.get $n1))
+    (global.set $n0 (local.get $n0)))
 
-  ;; The learner's log joint into $work, by the complete learners' path where it applies. Returns
-  ;; 0 (general path), 1 + n (right side, n answers listed at $dr) or -1 - n (wrong side).
+  ;; The learner's log joint into $work. Returns 0 (both sides listed), 1 (a complete learner, by
+  ;; the right side) or -1 (a complete learner, by the wrong side).
   (func $joint
     (param $k0 i32) (param $k1 i32) (param $stride i32) (param $item i32) (param $resp i32)
     (param $logP i32) (param $logQ i32) (param $logW i32) (param $work i32)
-    (param $J i32) (param $dn i32) (param $dr i32) (result i32)
-    (local $m i32) (local $sb i32)
-    (if (i32.or (i32.eqz (local.get $dn)) (i32.ne (i32.sub (local.get $k1) (local.get $k0)) (local.get $J)))
+    (param $J i32) (param $L i32) (param $list i32) (param $dn i32) (result i32)
+    (local $sb i32) (local $wrong i32)
+    (call $listAnswers (local.get $k0) (local.get $k1) (local.get $stride) (local.get $item) (local.get $resp)
+      (local.get $L) (local.get $list))
+    (local.set $wrong (i32.add (local.get $list) (i32.shl (i32.sub (local.get $L) (global.get $n0)) (i32.const 2))))
+    (if (i32.and (i32.ne (local.get $dn) (i32.const 0)) (i32.eq (i32.sub (local.get $k1) (local.get $k0)) (local.get $J)))
       (then
-        (call $logJoint (local.get $k0) (local.get $k1) (local.get $stride) (local.get $item) (local.get $resp)
-          (local.get $logP) (local.get $logQ) (local.get $logW) (local.get $work))
-        (return (i32.const 0))))
-    (local.set $sb (i32.mul (local.get $J) (local.get $stride)))
-    (local.set $m (call $minority (local.get $k0) (local.get $k1) (local.get $stride) (local.get $item) (local.get $resp)
-      (local.get $J) (local.get $dr)))
-    (if (i32.ge_s (local.get $m) (i32.const 0))
-      (then
-        ;; C0 + the right answers' D
-        (call $jointList (local.get $dr) (local.get $m) (local.get $stride) (local.get $dn)
-          (i32.add (local.get $dn) (i32.shl (local.get $sb) (i32.const 1))) (local.get $work))
-        (return (i32.add (local.get $m) (i32.const 1)))))
-    ;; C1 + the wrong answers' -D
-    (local.set $m (i32.sub (i32.const -1) (local.get $m)))
-    (call $jointList
-      (i32.add (local.get $dr) (i32.shl (i32.sub (local.get $J) (local.get $m)) (i32.const 2)))
-      (local.get $m) (local.get $stride) (i32.add (local.get $dn) (local.get $sb))
-      (i32.add (i32.add (local.get $dn) (i32.shl (local.get $sb) (i32.const 1))) (local.get $stride)) (local.get $work))
-    (i32.sub (i32.const -1) (local.get $m)))
+        (local.set $sb (i32.mul (local.get $J) (local.get $stride)))
+        (if (i32.le_u (global.get $n1) (global.get $n0))
+          (then
+            ;; C0 + the right answers' D
+            (call $jointList (local.get $list) (global.get $n1) (local.get $stride) (local.get $dn)
+              (i32.add (local.get $dn) (i32.shl (local.get $sb) (i32.const 1))) (local.get $work))
+            (return (i32.const 1))))
+        ;; C1 + the wrong answers' -D
+        (call $jointList (local.get $wrong) (global.get $n0) (local.get $stride) (i32.add (local.get $dn) (local.get $sb))
+          (i32.add (i32.add (local.get $dn) (i32.shl (local.get $sb) (i32.const 1))) (local.get $stride)) (local.get $work))
+        (return (i32.const -1))))
+    (call $jointList (local.get $list) (global.get $n1) (local.get $stride) (local.get $logP) (local.get $logW) (local.get $work))
+    (call $jointList (local.get $wrong) (global.get $n0) (local.get $stride) (local.get $logQ) (local.get $work) (local.get $work))
+    (i32.const 0))
 
-  ;; The complete learner's expected counts (see above): the posterior $work added to A or B at
-  ;; the side's answers and to PcR or PcW; $c is what $joint returned (not 0).
-  (func $scatterComplete
-    (param $c i32) (param $stride i32) (param $J i32) (param $dr i32) (param $work i32)
-    (local $n i32) (local $sb i32) (local $a i32) (local $pc i32) (local $i i32)
+  ;; The E-step's counts of the learner whose posterior is $work, $c what $joint returned: r1 and
+  ;; r0 at the listed answers, or a complete learner's side (A or B, and PcR or PcW).
+  (func $scatterAll
+    (param $c i32) (param $stride i32) (param $J i32) (param $L i32) (param $list i32)
+    (param $r0 i32) (param $r1 i32) (param $dc i32) (param $work i32)
+    (local $sb i32) (local $wrong i32) (local $pc i32) (local $i i32)
+    (local.set $wrong (i32.add (local.get $list) (i32.shl (i32.sub (local.get $L) (global.get $n0)) (i32.const 2))))
+    (if (i32.eqz (local.get $c))
+      (then
+        (call $scatterList (local.get $list) (global.get $n1) (local.get $stride) (local.get $r1) (local.get $work))
+        (call $scatterList (local.get $wrong) (global.get $n0) (local.get $stride) (local.get $r0) (local.get $work))
+        (return)))
     (local.set $sb (i32.mul (local.get $J) (local.get $stride)))
-    ;; A: after the offsets, 4 J bytes rounded up to 16
-    (local.set $a (i32.add (local.get $dr) (i32.and (i32.add (i32.shl (local.get $J) (i32.const 2)) (i32.const 15)) (i32.const -16))))
     (if (i32.gt_s (local.get $c) (i32.const 0))
       (then
-        (local.set $n (i32.sub (local.get $c) (i32.const 1)))
-        (call $scatterList (local.get $dr) (local.get $n) (local.get $stride) (local.get $a) (local.get $work))
-        (local.set $pc (i32.add (local.get $a) (i32.shl (local.get $sb) (i32.const 1)))))
+        (call $scatterList (local.get $list) (global.get $n1) (local.get $stride) (local.get $dc) (local.get $work))
+        (local.set $pc (i32.add (local.get $dc) (i32.shl (local.get $sb) (i32.const 1)))))
       (else
-        (local.set $n (i32.sub (i32.const -1) (local.get $c)))
-        (call $scatterList (i32.add (local.get $dr) (i32.shl (i32.sub (local.get $J) (local.get $n)) (i32.const 2)))
-          (local.get $n) (local.get $stride) (i32.add (local.get $a) (local.get $sb)) (local.get $work))
-        (local.set $pc (i32.add (i32.add (local.get $a) (i32.shl (local.get $sb) (i32.const 1))) (local.get $stride)))))
+        (call $scatterList (local.get $wrong) (global.get $n0) (local.get $stride) (i32.add (local.get $dc) (local.get $sb)) (local.get $work))
+        (local.set $pc (i32.add (i32.add (local.get $dc) (i32.shl (local.get $sb) (i32.const 1))) (local.get $stride)))))
     (block $d (loop $l
       (br_if $d (i32.ge_u (local.get $i) (local.get $stride)))
       (v128.store (i32.add (local.get $pc) (local.get $i))
@@ -441,7 +388,8 @@
     (param $ptr i32) (param $item i32) (param $resp i32)
     (param $logP i32) (param $logQ i32) (param $logW i32)
     (param $r0 i32) (param $r1 i32) (param $nodeN i32) (param $work i32)
-    (param $outMax i32) (param $outSum i32) (param $J i32) (param $dn i32) (param $dr i32)
+    (param $outMax i32) (param $outSum i32)
+    (param $J i32) (param $L i32) (param $list i32) (param $dn i32) (param $dc i32)
     (local $u i32) (local $k0 i32) (local $k1 i32) (local $i i32) (local $c i32)
     (local $stride i32) (local $end i32)
     (local $m v128) (local $e v128) (local $inv v128)
@@ -455,7 +403,8 @@
         (local.set $k0 (i32.load (i32.add (local.get $ptr) (i32.shl (local.get $u) (i32.const 2)))))
         (local.set $k1 (i32.load offset=4 (i32.add (local.get $ptr) (i32.shl (local.get $u) (i32.const 2)))))
         (local.set $c (call $joint (local.get $k0) (local.get $k1) (local.get $stride) (local.get $item) (local.get $resp)
-          (local.get $logP) (local.get $logQ) (local.get $logW) (local.get $work) (local.get $J) (local.get $dn) (local.get $dr)))
+          (local.get $logP) (local.get $logQ) (local.get $logW) (local.get $work)
+          (local.get $J) (local.get $L) (local.get $list) (local.get $dn)))
         ;; max
         (local.set $m (f64x2.splat (f64.const -inf)))
         (local.set $i (i32.const 0))
@@ -480,10 +429,8 @@
             (f64x2.add (v128.load (i32.add (local.get $nodeN) (local.get $i))) (local.get $e)))
           (local.set $i (i32.add (local.get $i) (i32.const 16)))
           (br $l5)))
-        (if (local.get $c)
-          (then (call $scatterComplete (local.get $c) (local.get $stride) (local.get $J) (local.get $dr) (local.get $work)))
-          (else (call $scatter (local.get $k0) (local.get $k1) (local.get $stride) (local.get $item) (local.get $resp)
-            (local.get $r1) (local.get $r0) (local.get $work))))
+        (call $scatterAll (local.get $c) (local.get $stride) (local.get $J) (local.get $L) (local.get $list)
+          (local.get $r0) (local.get $r1) (local.get $dc) (local.get $work))
         (local.set $u (i32.add (local.get $u) (i32.const 1)))
         (br $users)))
     (drop (local.get $end)))
@@ -496,7 +443,7 @@
       (param $ptr i32) (param $item i32) (param $resp i32)
       (param $logP i32) (param $logQ i32) (param $logW i32)
       (param $s1 i32) (param $s0 i32) (param $p i32) (param $info i32) (param $work i32)
-      (param $J i32) (param $dn i32) (param $dr i32)
+      (param $J i32) (param $L i32) (param $list i32) (param $dn i32)
       (local $u i32) (local $k i32) (local $k0 i32) (local $k1 i32) (local $i i32)
       (local $stride i32) (local $b i32) (local $o i32) (local $j i32)
       (local $m v128) (local $e v128) (local $v0 v128) (local $v1 v128) (local $v2 v128)
@@ -509,7 +456,8 @@
           (local.set $k0 (i32.load (i32.add (local.get $ptr) (i32.shl (local.get $u) (i32.const 2)))))
           (local.set $k1 (i32.load offset=4 (i32.add (local.get $ptr) (i32.shl (local.get $u) (i32.const 2)))))
           (drop (call $joint (local.get $k0) (local.get $k1) (local.get $stride) (local.get $item) (local.get $resp)
-            (local.get $logP) (local.get $logQ) (local.get $logW) (local.get $work) (local.get $J) (local.get $dn) (local.get $dr)))
+            (local.get $logP) (local.get $logQ) (local.get $logW) (local.get $work)
+          (local.get $J) (local.get $L) (local.get $list) (local.get $dn)))
           (local.set $m (f64x2.splat (f64.const -inf)))
           (local.set $i (i32.const 0))
           (block $d3 (loop $l3
@@ -567,7 +515,7 @@
       (param $ptr i32) (param $item i32) (param $resp i32)
       (param $logP i32) (param $logQ i32) (param $logW i32)
       (param $nodes i32) (param $work i32) (param $outMean i32) (param $outSd i32)
-      (param $J i32) (param $dn i32) (param $dr i32)
+      (param $J i32) (param $L i32) (param $list i32) (param $dn i32)
       (local $u i32) (local $k0 i32) (local $k1 i32) (local $i i32)
       (local $stride i32)
       (local $m v128) (local $s1 v128) (local $x v128)
@@ -580,7 +528,8 @@
           (local.set $k0 (i32.load (i32.add (local.get $ptr) (i32.shl (local.get $u) (i32.const 2)))))
           (local.set $k1 (i32.load offset=4 (i32.add (local.get $ptr) (i32.shl (local.get $u) (i32.const 2)))))
           (drop (call $joint (local.get $k0) (local.get $k1) (local.get $stride) (local.get $item) (local.get $resp)
-            (local.get $logP) (local.get $logQ) (local.get $logW) (local.get $work) (local.get $J) (local.get $dn) (local.get $dr)))
+            (local.get $logP) (local.get $logQ) (local.get $logW) (local.get $work)
+          (local.get $J) (local.get $L) (local.get $list) (local.get $dn)))
           (local.set $m (f64x2.splat (f64.const -inf)))
           (local.set $i (i32.const 0))
           (block $d3 (loop $l3
