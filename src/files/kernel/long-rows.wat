@@ -680,7 +680,7 @@
   (func (export "readCommon") (param $p i32) (param $end i32) (param $d i32) (param $stamped i32) (result i32)
     (local $count i32) (local $cap i32) (local $done i32) (local $timed i32)
     (local $s i32) (local $c i32) (local $k i32) (local $m i32) (local $high i32)
-    (local $w i64) (local $hw i64) (local $v v128)
+    (local $hw i64) (local $v v128)
     (local $vd v128) (local $vlf v128) (local $vcr v128)
     (local $v48 v128) (local $v9 v128) (local $vform v128) (local $vpair v128) (local $vmax v128) (local $vunit v128) (local $vgather v128)
     (local $dg v128) (local $hms v128) (local $eq i32) (local $good i32)
@@ -702,7 +702,7 @@
     (local.set $vgather (v128.const i8x16 3 4 6 7 9 10 12 13 128 128 128 128 128 128 128 128))
     (local.set $vpair (v128.const i16x8 10 1 10 1 10 1 100 10))
     ;; The ranges of hours, minutes, seconds (the milliseconds' lane any): the lanes are at most
-    ;; 25 * 255, so a signed compare is the unsigned one of `read`.
+    ;; 100 * 255 + 10 * 255, so a signed compare is the unsigned one of `read`.
     (local.set $vmax (v128.const i32x4 24 59 60 0x7fffffff))
     (local.set $vunit (v128.const i32x4 3600000 60000 1000 1))
     (local.set $done (local.get $p))
@@ -741,7 +741,7 @@
               (local.set $p (i32.add (local.get $p) (local.get $prevLen))))))))
         (if (i32.eqz (local.get $same))
           (then
-            ;; The id from s, 16 bytes at a time, as `read` scans it.
+            ;; The id at p, 16 bytes at a time, as `read` scans it.
             (local.set $hw (i64.const 0))
             (local.set $high (i32.const 0))
             (block $idEnd
@@ -758,10 +758,9 @@
                 (local.set $p (i32.add (local.get $p) (i32.const 16)))
                 (br_if $stop (i32.ge_u (local.get $p) (local.get $end)))
                 (br $idLanes)))
-            ;; m: the bytes after the id's end, as bits; the id's bytes in the last 16 are its lanes below
-            ;; the lowest set bit ((m - 1) & ~m), k of them; those lanes of v kept (the 16 bytes of 0xff at
-            ;; 144 - k, past which lie zeros, as a mask) are hashed as `read` hashes them: the first word
-            ;; when k > 0, the second too when k > 8.
+            ;; m: the lanes that end the field, as bits; the id's bytes in the last 16 are the k lanes
+            ;; below its lowest set bit, kept (v and'ed with the 16 bytes at 144 - k: k of 0xff, then
+            ;; zeros) and hashed as `read` hashes them: the first word when k > 0, the second when k > 8.
             (local.set $m (local.get $k))
             (local.set $k (i32.ctz (local.get $m)))
             (local.set $v (v128.and (local.get $v) (v128.load (i32.sub (i32.const 144) (local.get $k)))))
@@ -793,7 +792,7 @@
         (br_if $stop (i32.ge_u (local.get $p) (local.get $end)))
         (local.set $is (local.get $p))
         (br_if $stop (i32.eq (i32.load8_u (local.get $p)) (i32.const 34)))
-        ;; The id from s, 16 bytes at a time, as `read` scans it.
+        ;; The id at p, 16 bytes at a time, as `read` scans it.
         (local.set $hw (i64.const 0))
         (local.set $high (i32.const 0))
         (block $idEnd
@@ -810,10 +809,9 @@
             (local.set $p (i32.add (local.get $p) (i32.const 16)))
             (br_if $stop (i32.ge_u (local.get $p) (local.get $end)))
             (br $idLanes)))
-        ;; m: the bytes after the id's end, as bits; the id's bytes in the last 16 are its lanes below
-        ;; the lowest set bit ((m - 1) & ~m), k of them; those lanes of v kept (the 16 bytes of 0xff at
-        ;; 144 - k, past which lie zeros, as a mask) are hashed as `read` hashes them: the first word
-        ;; when k > 0, the second too when k > 8.
+        ;; m: the lanes that end the field, as bits; the id's bytes in the last 16 are the k lanes
+        ;; below its lowest set bit, kept (v and'ed with the 16 bytes at 144 - k: k of 0xff, then
+        ;; zeros) and hashed as `read` hashes them: the first word when k > 0, the second when k > 8.
         (local.set $m (local.get $k))
         (local.set $k (i32.ctz (local.get $m)))
         (local.set $v (v128.and (local.get $v) (v128.load (i32.sub (i32.const 144) (local.get $k)))))
