@@ -17,6 +17,8 @@ export interface KernelThreads {
   readonly regions: readonly Region[];
   /** The common first arguments of the users kernels for a region (the tables loaded last). */
   head(r: Region): number[];
+  /** The kernels' last arguments for thread r: J, its answer list, the complete learners' tables. */
+  listArgs(r: Region): number[];
   /** Runs `fn` with argsOf(t) on thread t (0: this one), in chunks of `chunk` of args[0]..args[1]. */
   onThreads(fn: Kernel, argsOf: (t: number) => number[], chunk: number): Promise<void>;
 }
@@ -38,7 +40,11 @@ export async function itemFitOnKernel(
   for (const r of regions) f64.fill(0, f64Index(r.info), f64Index(r.info) + nSums);
   await k.onThreads(
     'squares',
-    (i) => [...k.head(regions[i]), t.invP, t.PoverQ, t.invQ, regions[i].info, regions[i].work],
+    (i) => [
+      ...k.head(regions[i]),
+      ...[t.invP, t.PoverQ, t.invQ, regions[i].info, regions[i].work],
+      ...k.listArgs(regions[i]),
+    ],
     SQUARES_CHUNK,
   );
   const squares = new Float64Array(nSums);

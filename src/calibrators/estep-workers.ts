@@ -6,6 +6,7 @@
  * (estep.ts) is the reference and the fallback where WebAssembly SIMD is not available.
  */
 
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { type EStepExecutor, inlineExecutor } from '../engine/em.js';
 import type { EStepAccumulators, EStepInput } from '../engine/estep.js';
@@ -22,6 +23,7 @@ import {
   kernelImports,
   kernelModule,
   PER_USER_OUTPUTS,
+  prestartWorkers,
   runChunked,
   startWorkers,
 } from './estep-kernel.js';
@@ -40,10 +42,22 @@ import {
   splitUsers,
 } from './estep-memory.js';
 
-export { kernelModule } from './estep-kernel.js';
+export { kernelModule, releaseWorkers } from './estep-kernel.js';
 export { f64Index, type MemoryPlan, planMemory, splitUsers } from './estep-memory.js';
 
-/** Below this many observation-node updates per E-step, a second thread costs more than it saves. */
+/**
+ * Below this many observation-node updates per E-step, a second thread costs more than it saves.
+ * Started by the executor, a worker takes 20-35 ms to its first line (~4 ms of it on this
+ * thread); `fit` prestarts it during the read (prestartForFit), which leaves a message each way
+ * per kernel call (~0.1-0.2 ms) against half the call's work. Not lowered for that (issue 14):
+ * dense 5,000 x 40 at 61 nodes (1.2e7) on 2 threads, prestarted, took 0.187 s against 0.219 s
+ * to calibrate (min of 8, alternated, load ~2) with the kernels before the complete learners'
+ * path; with it the kernels' work halved, and on the shared 2-core test machine (load 7-9) the
+ * second thread no longer won, neither a whole fit (Node 26: 0.42 s against 0.32 s wall, this
+ * thread's CPU 0.214 s against 0.225 s, min of 8) nor a single call alternated with one thread
+ * (E-step 3.6 against 3.4 ms, min of 100; at 600k x 61, 9.3 against 8.4 ms). Lower it on
+ * measurements on 2 idle cores.
+ */
 const THREADS_FROM = 2e7;
 /** Scoring nodes (mirt's fscores default for one factor). */
 const EAP_NODES = 121;
@@ -60,6 +74,50 @@ export interface ExecutorOptions {
   readonly threads?: number;
   /** `js` forces the reference kernel. */
   readonly kernel?: 'wasm-simd' | 'js';
+}
+
+/**
+ * The answers a CSV holds, roughly, from its size and its first 64 KiB: rows (the size over the
+ * sample's bytes per line) times the answers per row, 1 in the long format (3 or 4 columns, a
+ * few more at most) and the columns but the learner's in the wide one. 0 when unreadable.
+ */
+export function answersInFile(path: string): number {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return 0; // the read says what is wrong with the file
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const sample = Buffer.alloc(Math.min(size, 65536));
+    const text = sample.subarray(0, readSync(fd, sample, 0, sample.length, 0)).toString('latin1');
+    const lines = text.split(/\r\n|\n|\r/);
+    if (lines.length < 3) return 0; // no whole row after the header: too small to matter
+    const header = lines[0];
+    const fields = 1 + Math.max(...[',', ';', '\t'].map((d) => header.split(d).length - 1));
+    const bytesPerRow = (text.length - header.length) / (lines.length - 2);
+    return (size / bytesPerRow) * (fields > 6 ? fields - 1 : 1);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * For `fit`, before it reads its input: starts the kernel workers that the executor will want
+ * (createExecutor's own choice, on the answers the file seems to hold), so that their start
+ * overlaps the read. None for standard input or where threads are not wanted. The caller ends
+ * those not taken with releaseWorkers when the fit is over.
+ */
+export function prestartForFit(input: string, options: { threads?: number; quadPoints?: number }): void {
+  if (!kernelModule()) return; // the JavaScript kernel runs on this thread only
+  let extra: number;
+  if (options.threads !== undefined) extra = Math.min(options.threads, 16) - 1;
+  else {
+    if (input === '-' || usableCpus() < 2) return;
+    extra = answersInFile(input) * (options.quadPoints ?? 61) >= THREADS_FROM ? 1 : 0;
+  }
+  if (extra > 0) prestartWorkers(extra);
 }
 
 export async function createExecutor(
@@ -185,7 +243,7 @@ class WasmExecutor implements SizedExecutor {
     return [r.u0, r.u1, this.stride / 2, at.ptr, at.item, at.resp, at.logP, at.logQ, at.logW];
   }
 
-  /** The last arguments of Louis' pass and the EAP: J, the answer list, the complete learners' tables. */
+  /** The last arguments of Louis' pass, the EAP and the squares: J, the answer list, the complete tables. */
   private listArgs(r: Region): number[] {
     return [this.nItems, this.at.listSlots, r.list, this.at.complete];
   }
@@ -196,18 +254,27 @@ class WasmExecutor implements SizedExecutor {
     return this.onThreads(fn, args, CHUNK_USERS);
   }
 
-  /** Runs `fn` with argsOf(t) on thread t: this thread 0, worker i thread i + 1. */
+  /**
+   * Runs `fn` with argsOf(t) on thread t: this thread 0, worker i thread i + 1. The workers are
+   * ref'd while they have a call: unref'd and running, the process would exit under the await
+   * (idle, they must not keep it alive).
+   */
   private async onThreads(fn: Kernel, argsOf: (t: number) => number[], chunk: number): Promise<void> {
     const outputs = PER_USER_OUTPUTS[fn];
     const done = this.workers.map(
       (wk, i) =>
         new Promise((resolve) => {
           this.pending.push(resolve);
+          wk.ref();
           wk.postMessage({ fn, args: argsOf(i + 1), outputs, chunk });
         }),
     );
-    runChunked(this.kernels[fn], argsOf(0), outputs, chunk);
-    await Promise.all(done);
+    try {
+      runChunked(this.kernels[fn], argsOf(0), outputs, chunk);
+      await Promise.all(done);
+    } finally {
+      for (const wk of this.workers) wk.unref();
+    }
     if (this.failure) throw this.failure;
   }
 
@@ -294,6 +361,7 @@ class WasmExecutor implements SizedExecutor {
         at: this.at,
         regions: this.regions,
         head: (r) => this.head(r),
+        listArgs: (r) => this.listArgs(r),
         onThreads: (fn, argsOf, chunk) => this.onThreads(fn, argsOf, chunk),
       },
       input,

@@ -27,15 +27,23 @@ export interface NotIdentified {
 export function notIdentified(data: ResponseData, result: CalibrateResponse): NotIdentified | null {
   const estimated = new Set(result.item_params.filter((it) => !it.anchored).map((it) => String(it.item_id)));
   const kept = Uint8Array.from(data.itemIds, (id) => (estimated.has(id) ? 1 : 0));
-  // linked[j]: some respondent of item j also answered another kept item.
+  // linked[j]: some respondent of item j also answered another kept item. Once every item is
+  // linked (the first learner of complete data links them all) no later learner changes anything.
   const linked = new Uint8Array(data.nItems);
+  const allKept = kept.every((k) => k === 1);
+  let nLinked = 0;
   let anyPair = false;
-  for (let u = 0; u < data.nUsers; u++) {
-    let answers = 0;
-    for (let k = data.userPtr[u]; k < data.userPtr[u + 1]; k++) answers += kept[data.userItem[k]];
+  for (let u = 0; u < data.nUsers && nLinked < data.nItems; u++) {
+    const lo = data.userPtr[u];
+    const hi = data.userPtr[u + 1];
+    let answers = allKept ? hi - lo : 0;
+    if (!allKept) for (let k = lo; k < hi; k++) answers += kept[data.userItem[k]];
     if (answers < 2) continue;
     anyPair = true;
-    for (let k = data.userPtr[u]; k < data.userPtr[u + 1]; k++) linked[data.userItem[k]] = 1;
+    for (let k = lo; k < hi; k++) {
+      nLinked += 1 - linked[data.userItem[k]];
+      linked[data.userItem[k]] = 1;
+    }
   }
   // A quantity all items share (the 1PL's slope, the Rasch model's latent variance) is seen
   // through any user with two answers; a per-item slope only through that item's respondents.

@@ -91,51 +91,23 @@ export async function fullInformation(em: EmMap, x: Float64Array): Promise<Float
  * x (em.eStep(x) just before).
  */
 export async function itemBlockCovariances(em: EmMap, x: Float64Array): Promise<Float64Array> {
-  const { layout, nodes, acc, counts, model } = em;
+  const { layout, nodes } = em;
   const J = layout.nItems;
   const nQ = nodes.length;
   const p = layout.perItem;
-  const fam = layout.freeFamilyIndices;
   const pp = p * p;
   // Per item, parameter and node (planar: [(j p + k) nQ + q]): the complete-data score of a
   // right (s1) and a wrong (s0) answer.
   const s1 = new Float64Array(J * p * nQ);
   const s0 = new Float64Array(J * p * nQ);
   const info = new Float64Array(J * pp);
-  const out = new Float64Array(36);
-  const par = new Float64Array(4);
-  const a1 = new Float64Array(4);
-  const a0 = new Float64Array(4);
-  for (let j = 0; j < J; j++) {
-    layout.readItem(x, j, par);
-    for (let q = 0; q < nQ; q++) {
-      model.response.answerScores(par[0], par[1], par[2], par[3], nodes[q], a1, a0);
-      for (let k = 0; k < p; k++) {
-        s1[(j * p + k) * nQ + q] = a1[fam[k]];
-        s0[(j * p + k) * nQ + q] = a0[fam[k]];
-      }
-    }
-    // Complete information from the counts: -Hessian (exact), plus the priors' (exact, as mirt).
-    model.response.countDerivs(counts[j], par[0], par[1], par[2], par[3], out);
-    const prior = em.itemPrior(j, par);
-    const base = j * pp;
-    for (let k = 0; k < p; k++) {
-      for (let l = 0; l < p; l++)
-        info[base + k * p + l] = -out[4 + fam[k] * 4 + fam[l]] - prior.hess[fam[k] * 4 + fam[l]];
-    }
-    // Louis: minus sum_u E(s s'), which is a sum over the expected counts.
-    for (let q = 0; q < nQ; q++) {
-      const w1 = acc.r1[j * nQ + q];
-      const w0 = acc.r0[j * nQ + q];
-      for (let k = 0; k < p; k++) {
-        for (let l = 0; l < p; l++) {
-          const i1 = (j * p + k) * nQ + q;
-          const i2 = (j * p + l) * nQ + q;
-          info[base + k * p + l] -= w1 * s1[i1] * s1[i2] + w0 * s0[i1] * s0[i2];
-        }
-      }
-    }
-  }
+  const scratch = {
+    out: new Float64Array(36),
+    par: new Float64Array(4),
+    a1: new Float64Array(4),
+    a0: new Float64Array(4),
+  };
+  for (let j = 0; j < J; j++) itemBlock(em, x, j, s1, s0, info, scratch);
   // Plus sum_u E(s) E(s)': one pass over the users with their posteriors.
   addOuterProducts(info, await em.scoreOuterProducts(s1, s0, p), J, p);
   const cov = new Float64Array(J * pp).fill(Number.NaN);
@@ -144,6 +116,56 @@ export async function itemBlockCovariances(em: EmMap, x: Float64Array): Promise<
     if (inv) cov.set(inv, j * pp);
   }
   return cov;
+}
+
+/**
+ * Item j's scores s1, s0 at every node and its block of info without the users pass. A function
+ * of its own, called once per item: on a cold start it is compiled after the first items instead
+ * of its loops on stack replacement inside itemBlockCovariances.
+ */
+function itemBlock(
+  em: EmMap,
+  x: Float64Array,
+  j: number,
+  s1: Float64Array,
+  s0: Float64Array,
+  info: Float64Array,
+  scratch: { out: Float64Array; par: Float64Array; a1: Float64Array; a0: Float64Array },
+): void {
+  const { layout, nodes, acc, counts, model } = em;
+  const { out, par, a1, a0 } = scratch;
+  const nQ = nodes.length;
+  const p = layout.perItem;
+  const fam = layout.freeFamilyIndices;
+  const pp = p * p;
+  layout.readItem(x, j, par);
+  for (let q = 0; q < nQ; q++) {
+    model.response.answerScores(par[0], par[1], par[2], par[3], nodes[q], a1, a0);
+    for (let k = 0; k < p; k++) {
+      s1[(j * p + k) * nQ + q] = a1[fam[k]];
+      s0[(j * p + k) * nQ + q] = a0[fam[k]];
+    }
+  }
+  // Complete information from the counts: -Hessian (exact), plus the priors' (exact, as mirt).
+  model.response.countDerivs(counts[j], par[0], par[1], par[2], par[3], out);
+  const prior = em.itemPrior(j, par);
+  const base = j * pp;
+  for (let k = 0; k < p; k++) {
+    for (let l = 0; l < p; l++)
+      info[base + k * p + l] = -out[4 + fam[k] * 4 + fam[l]] - prior.hess[fam[k] * 4 + fam[l]];
+  }
+  // Louis: minus sum_u E(s s'), which is a sum over the expected counts.
+  for (let q = 0; q < nQ; q++) {
+    const w1 = acc.r1[j * nQ + q];
+    const w0 = acc.r0[j * nQ + q];
+    for (let k = 0; k < p; k++) {
+      for (let l = 0; l < p; l++) {
+        const i1 = (j * p + k) * nQ + q;
+        const i2 = (j * p + l) * nQ + q;
+        info[base + k * p + l] -= w1 * s1[i1] * s1[i2] + w0 * s0[i1] * s0[i2];
+      }
+    }
+  }
 }
 
 /** info (p x p blocks) += the users pass's upper-triangle slots, mirrored. */

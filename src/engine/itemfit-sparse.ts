@@ -59,7 +59,7 @@ export async function itemFitAnyDesign(
     (!input.tables.extreme.includes(1) && (await executor?.itemFitPasses?.(input))) || learnerPassesJs(input);
   const sparse = fromPasses(data, input, passes, sparseOptions);
   return {
-    fit: complete ? itemFitSX2(data, bank, latent, options) : sparse.map((f) => f.sx2),
+    fit: complete ? itemFitSX2(data, bank, latent, options, input.tables) : sparse.map((f) => f.sx2),
     meanSquares: sparse.map((f) => f.meanSquares),
   };
 }

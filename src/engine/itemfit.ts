@@ -64,14 +64,19 @@ export interface SX2Options {
 
 export type ItemFitData = Pick<ResponseData, 'nUsers' | 'userPtr' | 'userItem' | 'userResp'>;
 
+/**
+ * S-X2 of every item (see the file comment). `probabilities`: P and Q of every item at the same
+ * nodes (item-major), when the caller has them already (itemfit-tables.ts's probabilityTables).
+ */
 export function itemFitSX2(
   data: ItemFitData,
   bank: ItemBank,
   latent: LatentDistribution,
   options: SX2Options,
+  probabilities?: { readonly P: Float64Array; readonly Q: Float64Array },
 ): ItemFit[] {
   const J = bank.a.length;
-  const { nUsers, userPtr, userItem, userResp } = data;
+  const { nUsers, userPtr } = data;
   if (options.freeParamsPerItem.length !== J) {
     throw new EngineInputError(
       `freeParamsPerItem has ${options.freeParamsPerItem.length} entries for ${J} items`,
@@ -94,25 +99,15 @@ export function itemFitSX2(
   const mincell = options.mincell ?? 1;
   const latentParams = options.freeLatentParams ?? 0;
 
-  // P_j(x_q) and Q_j(x_q), Q computed without cancellation.
-  const P = new Float64Array(J * nQ);
-  const Qt = new Float64Array(J * nQ);
-  fillProbabilities(bank, nodes, P, Qt);
-
-  // Sum scores, N_s and the number correct on each item per sum score.
-  const total = new Int32Array(nUsers);
-  const Ns = new Float64Array(J + 1);
-  const right = new Float64Array(J * (J + 1));
-  for (let u = 0; u < nUsers; u++) {
-    let s = 0;
-    for (let k = userPtr[u]; k < userPtr[u + 1]; k++) s += userResp[k];
-    total[u] = s;
-    Ns[s]++;
+  // P_j(x_q) and Q_j(x_q), Q computed without cancellation (or as the caller already has them).
+  let P = probabilities?.P;
+  let Qt = probabilities?.Q;
+  if (!P || !Qt) {
+    P = new Float64Array(J * nQ);
+    Qt = new Float64Array(J * nQ);
+    fillProbabilities(bank, nodes, P, Qt);
   }
-  for (let u = 0; u < nUsers; u++) {
-    for (let k = userPtr[u]; k < userPtr[u + 1]; k++)
-      if (userResp[k] === 1) right[userItem[k] * (J + 1) + total[u]]++;
-  }
+  const { Ns, right } = sumScoreCounts(data, J);
 
   // Denominators sum_q L_s(x_q) w_q over all items.
   const Lfull = new Float64Array((J + 1) * nQ);
@@ -127,29 +122,95 @@ export function itemFitSX2(
 
   const Lrest = new Float64Array((J + 1) * nQ);
   const out: ItemFit[] = [];
-  const R = J - 1; // score rows 1..J-1
   for (let i = 0; i < J; i++) {
     scoreDistributionWithout(Lfull, P, Qt, J, nQ, i, Lrest);
-    const O0: number[] = [];
-    const O1: number[] = [];
-    const E0: number[] = [];
-    const E1: number[] = [];
-    for (let s = 1; s <= R; s++) {
-      let e1 = 0;
-      let e0 = 0;
-      for (let q = 0; q < nQ; q++) {
-        e1 += Lrest[(s - 1) * nQ + q] * P[i * nQ + q] * w[q];
-        e0 += Lrest[s * nQ + q] * Qt[i * nQ + q] * w[q];
-      }
-      const o1 = right[i * (J + 1) + s];
-      O1.push(o1);
-      O0.push(Ns[s] - o1);
-      E1.push((Ns[s] * e1) / den[s]);
-      E0.push((Ns[s] * e0) / den[s]);
-    }
-    out.push(sx2FromTable(O0, O1, E0, E1, mincell, options.freeParamsPerItem[i] + latentParams, nUsers));
+    const t = itemTable(i, J, nQ, Lrest, P, Qt, w, Ns, right, den);
+    out.push(
+      sx2FromTable(t.O0, t.O1, t.E0, t.E1, mincell, options.freeParamsPerItem[i] + latentParams, nUsers),
+    );
   }
   return out;
+}
+
+// The passes of itemFitSX2 are functions of their own: run once each on a cold start, each gets
+// its own type feedback and a small optimised compile of its loops (one function holding them
+// all was compiled on stack replacement at its first loop, then bailed out at the next one for
+// want of feedback there, and compiled again, larger, while the rest ran unoptimised).
+
+/** N_s and the right answers to each item per sum score s (item-major, J + 1 scores each). */
+function sumScoreCounts(data: ItemFitData, J: number): { Ns: Int32Array; right: Int32Array } {
+  const { nUsers, userPtr, userItem, userResp } = data;
+  // Counts in integer arrays: a cold loop adding into a Float64Array boxes every sum it stores.
+  const Ns = new Int32Array(J + 1);
+  const right = new Int32Array(J * (J + 1));
+  // One pass per learner, over their answers twice: once for the score, once to count at it.
+  for (let u = 0; u < nUsers; u++) {
+    const lo = userPtr[u];
+    const hi = userPtr[u + 1];
+    const s = countRights(userItem, userResp, lo, hi, right, J + 1);
+    Ns[s]++;
+  }
+  return { Ns, right };
+}
+
+/**
+ * The sum score of answers k in [lo, hi), then each right answer counted at it (right[item *
+ * stride + score]). Called once per learner, so that a cold start compiles it whole, not its
+ * loops on stack replacement.
+ */
+function countRights(
+  userItem: Int32Array,
+  userResp: Uint8Array,
+  lo: number,
+  hi: number,
+  right: Int32Array,
+  stride: number,
+): number {
+  let s = 0;
+  for (let k = lo; k < hi; k++) s += userResp[k];
+  for (let k = lo; k < hi; k++) right[userItem[k] * stride + s] += userResp[k];
+  return s;
+}
+
+/** Item i's observed and expected counts over the score rows s = 1..J-1 (see the file comment). */
+function itemTable(
+  i: number,
+  J: number,
+  nQ: number,
+  Lrest: Float64Array,
+  P: Float64Array,
+  Qt: Float64Array,
+  w: Float64Array,
+  Ns: Int32Array,
+  right: Int32Array,
+  den: Float64Array,
+): { O0: number[]; O1: number[]; E0: number[]; E1: number[] } {
+  const O0: number[] = [];
+  const O1: number[] = [];
+  const E0: number[] = [];
+  const E1: number[] = [];
+  const item = i * nQ;
+  for (let s = 1; s < J; s++) {
+    const e1 = weightedDot(Lrest, (s - 1) * nQ, P, item, w, nQ);
+    const e0 = weightedDot(Lrest, s * nQ, Qt, item, w, nQ);
+    const o1 = right[i * (J + 1) + s];
+    O1.push(o1);
+    O0.push(Ns[s] - o1);
+    E1.push((Ns[s] * e1) / den[s]);
+    E0.push((Ns[s] * e0) / den[s]);
+  }
+  return { O0, O1, E0, E1 };
+}
+
+/**
+ * sum_q x[xo + q] * y[yo + q] * w[q], q = 0..n-1, in that order. Small and called for every
+ * cell of every item, it is compiled (and stops boxing every product) within the first items of
+ * a cold start.
+ */
+function weightedDot(x: Float64Array, xo: number, y: Float64Array, yo: number, w: Float64Array, n: number) {
+  let acc = 0;
+  for (let q = 0; q < n; q++) acc += x[xo + q] * y[yo + q] * w[q];
+  return acc;
 }
 
 /**
@@ -172,17 +233,41 @@ function lordWingersky(
     if (j === skip) continue;
     tmp.set(out.subarray(0, (n + 1) * nQ));
     const base = j * nQ;
-    // s = 0
-    for (let q = 0; q < nQ; q++) out[q] = tmp[q] * Qt[base + q];
-    for (let s = 1; s <= n; s++) {
-      const r = s * nQ;
-      const r1 = r - nQ;
-      for (let q = 0; q < nQ; q++) out[r + q] = tmp[r + q] * Qt[base + q] + tmp[r1 + q] * P[base + q];
-    }
-    const r = (n + 1) * nQ;
-    for (let q = 0; q < nQ; q++) out[r + q] = tmp[r - nQ + q] * P[base + q];
+    scaleRow(out, 0, tmp, 0, Qt, base, nQ); // s = 0
+    for (let s = 1; s <= n; s++) mixRow(out, s * nQ, tmp, Qt, P, base, nQ);
+    scaleRow(out, (n + 1) * nQ, tmp, n * nQ, P, base, nQ); // s = n + 1
     n++;
   }
+}
+
+// The recursion's rows are functions of their own: small and called for every row, they are
+// compiled (and stop boxing every product) within the first items of a cold start.
+
+/** out[r + q] = tmp[from + q] * f[base + q]: the lowest score (f = Q) or the highest (f = P). */
+function scaleRow(
+  out: Float64Array,
+  r: number,
+  tmp: Float64Array,
+  from: number,
+  f: Float64Array,
+  base: number,
+  nQ: number,
+): void {
+  for (let q = 0; q < nQ; q++) out[r + q] = tmp[from + q] * f[base + q];
+}
+
+/** out[r + q] = tmp[r + q] Q_j(x_q) + tmp[r - nQ + q] P_j(x_q): a score between. */
+function mixRow(
+  out: Float64Array,
+  r: number,
+  tmp: Float64Array,
+  Qt: Float64Array,
+  P: Float64Array,
+  base: number,
+  nQ: number,
+): void {
+  const r1 = r - nQ;
+  for (let q = 0; q < nQ; q++) out[r + q] = tmp[r + q] * Qt[base + q] + tmp[r1 + q] * P[base + q];
 }
 
 /**

@@ -48,45 +48,61 @@ export function scoreDistributionWithout(
   const base = skip * nQ;
   let direct = 0;
   for (let q = 0; q < nQ; q++) {
-    const p = P[base + q];
-    const t = Qt[base + q];
-    // Upwards over s = 0..up-1, while each step keeps the larger term.
-    let up = 0;
-    if (t > 0) {
-      let prev = 0;
-      for (; up < J; up++) {
-        const L = full[up * nQ + q];
-        const v = (L - prev * p) / t;
-        if (!(L <= SLACK * v * t)) break;
-        out[up * nQ + q] = v;
-        prev = v;
-      }
-    }
-    // Downwards over s = J-1..down, to meet the upward pass.
-    let down = J;
-    if (p > 0) {
-      let next = 0;
-      for (; down > up; down--) {
-        const L = full[down * nQ + q];
-        const v = (L - next * t) / p;
-        if (!(L <= SLACK * v * p)) break;
-        out[(down - 1) * nQ + q] = v;
-        next = v;
-      }
-    }
-    let ok = down <= up;
-    let sum = 0;
-    for (let s = 0; ok && s < J; s++) {
-      const v = out[s * nQ + q];
-      if (!(v >= 0)) ok = false;
-      sum += v;
-    }
-    if (!ok || !(Math.abs(sum - 1) <= 1e-12)) {
+    if (!withoutAtNode(full, P[base + q], Qt[base + q], J, nQ, q, out)) {
       directAtNode(P, Qt, J, nQ, skip, q, out);
       direct++;
     }
   }
   return direct;
+}
+
+/**
+ * Node q of scoreDistributionWithout, the item taken out having P = p and Q = t there: the
+ * upward and downward passes, and whether they met in a distribution (else the caller recomputes
+ * the node). A function of its own, called for every node of every item: it is compiled within
+ * the first items of a cold start instead of its loops on stack replacement.
+ */
+function withoutAtNode(
+  full: Float64Array,
+  p: number,
+  t: number,
+  J: number,
+  nQ: number,
+  q: number,
+  out: Float64Array,
+): boolean {
+  // Upwards over s = 0..up-1, while each step keeps the larger term.
+  let up = 0;
+  if (t > 0) {
+    let prev = 0;
+    for (; up < J; up++) {
+      const L = full[up * nQ + q];
+      const v = (L - prev * p) / t;
+      if (!(L <= SLACK * v * t)) break;
+      out[up * nQ + q] = v;
+      prev = v;
+    }
+  }
+  // Downwards over s = J-1..down, to meet the upward pass.
+  let down = J;
+  if (p > 0) {
+    let next = 0;
+    for (; down > up; down--) {
+      const L = full[down * nQ + q];
+      const v = (L - next * t) / p;
+      if (!(L <= SLACK * v * p)) break;
+      out[(down - 1) * nQ + q] = v;
+      next = v;
+    }
+  }
+  if (down > up) return false;
+  let sum = 0;
+  for (let s = 0; s < J; s++) {
+    const v = out[s * nQ + q];
+    if (!(v >= 0)) return false;
+    sum += v;
+  }
+  return Math.abs(sum - 1) <= 1e-12;
 }
 
 /** The plain Lord–Wingersky recursion at node q over all items but `skip` (the fallback). */

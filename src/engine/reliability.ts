@@ -86,14 +86,22 @@ function testInformationGrid(bank: ItemBank, lo: number, h: number, m: number): 
     const d = bank.d[j];
     const c = bank.c[j];
     const u = upperOf(bank, j);
-    if (c === 0 && u === 1) {
-      const a2 = a * a;
-      for (let k = 0; k < m; k++) {
-        const e = Math.exp(-Math.abs(a * (lo + k * h) + d));
-        const r = 1 / (1 + e);
-        info[k] += a2 * e * r * r;
-      }
-    } else for (let k = 0; k < m; k++) info[k] += itemInformation(a, d, c, u, lo + k * h);
+    if (c === 0 && u === 1) addLogisticInformation(info, a, d, lo, h, m);
+    else for (let k = 0; k < m; k++) info[k] += itemInformation(a, d, c, u, lo + k * h);
   }
   return info;
+}
+
+/**
+ * info[k] += a^2 s t at theta = lo + k h (an item without asymptotes). A function of its own,
+ * called once per item: on a cold start it is compiled whole after the first items, not on
+ * stack replacement inside testInformationGrid's loops (which bailed out between them).
+ */
+function addLogisticInformation(info: Float64Array, a: number, d: number, lo: number, h: number, m: number) {
+  const a2 = a * a;
+  for (let k = 0; k < m; k++) {
+    const e = Math.exp(-Math.abs(a * (lo + k * h) + d));
+    const r = 1 / (1 + e);
+    info[k] += a2 * e * r * r;
+  }
 }

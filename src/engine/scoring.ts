@@ -85,16 +85,22 @@ export function scoreAbilities(data: ScoringData, bank: ItemBank, options: Score
   return { method, theta, se, pattern };
 }
 
-/** 0 = mixed answers (or none), 1 = all right, 2 = all wrong. */
+/**
+ * 0 = mixed answers (or none), 1 = all right, 2 = all wrong. Each learner's answers are read up
+ * to the first that differs from their first: a mixed pattern is known there (on a dense bank,
+ * after two or three answers), and only the all-right and all-wrong ones are read to the end.
+ */
 function answerPatterns(data: ScoringData): Uint8Array {
   const { nUsers, userPtr, userResp } = data;
   const pattern = new Uint8Array(nUsers);
   for (let u = 0; u < nUsers; u++) {
     const k0 = userPtr[u];
     const k1 = userPtr[u + 1];
-    let right = 0;
-    for (let k = k0; k < k1; k++) right += userResp[k];
-    pattern[u] = k1 === k0 ? 0 : right === k1 - k0 ? 1 : right === 0 ? 2 : 0;
+    if (k1 === k0) continue;
+    const first = userResp[k0];
+    let k = k0 + 1;
+    while (k < k1 && userResp[k] === first) k++;
+    if (k === k1) pattern[u] = first === 1 ? 1 : 2;
   }
   return pattern;
 }

@@ -10,23 +10,31 @@ import { writeChunk } from './output-file.js';
 /** Arrays longer than this are streamed element by element (in batches). */
 const STREAM_ARRAYS_OVER = 1000;
 const BATCH = 4096;
+/** Pieces (keys, small values) are gathered up to this many characters per write to the stream. */
+const GATHER = 1 << 16;
 
 export async function writeJson(out: Writable, value: unknown): Promise<void> {
-  await writeValue(value, (s) => writeChunk(out, s));
+  // One write per key and per small value was some 200 writes for a result: gathered, a few.
+  let pending = '';
+  await writeValue(value, async (s) => {
+    pending += s;
+    if (pending.length < GATHER) return;
+    const piece = pending;
+    pending = '';
+    await writeChunk(out, piece);
+  });
+  if (pending) await writeChunk(out, pending);
 }
 
 async function writeValue(value: unknown, write: (s: string) => Promise<void>): Promise<void> {
   if (Array.isArray(value) && value.length > STREAM_ARRAYS_OVER) {
-    let buf = '[';
-    for (let k = 0; k < value.length; k++) {
-      // JSON.stringify writes null for what it cannot represent inside an array.
-      buf += (k > 0 ? ',' : '') + (JSON.stringify(value[k]) ?? 'null');
-      if (k % BATCH === BATCH - 1) {
-        await write(buf);
-        buf = '';
-      }
+    // A batch of elements is JSON.stringify's text of that slice without its brackets: the same
+    // elements, commas and nulls for what it cannot represent, from one call instead of one each.
+    for (let k = 0; k < value.length; k += BATCH) {
+      const batch = JSON.stringify(value.slice(k, k + BATCH));
+      await write(`${k === 0 ? '[' : ','}${batch.slice(1, -1)}`);
     }
-    await write(`${buf}]`);
+    await write(']');
     return;
   }
   if (

@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { prestartForFit, releaseWorkers } from '../calibrators/estep-workers.js';
 import { LocalCalibrator } from '../calibrators/local.js';
 import { parseAnchors } from '../contract/anchors.js';
 import { ContractError } from '../contract/validate.js';
@@ -211,6 +212,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   let { job } = prep;
   const started = performance.now();
   if (progress) job = { ...job, onCycle: emProgress(progress, { intervalSecs }) };
+  // The kernel workers start now, on the other core, while the file is read (issue 14).
+  prestartForFit(prep.input, job);
   try {
     if (args.anchors)
       job = {
@@ -262,6 +265,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     else if (err instanceof CsvInputError || err instanceof EngineInputError) say(err.message);
     else say(`calibration failed: ${err.stack ?? err.message}`);
     return 1;
+  } finally {
+    await releaseWorkers();
   }
 }
 

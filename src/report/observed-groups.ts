@@ -83,21 +83,42 @@ function groupEnd(g: number, n: number, groups: number): number {
  * sees its respondents sorted without a sort per item or an array per answer.
  */
 function groupSums(data: ResponseData, theta: Float64Array) {
-  const { nItems, userPtr, userItem, userResp } = data;
+  const { nItems, nUsers, userPtr, userItem } = data;
   const ranked: number[] = [];
-  const n = new Int32Array(nItems);
-  for (let u = 0; u < data.nUsers; u++) {
-    if (!Number.isFinite(theta[u])) continue;
-    ranked.push(u);
-    for (let k = userPtr[u]; k < userPtr[u + 1]; k++) n[userItem[k]]++;
+  for (let u = 0; u < nUsers; u++) if (Number.isFinite(theta[u])) ranked.push(u);
+  // Answers per item among the ranked learners: every learner's when all are ranked.
+  let n = data.itemN;
+  if (ranked.length < nUsers) {
+    n = new Int32Array(nItems);
+    for (const u of ranked) for (let k = userPtr[u]; k < userPtr[u + 1]; k++) n[userItem[k]]++;
   }
   const order = Int32Array.from(ranked).sort((p, q) => theta[p] - theta[q] || p - q);
   const count = n.map((m) => Math.min(MAX_GROUPS, Math.max(1, Math.floor(m / MIN_PER_GROUP))));
+  const sums = {
+    n,
+    count,
+    sum: new Float64Array(nItems * MAX_GROUPS),
+    right: new Int32Array(nItems * MAX_GROUPS),
+  };
+  if (n.every((m) => m === order.length)) sharedGroups(data, theta, order, sums);
+  else itemGroups(data, theta, order, sums);
+  return sums;
+}
+
+interface GroupSums {
+  readonly n: Int32Array;
+  readonly count: Int32Array;
+  readonly sum: Float64Array;
+  readonly right: Int32Array;
+}
+
+/** Each item's next respondent in order of theta goes into its current group, or the next one. */
+function itemGroups(data: ResponseData, theta: Float64Array, order: Int32Array, g: GroupSums): void {
+  const { nItems, userPtr, userItem, userResp } = data;
+  const { n, count, sum, right } = g;
   const seen = new Int32Array(nItems);
   const group = new Int32Array(nItems);
   const end = n.map((m, j) => groupEnd(0, m, count[j]));
-  const sum = new Float64Array(nItems * MAX_GROUPS);
-  const right = new Int32Array(nItems * MAX_GROUPS);
   for (const u of order) {
     for (let k = userPtr[u]; k < userPtr[u + 1]; k++) {
       const j = userItem[k];
@@ -108,7 +129,47 @@ function groupSums(data: ResponseData, theta: Float64Array) {
       right[j * MAX_GROUPS + group[j]] += userResp[k];
     }
   }
-  return { n, count, sum, right };
+}
+
+/**
+ * Every item answered by every ranked learner (complete data): every item has the same
+ * respondents in the same order, so the same groups. A learner's group is then one per learner,
+ * its theta added once to the group's sum (the same additions, in the same order, as each item
+ * made them), and each answer adds only its right answer.
+ */
+function sharedGroups(data: ResponseData, theta: Float64Array, order: Int32Array, g: GroupSums): void {
+  const { nItems, userPtr, userItem, userResp } = data;
+  const { right } = g;
+  const groups = nItems > 0 ? g.count[0] : 0;
+  const sum = new Float64Array(MAX_GROUPS);
+  let at = 0;
+  for (let group = 0; group < groups; group++) {
+    const end = groupEnd(group, order.length, groups);
+    let s = 0;
+    for (; at < end; at++) {
+      const u = order[at];
+      s += theta[u];
+      addRights(right, group, userItem, userResp, userPtr[u], userPtr[u + 1]);
+    }
+    sum[group] = s;
+  }
+  for (let j = 0; j < nItems; j++) g.sum.set(sum, j * MAX_GROUPS);
+}
+
+/**
+ * Answers k in [lo, hi) into their items' slot `group`. A function of its own, called once per
+ * learner: on a cold start it is compiled as a whole, where the loop inside sharedGroups was
+ * compiled on stack replacement and bailed out at each first exit to code not yet run.
+ */
+function addRights(
+  right: Int32Array,
+  group: number,
+  userItem: Int32Array,
+  userResp: Uint8Array,
+  lo: number,
+  hi: number,
+): void {
+  for (let k = lo; k < hi; k++) right[userItem[k] * MAX_GROUPS + group] += userResp[k];
 }
 
 /**

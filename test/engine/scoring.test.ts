@@ -177,6 +177,17 @@ describe('scoring edge cases', () => {
   };
   const latent = { mean: 0, variance: 1 };
 
+  it('patterns: mixed wherever the first other answer comes (last, second), one answer, none', () => {
+    const data = {
+      nUsers: 6,
+      userPtr: Int32Array.from([0, 4, 8, 9, 10, 10, 14]),
+      userItem: Int32Array.from([0, 1, 2, 3, 0, 1, 2, 3, 2, 1, 0, 1, 2, 3]),
+      userResp: Uint8Array.from([1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, 1, 1, 1]),
+    };
+    const r = scoreAbilities(data, bank, { method: 'ML', latent });
+    assert.deepEqual(Array.from(r.pattern), [0, 0, 1, 2, 0, 0]);
+  });
+
   it('ML on all-right / all-wrong: +-bound, NaN se, pattern 1 / 2; WLE finite', () => {
     const data = {
       nUsers: 3,

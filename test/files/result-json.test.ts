@@ -22,12 +22,14 @@ describe('streamed JSON', () => {
   it('writes what JSON.stringify writes, in pieces', async () => {
     const value = {
       item_params: [{ item_id: 'i"1', params: { a: 1.5, b: -0.25 }, se: { a: null }, skip: undefined }],
-      abilities: Array.from({ length: 10_000 }, (_, u) => ({
-        user_id: `u${u}`,
-        theta: u / 7,
-        se: u % 3 === 0 ? null : 0.3,
-        gone: undefined,
-      })),
+      // Elements JSON.stringify writes as null, in the first batch and past it.
+      abilities: Array.from({ length: 10_000 }, (_, u) =>
+        u === 7
+          ? undefined
+          : u === 5000
+            ? () => u
+            : { user_id: `u${u}`, theta: u / 7, se: u % 3 === 0 ? null : 0.3, gone: undefined },
+      ),
       fit_meta: { metrics: { logLik: -1234.5, nested: [1, 'two', null, undefined] }, fn: () => 1 },
       date: new Date(0),
     };

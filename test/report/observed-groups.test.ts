@@ -2,7 +2,8 @@
  * The report's observed groups (report/observed-groups.ts) against their definition computed
  * directly: per item, its respondents with a finite theta sorted by theta (ties in learner
  * order), cut into equal groups. Thetas are rounded so that many learners tie, some are not
- * finite, and the abilities come both in the data's learner order and shuffled (the path by id).
+ * finite, and the abilities come both in the data's learner order and shuffled (the path by id);
+ * on sparse data (each item its own respondents) and complete data (the groups all items share).
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
@@ -39,30 +40,36 @@ function directGroups(data: ResponseData, result: CalibrateResponse): Record<str
   return out;
 }
 
-describe('observed groups of the report', () => {
-  let data: ResponseData;
-  let result: CalibrateResponse;
-  before(async () => {
-    data = simulateResponses({ model: '2PL', nUsers: 1500, nItems: 60, perUser: 15, seed: 11 }).data;
-    result = await new LocalCalibrator().calibrate(data, { model: '2PL', version: 'v1', runId: 'r' });
-    // Coarse thetas (ties decide which learner closes a group) and a few without a finite one.
-    result.abilities.forEach((a, u) => {
-      a.theta = u % 97 === 5 ? Number.NaN : Math.round(a.theta * 4) / 4;
+for (const design of [
+  { name: 'sparse', nUsers: 1500, nItems: 60, perUser: 15 },
+  { name: 'complete', nUsers: 437, nItems: 12, perUser: 12 },
+]) {
+  describe(`observed groups of the report (${design.name} data)`, () => {
+    let data: ResponseData;
+    let result: CalibrateResponse;
+    before(async () => {
+      data = simulateResponses({ model: '2PL', ...design, seed: 11 }).data;
+      result = await new LocalCalibrator().calibrate(data, { model: '2PL', version: 'v1', runId: 'r' });
+      // Coarse thetas (ties decide which learner closes a group) and a few without a finite one.
+      result.abilities.forEach((a, u) => {
+        a.theta = u % 97 === 5 ? Number.NaN : Math.round(a.theta * 4) / 4;
+      });
+    });
+
+    it('abilities in learner order: the groups of the definition, ties in learner order', () => {
+      assert.equal(data.nObs === data.nUsers * data.nItems, design.name === 'complete');
+      assert.deepEqual(reportEvidence(data, result).observed_by_group, directGroups(data, result));
+    });
+
+    it('abilities in any other order (a remote answer): the same groups, by id', () => {
+      const rand = seededRandom(4);
+      const shuffled = result.abilities.slice();
+      for (let i = shuffled.length - 1; i > 0; i--) {
+        const r = Math.floor(rand() * (i + 1));
+        [shuffled[i], shuffled[r]] = [shuffled[r], shuffled[i]];
+      }
+      const other = { ...result, abilities: shuffled };
+      assert.deepEqual(reportEvidence(data, other).observed_by_group, directGroups(data, result));
     });
   });
-
-  it('abilities in learner order: the groups of the definition, ties in learner order', () => {
-    assert.deepEqual(reportEvidence(data, result).observed_by_group, directGroups(data, result));
-  });
-
-  it('abilities in any other order (a remote answer): the same groups, by id', () => {
-    const rand = seededRandom(4);
-    const shuffled = result.abilities.slice();
-    for (let i = shuffled.length - 1; i > 0; i--) {
-      const r = Math.floor(rand() * (i + 1));
-      [shuffled[i], shuffled[r]] = [shuffled[r], shuffled[i]];
-    }
-    const other = { ...result, abilities: shuffled };
-    assert.deepEqual(reportEvidence(data, other).observed_by_group, directGroups(data, result));
-  });
-});
+}

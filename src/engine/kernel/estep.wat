@@ -75,98 +75,23 @@
       (br $each)))
     (f64.add (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s))))
 
-  ;; work = log w + the sum of log P or log(1 - P) of answers [k0, k1): the user's log joint at
-  ;; each node. Node pairs are taken 8, then 4, then 1 at a time, held in registers while the
-  ;; answers are added, so each answer costs one load per pair; the sum at each node is the same
-  ;; additions in the same order as one pair at a time (bit-identical).
-  (func $logJoint
-    (param $k0 i32) (param $k1 i32) (param $stride i32) (param $item i32) (param $resp i32)
-    (param $logP i32) (param $logQ i32) (param $logW i32) (param $work i32)
-    (local $i i32) (local $k i32) (local $t i32)
-    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
-    (block $p8_done (loop $p8
-      (br_if $p8_done (i32.gt_u (i32.add (local.get $i) (i32.const 128)) (local.get $stride)))
-      (local.set $a0 (v128.load offset=0 (i32.add (local.get $logW) (local.get $i))))
-      (local.set $a1 (v128.load offset=16 (i32.add (local.get $logW) (local.get $i))))
-      (local.set $a2 (v128.load offset=32 (i32.add (local.get $logW) (local.get $i))))
-      (local.set $a3 (v128.load offset=48 (i32.add (local.get $logW) (local.get $i))))
-      (local.set $a4 (v128.load offset=64 (i32.add (local.get $logW) (local.get $i))))
-      (local.set $a5 (v128.load offset=80 (i32.add (local.get $logW) (local.get $i))))
-      (local.set $a6 (v128.load offset=96 (i32.add (local.get $logW) (local.get $i))))
-      (local.set $a7 (v128.load offset=112 (i32.add (local.get $logW) (local.get $i))))
-      (local.set $k (local.get $k0))
-      (block $p8_k_done (loop $p8_k
-        (br_if $p8_k_done (i32.ge_u (local.get $k) (local.get $k1)))
-        (local.set $t (i32.add (local.get $i) (i32.add (select (local.get $logP) (local.get $logQ) (i32.load8_u (i32.add (local.get $resp) (local.get $k)))) (i32.mul (i32.load (i32.add (local.get $item) (i32.shl (local.get $k) (i32.const 2)))) (local.get $stride)))))
-        (local.set $a0 (f64x2.add (local.get $a0) (v128.load offset=0 (local.get $t))))
-        (local.set $a1 (f64x2.add (local.get $a1) (v128.load offset=16 (local.get $t))))
-        (local.set $a2 (f64x2.add (local.get $a2) (v128.load offset=32 (local.get $t))))
-        (local.set $a3 (f64x2.add (local.get $a3) (v128.load offset=48 (local.get $t))))
-        (local.set $a4 (f64x2.add (local.get $a4) (v128.load offset=64 (local.get $t))))
-        (local.set $a5 (f64x2.add (local.get $a5) (v128.load offset=80 (local.get $t))))
-        (local.set $a6 (f64x2.add (local.get $a6) (v128.load offset=96 (local.get $t))))
-        (local.set $a7 (f64x2.add (local.get $a7) (v128.load offset=112 (local.get $t))))
-        (local.set $k (i32.add (local.get $k) (i32.const 1)))
-        (br $p8_k)))
-      (v128.store offset=0 (i32.add (local.get $work) (local.get $i)) (local.get $a0))
-      (v128.store offset=16 (i32.add (local.get $work) (local.get $i)) (local.get $a1))
-      (v128.store offset=32 (i32.add (local.get $work) (local.get $i)) (local.get $a2))
-      (v128.store offset=48 (i32.add (local.get $work) (local.get $i)) (local.get $a3))
-      (v128.store offset=64 (i32.add (local.get $work) (local.get $i)) (local.get $a4))
-      (v128.store offset=80 (i32.add (local.get $work) (local.get $i)) (local.get $a5))
-      (v128.store offset=96 (i32.add (local.get $work) (local.get $i)) (local.get $a6))
-      (v128.store offset=112 (i32.add (local.get $work) (local.get $i)) (local.get $a7))
-      (local.set $i (i32.add (local.get $i) (i32.const 128)))
-      (br $p8)))
-    (block $p4_done (loop $p4
-      (br_if $p4_done (i32.gt_u (i32.add (local.get $i) (i32.const 64)) (local.get $stride)))
-      (local.set $a0 (v128.load offset=0 (i32.add (local.get $logW) (local.get $i))))
-      (local.set $a1 (v128.load offset=16 (i32.add (local.get $logW) (local.get $i))))
-      (local.set $a2 (v128.load offset=32 (i32.add (local.get $logW) (local.get $i))))
-      (local.set $a3 (v128.load offset=48 (i32.add (local.get $logW) (local.get $i))))
-      (local.set $k (local.get $k0))
-      (block $p4_k_done (loop $p4_k
-        (br_if $p4_k_done (i32.ge_u (local.get $k) (local.get $k1)))
-        (local.set $t (i32.add (local.get $i) (i32.add (select (local.get $logP) (local.get $logQ) (i32.load8_u (i32.add (local.get $resp) (local.get $k)))) (i32.mul (i32.load (i32.add (local.get $item) (i32.shl (local.get $k) (i32.const 2)))) (local.get $stride)))))
-        (local.set $a0 (f64x2.add (local.get $a0) (v128.load offset=0 (local.get $t))))
-        (local.set $a1 (f64x2.add (local.get $a1) (v128.load offset=16 (local.get $t))))
-        (local.set $a2 (f64x2.add (local.get $a2) (v128.load offset=32 (local.get $t))))
-        (local.set $a3 (f64x2.add (local.get $a3) (v128.load offset=48 (local.get $t))))
-        (local.set $k (i32.add (local.get $k) (i32.const 1)))
-        (br $p4_k)))
-      (v128.store offset=0 (i32.add (local.get $work) (local.get $i)) (local.get $a0))
-      (v128.store offset=16 (i32.add (local.get $work) (local.get $i)) (local.get $a1))
-      (v128.store offset=32 (i32.add (local.get $work) (local.get $i)) (local.get $a2))
-      (v128.store offset=48 (i32.add (local.get $work) (local.get $i)) (local.get $a3))
-      (local.set $i (i32.add (local.get $i) (i32.const 64)))
-      (br $p4)))
-    (block $p1_done (loop $p1
-      (br_if $p1_done (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $stride)))
-      (local.set $a0 (v128.load offset=0 (i32.add (local.get $logW) (local.get $i))))
-      (local.set $k (local.get $k0))
-      (block $p1_k_done (loop $p1_k
-        (br_if $p1_k_done (i32.ge_u (local.get $k) (local.get $k1)))
-        (local.set $t (i32.add (local.get $i) (i32.add (select (local.get $logP) (local.get $logQ) (i32.load8_u (i32.add (local.get $resp) (local.get $k)))) (i32.mul (i32.load (i32.add (local.get $item) (i32.shl (local.get $k) (i32.const 2)))) (local.get $stride)))))
-        (local.set $a0 (f64x2.add (local.get $a0) (v128.load offset=0 (local.get $t))))
-        (local.set $k (i32.add (local.get $k) (i32.const 1)))
-        (br $p1_k)))
-      (v128.store offset=0 (i32.add (local.get $work) (local.get $i)) (local.get $a0))
-      (local.set $i (i32.add (local.get $i) (i32.const 16)))
-      (br $p1))))
+  ;; work = base + the table rows at the n offsets of $list (tab + offset: a row of the table),
+  ;; node by node. Node pairs are taken 8, then 4, then 1 at a time, held in registers while the
+  ;; rows are added, so each listed answer costs one load per pair. $base may be $work itself.
   (func $jointList
-    (param $list i32) (param $n i32) (param $stride i32) (param $tab i32) (param $logW i32) (param $work i32)
+    (param $list i32) (param $n i32) (param $stride i32) (param $tab i32) (param $base i32) (param $work i32)
     (local $i i32) (local $k i32) (local $t i32)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
     (block $p8_done (loop $p8
       (br_if $p8_done (i32.gt_u (i32.add (local.get $i) (i32.const 128)) (local.get $stride)))
-      (local.set $a0 (v128.load offset=0 (i32.add (local.get $logW) (local.get $i))))
-      (local.set $a1 (v128.load offset=16 (i32.add (local.get $logW) (local.get $i))))
-      (local.set $a2 (v128.load offset=32 (i32.add (local.get $logW) (local.get $i))))
-      (local.set $a3 (v128.load offset=48 (i32.add (local.get $logW) (local.get $i))))
-      (local.set $a4 (v128.load offset=64 (i32.add (local.get $logW) (local.get $i))))
-      (local.set $a5 (v128.load offset=80 (i32.add (local.get $logW) (local.get $i))))
-      (local.set $a6 (v128.load offset=96 (i32.add (local.get $logW) (local.get $i))))
-      (local.set $a7 (v128.load offset=112 (i32.add (local.get $logW) (local.get $i))))
+      (local.set $a0 (v128.load offset=0 (i32.add (local.get $base) (local.get $i))))
+      (local.set $a1 (v128.load offset=16 (i32.add (local.get $base) (local.get $i))))
+      (local.set $a2 (v128.load offset=32 (i32.add (local.get $base) (local.get $i))))
+      (local.set $a3 (v128.load offset=48 (i32.add (local.get $base) (local.get $i))))
+      (local.set $a4 (v128.load offset=64 (i32.add (local.get $base) (local.get $i))))
+      (local.set $a5 (v128.load offset=80 (i32.add (local.get $base) (local.get $i))))
+      (local.set $a6 (v128.load offset=96 (i32.add (local.get $base) (local.get $i))))
+      (local.set $a7 (v128.load offset=112 (i32.add (local.get $base) (local.get $i))))
       (local.set $k (i32.const 0))
       (block $p8_k_done (loop $p8_k
         (br_if $p8_k_done (i32.ge_u (local.get $k) (local.get $n)))
@@ -193,10 +118,10 @@
       (br $p8)))
     (block $p4_done (loop $p4
       (br_if $p4_done (i32.gt_u (i32.add (local.get $i) (i32.const 64)) (local.get $stride)))
-      (local.set $a0 (v128.load offset=0 (i32.add (local.get $logW) (local.get $i))))
-      (local.set $a1 (v128.load offset=16 (i32.add (local.get $logW) (local.get $i))))
-      (local.set $a2 (v128.load offset=32 (i32.add (local.get $logW) (local.get $i))))
-      (local.set $a3 (v128.load offset=48 (i32.add (local.get $logW) (local.get $i))))
+      (local.set $a0 (v128.load offset=0 (i32.add (local.get $base) (local.get $i))))
+      (local.set $a1 (v128.load offset=16 (i32.add (local.get $base) (local.get $i))))
+      (local.set $a2 (v128.load offset=32 (i32.add (local.get $base) (local.get $i))))
+      (local.set $a3 (v128.load offset=48 (i32.add (local.get $base) (local.get $i))))
       (local.set $k (i32.const 0))
       (block $p4_k_done (loop $p4_k
         (br_if $p4_k_done (i32.ge_u (local.get $k) (local.get $n)))
@@ -215,7 +140,7 @@
       (br $p4)))
     (block $p1_done (loop $p1
       (br_if $p1_done (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $stride)))
-      (local.set $a0 (v128.load offset=0 (i32.add (local.get $logW) (local.get $i))))
+      (local.set $a0 (v128.load offset=0 (i32.add (local.get $base) (local.get $i))))
       (local.set $k (i32.const 0))
       (block $p1_k_done (loop $p1_k
         (br_if $p1_k_done (i32.ge_u (local.get $k) (local.get $n)))
@@ -226,6 +151,9 @@
       (v128.store offset=0 (i32.add (local.get $work) (local.get $i)) (local.get $a0))
       (local.set $i (i32.add (local.get $i) (i32.const 16)))
       (br $p1))))
+
+  ;; The table rows at the n offsets of $list each get the posterior $work added, its node pairs
+  ;; held in registers 8, then 4, then 1 at a time.
   (func $scatterList
     (param $list i32) (param $n i32) (param $stride i32) (param $tab i32) (param $work i32)
     (local $i i32) (local $k i32) (local $t i32)
@@ -576,6 +504,7 @@
       (param $ptr i32) (param $item i32) (param $resp i32)
       (param $logP i32) (param $logQ i32) (param $logW i32)
       (param $invP i32) (param $PoverQ i32) (param $invQ i32) (param $sums i32) (param $work i32)
+      (param $J i32) (param $L i32) (param $list i32) (param $dn i32)
       (local $u i32) (local $k i32) (local $k0 i32) (local $k1 i32) (local $i i32)
       (local $stride i32) (local $t i32) (local $f i32) (local $g i32) (local $o i32) (local $x i32)
       (local $m v128) (local $e v128) (local $vf v128) (local $vg v128)
@@ -588,8 +517,9 @@
           (br_if $users_done (i32.ge_u (local.get $u) (local.get $u1)))
           (local.set $k0 (i32.load (i32.add (local.get $ptr) (i32.shl (local.get $u) (i32.const 2)))))
           (local.set $k1 (i32.load offset=4 (i32.add (local.get $ptr) (i32.shl (local.get $u) (i32.const 2)))))
-          (call $logJoint (local.get $k0) (local.get $k1) (local.get $stride) (local.get $item) (local.get $resp)
-            (local.get $logP) (local.get $logQ) (local.get $logW) (local.get $work))
+          (drop (call $joint (local.get $k0) (local.get $k1) (local.get $stride) (local.get $item) (local.get $resp)
+            (local.get $logP) (local.get $logQ) (local.get $logW) (local.get $work)
+            (local.get $J) (local.get $L) (local.get $list) (local.get $dn)))
           (local.set $m (f64x2.splat (f64.const -inf)))
           (local.set $i (i32.const 0))
           (block $d3 (loop $l3
