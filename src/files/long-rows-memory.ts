@@ -39,7 +39,8 @@ const OUT_RESP = 88;
 const OUT_TIME = 92;
 const OUT_ROOM = 96;
 const COLUMN_AT = 100;
-const CONTROL_BYTES = 128;
+/** The control block, then the module's 32 bytes of lane masks (long-rows.wat). */
+const CONTROL_BYTES = 160;
 
 /** Why a pass stopped: a row it does not take or the end of the bytes; full outputs; a table's room. */
 export const STOPPED_AT_ROW = 0;
@@ -87,6 +88,7 @@ export interface KernelRows {
 interface KernelExports {
   memory: WebAssembly.Memory;
   read(p: number, end: number, d: number): number;
+  readCommon(p: number, end: number, d: number, stamped: number): number;
   hash(s: number, n: number): number;
   full(n: number, mask: number): number;
   slots(table: number): void;
@@ -125,6 +127,12 @@ export class LongRowsMemory {
   private src: Uint8Array | null = null;
   private srcPos = 0;
   private srcLen = 0;
+  /**
+   * The columns are the common layout, user, item, answer and maybe the time in this order and
+   * no other (1: with the time, 0: without), read by the kernel's `readCommon`; -1: any other,
+   * read by its `read`.
+   */
+  private common = -1;
 
   /** A kernel with its own memory (only where kernelAvailable()). */
   constructor() {
@@ -177,6 +185,10 @@ export class LongRowsMemory {
     w[at + 2] = c.correct;
     w[at + 3] = c.time;
     w[at + 4] = c.last;
+    const ordered = c.user === 0 && c.item === 1 && c.correct === 2;
+    if (ordered && c.time === 3 && c.last === 3) this.common = 1;
+    else if (ordered && c.time === -1 && c.last === 2) this.common = 0;
+    else this.common = -1;
   }
 
   /**
@@ -208,7 +220,7 @@ export class LongRowsMemory {
 
   /** One pass of the kernel over [p, end) (addresses), with delimiter d: the rows read. */
   read(p: number, end: number, d: number): number {
-    return this.kernel.read(p, end, d);
+    return this.common < 0 ? this.kernel.read(p, end, d) : this.kernel.readCommon(p, end, d, this.common);
   }
 
   /** After a pass: the address where its last row ended. */

@@ -21,15 +21,31 @@ import { plainRead } from '../helpers/csv-read.js';
 
 const OPTS: CsvReadOptions = { minItemResponses: 1, duplicatePolicy: 'last' };
 
+/**
+ * `b` (HEADER's columns) read by the module and by the lexer alone, which must agree; then again
+ * with the first two columns' names swapped, the same bytes read by the module's general row
+ * loop (`read`) instead of its loop for the common layout (`readCommon`). The rows of `b` the
+ * lexer read.
+ */
 async function both(b: Buffer, what: string): Promise<number> {
   const read = (r: typeof readCsvAnswers, chunks: Buffer[]) =>
     r(Readable.from(chunks), OPTS).then(plainRead, (e: Error) => ({ error: e.message }));
-  const ref = await read(readCsvAnswersByLexer, [b]);
-  assert.deepEqual(await read(readCsvAnswers, [b]), ref, what);
-  // Cut mid-file too: the pass then stops at the end of the bytes, mid-row.
-  const half = b.length >> 1;
-  assert.deepEqual(await read(readCsvAnswers, [b.subarray(0, half), b.subarray(half)]), ref, `${what}, cut`);
-  return (ref as { report?: { rows: number } }).report?.rows ?? 0;
+  assert.equal(b.subarray(0, HEADER.length).toString(), HEADER);
+  const swapped = Buffer.concat([Buffer.from(SWAPPED), b.subarray(HEADER.length)]);
+  let rows = -1;
+  for (const [bytes, layout] of [
+    [b, 'the common layout'],
+    [swapped, 'the item first'],
+  ] as const) {
+    const ref = await read(readCsvAnswersByLexer, [bytes]);
+    assert.deepEqual(await read(readCsvAnswers, [bytes]), ref, `${what}, ${layout}`);
+    // Cut mid-file too: the pass then stops at the end of the bytes, mid-row.
+    const half = bytes.length >> 1;
+    const cut = [bytes.subarray(0, half), bytes.subarray(half)];
+    assert.deepEqual(await read(readCsvAnswers, cut), ref, `${what}, ${layout}, cut`);
+    if (rows < 0) rows = (ref as { report?: { rows: number } }).report?.rows ?? 0;
+  }
+  return rows;
 }
 
 /** An id of n bytes: letters and digits, varying with k. */
@@ -40,6 +56,7 @@ function id(n: number, k: number): string {
 }
 
 const HEADER = 'user_id,item_id,is_correct,responded_at\n';
+const SWAPPED = 'item_id,user_id,is_correct,responded_at\n';
 
 /** The rows the module takes of `text` (delimiter `;`) read alone, and the time of each. */
 function moduleRows(text: string): { rows: number; times: number[] } {

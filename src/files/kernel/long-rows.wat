@@ -15,8 +15,11 @@
 ;;   80 out users (i32)  84 out items (i32)  88 out answers (u8)  92 out times (f64)  96 rows
 ;;   of room in the outputs   100 user field  104 item field  108 answer field  112 time field
 ;;   (-1: none)  116 last field of a row
+;; At 128, 16 bytes of 0xff then 16 zeros (the module's data): the 16 bytes at 144 - k keep the
+;; first k lanes of a vector they are and'ed with.
 (module
   (memory (export "memory") 1)
+  (data (i32.const 128) "\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff")
   ;; The stamp read by $iso, in epoch milliseconds.
   (global $ms (mut i64) (i64.const 0))
   ;; The date of the previous stamp (y * 10000 + m * 100 + d) and its day number: a file's
@@ -667,4 +670,294 @@
         (br $rows)))
     (i32.store (i32.const 64) (local.get $done))
     (i32.store (i32.const 76) (local.get $timed))
-    (local.get $count)))
+    (local.get $count))
+
+  ;; `read` for the common layout: user, item, answer and, when `stamped`, the time, in this
+  ;; order and no other field (long-rows-memory.ts calls it for such files). The same rows are
+  ;; taken and read the same way, but each row is one straight pass over its fields, not a loop
+  ;; over them dispatched by role: fewer values live across the row loop (no columns, no field
+  ;; number), so fewer of them held on the stack, and the vector constants set once before it.
+  (func (export "readCommon") (param $p i32) (param $end i32) (param $d i32) (param $stamped i32) (result i32)
+    (local $count i32) (local $cap i32) (local $done i32) (local $timed i32)
+    (local $s i32) (local $c i32) (local $k i32) (local $m i32) (local $high i32)
+    (local $hw i64) (local $v v128)
+    (local $vd v128) (local $vlf v128) (local $vcr v128)
+    (local $v48 v128) (local $v9 v128) (local $vform v128) (local $vpair v128) (local $vmax v128) (local $vunit v128) (local $vgather v128)
+    (local $dg v128) (local $hms v128) (local $eq i32) (local $good i32)
+    (local $same i32) (local $us i32) (local $ue i32) (local $uh i32) (local $uhigh i32)
+    (local $is i32) (local $ih i32) (local $ihigh i32)
+    (local $x i32) (local $t f64) (local $item i32) (local $n i32) (local $slot i32) (local $key i32)
+    (local $prevUser i32) (local $prevStart i32) (local $prevLen i32) (local $prevMask i32)
+    (local.set $cap (i32.load (i32.const 96)))
+    (local.set $prevUser (i32.const -1))
+    (local.set $vd (i8x16.splat (local.get $d)))
+    (local.set $vlf (v128.const i8x16 10 10 10 10 10 10 10 10 10 10 10 10 10 10 10 10))
+    (local.set $vcr (v128.const i8x16 13 13 13 13 13 13 13 13 13 13 13 13 13 13 13 13))
+    (local.set $v48 (v128.const i8x16 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48))
+    (local.set $v9 (v128.const i8x16 9 9 9 9 9 9 9 9 9 9 9 9 9 9 9 9))
+    ;; lanes 2 T, 5 :, 8 :, 11 ., 15 Z
+    (local.set $vform (v128.const i8x16 0 0 84 0 0 58 0 0 58 0 0 46 0 0 0 90))
+    ;; lanes 3-4, 6-7, 9-10 (hours, minutes, seconds), 12-13 (the milliseconds' first two
+    ;; digits); an index past 15 gives 0
+    (local.set $vgather (v128.const i8x16 3 4 6 7 9 10 12 13 128 128 128 128 128 128 128 128))
+    (local.set $vpair (v128.const i16x8 10 1 10 1 10 1 100 10))
+    ;; The ranges of hours, minutes, seconds (the milliseconds' lane any): the lanes are at most
+    ;; 100 * 255 + 10 * 255, so a signed compare is the unsigned one of `read`.
+    (local.set $vmax (v128.const i32x4 24 59 60 0x7fffffff))
+    (local.set $vunit (v128.const i32x4 3600000 60000 1000 1))
+    (local.set $done (local.get $p))
+    (i32.store (i32.const 68) (i32.const 0))
+    (block $stop
+      (loop $rows
+        (if (i32.ge_u (local.get $count) (local.get $cap))
+          (then (i32.store (i32.const 68) (i32.const 1)) (br $stop)))
+        (br_if $stop (i32.ge_u (local.get $p) (local.get $end)))
+        ;; The user: the previous row's again (its bytes in place and the delimiter after them),
+        ;; or scanned.
+        (local.set $us (local.get $p))
+        (br_if $stop (i32.eq (i32.load8_u (local.get $p)) (i32.const 34)))
+        (local.set $same (i32.const 0))
+        ;; (Conditions are nested ifs and separate br_ifs, not i32.and and i32.or: TurboFan
+        ;; materialises each comparison of those as a 0/1 value, several instructions apiece.)
+        (if (i32.ge_s (local.get $prevUser) (i32.const 0))
+          (then (if (i32.lt_u (i32.add (local.get $p) (local.get $prevLen)) (local.get $end))
+          (then
+            ;; Its bytes and the delimiter after them (a row is taken only with it there),
+            ;; 16 bytes at a time (no call in the row loop: a call costs the loop's vector
+            ;; constants their registers), the last 16 masked to those bytes.
+            (local.set $k (i32.const 0))
+            (block $differ
+              (loop $compare
+                (local.set $m (i32.xor (i8x16.bitmask (i8x16.eq
+                  (v128.load (i32.add (local.get $p) (local.get $k))) (v128.load (i32.add (local.get $prevStart) (local.get $k)))))
+                  (i32.const 0xffff)))
+                (if (i32.le_u (i32.add (local.get $k) (i32.const 16)) (local.get $prevLen))
+                  (then
+                    (br_if $differ (local.get $m))
+                    (local.set $k (i32.add (local.get $k) (i32.const 16)))
+                    (br $compare))))
+              (br_if $differ (i32.and (local.get $m) (local.get $prevMask)))
+              (local.set $same (i32.const 1))
+              (local.set $p (i32.add (local.get $p) (local.get $prevLen))))))))
+        (if (i32.eqz (local.get $same))
+          (then
+            ;; The id at p, 16 bytes at a time, as `read` scans it.
+            (local.set $hw (i64.const 0))
+            (local.set $high (i32.const 0))
+            (block $idEnd
+              (loop $idLanes
+                (local.set $v (v128.load (local.get $p)))
+                (local.set $k (i8x16.bitmask (v128.or (v128.or
+                  (i8x16.eq (local.get $v) (local.get $vd))
+                  (i8x16.eq (local.get $v) (local.get $vlf)))
+                  (i8x16.eq (local.get $v) (local.get $vcr)))))
+                (br_if $idEnd (local.get $k))
+                (local.set $high (i32.or (local.get $high) (i8x16.bitmask (local.get $v))))
+                (local.set $hw (i64.mul (i64.xor (local.get $hw) (i64x2.extract_lane 0 (local.get $v))) (i64.const 0x9e3779b97f4a7c15)))
+                (local.set $hw (i64.mul (i64.xor (local.get $hw) (i64x2.extract_lane 1 (local.get $v))) (i64.const 0x9e3779b97f4a7c15)))
+                (local.set $p (i32.add (local.get $p) (i32.const 16)))
+                (br_if $stop (i32.ge_u (local.get $p) (local.get $end)))
+                (br $idLanes)))
+            ;; m: the lanes that end the field, as bits; the id's bytes in the last 16 are the k lanes
+            ;; below its lowest set bit, kept (v and'ed with the 16 bytes at 144 - k: k of 0xff, then
+            ;; zeros) and hashed as `read` hashes them: the first word when k > 0, the second when k > 8.
+            (local.set $m (local.get $k))
+            (local.set $k (i32.ctz (local.get $m)))
+            (local.set $v (v128.and (local.get $v) (v128.load (i32.sub (i32.const 144) (local.get $k)))))
+            (local.set $high (i32.or (local.get $high) (i8x16.bitmask (local.get $v))))
+            (if (local.get $k)
+              (then
+                (local.set $hw (i64.mul (i64.xor (local.get $hw) (i64x2.extract_lane 0 (local.get $v))) (i64.const 0x9e3779b97f4a7c15)))
+                (if (i32.gt_u (local.get $k) (i32.const 8))
+                  (then
+                    (local.set $hw (i64.mul (i64.xor (local.get $hw) (i64x2.extract_lane 1 (local.get $v))) (i64.const 0x9e3779b97f4a7c15)))))))
+            (local.set $p (i32.add (local.get $p) (local.get $k)))
+            (br_if $stop (i32.ge_u (local.get $p) (local.get $end)))
+            (local.set $hw (i64.mul (i64.xor (local.get $hw) (i64.shr_u (local.get $hw) (i64.const 33)))
+                                    (i64.const 0xff51afd7ed558ccd)))
+            (local.set $uh (i32.wrap_i64 (i64.xor (local.get $hw) (i64.shr_u (local.get $hw) (i64.const 33)))))
+            (local.set $uhigh (i32.ne (local.get $high) (i32.const 0)))
+            ;; Empty, or starting or ending with a space or tab (the general path trims it).
+            (br_if $stop (i32.eq (local.get $p) (local.get $us)))
+            (local.set $k (i32.load8_u (local.get $us)))
+            (br_if $stop (i32.eq (local.get $k) (i32.const 32)))
+            (br_if $stop (i32.eq (local.get $k) (i32.const 9)))
+            (local.set $k (i32.load8_u (i32.sub (local.get $p) (i32.const 1))))
+            (br_if $stop (i32.eq (local.get $k) (i32.const 32)))
+            (br_if $stop (i32.eq (local.get $k) (i32.const 9)))
+            (local.set $ue (local.get $p))))
+        (br_if $stop (i32.ne (i32.load8_u (local.get $p)) (local.get $d)))
+        ;; The item.
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br_if $stop (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $is (local.get $p))
+        (br_if $stop (i32.eq (i32.load8_u (local.get $p)) (i32.const 34)))
+        ;; The id at p, 16 bytes at a time, as `read` scans it.
+        (local.set $hw (i64.const 0))
+        (local.set $high (i32.const 0))
+        (block $idEnd
+          (loop $idLanes
+            (local.set $v (v128.load (local.get $p)))
+            (local.set $k (i8x16.bitmask (v128.or (v128.or
+              (i8x16.eq (local.get $v) (local.get $vd))
+              (i8x16.eq (local.get $v) (local.get $vlf)))
+              (i8x16.eq (local.get $v) (local.get $vcr)))))
+            (br_if $idEnd (local.get $k))
+            (local.set $high (i32.or (local.get $high) (i8x16.bitmask (local.get $v))))
+            (local.set $hw (i64.mul (i64.xor (local.get $hw) (i64x2.extract_lane 0 (local.get $v))) (i64.const 0x9e3779b97f4a7c15)))
+            (local.set $hw (i64.mul (i64.xor (local.get $hw) (i64x2.extract_lane 1 (local.get $v))) (i64.const 0x9e3779b97f4a7c15)))
+            (local.set $p (i32.add (local.get $p) (i32.const 16)))
+            (br_if $stop (i32.ge_u (local.get $p) (local.get $end)))
+            (br $idLanes)))
+        ;; m: the lanes that end the field, as bits; the id's bytes in the last 16 are the k lanes
+        ;; below its lowest set bit, kept (v and'ed with the 16 bytes at 144 - k: k of 0xff, then
+        ;; zeros) and hashed as `read` hashes them: the first word when k > 0, the second when k > 8.
+        (local.set $m (local.get $k))
+        (local.set $k (i32.ctz (local.get $m)))
+        (local.set $v (v128.and (local.get $v) (v128.load (i32.sub (i32.const 144) (local.get $k)))))
+        (local.set $high (i32.or (local.get $high) (i8x16.bitmask (local.get $v))))
+        (if (local.get $k)
+          (then
+            (local.set $hw (i64.mul (i64.xor (local.get $hw) (i64x2.extract_lane 0 (local.get $v))) (i64.const 0x9e3779b97f4a7c15)))
+            (if (i32.gt_u (local.get $k) (i32.const 8))
+              (then
+                (local.set $hw (i64.mul (i64.xor (local.get $hw) (i64x2.extract_lane 1 (local.get $v))) (i64.const 0x9e3779b97f4a7c15)))))))
+        (local.set $p (i32.add (local.get $p) (local.get $k)))
+        (br_if $stop (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $hw (i64.mul (i64.xor (local.get $hw) (i64.shr_u (local.get $hw) (i64.const 33)))
+                                (i64.const 0xff51afd7ed558ccd)))
+        (local.set $ih (i32.wrap_i64 (i64.xor (local.get $hw) (i64.shr_u (local.get $hw) (i64.const 33)))))
+        (local.set $ihigh (i32.ne (local.get $high) (i32.const 0)))
+        ;; Empty, or starting or ending with a space or tab (the general path trims it).
+        (br_if $stop (i32.eq (local.get $p) (local.get $is)))
+        (local.set $k (i32.load8_u (local.get $is)))
+        (br_if $stop (i32.eq (local.get $k) (i32.const 32)))
+        (br_if $stop (i32.eq (local.get $k) (i32.const 9)))
+        (local.set $k (i32.load8_u (i32.sub (local.get $p) (i32.const 1))))
+        (br_if $stop (i32.eq (local.get $k) (i32.const 32)))
+        (br_if $stop (i32.eq (local.get $k) (i32.const 9)))
+        (local.set $n (i32.sub (local.get $p) (local.get $is)))
+        (br_if $stop (i32.ne (i32.load8_u (local.get $p)) (local.get $d)))
+        ;; The answer, then the byte after it.
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br_if $stop (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $x (i32.sub (i32.load8_u (local.get $p)) (i32.const 48)))
+        (br_if $stop (i32.gt_u (local.get $x) (i32.const 1)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br_if $stop (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $c (i32.load8_u (local.get $p)))
+        (local.set $t (f64.const nan))
+        (if (local.get $stamped)
+          (then
+            ;; The time: empty (the line's end at once), or a stamp, read as `read` reads it.
+            (br_if $stop (i32.ne (local.get $c) (local.get $d)))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br_if $stop (i32.ge_u (local.get $p) (local.get $end)))
+            (local.set $s (local.get $p))
+            (local.set $c (i32.load8_u (local.get $p)))
+            (br_if $stop (i32.eq (local.get $c) (i32.const 34)))
+            (br_if $stop (i32.eq (local.get $c) (local.get $d)))
+            (if (i32.gt_u (local.get $c) (i32.const 13))
+              (then
+                (local.set $p (i32.const -1))
+                (block $form
+                  (br_if $form (i32.eqz (global.get $haveDate)))
+                  ;; (24 bytes before the end for either form; nearer the end $iso reads it.)
+                  (br_if $form (i32.lt_s (i32.sub (local.get $end) (local.get $s)) (i32.const 24)))
+                  (br_if $form (i64.ne (i64.load (local.get $s)) (global.get $dateHead)))
+                  (br_if $form (i32.ne (i32.load16_u offset=8 (local.get $s)) (global.get $dateTail)))
+                    (local.set $v (v128.load offset=8 (local.get $s)))
+                    (local.set $dg (i8x16.sub (local.get $v) (local.get $v48)))
+                    (local.set $eq (i8x16.bitmask (i8x16.eq (local.get $v) (local.get $vform))))
+                    ;; lanes that are digits: byte - '0' at most 9 as unsigned
+                    (local.set $good (i8x16.bitmask (i8x16.eq (i8x16.min_u (local.get $dg) (local.get $v9)) (local.get $dg))))
+                    (local.set $hms (i32x4.dot_i16x8_s
+                      (i16x8.extend_low_i8x16_u
+                        (i8x16.swizzle (local.get $dg) (local.get $vgather)))
+                      (local.get $vpair)))
+                    (br_if $form (i32.ne (i32.or (i32.and (local.get $eq) (i32.const 0x124)) (i32.and (local.get $good) (i32.const 0x6d8)))
+                                         (i32.const 0x7fc)))
+                    (br_if $form (i32x4.bitmask (i32x4.gt_s (local.get $hms) (local.get $vmax))))
+                        (local.set $hms (i32x4.mul (local.get $hms) (local.get $vunit)))
+                        (local.set $k (i32.add (i32.add (i32x4.extract_lane 0 (local.get $hms)) (i32x4.extract_lane 1 (local.get $hms)))
+                                               (i32x4.extract_lane 2 (local.get $hms))))
+                        (if (i32.eq (i32.load8_u offset=19 (local.get $s)) (i32.const 90))
+                          ;; THH:MM:SSZ
+                          (then (local.set $p (i32.add (local.get $s) (i32.const 20))))
+                          (else
+                            ;; THH:MM:SS.sssZ
+                            (if (i32.eq (i32.or (i32.and (local.get $eq) (i32.const 0x8800)) (i32.and (local.get $good) (i32.const 0x7000)))
+                                        (i32.const 0xf800))
+                              (then
+                                (local.set $k (i32.add (i32.add (local.get $k) (i32x4.extract_lane 3 (local.get $hms)))
+                                                       (i8x16.extract_lane_u 14 (local.get $dg))))
+                                (local.set $p (i32.add (local.get $s) (i32.const 24)))))))
+                        (local.set $t (f64.convert_i64_s (i64.add
+                          (i64.mul (i64.extend_i32_s (global.get $lastDays)) (i64.const 86400000))
+                          (i64.extend_i32_u (local.get $k))))))
+                (if (i32.lt_s (local.get $p) (i32.const 0))
+                  (then
+                    (local.set $p (call $iso (local.get $s) (local.get $end) (local.get $d)))
+                    (local.set $t (f64.convert_i64_s (global.get $ms)))))
+                ;; -1 (no stamp) is above end as unsigned
+                (br_if $stop (i32.ge_u (local.get $p) (local.get $end)))
+                (local.set $c (i32.load8_u (local.get $p)))))))
+        ;; The line's end: LF, CRLF or CR alone (known only from the next byte).
+        (if (i32.ne (local.get $c) (i32.const 10))
+          (then
+            (br_if $stop (i32.ne (local.get $c) (i32.const 13)))
+            (br_if $stop (i32.ge_u (i32.add (local.get $p) (i32.const 1)) (local.get $end)))
+            (if (i32.eq (i32.load8_u offset=1 (local.get $p)) (i32.const 10))
+              (then (local.set $p (i32.add (local.get $p) (i32.const 1)))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (if (i32.eqz (local.get $same))
+          (then
+            (local.set $k (call $intern (i32.const 0) (local.get $us) (i32.sub (local.get $ue) (local.get $us))
+                                        (local.get $uh) (local.get $uhigh)))
+            (br_if $stop (i32.lt_s (local.get $k) (i32.const 0)))
+            (local.set $prevUser (local.get $k))
+            (local.set $prevLen (i32.sub (local.get $ue) (local.get $us)))
+            ;; the bytes of the user and its delimiter in their last 16: (prevLen + 1) % 16 low
+            ;; bits, or all 16
+            (local.set $prevMask (i32.sub (i32.shl (i32.const 2) (i32.and (local.get $prevLen) (i32.const 15)))
+                                          (i32.const 1)))))
+        (local.set $prevStart (local.get $us))
+        ;; The item's probe, as in `read`.
+        (local.set $item (i32.const -1))
+        (if (i32.le_u (local.get $n) (i32.const 16))
+          (then
+            (local.set $slot (i32.and (local.get $ih) (i32.load (i32.const 36))))
+            (block $looked
+              (loop $probe
+                (local.set $k (i32.load (i32.add (i32.load (i32.const 32)) (i32.shl (local.get $slot) (i32.const 2)))))
+                (br_if $looked (i32.eqz (local.get $k)))
+                (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+                (local.set $key (i32.add (i32.load (i32.const 40)) (i32.mul (local.get $k) (i32.const 12))))
+                (if (i32.eq (i32.load offset=8 (local.get $key)) (local.get $ih))
+                  (then (if (i32.eq (i32.load offset=4 (local.get $key)) (local.get $n))
+                  (then (if (i32.eqz (i32.and
+                               (i32.xor (i8x16.bitmask (i8x16.eq (v128.load (i32.add (i32.load (i32.const 52)) (i32.load (local.get $key))))
+                                                                 (v128.load (local.get $is))))
+                                        (i32.const 0xffff))
+                               (i32.sub (i32.shl (i32.const 1) (local.get $n)) (i32.const 1))))
+                  (then
+                    (local.set $item (local.get $k))
+                    (br $looked)))))))
+                (local.set $slot (i32.and (i32.add (local.get $slot) (i32.const 1)) (i32.load (i32.const 36))))
+                (br $probe)))))
+        (if (i32.lt_s (local.get $item) (i32.const 0))
+          (then
+            (local.set $item (call $intern (i32.const 32) (local.get $is) (local.get $n) (local.get $ih) (local.get $ihigh)))))
+        (br_if $stop (i32.lt_s (local.get $item) (i32.const 0)))
+        (i32.store (i32.add (i32.load (i32.const 80)) (i32.shl (local.get $count) (i32.const 2))) (local.get $prevUser))
+        (i32.store (i32.add (i32.load (i32.const 84)) (i32.shl (local.get $count) (i32.const 2))) (local.get $item))
+        (i32.store8 (i32.add (i32.load (i32.const 88)) (local.get $count)) (local.get $x))
+        (f64.store (i32.add (i32.load (i32.const 92)) (i32.shl (local.get $count) (i32.const 3))) (local.get $t))
+        (local.set $timed (i32.add (local.get $timed) (f64.eq (local.get $t) (local.get $t))))
+        (local.set $count (i32.add (local.get $count) (i32.const 1)))
+        (local.set $done (local.get $p))
+        (br $rows)))
+    (i32.store (i32.const 64) (local.get $done))
+    (i32.store (i32.const 76) (local.get $timed))
+    (local.get $count))
+)
