@@ -17,6 +17,7 @@ import { equallySpacedNodes, normalLogWeights } from '../../src/engine/quadratur
 import { ResponseBuilder } from '../../src/engine/responses.js';
 import { eapFromMoments, eapTables, scoreAbilities } from '../../src/engine/scoring.js';
 import type { ModelName } from '../../src/engine/types.js';
+import { oneEStep } from '../helpers/one-estep.js';
 
 const close = (x: number, y: number) => Math.abs(x - y) <= 1e-11 * Math.max(1, Math.abs(x), Math.abs(y));
 
@@ -55,15 +56,7 @@ describe('complete learners in the kernels', () => {
     ['Rasch', 40, 3],
   ] as [ModelName, number, number][]) {
     it(`${model}, ${nQ} nodes, ${threads} thread(s): same counts, logLik and EAP as the reference`, async (t) => {
-      const opts = {
-        model,
-        quadPoints: nQ,
-        quadRange: 6,
-        maxCycles: 1,
-        tol: 1e-4,
-        cPrior: { kind: 'none' as const },
-        acceleration: 'none' as const,
-      };
+      const opts = oneEStep(model, nQ);
       const ref = new EmMap(data, opts, inlineExecutor());
       const wasm = await createExecutor(data, nQ, { threads });
       // Closed whatever fails: its workers would keep the test process alive.

@@ -9,6 +9,7 @@ import { startValues } from '../../src/engine/params.js';
 import { eapFromMoments, eapTables, scoreAbilities } from '../../src/engine/scoring.js';
 import { simulateResponses } from '../../src/engine/simulate.js';
 import type { ModelName } from '../../src/engine/types.js';
+import { oneEStep } from '../helpers/one-estep.js';
 
 const close = (x: number, y: number) => Math.abs(x - y) <= 1e-11 * Math.max(1, Math.abs(x), Math.abs(y));
 
@@ -54,15 +55,7 @@ describe('E-step kernels', () => {
   ] as [ModelName, number, number][]) {
     it(`${model}, ${nQ} nodes, ${threads} thread(s): same counts and logLik as the reference`, async () => {
       const { data } = simulateResponses({ model, nUsers: 3000, nItems: 50, perUser: 17, seed: nQ });
-      const opts = {
-        model,
-        quadPoints: nQ,
-        quadRange: 6,
-        maxCycles: 1,
-        tol: 1e-4,
-        cPrior: { kind: 'none' as const },
-        acceleration: 'none' as const,
-      };
+      const opts = oneEStep(model, nQ);
       const ref = new EmMap(data, opts, inlineExecutor());
       const wasm = await createExecutor(data, nQ, { threads });
       assert.equal(wasm.kernel, 'wasm-simd');

@@ -18,6 +18,7 @@ import { calibrate } from '../../src/engine/calibrate.js';
 import { EmMap, inlineExecutor } from '../../src/engine/em.js';
 import { startValues } from '../../src/engine/params.js';
 import { simulateResponses } from '../../src/engine/simulate.js';
+import { oneEStep } from '../helpers/one-estep.js';
 
 const PAGE = 65536;
 
@@ -141,15 +142,7 @@ describe("Louis' tables are allocated only for item-block standard errors and it
     assert.ok(plan.louisPages - plan.basePages >= (48 * data.nItems * cap) / PAGE);
     assert.ok(r.items.every((it) => Number.isFinite(it.se.a) && Number.isFinite(it.se.b)));
 
-    const opts = {
-      model: '2PL' as const,
-      quadPoints: 61,
-      quadRange: 6,
-      maxCycles: 1,
-      tol: 1e-4,
-      cPrior: { kind: 'none' as const },
-      acceleration: 'none' as const,
-    };
+    const opts = oneEStep('2PL', 61);
     const ref = new EmMap(data, opts, inlineExecutor());
     const ex = await createExecutor(data, 61, { threads: 2 });
     const fast = new EmMap(data, opts, ex);
