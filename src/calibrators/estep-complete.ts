@@ -13,9 +13,10 @@
  *
  *   r1 = A + PcW - B,  r0 = B + PcR - A.
  *
- * This file lays out, loads, clears and folds those blocks (byte offsets into the shared memory,
- * at the stride of the current call, in nodes: the kernel computes the same offsets from J and the
- * stride).
+ * This file sizes and clears those blocks (byte offsets into the shared memory, at the stride of
+ * the current call, in nodes: the kernel computes the same offsets from J and the stride); the
+ * kernel's `completeTables` fills the tables and its `foldComplete` adds the counts into r1 and
+ * r0 (small loops, which JavaScript ran cold: 5-12 ms of a dense fit's EM).
  */
 
 /** Element index of a byte offset (estep-memory.ts's f64Index: / 8, never >> 3 past 2 GiB). */
@@ -38,75 +39,8 @@ export function completeRegionBytes(nItems: number, cap: number): number {
   return 8 * (2 * nItems + 2) * cap;
 }
 
-/**
- * D, -D, C0 = log w + sum log Q, C1 = log w + sum log P at `dn`, from the log tables already in
- * the memory (at `logP`, `logQ`, `logW`, `stride` nodes per item). Pad nodes: log w = -inf.
- */
-export function loadCompleteTables(
-  f64: Float64Array,
-  at: { logP: number; logQ: number; logW: number },
-  dn: number,
-  nItems: number,
-  stride: number,
-): void {
-  const s = stride;
-  const d = f64Index(dn);
-  const nd = d + nItems * s;
-  const c0 = nd + nItems * s;
-  const c1 = c0 + s;
-  const w = f64Index(at.logW);
-  for (let q = 0; q < s; q++) {
-    f64[c0 + q] = 0;
-    f64[c1 + q] = 0;
-  }
-  for (let j = 0; j < nItems; j++) {
-    const p = f64Index(at.logP) + j * s;
-    const lq = f64Index(at.logQ) + j * s;
-    for (let q = 0; q < s; q++) {
-      const x = f64[p + q] - f64[lq + q];
-      f64[d + j * s + q] = x;
-      f64[nd + j * s + q] = -x;
-      f64[c0 + q] += f64[lq + q];
-      f64[c1 + q] += f64[p + q];
-    }
-  }
-  for (let q = 0; q < s; q++) {
-    f64[c0 + q] += f64[w + q];
-    f64[c1 + q] += f64[w + q];
-  }
-}
-
 /** Zeroes a thread's A, B, PcR and PcW before an E-step. */
 export function clearCompleteCounts(f64: Float64Array, dc: number, nItems: number, stride: number): void {
   const a = f64Index(dc);
   f64.fill(0, a, a + (2 * nItems + 2) * stride);
-}
-
-/**
- * Adds a thread's complete learners' counts into r0 and r1 (nQ nodes per item, item-major).
- * Each is a difference of sums over nested sets of learners, so it is >= 0 up to rounding; a
- * rounding below 0 (a count that is 0 in exact arithmetic) is taken as 0.
- */
-export function foldCompleteCounts(
-  f64: Float64Array,
-  dc: number,
-  acc: { r0: Float64Array; r1: Float64Array },
-  nQ: number,
-  stride: number,
-): void {
-  const nItems = acc.r0.length / nQ;
-  const s = stride;
-  const a = f64Index(dc);
-  const b = a + nItems * s;
-  const pcR = b + nItems * s;
-  const pcW = pcR + s;
-  for (let j = 0; j < nItems; j++) {
-    const o = j * nQ;
-    for (let q = 0; q < nQ; q++) {
-      const aj = f64[a + j * s + q];
-      const bj = f64[b + j * s + q];
-      acc.r1[o + q] += Math.max(0, aj + (f64[pcW + q] - bj));
-      acc.r0[o + q] += Math.max(0, bj + (f64[pcR + q] - aj));
-    }
-  }
 }

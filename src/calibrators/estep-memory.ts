@@ -13,12 +13,7 @@
  * `byteOffset >> 3` (signed 32-bit: past 2 GiB it turns negative).
  */
 
-import {
-  completeRegionBytes,
-  completeTableBytes,
-  foldCompleteCounts,
-  loadCompleteTables,
-} from './estep-complete.js';
+import { completeRegionBytes, completeTableBytes } from './estep-complete.js';
 
 export const PAGE = 65536;
 /** Learners and answers of one batch of item fit's sum-score kernel. */
@@ -211,7 +206,7 @@ export function maxAnswers(userPtr: Int32Array): number {
 
 /**
  * The E-step's log tables into the memory at `stride` nodes per item: pad nodes have log w =
- * -inf (posterior 0) and table entries 0. With complete learners, their tables from these.
+ * -inf (posterior 0) and table entries 0.
  */
 export function loadLogTables(
   f64: Float64Array,
@@ -233,7 +228,6 @@ export function loadLogTables(
   }
   f64.set(input.logW, f64Index(at.logW));
   if (stride > nQ) f64[f64Index(at.logW) + nQ] = Number.NEGATIVE_INFINITY;
-  if (at.complete) loadCompleteTables(f64, at, at.complete, nItems, stride);
 }
 
 /**
@@ -248,26 +242,26 @@ export function readAccumulators(
   stride: number,
 ): number {
   const nItems = acc.r0.length / nQ;
-  acc.r0.fill(0);
-  acc.r1.fill(0);
-  acc.nodeN.fill(0);
   let logLik = 0;
-  for (const r of regions) {
+  regions.forEach((r, t) => {
+    // The first region's rows copied (what adding them to zeros gives), the others' added.
+    const put = t === 0 ? copyRow : addRow;
     for (let j = 0; j < nItems; j++) {
-      const a0 = f64Index(r.r0) + j * stride;
-      const a1 = f64Index(r.r1) + j * stride;
-      const o = j * nQ;
-      for (let q = 0; q < nQ; q++) {
-        acc.r0[o + q] += f64[a0 + q];
-        acc.r1[o + q] += f64[a1 + q];
-      }
+      put(acc.r0, j * nQ, f64, f64Index(r.r0) + j * stride, nQ);
+      put(acc.r1, j * nQ, f64, f64Index(r.r1) + j * stride, nQ);
     }
-    if (r.complete) foldCompleteCounts(f64, r.complete, acc, nQ, stride);
-    const n = f64Index(r.nodeN);
-    for (let q = 0; q < nQ; q++) acc.nodeN[q] += f64[n + q];
+    put(acc.nodeN, 0, f64, f64Index(r.nodeN), nQ);
     const m = f64Index(r.out1);
     const s = f64Index(r.out2);
     for (let u = 0; u < r.u1 - r.u0; u++) logLik += f64[m + u] + Math.log(f64[s + u]);
-  }
+  });
   return logLik;
+}
+
+function copyRow(dst: Float64Array, o: number, src: Float64Array, a: number, n: number): void {
+  dst.set(src.subarray(a, a + n), o);
+}
+
+function addRow(dst: Float64Array, o: number, src: Float64Array, a: number, n: number): void {
+  for (let q = 0; q < n; q++) dst[o + q] += src[a + q];
 }

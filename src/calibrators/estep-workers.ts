@@ -134,12 +134,19 @@ export async function createExecutor(
   return { ...inlineExecutor(), threads: 1, kernel: 'js', memoryBytes: () => 0 };
 }
 
+interface TableKernels {
+  completeTables(logP: number, logQ: number, logW: number, dn: number, nItems: number, nq2: number): void;
+  foldComplete(r0: number, r1: number, dc: number, nItems: number, nq2: number): void;
+}
+
 class WasmExecutor implements SizedExecutor {
   readonly kernel = 'wasm-simd' as const;
   /** Over the whole memory; made again when the memory grows. */
   private f64: Float64Array;
   private readonly pending: ((v: unknown) => void)[] = [];
   private readonly kernels: Record<Kernel, KernelFn>;
+  /** The small passes over tables this thread runs between kernel calls (estep-complete.ts). */
+  private readonly table: TableKernels;
   private failure: Error | null = null;
   private closed = false;
   /** Node stride (even) of the tables loaded last. */
@@ -156,10 +163,9 @@ class WasmExecutor implements SizedExecutor {
     this.at = plan.at;
     this.regions = plan.regions;
     this.f64 = new Float64Array(memory.buffer);
-    this.kernels = new WebAssembly.Instance(mod, kernelImports(memory)).exports as unknown as Record<
-      Kernel,
-      KernelFn
-    >;
+    const exports = new WebAssembly.Instance(mod, kernelImports(memory)).exports;
+    this.kernels = exports as unknown as Record<Kernel, KernelFn>;
+    this.table = exports as unknown as TableKernels;
     this.workers = startWorkers(this.regions.length - 1, mod, memory, {
       done: () => this.pending.shift()?.(undefined),
       failed: (e) => {
@@ -235,6 +241,9 @@ class WasmExecutor implements SizedExecutor {
       throw new Error(`kernel memory laid out for ${this.capacity} nodes, asked for ${input.nQ}`);
     this.stride = stride;
     loadLogTables(this.f64, this.at, input, this.nItems, stride);
+    const { at } = this;
+    if (at.complete)
+      this.table.completeTables(at.logP, at.logQ, at.logW, at.complete, this.nItems, stride / 2);
   }
 
   /** The common first arguments of every kernel for a region. */
@@ -298,6 +307,8 @@ class WasmExecutor implements SizedExecutor {
       ...this.listArgs(r),
       r.complete,
     ]);
+    for (const r of this.regions)
+      if (r.complete) this.table.foldComplete(r.r0, r.r1, r.complete, nItems, stride / 2);
     return readAccumulators(f64, this.regions, acc, nQ, stride);
   }
 

@@ -311,6 +311,79 @@
       (local.set $i (i32.add (local.get $i) (i32.const 16)))
       (br $l))))
 
+;; The complete learners' tables at $dn from the log tables (J items, nq2 node pairs): D and -D
+  ;; per item, and C0 = log w + sum_j log Q_j, C1 = log w + sum_j log P_j, each sum over the
+  ;; items in order and then log w (estep-complete.ts lays them out).
+  (func (export "completeTables")
+    (param $logP i32) (param $logQ i32) (param $logW i32) (param $dn i32) (param $J i32) (param $nq2 i32)
+    (local $stride i32) (local $sb i32) (local $j i32) (local $i i32) (local $o i32)
+    (local $c0 i32) (local $c1 i32) (local $p v128) (local $q v128)
+    (local.set $stride (i32.shl (local.get $nq2) (i32.const 4)))
+    (local.set $sb (i32.mul (local.get $J) (local.get $stride)))
+    (local.set $c0 (i32.add (local.get $dn) (i32.shl (local.get $sb) (i32.const 1))))
+    (local.set $c1 (i32.add (local.get $c0) (local.get $stride)))
+    (local.set $i (i32.const 0))
+    (block $z (loop $zl
+      (br_if $z (i32.ge_u (local.get $i) (local.get $stride)))
+      (v128.store (i32.add (local.get $c0) (local.get $i)) (v128.const i64x2 0 0))
+      (v128.store (i32.add (local.get $c1) (local.get $i)) (v128.const i64x2 0 0))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $zl)))
+    (block $jd (loop $jl
+      (br_if $jd (i32.ge_u (local.get $j) (local.get $J)))
+      (local.set $i (i32.const 0))
+      (block $id (loop $il
+        (br_if $id (i32.ge_u (local.get $i) (local.get $stride)))
+        (local.set $o (i32.add (i32.mul (local.get $j) (local.get $stride)) (local.get $i)))
+        (local.set $p (v128.load (i32.add (local.get $logP) (local.get $o))))
+        (local.set $q (v128.load (i32.add (local.get $logQ) (local.get $o))))
+        (v128.store (i32.add (local.get $dn) (local.get $o)) (f64x2.sub (local.get $p) (local.get $q)))
+        (v128.store (i32.add (i32.add (local.get $dn) (local.get $sb)) (local.get $o)) (f64x2.neg (f64x2.sub (local.get $p) (local.get $q))))
+        (v128.store (i32.add (local.get $c0) (local.get $i)) (f64x2.add (v128.load (i32.add (local.get $c0) (local.get $i))) (local.get $q)))
+        (v128.store (i32.add (local.get $c1) (local.get $i)) (f64x2.add (v128.load (i32.add (local.get $c1) (local.get $i))) (local.get $p)))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $il)))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $jl)))
+    (local.set $i (i32.const 0))
+    (block $wd (loop $wl
+      (br_if $wd (i32.ge_u (local.get $i) (local.get $stride)))
+      (local.set $p (v128.load (i32.add (local.get $logW) (local.get $i))))
+      (v128.store (i32.add (local.get $c0) (local.get $i)) (f64x2.add (v128.load (i32.add (local.get $c0) (local.get $i))) (local.get $p)))
+      (v128.store (i32.add (local.get $c1) (local.get $i)) (f64x2.add (v128.load (i32.add (local.get $c1) (local.get $i))) (local.get $p)))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $wl))))
+
+  ;; A thread's complete learners' counts added into its r1 and r0 (J items, nq2 node pairs):
+  ;; r1 += A + (PcW - B), r0 += B + (PcR - A), each a difference of sums over nested sets of
+  ;; learners, so >= 0 up to rounding; a rounding below 0 (a count 0 in exact arithmetic) is 0.
+  (func (export "foldComplete")
+    (param $r0 i32) (param $r1 i32) (param $dc i32) (param $J i32) (param $nq2 i32)
+    (local $stride i32) (local $sb i32) (local $j i32) (local $i i32) (local $o i32)
+    (local $pcR i32) (local $pcW i32) (local $a v128) (local $b v128) (local $zero v128)
+    (local.set $stride (i32.shl (local.get $nq2) (i32.const 4)))
+    (local.set $sb (i32.mul (local.get $J) (local.get $stride)))
+    (local.set $pcR (i32.add (local.get $dc) (i32.shl (local.get $sb) (i32.const 1))))
+    (local.set $pcW (i32.add (local.get $pcR) (local.get $stride)))
+    (block $jd (loop $jl
+      (br_if $jd (i32.ge_u (local.get $j) (local.get $J)))
+      (local.set $i (i32.const 0))
+      (block $id (loop $il
+        (br_if $id (i32.ge_u (local.get $i) (local.get $stride)))
+        (local.set $o (i32.add (i32.mul (local.get $j) (local.get $stride)) (local.get $i)))
+        (local.set $a (v128.load (i32.add (local.get $dc) (local.get $o))))
+        (local.set $b (v128.load (i32.add (i32.add (local.get $dc) (local.get $sb)) (local.get $o))))
+        (v128.store (i32.add (local.get $r1) (local.get $o))
+          (f64x2.add (v128.load (i32.add (local.get $r1) (local.get $o)))
+            (f64x2.pmax (f64x2.add (local.get $a) (f64x2.sub (v128.load (i32.add (local.get $pcW) (local.get $i))) (local.get $b))) (local.get $zero))))
+        (v128.store (i32.add (local.get $r0) (local.get $o))
+          (f64x2.add (v128.load (i32.add (local.get $r0) (local.get $o)))
+            (f64x2.pmax (f64x2.add (local.get $b) (f64x2.sub (v128.load (i32.add (local.get $pcR) (local.get $i))) (local.get $a))) (local.get $zero))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $il)))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $jl))))
+
   (func (export "estep")
     (param $u0 i32) (param $u1 i32) (param $nq2 i32)
     (param $ptr i32) (param $item i32) (param $resp i32)
