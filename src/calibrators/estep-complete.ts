@@ -13,14 +13,11 @@
  *
  *   r1 = A + PcW - B,  r0 = B + PcR - A.
  *
- * This file sizes and clears those blocks (byte offsets into the shared memory, at the stride of
- * the current call, in nodes: the kernel computes the same offsets from J and the stride); the
- * kernel's `completeTables` fills the tables and its `foldComplete` adds the counts into r1 and
- * r0 (small loops, which JavaScript ran cold: 5-12 ms of a dense fit's EM).
+ * This file sizes those blocks (laid out at the stride of the current call: the kernel computes
+ * the offsets from J and the stride); the kernel's `completeTables` fills the tables and its
+ * `foldComplete` adds the counts into r1 and r0 (small loops, which JavaScript ran cold: 5-12 ms
+ * of a dense fit's EM).
  */
-
-/** Element index of a byte offset (estep-memory.ts's f64Index: / 8, never >> 3 past 2 GiB). */
-const f64Index = (byteOffset: number) => byteOffset / 8;
 
 /** Learners who answered every item (each (learner, item) pair is kept once, so a count of J). */
 export function countComplete(userPtr: Int32Array, nItems: number): number {
@@ -29,18 +26,10 @@ export function countComplete(userPtr: Int32Array, nItems: number): number {
   return n;
 }
 
-/** Bytes of the shared block: D, -D (J rows each), C0, C1, for up to `cap` nodes. */
-export function completeTableBytes(nItems: number, cap: number): number {
-  return 8 * (2 * nItems + 2) * cap;
-}
-
-/** Bytes of a thread's block: A, B (J rows each), PcR, PcW. */
-export function completeRegionBytes(nItems: number, cap: number): number {
-  return 8 * (2 * nItems + 2) * cap;
-}
-
-/** Zeroes a thread's A, B, PcR and PcW before an E-step. */
-export function clearCompleteCounts(f64: Float64Array, dc: number, nItems: number, stride: number): void {
-  const a = f64Index(dc);
-  f64.fill(0, a, a + (2 * nItems + 2) * stride);
+/**
+ * Rows of nodes in each complete learners' block: the shared one (D and -D, a row per item, then
+ * C0 and C1) and each thread's (A and B, a row per item, then PcR and PcW).
+ */
+export function completeRows(nItems: number): number {
+  return 2 * nItems + 2;
 }

@@ -13,7 +13,7 @@
  * `byteOffset >> 3` (signed 32-bit: past 2 GiB it turns negative).
  */
 
-import { completeRegionBytes, completeTableBytes } from './estep-complete.js';
+import { completeRows } from './estep-complete.js';
 
 export const PAGE = 65536;
 /** Learners and answers of one batch of item fit's sum-score kernel. */
@@ -136,7 +136,7 @@ export function planMemory(shape: LayoutShape): MemoryPlan {
   const logQ = take(8 * J * cap);
   const logW = take(8 * cap);
   const nodes = take(8 * cap);
-  const complete = shape.complete ? take(completeTableBytes(J, cap)) : 0;
+  const complete = shape.complete ? take(8 * completeRows(J) * cap) : 0;
   const listSlots = Math.max(1, shape.maxAnswers);
   const regions: Region[] = [];
   for (let t = 0; t + 1 < cuts.length; t++) {
@@ -154,7 +154,7 @@ export function planMemory(shape: LayoutShape): MemoryPlan {
       fitL: -1,
       bound: -1,
       list: take(4 * listSlots),
-      complete: shape.complete ? take(completeRegionBytes(J, cap)) : 0,
+      complete: shape.complete ? take(8 * completeRows(J) * cap) : 0,
     });
   }
   const basePages = Math.ceil(top / PAGE) + 1;

@@ -14,7 +14,7 @@ import type { ItemFitPassInput, ItemFitPassOutput } from '../engine/itemfit-pass
 import { scoreOuterProductsJs } from '../engine/posterior-scores.js';
 import type { ResponseData } from '../engine/responses.js';
 import { usableCpus } from '../host/cpus.js';
-import { clearCompleteCounts, countComplete } from './estep-complete.js';
+import { completeRows, countComplete } from './estep-complete.js';
 import { itemFitOnKernel } from './estep-itemfit.js';
 import {
   CHUNK_USERS,
@@ -295,7 +295,7 @@ class WasmExecutor implements SizedExecutor {
       f64.fill(0, f64Index(r.r0), f64Index(r.r0) + nItems * stride);
       f64.fill(0, f64Index(r.r1), f64Index(r.r1) + nItems * stride);
       f64.fill(0, f64Index(r.nodeN), f64Index(r.nodeN) + stride);
-      if (r.complete) clearCompleteCounts(f64, r.complete, nItems, stride);
+      if (r.complete) f64.fill(0, f64Index(r.complete), f64Index(r.complete) + completeRows(nItems) * stride);
     }
     await this.everywhere('estep', (r) => [
       r.r0,

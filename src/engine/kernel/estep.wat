@@ -1,5 +1,7 @@
-;; E-step kernel in WebAssembly SIMD (two f64 lanes): the same arithmetic as estep.ts's
-;; eStepRange, in log space, on tables laid out with a stride of nq2 node pairs per item.
+;; E-step kernel in WebAssembly SIMD (two f64 lanes): the same sums as estep.ts's eStepRange, in
+;; log space, on tables laid out with a stride of nq2 node pairs per item; added in another order
+;; (a learner's right answers, then the wrong ones; complete learners by one side, see "Answers
+;; by list"), so the two agree to rounding, not bit for bit.
 ;; Padding nodes carry log w = -inf and get a posterior of 0.
 ;; Per user it stores the maximum log joint (outMax) and the sum of exp(l - max) (outSum),
 ;; so the caller adds logLik = sum(max + log(sum)) without a log in WebAssembly.
@@ -229,7 +231,7 @@
   ;; (on average well under half of them). Their expected counts go the same way: the posterior is
   ;; added to A (right side) or B (wrong side) for those answers only, and its sum over the side's
   ;; learners to PcR or PcW; then r1 = A + PcW - B and r0 = B + PcR - A for those learners
-  ;; (estep-complete.ts's foldCompleteCounts). Laid out at the current stride (sb = bytes per
+  ;; (the export foldComplete). Laid out at the current stride (sb = bytes per
   ;; item): $dn (shared): D [J x sb], -D [J x sb], C0 [sb], C1 [sb]; $dc (per thread): A [J x sb],
   ;; B [J x sb], PcR [sb], PcW [sb]. $dn = 0: no complete learner.
 
