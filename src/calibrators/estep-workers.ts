@@ -6,7 +6,6 @@
  * (estep.ts) is the reference and the fallback where WebAssembly SIMD is not available.
  */
 
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { type EStepExecutor, inlineExecutor } from '../engine/em.js';
 import type { EStepAccumulators, EStepInput } from '../engine/estep.js';
@@ -77,45 +76,18 @@ export interface ExecutorOptions {
 }
 
 /**
- * The answers a CSV holds, roughly, from its size and its first 64 KiB: rows (the size over the
- * sample's bytes per line) times the answers per row, 1 in the long format (3 or 4 columns, a
- * few more at most) and the columns but the learner's in the wide one. 0 when unreadable.
- */
-export function answersInFile(path: string): number {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return 0; // the read says what is wrong with the file
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const sample = Buffer.alloc(Math.min(size, 65536));
-    const text = sample.subarray(0, readSync(fd, sample, 0, sample.length, 0)).toString('latin1');
-    const lines = text.split(/\r\n|\n|\r/);
-    if (lines.length < 3) return 0; // no whole row after the header: too small to matter
-    const header = lines[0];
-    const fields = 1 + Math.max(...[',', ';', '\t'].map((d) => header.split(d).length - 1));
-    const bytesPerRow = (text.length - header.length) / (lines.length - 2);
-    return (size / bytesPerRow) * (fields > 6 ? fields - 1 : 1);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
  * For `fit`, before it reads its input: starts the kernel workers that the executor will want
- * (createExecutor's own choice, on the answers the file seems to hold), so that their start
- * overlaps the read. None for standard input or where threads are not wanted. The caller ends
+ * (createExecutor's own choice, on `answers`, the input's estimate: files/answers-in-file.ts), so
+ * that their start overlaps the read. None where threads are not wanted. The caller ends
  * those not taken with releaseWorkers when the fit is over.
  */
-export function prestartForFit(input: string, options: { threads?: number; quadPoints?: number }): void {
+export function prestartForFit(answers: number, options: { threads?: number; quadPoints?: number }): void {
   if (!kernelModule()) return; // the JavaScript kernel runs on this thread only
   let extra: number;
   if (options.threads !== undefined) extra = Math.min(options.threads, 16) - 1;
   else {
-    if (input === '-' || usableCpus() < 2) return;
-    extra = answersInFile(input) * (options.quadPoints ?? 61) >= THREADS_FROM ? 1 : 0;
+    if (usableCpus() < 2) return;
+    extra = answers * (options.quadPoints ?? 61) >= THREADS_FROM ? 1 : 0;
   }
   if (extra > 0) prestartWorkers(extra);
 }

@@ -359,7 +359,7 @@ function afterBreak(buf: Buffer, at: number, len: number): number {
 }
 
 /** The delimiter is the most frequent of `,` `;` tab outside quotes on the first line (`,` if none). */
-function detectDelimiter(buf: Buffer, limit: number): number {
+export function detectDelimiter(buf: Buffer, limit: number): number {
   const counts = [0, 0, 0];
   let quoted = false;
   const n = Math.min(buf.length, limit);

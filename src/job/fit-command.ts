@@ -23,6 +23,7 @@ import {
   parseScoreMethod,
   parseUPrior,
 } from '../engine/types.js';
+import { answersInFile } from '../files/answers-in-file.js';
 import { CsvInputError, type CsvReadOptions, openInput, readCsvAnswers } from '../files/csv-responses.js';
 import { writeChunk, writeOutput } from '../files/output-file.js';
 import { writeItemsCsv, writeScoresCsv } from '../files/result-csv.js';
@@ -213,7 +214,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const started = performance.now();
   if (progress) job = { ...job, onCycle: emProgress(progress, { intervalSecs }) };
   // The kernel workers start now, on the other core, while the file is read (issue 14).
-  prestartForFit(prep.input, job);
+  prestartForFit(answersInFile(prep.input), job);
   try {
     if (args.anchors)
       job = {

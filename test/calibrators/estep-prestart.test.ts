@@ -11,9 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { prestartedWorkers, prestartWorkers, releaseWorkers } from '../../src/calibrators/estep-kernel.js';
-import { answersInFile, createExecutor, prestartForFit } from '../../src/calibrators/estep-workers.js';
+import { createExecutor, prestartForFit } from '../../src/calibrators/estep-workers.js';
 import { eapTables } from '../../src/engine/scoring.js';
 import { simulateResponses } from '../../src/engine/simulate.js';
+import { answersInFile } from '../../src/files/answers-in-file.js';
 import { usableCpus } from '../../src/host/cpus.js';
 import { main as fitMain } from '../../src/job/fit-command.js';
 import { ROOT } from '../deploy/repo.js';
@@ -138,7 +139,7 @@ describe('prestarted kernel workers', () => {
       await writeFile(big, `user_id,item_id,is_correct\n${'u1,i1,1\n'.repeat(9000)}`);
       await truncate(big, 3_000_000);
       const count = async (input: string, threads?: number) => {
-        prestartForFit(input, { threads });
+        prestartForFit(answersInFile(input), { threads });
         const n = prestartedWorkers();
         await releaseWorkers();
         return n;
