@@ -112,7 +112,7 @@ export function itemFitSX2(
   // Denominators sum_q L_s(x_q) w_q over all items.
   const Lfull = new Float64Array((J + 1) * nQ);
   const tmp = new Float64Array((J + 1) * nQ);
-  lordWingersky(P, Qt, J, nQ, -1, Lfull, tmp);
+  lordWingersky(P, Qt, J, nQ, Lfull, tmp);
   const den = new Float64Array(J + 1);
   for (let s = 0; s <= J; s++) {
     let acc = 0;
@@ -214,29 +214,26 @@ function weightedDot(x: Float64Array, xo: number, y: Float64Array, yo: number, w
 }
 
 /**
- * Lord–Wingersky recursion over all items except `skip` (-1: none): out[s*nQ + q] = probability
- * of sum score s at node q, s = 0..(number of items used).
+ * Lord–Wingersky recursion over all items: out[s*nQ + q] = probability of sum score s at node q,
+ * s = 0..J (each item left out of it: lord-wingersky.ts).
  */
 function lordWingersky(
   P: Float64Array,
   Qt: Float64Array,
   J: number,
   nQ: number,
-  skip: number,
   out: Float64Array,
   tmp: Float64Array,
 ): void {
   out.fill(0);
   for (let q = 0; q < nQ; q++) out[q] = 1;
-  let n = 0;
+  // After item j, scores 0..j + 1 are filled.
   for (let j = 0; j < J; j++) {
-    if (j === skip) continue;
-    tmp.set(out.subarray(0, (n + 1) * nQ));
+    tmp.set(out.subarray(0, (j + 1) * nQ));
     const base = j * nQ;
     scaleRow(out, 0, tmp, 0, Qt, base, nQ); // s = 0
-    for (let s = 1; s <= n; s++) mixRow(out, s * nQ, tmp, Qt, P, base, nQ);
-    scaleRow(out, (n + 1) * nQ, tmp, n * nQ, P, base, nQ); // s = n + 1
-    n++;
+    for (let s = 1; s <= j; s++) mixRow(out, s * nQ, tmp, Qt, P, base, nQ);
+    scaleRow(out, (j + 1) * nQ, tmp, j * nQ, P, base, nQ); // s = j + 1
   }
 }
 
